@@ -1,0 +1,42 @@
+export const PLAYBOOK_HELP = `Usage: playbook [options] PLAYBOOK.ts
+       playbook inventory -i FILE (--list | --host NAME | --graph [GROUP])
+
+Runs a NovaStation playbook (a TypeScript module whose default export is definePlaybook(...))
+against the hosts of an Ansible-compatible inventory.
+
+Inventory and hosts:
+  -i, --inventory FILE      inventory file or folder; repeatable (default: inventory/site.yml
+                            beside the playbook)
+  -l, --limit PATTERN       further limit the hosts (Ansible pattern: a:b, a:&b, a:!b, web*)
+  -f, --forks N             hosts worked on at once (default 64)
+      --list-hosts          print the matched host names, one per line, and exit
+
+Selection:
+  -r, --role NAME[,NAME]    run only these roles (per-role rerun)
+  -t, --tags TAGS           run only tasks with these tags (always/never as in Ansible)
+      --skip-tags TAGS      skip tasks with these tags
+      --list-tasks          print plays, roles and their tags, and exit
+
+Changes:
+  -C, --check               change nothing; report what would change
+  -D, --diff                show unified diffs of file changes (secrets masked)
+  -e, --extra-vars VARS     k=v pairs, JSON, or @file (YAML/JSON); repeatable; wins over all
+
+Connection:
+      --accept-new-host-keys  trust and record host keys not yet in known_hosts
+                            (a changed key is always refused; ANSIBLE_HOST_KEY_CHECKING=False
+                            disables checking as in Ansible)
+      --known-hosts FILE    known_hosts file (default ~/.ssh/known_hosts)
+      --ssh-config FILE     ssh_config file (default ~/.ssh/config)
+  -T, --timeout SECONDS     connection timeout (default 10)
+
+Output:
+      --json                JSON Lines on stdout (task, host, recap events); human output on stderr
+  -v, --verbose             more detail (-vv: task starts)
+      --profile             time per role and task, and remote round trips
+  -h, --help                this help
+      --version             print the version
+
+Exit codes: 0 ok, 1 error, 2 a host failed, 3 a host unreachable, 4 invalid inventory/playbook/
+variables, 5 bad options, 99 interrupted.
+`;

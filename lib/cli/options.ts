@@ -1,0 +1,108 @@
+/**
+ * Command-line options of `playbook`, with Ansible's names and meanings. Parsing only: what they
+ * do lives in the runner.
+ */
+import { parseArgs } from 'node:util';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { BadOptionsError } from '../errors.js';
+import type { TagFilter } from '../runner/tags.js';
+
+export interface CliOptions {
+  playbook?: string;
+  inventory: string[];
+  limit: string[];
+  forks: number;
+  roles: string[];
+  tags: TagFilter;
+  check: boolean;
+  diff: boolean;
+  extraVars: string[];
+  listHosts: boolean;
+  listTasks: boolean;
+  json: boolean;
+  verbose: number;
+  profile: boolean;
+  acceptNewHostKeys: boolean;
+  knownHosts?: string;
+  sshConfig?: string;
+  timeoutSeconds: number;
+  help: boolean;
+  version: boolean;
+}
+
+const DEFAULT_FORKS = 64;
+
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        inventory: { type: 'string', short: 'i', multiple: true },
+        limit: { type: 'string', short: 'l', multiple: true },
+        forks: { type: 'string', short: 'f' },
+        role: { type: 'string', short: 'r', multiple: true },
+        tags: { type: 'string', short: 't', multiple: true },
+        'skip-tags': { type: 'string', multiple: true },
+        check: { type: 'boolean', short: 'C' },
+        diff: { type: 'boolean', short: 'D' },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        'list-hosts': { type: 'boolean' },
+        'list-tasks': { type: 'boolean' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v', multiple: true },
+        profile: { type: 'boolean' },
+        'accept-new-host-keys': { type: 'boolean' },
+        'known-hosts': { type: 'string' },
+        'ssh-config': { type: 'string' },
+        timeout: { type: 'string', short: 'T' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new BadOptionsError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length > 1) throw new BadOptionsError(`one playbook at a time, got: ${parsed.positionals.join(' ')}`);
+  const forks = v.forks === undefined ? DEFAULT_FORKS : Number(v.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new BadOptionsError(`--forks must be a positive integer, got ${v.forks}`);
+  const timeoutSeconds = v.timeout === undefined ? 10 : Number(v.timeout);
+  if (!(timeoutSeconds > 0)) throw new BadOptionsError(`--timeout must be a positive number of seconds, got ${v.timeout}`);
+  const list = (values: string[] | undefined) => (values ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return {
+    ...(parsed.positionals[0] ? { playbook: parsed.positionals[0] } : {}),
+    inventory: v.inventory ?? [],
+    limit: v.limit ?? [],
+    forks,
+    roles: list(v.role),
+    tags: { only: list(v.tags), skip: list(v['skip-tags']) },
+    check: Boolean(v.check),
+    diff: Boolean(v.diff),
+    extraVars: v['extra-vars'] ?? [],
+    listHosts: Boolean(v['list-hosts']),
+    listTasks: Boolean(v['list-tasks']),
+    json: Boolean(v.json),
+    verbose: v.verbose?.length ?? 0,
+    profile: Boolean(v.profile),
+    acceptNewHostKeys: Boolean(v['accept-new-host-keys']),
+    ...(v['known-hosts'] ? { knownHosts: v['known-hosts'] } : {}),
+    ...(v['ssh-config'] ? { sshConfig: v['ssh-config'] } : {}),
+    timeoutSeconds,
+    help: Boolean(v.help),
+    version: Boolean(v.version),
+  };
+}
+
+/** ANSIBLE_HOST_KEY_CHECKING=False (any of Ansible's false spellings) turns checking off. */
+export function hostKeyCheckingFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = env.ANSIBLE_HOST_KEY_CHECKING;
+  return value === undefined || !/^(false|no|off|0|n)$/i.test(value.trim());
+}
+
+export function defaultKnownHosts(): string {
+  return join(homedir(), '.ssh', 'known_hosts');
+}

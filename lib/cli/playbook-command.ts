@@ -1,0 +1,103 @@
+/**
+ * `playbook [options] PLAYBOOK.ts`: read inventory and playbook, check every variable for every
+ * host, then run — or list hosts/tasks and stop. Nothing touches a host before all checks pass.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { roleUse, type Playbook } from '../define.js';
+import { ExitCode } from '../errors.js';
+import { loadInventory } from '../inventory/index.js';
+import { combineReporters, jsonReporter } from '../report/json.js';
+import { maskedOutput } from '../report/output.js';
+import { plainReporter } from '../report/plain.js';
+import { profileReporter } from '../report/profile.js';
+import type { Reporter } from '../report/events.js';
+import { matchHosts, planRun } from '../runner/run-plan.js';
+import { executePlan } from '../runner/run-playbook.js';
+import type { RunOptions } from '../runner/run-state.js';
+import { BadOptionsError } from '../errors.js';
+import { parseExtraVars } from './extra-vars.js';
+import { loadPlaybook } from './load-playbook.js';
+import { defaultKnownHosts, hostKeyCheckingFromEnv, type CliOptions } from './options.js';
+
+export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Promise<number> {
+  if (!cli.playbook) throw new BadOptionsError('no playbook given (usage: playbook [options] PLAYBOOK.ts; see --help)');
+  const playbookFile = cli.playbook;
+  const inventoryPaths = cli.inventory.length ? cli.inventory : [join(dirname(playbookFile), 'inventory', 'site.yml')];
+  for (const path of inventoryPaths) {
+    if (!existsSync(path)) throw new BadOptionsError(`inventory ${path} not found${cli.inventory.length ? '' : ' (the default beside the playbook; give one with -i)'}`);
+  }
+  const [inventory, playbook, extraVars] = await Promise.all([loadInventory(inventoryPaths), loadPlaybook(playbookFile), parseExtraVars(cli.extraVars)]);
+
+  if (cli.listHosts) {
+    const seen = new Set<string>();
+    const limited = cli.limit.length ? new Set(matchHosts(inventory, cli.limit).map((h) => h.name)) : undefined;
+    for (const play of playbook.plays) {
+      for (const host of matchHosts(inventory, play.hosts)) {
+        if ((!limited || limited.has(host.name)) && !seen.has(host.name)) seen.add(host.name);
+      }
+    }
+    process.stdout.write([...seen].map((h) => `${h}\n`).join(''));
+    return ExitCode.ok;
+  }
+  if (cli.listTasks) {
+    process.stdout.write(listTasks(playbook, relative(process.cwd(), playbookFile) || playbookFile, cli.roles));
+    return ExitCode.ok;
+  }
+
+  const options: RunOptions = {
+    check: cli.check,
+    diff: cli.diff,
+    forks: cli.forks,
+    tags: cli.tags,
+    limit: cli.limit,
+    roles: cli.roles,
+    extraVars,
+    ssh: {
+      knownHostsFile: cli.knownHosts ?? defaultKnownHosts(),
+      acceptNewHostKeys: cli.acceptNewHostKeys,
+      hostKeyChecking: hostKeyCheckingFromEnv(process.env),
+      ...(cli.sshConfig ? { sshConfigFile: cli.sshConfig } : {}),
+      connectTimeoutMs: cli.timeoutSeconds * 1000,
+    },
+  };
+  const plan = await planRun(playbook, playbookFile, inventory, options);
+  const reporter = await makeReporter(cli);
+  try {
+    const result = await executePlan(plan, options, reporter, signal);
+    return result.exitCode;
+  } finally {
+    await reporter.close();
+  }
+}
+
+async function makeReporter(cli: CliOptions): Promise<Reporter> {
+  const human = maskedOutput(cli.json ? process.stderr : process.stdout);
+  const humanOptions = { verbose: cli.verbose, diff: cli.diff, check: cli.check };
+  const reporters: Reporter[] = [];
+  if (human.isTTY && !process.env.CI) {
+    const { ttyReporter } = await import('../report/tty.js');
+    reporters.push(ttyReporter(human, humanOptions));
+  } else {
+    reporters.push(plainReporter(human, humanOptions));
+  }
+  if (cli.json) reporters.push(jsonReporter(maskedOutput(process.stdout)));
+  if (cli.profile) reporters.push(profileReporter(human));
+  return combineReporters(reporters);
+}
+
+/** Plays, their host patterns, roles and tags. Tasks are code inside roles, known only when they run. */
+export function listTasks(playbook: Playbook, file: string, onlyRoles: string[]): string {
+  const lines = [`playbook: ${file} (${playbook.name})`];
+  playbook.plays.forEach((play, i) => {
+    lines.push('', `  play #${i + 1} (${play.hosts}): ${play.name ?? ''}\tTAGS: [${(play.tags ?? []).join(', ')}]`);
+    for (const use of play.roles.map(roleUse)) {
+      if (onlyRoles.length && !onlyRoles.includes(use.role.name)) continue;
+      const tags = [...(use.tags ?? []), ...(use.role.tags ?? [])];
+      const delegated = use.role.delegate === 'controller' ? ' (runs on the controller)' : '';
+      lines.push(`    role ${use.role.name}${delegated}\tTAGS: [${tags.join(', ')}]`);
+    }
+  });
+  lines.push('', '  (tasks are defined in each role\'s code and are listed as they run; use --check -v to see them)', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,142 @@
+/**
+ * What users write: roles (`defineRole`) and playbooks (`definePlaybook`). Both only describe;
+ * the runner (lib/runner/) does the work. A role's variables are a JSON Schema checked by ajv
+ * for every host before any host is touched.
+ */
+import type { Host } from './host/host.js';
+
+/** What a task body may return; nothing means "changed if it ran a state-changing command". */
+export interface TaskOutcome {
+  changed: boolean;
+  /** Human lines: "mode 0600 → 0644", "package nginx installed". */
+  changes?: string[];
+  /** Unified diff(s) of file content, shown with --diff (secrets masked). */
+  diff?: string;
+  /** Set when the body decided itself not to act (e.g. check mode with no safe probe). */
+  skipped?: boolean;
+  /** A line for the log: why it was skipped, what it found. */
+  message?: string;
+}
+
+export interface TaskOptions {
+  /** Tags for --tags/--skip-tags, on top of the role's and the play's. */
+  tags?: string[];
+  /** Handlers (by name) to run at the end of the role if this task changed something. */
+  notify?: string | string[];
+  /** Report a failure but go on with the role. */
+  ignoreErrors?: boolean;
+}
+
+export interface TaskResult extends TaskOutcome {
+  status: 'ok' | 'changed' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export interface RoleContext<V> {
+  /** The inventory host: over SSH/local, or — for a role with `delegate: 'controller'` — the controller acting for it. */
+  host: Host;
+  /** The machine running the playbook (Ansible's `delegate_to: localhost`). */
+  controller: Host;
+  /** The inventory host's name (also when the role runs on the controller). */
+  inventoryHost: string;
+  /** This role's variables: defaults < inventory < play vars < --extra-vars, validated. */
+  vars: V;
+  /** All variables of the host (inventory, play, extra), for roles that read others' settings. */
+  hostVars: Readonly<Record<string, unknown>>;
+  check: boolean;
+  /** Run one named step: reported, tag-filtered, may notify handlers. */
+  task(name: string, body: () => Promise<TaskOutcome | void>, options?: TaskOptions): Promise<TaskResult>;
+  /** Run `fn` while holding a run-wide named lock (e.g. `clone:pve1:9000`), one host at a time. */
+  lock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** A line in -v output. */
+  log(message: string): void;
+}
+
+export type Handler<V> = (ctx: RoleContext<V>) => Promise<TaskOutcome | void>;
+
+export interface RoleDefinition<V> {
+  /** kebab-case; what `--role` takes. */
+  name: string;
+  /** JSON Schema (an object schema) of this role's variables. */
+  vars: RoleVarsSchema;
+  defaults?: Partial<V>;
+  tags?: string[];
+  /** Named handlers, run at the end of the role in this order, once each, if notified. */
+  handlers?: Record<string, Handler<V>>;
+  /** `controller`: the role acts on the controller for its inventory host (API objects). */
+  delegate?: 'controller';
+  /** At most this many hosts in this role at once, run-wide. */
+  throttle?: number;
+  apply(ctx: RoleContext<V>): Promise<void>;
+}
+
+export interface RoleVarsSchema {
+  type: 'object';
+  properties: Record<string, object>;
+  required?: readonly string[];
+  [keyword: string]: unknown;
+}
+
+const ROLE = Symbol.for('novastation.role');
+const PLAYBOOK = Symbol.for('novastation.playbook');
+
+export interface Role<V = Record<string, unknown>> extends RoleDefinition<V> {
+  readonly [ROLE]: true;
+  /** Where the role was defined, for error messages. */
+  readonly definedAt?: string;
+}
+
+const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+export function defineRole<V extends object = Record<string, unknown>>(definition: RoleDefinition<V>): Role<V> {
+  if (!KEBAB.test(definition.name)) throw new TypeError(`role name "${definition.name}" must be kebab-case, like vm-template`);
+  if (definition.vars?.type !== 'object') throw new TypeError(`role ${definition.name}: vars must be a JSON Schema with type "object"`);
+  return Object.freeze({ ...definition, [ROLE]: true as const, definedAt: callerFile() });
+}
+
+export function isRole(value: unknown): value is Role<any> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ROLE] === true;
+}
+
+/** A role in a play, optionally with vars and tags for this use only. */
+export interface RoleUse {
+  role: Role<any>;
+  vars?: Record<string, unknown>;
+  tags?: string[];
+}
+
+export interface Play {
+  name?: string;
+  /** Ansible host pattern: `all`, `web`, `web:&prod`, `web:!h3`, `vm-dev-*`. */
+  hosts: string;
+  roles: (Role<any> | RoleUse)[];
+  vars?: Record<string, unknown>;
+  tags?: string[];
+}
+
+export interface PlaybookDefinition {
+  name: string;
+  plays: Play[];
+}
+
+export interface Playbook extends PlaybookDefinition {
+  readonly [PLAYBOOK]: true;
+}
+
+export function definePlaybook(definition: PlaybookDefinition): Playbook {
+  return Object.freeze({ ...definition, [PLAYBOOK]: true as const });
+}
+
+export function isPlaybook(value: unknown): value is Playbook {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLAYBOOK] === true;
+}
+
+export function roleUse(entry: Role<any> | RoleUse): RoleUse {
+  return isRole(entry) ? { role: entry } : entry;
+}
+
+/** The file that called defineRole, from the stack, so errors can point at the role's source. */
+function callerFile(): string | undefined {
+  const line = new Error().stack?.split('\n')[3] ?? '';
+  return /\((.*?):\d+:\d+\)$/.exec(line)?.[1] ?? /at (.*?):\d+:\d+$/.exec(line)?.[1];
+}

@@ -1,0 +1,143 @@
+/**
+ * The host handle roles and tasks act through: zx-style commands, facts, and file access on one
+ * inventory host, over a connection opened lazily (a role that only talks to an API for this host
+ * never logs into it) and kept for the whole run.
+ *
+ * Two kinds of command, because check mode must be able to trust them:
+ * - `host.probe\`…\`` reads state. It always runs, in check mode too.
+ * - `host.$\`…\`` may change state. In check mode it does not run: it throws CheckModeSkip and
+ *   the task reports `skipped` ("would run …"), so no role can change a host in check mode by
+ *   forgetting to look at a flag.
+ */
+import { Secret } from '../secret.js';
+import type { CommandResult, Connection, ShellType } from '../transport/types.js';
+import { currentTaskScope } from '../runner/task-scope.js';
+import { CheckModeSkip, CommandError, commandRunner, type CommandOptions, type CommandRunner } from './command.js';
+import { FACTS_PROBE, parseFacts, type Facts } from './facts.js';
+import { parseStat, statCommand, type FileStat } from './stat.js';
+import { quotePosix } from '../shell/quote.js';
+
+export interface HostInit {
+  /** Inventory name. */
+  name: string;
+  check: boolean;
+  shellType: ShellType;
+  /** Opens the connection on first use; called at most once. */
+  connect: () => Promise<Connection>;
+}
+
+export interface WriteFileOptions {
+  /** Octal string like `0644` or a number. Default: keep the existing file's, else 0644. */
+  mode?: string | number;
+  owner?: string;
+  group?: string;
+}
+
+export class Host {
+  readonly name: string;
+  readonly check: boolean;
+  readonly shellType: ShellType;
+  /** Commands sent to the host so far (for --profile). */
+  roundTrips = 0;
+  /** Commands that may change state; skipped in check mode. */
+  readonly $: CommandRunner;
+  /** Read-only commands; run in check mode too. */
+  readonly probe: CommandRunner;
+
+  #connect: () => Promise<Connection>;
+  #connection: Promise<Connection> | undefined;
+  #facts: Promise<Facts> | undefined;
+
+  constructor(init: HostInit) {
+    this.name = init.name;
+    this.check = init.check;
+    this.shellType = init.shellType;
+    this.#connect = init.connect;
+    const shell = () => this.shellType;
+    this.$ = commandRunner((cmd, opts) => this.#execute(cmd, opts, true), shell);
+    this.probe = commandRunner((cmd, opts) => this.#execute(cmd, opts, false), shell);
+  }
+
+  /** The connection, opened on first use. Rejects with UnreachableError if the host can't be reached. */
+  connection(): Promise<Connection> {
+    this.#connection ??= this.#connect();
+    return this.#connection;
+  }
+
+  get connected(): boolean {
+    return this.#connection !== undefined;
+  }
+
+  /** OS, release, arch, hostname, init system, package manager; gathered once, on first call. */
+  facts(): Promise<Facts> {
+    this.#facts ??= this.#run(FACTS_PROBE, {}).then((r) => {
+      if (r.exitCode !== 0) throw new CommandError(this.name, 'gather facts', r);
+      return parseFacts(r.stdout);
+    });
+    return this.#facts;
+  }
+
+  /** Type, mode, owner, size and SHA-256 of a path in one round trip; null when it does not exist. */
+  async stat(path: string): Promise<FileStat | null> {
+    const result = await this.#run(statCommand(path), {});
+    return parseStat(path, result);
+  }
+
+  /** A file's bytes, or null when it does not exist. */
+  async readFile(path: string): Promise<Buffer | null> {
+    const q = quotePosix(path);
+    const r = await this.#run(`if [ -f ${q} ]; then base64 -w0 < ${q}; else exit 3; fi`, {});
+    if (r.exitCode === 3) return null;
+    if (r.exitCode !== 0) throw new CommandError(this.name, `read ${path}`, r);
+    return Buffer.from(r.stdout, 'base64');
+  }
+
+  /**
+   * Replace a file atomically: the content goes (on stdin) into a temp file in the same
+   * directory, gets its mode and owner, and is renamed over the target, so readers see the old
+   * file or the new one, never a partial one. The temp name starts with a dot and ends in `~`, so
+   * no include glob (`*.conf`, `*.list`, sudoers.d, nginx's `sites-enabled/*`) loads it.
+   */
+  async writeFile(path: string, content: string | Buffer | Secret, options: WriteFileOptions = {}): Promise<void> {
+    const q = quotePosix(path);
+    const mode = options.mode === undefined ? undefined : typeof options.mode === 'number' ? options.mode.toString(8) : options.mode;
+    const owner = options.owner || options.group ? `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}` : undefined;
+    const script = [
+      `set -e; target=${q}; dir=$(dirname -- "$target"); base=$(basename -- "$target")`,
+      `tmp=$(mktemp "$dir/.$base.ns-XXXXXXXX~")`,
+      `trap 'rm -f -- "$tmp"' EXIT`,
+      mode ? `chmod ${quotePosix(mode)} "$tmp"` : `if [ -e "$target" ]; then chmod --reference="$target" "$tmp"; else chmod 0644 "$tmp"; fi`,
+      owner ? `chown ${quotePosix(owner)} "$tmp"` : `if [ -e "$target" ]; then chown --reference="$target" "$tmp"; fi`,
+      `cat > "$tmp"`,
+      `mv -f -- "$tmp" "$target"`,
+      `trap - EXIT`,
+    ].join('\n');
+    await this.#execute(script, { stdin: content }, true, `write ${path}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.#connection) await (await this.#connection.catch(() => null))?.close();
+  }
+
+  async #execute(command: string, options: CommandOptions, mutates: boolean, label = command): Promise<CommandResult> {
+    const scope = currentTaskScope();
+    if (mutates && this.check) {
+      scope?.skippedInCheck.push(label);
+      throw new CheckModeSkip(label);
+    }
+    if (mutates) scope?.mutations.push(label);
+    const result = await this.#run(command, options);
+    if (result.exitCode !== 0 && !options.nothrow) throw new CommandError(this.name, label, result);
+    return result;
+  }
+
+  async #run(command: string, options: CommandOptions): Promise<CommandResult> {
+    const connection = await this.connection();
+    this.roundTrips++;
+    const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
+    return connection.run(command, {
+      ...(stdin !== undefined ? { stdin } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+  }
+}

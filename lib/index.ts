@@ -1,0 +1,21 @@
+/**
+ * NovaStation's engine API: define roles and playbooks, mark secrets, and (for embedding) read
+ * inventories and run plans programmatically. `novastation/tasks` has the idempotent task
+ * primitives, `novastation/roles` the site's roles.
+ */
+export { defineRole, definePlaybook, isRole, isPlaybook } from './define.js';
+export type { Role, RoleDefinition, RoleContext, Playbook, PlaybookDefinition, Play, RoleUse, TaskOptions, TaskOutcome, TaskResult, Handler } from './define.js';
+export { Host } from './host/host.js';
+export type { WriteFileOptions } from './host/host.js';
+export type { FileStat } from './host/stat.js';
+export type { Facts } from './host/facts.js';
+export { CommandError, CheckModeSkip } from './host/command.js';
+export type { CommandOptions } from './host/command.js';
+export { Secret, secret, isSecret } from './secret.js';
+export { InvalidInputError, BadOptionsError, ExitCode } from './errors.js';
+export { loadInventory, selectHosts } from './inventory/index.js';
+export type { Inventory, InventoryHost, InventoryGroup } from './inventory/types.js';
+export { planRun } from './runner/run-plan.js';
+export { executePlan } from './runner/run-playbook.js';
+export type { RunOptions } from './runner/run-state.js';
+export type { RunEvent, Reporter, TaskEvent, RecapEvent } from './report/events.js';

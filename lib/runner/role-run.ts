@@ -1,0 +1,137 @@
+/**
+ * One role on one host: its tasks in order, then its notified handlers (once each, in the
+ * order the role declares them, never after a failure, never in check mode). A failed task
+ * ends the role and the host's run; an unreachable host ends it too.
+ */
+import type { Role, RoleContext, TaskOptions, TaskOutcome, TaskResult } from '../define.js';
+import { CheckModeSkip } from '../host/command.js';
+import type { Host } from '../host/host.js';
+import type { TaskStatus } from '../report/events.js';
+import { UnreachableError } from '../transport/types.js';
+import type { RunState } from './run-state.js';
+import { shouldRun } from './tags.js';
+import { runInTaskScope, type TaskScope } from './task-scope.js';
+
+/** Ends a role after a task failed (already reported). */
+export class RoleFailed extends Error {}
+/** Ends a host's run because Ctrl-C was pressed. */
+export class Interrupted extends Error {}
+
+export interface RoleRunInput {
+  role: Role<any>;
+  inventoryHost: string;
+  host: Host;
+  controller: Host;
+  vars: Record<string, unknown>;
+  hostVars: Record<string, unknown>;
+  /** Tags from the play and from the role's use in the play. */
+  outerTags: string[];
+}
+
+export async function runRole(run: RunState, input: RoleRunInput): Promise<void> {
+  const { role, inventoryHost } = input;
+  const notified = new Set<string>();
+  const baseTags = [...input.outerTags, ...(role.tags ?? [])];
+
+  const execute = async (name: string, body: () => Promise<TaskOutcome | void>, tags: string[], handler: boolean): Promise<TaskResult> => {
+    if (run.signal.aborted) throw new Interrupted();
+    const startedAt = Date.now();
+    const tripsBefore = input.host.roundTrips + input.controller.roundTrips;
+    run.emit({ type: 'task-start', host: inventoryHost, role: role.name, task: name, startedAt });
+    const scope: TaskScope = { mutations: [], skippedInCheck: [] };
+    let result: TaskResult;
+    try {
+      const outcome = await runInTaskScope(scope, body);
+      result = toResult(outcome, scope);
+    } catch (error) {
+      if (error instanceof UnreachableError || error instanceof Interrupted) throw error;
+      if (error instanceof CheckModeSkip) result = { status: 'skipped', changed: false, message: error.message };
+      else if (error instanceof RoleFailed) throw error;
+      else result = { status: 'failed', changed: false, error: errorText(error) };
+    }
+    run.emit({
+      type: 'task',
+      host: inventoryHost,
+      role: role.name,
+      task: name,
+      status: result.status,
+      ...(result.changes?.length ? { changes: result.changes } : {}),
+      ...(result.diff ? { diff: result.diff } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(result.message ? { message: result.message } : {}),
+      ...(handler ? { handler: true } : {}),
+      startedAt,
+      durationMs: Date.now() - startedAt,
+      roundTrips: input.host.roundTrips + input.controller.roundTrips - tripsBefore,
+    });
+    return result;
+  };
+
+  const ctx: RoleContext<any> = {
+    host: input.host,
+    controller: input.controller,
+    inventoryHost,
+    vars: input.vars,
+    hostVars: input.hostVars,
+    check: run.options.check,
+    async task(name: string, body: () => Promise<TaskOutcome | void>, options: TaskOptions = {}) {
+      if (!shouldRun([...baseTags, ...(options.tags ?? [])], run.options.tags)) {
+        return { status: 'skipped', changed: false, message: 'not selected by tags' };
+      }
+      const result = await execute(name, body, options.tags ?? [], false);
+      if (result.status === 'failed') {
+        if (options.ignoreErrors) return result;
+        throw new RoleFailed(result.error);
+      }
+      if (result.status === 'changed') {
+        for (const h of [options.notify ?? []].flat()) {
+          if (!role.handlers?.[h]) {
+            const error = `task "${name}" notifies handler "${h}", which role ${role.name} does not define`;
+            run.emit({ type: 'task', host: inventoryHost, role: role.name, task: name, status: 'failed', error, startedAt: Date.now(), durationMs: 0 });
+            throw new RoleFailed(error);
+          }
+          notified.add(h);
+        }
+      }
+      return result;
+    },
+    lock: (name, fn) => run.locks.with(name, fn),
+    log(message: string) {
+      run.emit({ type: 'log', host: inventoryHost, message });
+    },
+  };
+
+  try {
+    await role.apply(ctx);
+  } catch (error) {
+    if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted) throw error;
+    // An error thrown by the role's own code outside any task.
+    run.emit({ type: 'task', host: inventoryHost, role: role.name, task: '(role)', status: 'failed', error: errorText(error), startedAt: Date.now(), durationMs: 0 });
+    throw new RoleFailed(errorText(error));
+  }
+
+  for (const [name, handler] of Object.entries(role.handlers ?? {})) {
+    if (!notified.has(name)) continue;
+    if (run.options.check) {
+      const now = Date.now();
+      run.emit({ type: 'task', host: inventoryHost, role: role.name, task: name, status: 'skipped', handler: true, message: 'check mode: handler not run', startedAt: now, durationMs: 0 });
+      continue;
+    }
+    const result = await execute(name, () => handler(ctx), [], true);
+    if (result.status === 'failed') throw new RoleFailed(result.error);
+  }
+}
+
+function toResult(outcome: TaskOutcome | void, scope: TaskScope): TaskResult {
+  if (!outcome) {
+    if (scope.skippedInCheck.length) return { status: 'skipped', changed: false, message: `check mode: would run ${scope.skippedInCheck[0]}` };
+    const changed = scope.mutations.length > 0;
+    return { status: changed ? 'changed' : 'ok', changed };
+  }
+  const status: TaskStatus = outcome.skipped ? 'skipped' : outcome.changed ? 'changed' : 'ok';
+  return { ...outcome, status };
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,26 @@
+/** What every part of one run shares: options, the abort signal, locks, and the event sink. */
+import type { RunEvent } from '../report/events.js';
+import type { SshSettings } from '../transport/types.js';
+import type { NamedLocks } from './locks.js';
+import type { TagFilter } from './tags.js';
+
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  /** Hosts worked on at once. */
+  forks: number;
+  tags: TagFilter;
+  /** --limit patterns (intersected with each play's hosts). */
+  limit?: string[];
+  /** --role: run only these roles. */
+  roles?: string[];
+  extraVars: Record<string, unknown>;
+  ssh: SshSettings;
+}
+
+export interface RunState {
+  options: RunOptions;
+  signal: AbortSignal;
+  locks: NamedLocks;
+  emit(event: RunEvent): void;
+}

@@ -1,0 +1,49 @@
+/**
+ * `base`: what every managed Linux host gets before its own role — a login banner naming the
+ * site, and the folder NovaStation keeps its markers in. Small on purpose: it is the demo's role
+ * and the engine tests' role; the issue 4 benchmark's host-preparation role grows from it.
+ */
+import { defineRole } from '../../lib/define.js';
+import { file } from '../../tasks/file.js';
+import { template } from '../../tasks/template.js';
+
+export interface BaseVars {
+  site_name: string;
+  banner: string;
+  /** Written to /etc/novastation/site; changes notify the `site changed` handler. */
+  site_marker: string;
+}
+
+export const base = defineRole<BaseVars>({
+  name: 'base',
+  tags: ['base'],
+  vars: {
+    type: 'object',
+    properties: {
+      site_name: { type: 'string', minLength: 1 },
+      banner: { type: 'string' },
+      site_marker: { type: 'string' },
+    },
+    required: ['site_name'],
+  },
+  defaults: { banner: 'Welcome.', site_marker: 'novastation' },
+  handlers: {
+    // Runs once at the end of the role however many tasks notified it.
+    'site changed': async ({ host }) => {
+      await host.$`date +%s%N >> /etc/novastation/handler-runs`;
+    },
+  },
+  async apply({ host, vars, task }) {
+    await task('login banner', () => template(host, { path: '/etc/motd', src: 'base/motd.hbs', vars: { ...vars }, mode: '0644' }), { tags: ['motd'] });
+    await task('novastation folder', async () => {
+      const st = await host.stat('/etc/novastation');
+      if (st?.type === 'directory') return { changed: false };
+      await host.$`mkdir -p -m 0755 /etc/novastation`;
+      return { changed: true, changes: ['directory /etc/novastation created'] };
+    }, { tags: ['marker'] });
+    await task('site marker', () => file(host, { path: '/etc/novastation/site', content: `${vars.site_marker}\n`, mode: '0644' }), {
+      tags: ['marker'],
+      notify: 'site changed',
+    });
+  },
+});
