@@ -8,6 +8,11 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The exact bytes behind `stdout`/`stderr` (the strings are their UTF-8 decoding, lossy for binary). */
+  stdoutBytes?: Buffer;
+  stderrBytes?: Buffer;
+  /** Set when `timeoutMs` expired: the command was killed, `exitCode` is 124 and stderr says so. */
+  timedOut?: boolean;
 }
 
 export interface RunOptions {
@@ -76,5 +81,13 @@ export class UnreachableError extends Error {
   ) {
     super(message);
     this.name = 'UnreachableError';
+  }
+}
+
+/** Becoming the target user failed (wrong or missing sudo password, not in sudoers): also unreachable. */
+export class BecomeError extends UnreachableError {
+  constructor(host: string, message: string) {
+    super(host, message);
+    this.name = 'BecomeError';
   }
 }
