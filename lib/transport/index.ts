@@ -3,7 +3,7 @@
  * SSH support (node-ssh, ssh2, ssh-config) is loaded on the first SSH host only: the CLI imports
  * this module on every run, including runs that never leave the machine.
  */
-import { UnreachableError } from './types.js';
+import { BecomeError, UnreachableError } from './types.js';
 import type { Connection, ConnectionTarget, SshSettings } from './types.js';
 
 export * from './types.js';
@@ -18,6 +18,10 @@ export async function openConnection(target: ConnectionTarget, settings: SshSett
   }
   if (target.become && target.become.method !== 'sudo') {
     throw new UnreachableError(target.name, `${target.name}: become method ${target.become.method} is not supported; only sudo is`);
+  }
+  if (target.become?.password?.includes('\n')) {
+    // sudo reads the password up to the first newline; the rest would reach bash as commands.
+    throw new BecomeError(target.name, `${target.name}: the become password contains a newline, which sudo cannot take`);
   }
   if (target.kind === 'local') {
     const { openLocalConnection } = await import('./local.js');

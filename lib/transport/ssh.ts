@@ -68,7 +68,7 @@ async function login(
   let sock: Duplex | undefined;
   if (endpoint.via) {
     const jump = await login(NodeSSHImpl, endpoint.via, hostName, settings, opened);
-    sock = await forward(jump, endpoint, hostName);
+    sock = await forward(jump, endpoint, hostName, settings.connectTimeoutMs);
   }
   const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}${endpoint.via ? ` via ${endpoint.via.host}` : ''}`;
   const auth = await authMethods(endpoint);
@@ -112,10 +112,16 @@ async function login(
   return ssh;
 }
 
-function forward(jump: NodeSSH, to: SshEndpoint, hostName: string): Promise<Duplex> {
+/** A tunnel through `jump` to `to` (what `ssh -W` does for OpenSSH's ProxyJump). */
+function forward(jump: NodeSSH, to: SshEndpoint, hostName: string, timeoutMs: number): Promise<Duplex> {
+  const fail = (why: string): UnreachableError =>
+    new UnreachableError(hostName, `${hostName}: jump host ${to.via?.host}:${to.via?.port} cannot reach ${to.host}:${to.port}: ${why}`);
   return new Promise((resolve, reject) => {
+    // The bastion's own TCP connect may hang far longer than our connect timeout.
+    const timer = setTimeout(() => reject(fail(`timed out after ${timeoutMs} ms`)), timeoutMs);
     jump.connection!.forwardOut('127.0.0.1', 0, to.host, to.port, (error, stream) => {
-      if (error) reject(new UnreachableError(hostName, `${hostName}: jump host ${to.via?.host} cannot reach ${to.host}:${to.port}: ${error.message}`));
+      clearTimeout(timer);
+      if (error) reject(fail(error.message));
       else resolve(stream);
     });
   });
