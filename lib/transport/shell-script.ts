@@ -18,8 +18,12 @@
  *   and the kill runs as the become user.
  */
 
-/** Above this many bytes of stdin, the heredoc (which bash reads one byte per syscall) is too slow. */
-export const HEREDOC_STDIN_MAX = 64 * 1024;
+/**
+ * Above this many bytes of stdin, the heredoc (which bash reads one byte per syscall) is too slow.
+ * Kept small enough that the base64 text fits a pipe buffer, so bash >= 5.1 never puts a heredoc
+ * (a secret) into a temporary file.
+ */
+export const HEREDOC_STDIN_MAX = 32 * 1024;
 /** Seconds between SIGTERM and SIGKILL when a command times out. */
 export const KILL_GRACE_SECONDS = 2;
 /** Exit code reported for a timed-out command, as GNU `timeout` does. */

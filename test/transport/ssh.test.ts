@@ -1,4 +1,5 @@
 // SSH connections against a real, private sshd on 127.0.0.1 (see sshd.ts).
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile, chmod } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,8 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
     console.log(`ssh: connect + shell start ${connectMs.toFixed(0)} ms; 200 sequential commands in ${ms.toFixed(0)} ms (${(ms / 200).toFixed(1)} ms each)`);
     const big = await conn.run('head -c 5000000 /dev/zero');
     expect(big.stdoutBytes?.length).toBe(5_000_000);
+    const data = Buffer.alloc(2_000_000, 'abc\n');
+    expect((await conn.run('md5sum', { stdin: data })).stdout).toBe(`${createHash('md5').update(data).digest('hex')}  -\n`);
     expect((await conn.run('echo x; sleep 20', { timeoutMs: 300 })).timedOut).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await sshd.acceptedLogins()).toBe(before + 1);

@@ -15,7 +15,6 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
-const SUDOERS = '/etc/sudoers.d/novastation-transport-test';
 
 export interface TestSshd {
   port: number;
@@ -28,7 +27,7 @@ export interface TestSshd {
   /** `Accepted publickey` lines in sshd's log so far. */
   acceptedLogins(): Promise<number>;
   /** Login users: one with NOPASSWD sudo, one whose sudo needs `password`. */
-  users: { nopasswd: string; withPassword: string; password: string };
+  users: { nopasswd: string; withPassword: string; password: string; sudoers: string };
   stop(): Promise<void>;
 }
 
@@ -55,7 +54,12 @@ export async function startTestSshd(): Promise<TestSshd> {
   // sshd reads authorized_keys as the logging-in user: the directory must be traversable.
   await chmod(dir, 0o755);
   const tag = randomBytes(3).toString('hex');
-  const users = { nopasswd: `nst${tag}np`, withPassword: `nst${tag}pw`, password: `pw-${randomBytes(9).toString('hex')}` };
+  const users = {
+    nopasswd: `nst${tag}np`,
+    withPassword: `nst${tag}pw`,
+    password: `pw-${randomBytes(9).toString('hex')}`,
+    sudoers: `/etc/sudoers.d/novastation-test-${tag}`, // no dot: sudo skips files with one
+  };
   const hostKeyFile = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test-host', '-f', hostKeyFile]);
@@ -118,13 +122,12 @@ async function createUsers(users: TestSshd['users']): Promise<void> {
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd exited ${code}`))));
     p.stdin.end(`${users.nopasswd}:${otherPassword}\n${users.withPassword}:${users.password}\n`);
   });
-  await writeFile(SUDOERS, `${users.nopasswd} ALL=(ALL) NOPASSWD: ALL\n${users.withPassword} ALL=(ALL) ALL\n`, { mode: 0o440 });
+  await writeFile(users.sudoers, `${users.nopasswd} ALL=(ALL) NOPASSWD: ALL\n${users.withPassword} ALL=(ALL) ALL\n`, { mode: 0o440 });
 }
 
 async function removeUsers(users: TestSshd['users']): Promise<void> {
-  await rm(SUDOERS, { force: true });
+  await rm(users.sudoers, { force: true });
   for (const user of [users.nopasswd, users.withPassword]) {
-    await run('pkill', ['-KILL', '-u', user]).catch(() => {});
     await run('userdel', ['-r', '-f', user]).catch(() => {});
   }
 }
