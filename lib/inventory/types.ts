@@ -17,12 +17,19 @@ export interface InventoryHost {
   vars: Record<string, unknown>;
   /** Where each top-level variable in `vars` was finally set. */
   varSources: Record<string, VariableSource>;
-  /** Every group the host belongs to, directly or through children, `all` included. */
+  /**
+   * Every group the host belongs to, directly or through children, `all` included: `all` first,
+   * then the others in the order their variables apply (depth, ansible_group_priority, name).
+   */
   groups: string[];
 }
 
 export interface InventoryGroup {
   name: string;
+  /**
+   * The group's own variables (not inherited): inventory vars, then its group_vars files, plus
+   * `ansible_group_priority` when not 1 — what `ansible-inventory --graph --vars` shows.
+   */
   vars: Record<string, unknown>;
   children: string[];
   /** Hosts listed directly in this group. */
@@ -35,4 +42,6 @@ export interface Inventory {
   /** Hosts in Ansible's order of first appearance. */
   hosts: Map<string, InventoryHost>;
   groups: Map<string, InventoryGroup>;
+  /** Things Ansible would also warn about (printed as `[WARNING]: ...` by the CLI). */
+  warnings?: string[];
 }
