@@ -185,7 +185,8 @@ setInterval(() => {}, 1000);
       await cleanLeftovers();
       expect(await traces(runId)).toEqual([]);
       // Our own live hosts were left alone.
-      expect((await ssh('h1', 'true')).code).toBe(0);
+      const r = await ssh('h1', 'true');
+      expect(r.code, r.stderr).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,8 +3,9 @@
 // twice and never see a half-built root. A stamp of the recipe inside the root makes a changed
 // package list or configuration rebuild it.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { withLock } from './lock.js';
+import { removeTree } from './mounts.js';
 import { BASE_DIR, BASE_LOCK, CACHE_DIR } from './paths.js';
 import { run } from './run.js';
 
@@ -88,8 +89,21 @@ export function baseIsCurrent(): boolean {
   return stampOf(BASE_DIR) === BASE_STAMP;
 }
 
+async function buildInto(tmp: string): Promise<void> {
+  await run('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, 'bookworm', tmp, 'http://deb.debian.org/debian'], {
+    timeoutMs: 20 * 60_000,
+  });
+  // The chroot needs a resolver for apt-get update; nspawn replaces resolv.conf at each boot.
+  writeFileSync(`${tmp}/etc/resolv.conf`, readFileSync('/etc/resolv.conf'));
+  await run('chroot', [tmp, '/bin/sh', '-c', CONFIGURE], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive', LANG: 'C', HOME: '/root' },
+    timeoutMs: 10 * 60_000,
+  });
+  writeFileSync(`${tmp}/${STAMP_FILE}`, `${BASE_STAMP}\n`);
+}
+
 /**
- * Returns the path of a current base root, building it first if needed (~70–120 s).
+ * Returns the path of a current base root, building it first if needed (~130 s measured).
  * `log` receives progress lines.
  */
 export async function ensureBase(log: (line: string) => void = () => {}): Promise<string> {
@@ -98,25 +112,27 @@ export async function ensureBase(log: (line: string) => void = () => {}): Promis
   return withLock(BASE_LOCK, async () => {
     if (baseIsCurrent()) return BASE_DIR; // another process built it while we waited
     // Anything half-built is from a dead builder: only the lock holder builds.
-    for (const e of readdirSync(CACHE_DIR)) {
-      if (e.startsWith('base.tmp-') || e.startsWith('base.old-')) rmSync(`${CACHE_DIR}/${e}`, { recursive: true, force: true });
-    }
+    for (const e of readdirSync(CACHE_DIR)) if (e.startsWith('base.tmp-')) await removeTree(`${CACHE_DIR}/${e}`);
     const tmp = `${CACHE_DIR}/base.tmp-${process.pid}`;
     const started = Date.now();
-    log(`building Debian 12 base root in ${tmp} (first time only, ~2 min)`);
-    await run('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, 'bookworm', tmp, 'http://deb.debian.org/debian'], {
-      timeoutMs: 20 * 60_000,
-    });
-    // The chroot needs a resolver for apt-get update; the host's resolv.conf is replaced per boot by nspawn.
-    writeFileSync(`${tmp}/etc/resolv.conf`, readFileSync('/etc/resolv.conf'));
-    await run('chroot', [tmp, '/bin/sh', '-c', CONFIGURE], {
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive', LANG: 'C', HOME: '/root' },
-      timeoutMs: 10 * 60_000,
-    });
-    writeFileSync(`${tmp}/${STAMP_FILE}`, `${BASE_STAMP}\n`);
+    // One retry: a mirror hiccup during a two-minute download should not fail a whole test run.
+    for (let attempt = 1; ; attempt++) {
+      await removeTree(tmp);
+      log(`building Debian 12 base root in ${tmp} (first time only, ~2 min)`);
+      try {
+        await buildInto(tmp);
+        break;
+      } catch (e) {
+        if (attempt >= 2) {
+          await removeTree(tmp);
+          throw e;
+        }
+        log(`base build failed, retrying: ${(e as Error).message.slice(0, 500)}`);
+      }
+    }
     if (existsSync(BASE_DIR)) {
       // An old base may still be the lower layer of a running host (e.g. a developer's `up`):
-      // move it aside; the next build or `clean` removes it.
+      // move it aside; `clean` (or the next boot) removes it once no instance is left.
       renameSync(BASE_DIR, `${CACHE_DIR}/base.old-${process.pid}`);
     }
     renameSync(tmp, BASE_DIR);

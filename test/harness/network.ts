@@ -6,6 +6,7 @@ import { BRIDGE, CIDR, GATEWAY, NFT_TABLE, STATE_DIR } from './paths.js';
 import { run } from './run.js';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const BRIDGE_MAC = '02:6e:73:74:68:01'; // locally administered
 /** The machine's ip_forward before the harness first set it, restored when the last instance goes. */
 const IP_FORWARD_SAVED = `${STATE_DIR}/ip_forward.orig`;
 
@@ -28,7 +29,10 @@ table ip ${NFT_TABLE} {
 export async function ensureNetwork(): Promise<void> {
   const link = await run('ip', ['-o', 'link', 'show', 'dev', BRIDGE], { allowFail: true });
   if (link.exitCode !== 0) {
-    await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+    // A fixed MAC: otherwise a bridge takes the lowest MAC of its ports, which changes whenever a
+    // host comes or goes, and every other host's ARP entry for the gateway goes stale for seconds
+    // (SSH from the machine to a live host then fails now and then).
+    await run('ip', ['link', 'add', BRIDGE, 'address', BRIDGE_MAC, 'type', 'bridge']);
     await run('ip', ['addr', 'add', `${GATEWAY}/24`, 'dev', BRIDGE]);
   }
   await run('ip', ['link', 'set', BRIDGE, 'up']);
@@ -59,6 +63,9 @@ export async function createHostNet(netns: string, veth: string, address: string
   await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
   await run('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
   await run('ip', ['-n', netns, 'route', 'add', 'default', 'via', GATEWAY]);
+  // The address may have belonged to a host that just went away: forget its old MAC now rather
+  // than after the kernel's seconds of failed probes.
+  await run('ip', ['neigh', 'flush', 'to', address, 'dev', BRIDGE], { allowFail: true });
 }
 
 /** Idempotent: deleting the namespace destroys eth0 and with it the veth pair. */

@@ -4,6 +4,7 @@
 // Callers hold STATE_LOCK around allocate/release/cleanStale.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { removeTree } from './mounts.js';
 import { deleteHostNet, ensureNetwork, listLinks, listNetns, removeNetwork } from './network.js';
 import {
   CACHE_DIR, FIRST_SLOT, HOSTS_DIR, INSTANCES_DIR, LAST_SLOT, NET_PREFIX, NETNS_PREFIX, VETH_PREFIX, netnsName, vethName,
@@ -62,14 +63,6 @@ export function ownerAlive(r: InstanceRecord): boolean {
   return isAlive(r.ownerPid, r.ownerStart);
 }
 
-function mountsUnder(prefix: string): string[] {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  return lines
-    .map((l) => (l.split(' ')[4] ?? '').replace(/\\040/g, ' '))
-    .filter((m) => m === prefix || m.startsWith(`${prefix}/`))
-    .sort((a, b) => b.length - a.length); // deepest first
-}
-
 /** The container's init: the child of nspawn living in another pid namespace. */
 export function containerInitOf(nspawnPid: number): number | undefined {
   const own = pidNamespaceOf(nspawnPid);
@@ -113,15 +106,8 @@ async function killInstanceProcesses(runId: string, hosts: HostRecord[]): Promis
 /** Removes everything an instance created: processes, mounts, namespaces, folders, its record. */
 export async function destroyInstance(runId: string, hosts: HostRecord[]): Promise<void> {
   await killInstanceProcesses(runId, hosts);
-  for (const m of mountsUnder(`${HOSTS_DIR}/${runId}`)) {
-    const r = await run('umount', [m], { allowFail: true });
-    if (r.exitCode !== 0) await run('umount', ['-l', m], { allowFail: true });
-  }
   await Promise.all(hosts.map((h) => deleteHostNet(h.netns, h.veth)));
-  // Never delete through a mount that is still there (it could reach the base root).
-  if (mountsUnder(`${HOSTS_DIR}/${runId}`).length === 0) {
-    rmSync(`${HOSTS_DIR}/${runId}`, { recursive: true, force: true });
-  }
+  await removeTree(`${HOSTS_DIR}/${runId}`);
   rmSync(recordFile(runId), { force: true });
 }
 
@@ -164,7 +150,7 @@ export async function cleanStale(): Promise<string[]> {
     await removeNetwork();
     // Old base roots are kept while hosts may still overlay them (see base-image.ts).
     if (existsSync(CACHE_DIR)) {
-      for (const e of readdirSync(CACHE_DIR)) if (e.startsWith('base.old-')) rmSync(`${CACHE_DIR}/${e}`, { recursive: true, force: true });
+      for (const e of readdirSync(CACHE_DIR)) if (e.startsWith('base.old-')) await removeTree(`${CACHE_DIR}/${e}`);
     }
   }
   return removed;
