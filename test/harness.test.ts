@@ -45,6 +45,7 @@ describe('test-host harness', () => {
         throw new Error(`test hosts unavailable in CI: ${support.why}`);
       });
     } else {
+      console.warn(`test-host harness tests skipped: ${support.why}`);
       it.skip(`test hosts unavailable: ${support.why}`, () => {});
     }
     return;

@@ -7,8 +7,8 @@ import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 
 /**
  * Paths (relative to the host's /) that the system writes on its own: logs and journal, timers'
- * stamps, the random seed, temp dirs, caches, apt's lock and download dirs, and the sshd log the
- * harness keeps. /run is a tmpfs inside the host and never reaches the upper dir, but a stray
+ * stamps, the random seed, temp dirs, caches, apt's lock and download dirs and solver log, and the
+ * sshd log the harness keeps. /run is a tmpfs inside the host and never reaches the upper dir, but a stray
  * copy-up of the mount point would.
  */
 const IGNORED: RegExp[] = [
@@ -22,6 +22,9 @@ const IGNORED: RegExp[] = [
   /^var\/cache(\/|$)/,
   /^var\/lib\/apt\/lists\/(partial(\/|$)|lock$)/,
   /^var\/lib\/apt\/(daily_lock|periodic(\/|$))/,
+  // apt rewrites its solver log even for a simulation (`apt-get -s`, a typical check-mode probe);
+  // a real install still shows in dpkg's status and the installed files.
+  /^var\/log\/apt\/eipp\.log\.xz$/,
 ];
 
 const isIgnored = (rel: string) => IGNORED.some((re) => re.test(rel));
