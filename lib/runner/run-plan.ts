@@ -5,7 +5,7 @@
  */
 import { InvalidInputError, BadOptionsError } from '../errors.js';
 import { roleUse, type Playbook, type Role } from '../define.js';
-import { selectHosts } from '../inventory/index.js';
+import { getHost, implicitLocalhost, selectHosts } from '../inventory/index.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { ConnectionTarget } from '../transport/types.js';
 import { connectionTarget } from './connection-target.js';
@@ -30,15 +30,12 @@ export interface RunPlan {
   targets: Map<string, ConnectionTarget>;
 }
 
-/** Ansible's implicit localhost: usable in a pattern without being in the inventory. */
-const IMPLICIT_LOCALHOST: InventoryHost = { name: 'localhost', vars: { ansible_connection: 'local' }, varSources: {}, groups: [] };
-
+/** The hosts a pattern selects, in Ansible's order; Ansible's implicit localhost included. */
 export function matchHosts(inventory: Inventory, pattern: string | string[]): InventoryHost[] {
-  const names = selectHosts(inventory, pattern);
-  const hosts = names.map((n: string) => inventory.hosts.get(n)!).filter(Boolean);
+  const hosts = selectHosts(inventory, pattern).map((n) => getHost(inventory, n)).filter((h): h is InventoryHost => h !== undefined);
   const patterns = [pattern].flat();
-  if (!hosts.length && patterns.length === 1 && patterns[0] === 'localhost') return [IMPLICIT_LOCALHOST];
-  return hosts;
+  const implicit = !hosts.length && patterns.length === 1 ? implicitLocalhost(inventory, patterns[0]!) : undefined;
+  return implicit ? [implicit] : hosts;
 }
 
 export async function planRun(playbook: Playbook, playbookFile: string, inventory: Inventory, options: RunOptions): Promise<RunPlan> {
