@@ -9,7 +9,10 @@ export async function openLocalConnection(target: ConnectionTarget, settings: Pi
   const become = target.become && target.become.user !== currentUser() ? target.become : undefined;
   const launch = shellLaunch(become);
   const [file, ...args] = launch.argv;
-  const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C at the terminal goes to the playbook, which lets the command
+  // in flight finish (as it does over SSH) instead of the shell dying with it. If we die, the
+  // shell reads EOF on stdin and exits.
+  const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let endReason: string | undefined;
   const listeners: ((reason: string) => void)[] = [];
   const end = (reason: string): void => {
