@@ -70,7 +70,7 @@ describe('engine over local connections', () => {
 
   it('Ctrl-C lets the command in flight finish, starts nothing new, exits 99', async () => {
     const { dir, inventory } = workspace();
-    const child = spawn(playbookBin, [PLAYBOOK, '-i', inventory, '--tags', 'slow', '--limit', 'm1', '-vv'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    const child = spawn(playbookBin, [PLAYBOOK, '-i', inventory, '--tags', 'slow', '--limit', 'm1', '-vv'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' }, detached: true });
     const closed = new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -79,7 +79,7 @@ describe('engine over local connections', () => {
     const deadline = Date.now() + 20_000;
     while (!out.includes('slow write | started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
-    child.kill('SIGINT');
+    process.kill(-child.pid!, 'SIGINT'); // the whole process group, as a terminal's Ctrl-C does
     const code = await closed;
     expect(code, out).toBe(99);
     expect(readFileSync(join(dir, 'm1.slow'), 'utf8')).toBe('done\n');
