@@ -17,7 +17,7 @@ import { getHost } from './localhost.js';
 import { selectHosts, type SelectOptions } from './patterns.js';
 import { pyCompare } from './model.js';
 import { pyStr } from './python-format.js';
-import { isFloat, setWithMark } from './python-float.js';
+import { pyKindAt, setWithMark } from './python-types.js';
 
 export const INTERNAL_VARS = new Set([
   'ansible_diff_mode',
@@ -43,7 +43,7 @@ export const INTERNAL_VARS = new Set([
 
 function withoutInternal(vars: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(vars)) if (!INTERNAL_VARS.has(k)) setWithMark(out, k, v, isFloat(vars, k));
+  for (const [k, v] of Object.entries(vars)) if (!INTERNAL_VARS.has(k)) setWithMark(out, k, v, pyKindAt(vars, k));
   return out;
 }
 
@@ -107,7 +107,7 @@ function graphName(name: string, depth: number): string {
 function showVars(vars: Record<string, unknown>, depth: number): string[] {
   return Object.keys(vars)
     .sort(pyCompare)
-    .map((k) => graphName(`{${k} = ${pyStr(vars[k], isFloat(vars, k))}}`, depth));
+    .map((k) => graphName(`{${k} = ${pyStr(vars[k], pyKindAt(vars, k))}}`, depth));
 }
 
 /** `ansible-inventory --graph [GROUP] [--vars]`, without the final newline. */

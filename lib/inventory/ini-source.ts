@@ -95,7 +95,7 @@ export function parseIniInventory(b: InventoryBuilder, text: string, src: Source
       if (eq < 0) throw at(`expected key=value in [${groupName}:vars], got: ${line}`);
       const key = line.slice(0, eq).trim();
       const { value, float } = iniValue(line.slice(eq + 1).trim());
-      b.setGroupVar(b.group(groupName), key, value, where(`[${groupName}:vars].${key}`), float);
+      b.setGroupVar(b.group(groupName), key, value, where(`[${groupName}:vars].${key}`), float ? 'float' : undefined);
     } else {
       const gm = GROUP_NAME.exec(line);
       if (!gm) throw at(`expected a group name in [${groupName}:children], got: ${line}`);
@@ -154,7 +154,7 @@ export function parseIniInventory(b: InventoryBuilder, text: string, src: Source
     }
     for (const h of hosts) {
       const host = b.addHost(h, groupName, port, where(hostPath), src.absolute);
-      for (const [k, v] of vars) b.setHostVar(host, k, v.value, where(`[${groupName}].${h}.${k}`), v.float);
+      for (const [k, v] of vars) b.setHostVar(host, k, v.value, where(`[${groupName}].${h}.${k}`), v.float ? 'float' : undefined);
     }
   }
 }

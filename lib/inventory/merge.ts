@@ -21,7 +21,7 @@ import { sortGroups, type GroupNode, type HostNode, type InventoryBuilder } from
 import { isHostList, absoluteSource } from './sources.js';
 import type { VarsFolders, VarsLayer } from './vars-folders.js';
 import { setImplicitLocalhosts } from './localhost.js';
-import { isFloat, setWithMark } from './python-float.js';
+import { pyKindAt, setWithMark } from './python-types.js';
 import { LOCALHOST_NAMES } from './patterns.js';
 
 interface Acc {
@@ -32,7 +32,7 @@ interface Acc {
 function apply(acc: Acc, vars: Record<string, unknown>, sources: Record<string, VariableSource>): void {
   for (const [k, v] of Object.entries(vars)) {
     // Python's `a | b` keeps a's key position: assigning to an existing JS key does the same.
-    setWithMark(acc.vars, k, v, isFloat(vars, k));
+    setWithMark(acc.vars, k, v, pyKindAt(vars, k));
     const s = sources[k];
     if (s) acc.sources[k] = s;
   }

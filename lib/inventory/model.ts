@@ -16,7 +16,7 @@
 import * as path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import type { VariableSource } from './types.js';
-import { setWithMark } from './python-float.js';
+import { setWithMark, type PyKind } from './python-types.js';
 
 /** Python compares str by code point; so do we (matters only for astral characters). */
 export function pyCompare(a: string, b: string): number {
@@ -141,20 +141,20 @@ export class InventoryBuilder {
     host.direct.push(group);
   }
 
-  setHostVar(host: HostNode, key: string, value: unknown, where: VariableSource, float = false): void {
-    setWithMark(host.vars, key, value, float);
+  setHostVar(host: HostNode, key: string, value: unknown, where: VariableSource, kind?: PyKind): void {
+    setWithMark(host.vars, key, value, kind);
     host.varSources[key] = where;
   }
 
   /** Group.set_variable: `ansible_group_priority` sets the priority instead of a variable. */
-  setGroupVar(group: GroupNode, key: string, value: unknown, where: VariableSource, float = false): void {
+  setGroupVar(group: GroupNode, key: string, value: unknown, where: VariableSource, kind?: PyKind): void {
     if (key === 'ansible_group_priority') {
       const p = pyIntOf(value);
       if (p === undefined) throw located(`ansible_group_priority must be an integer, got ${JSON.stringify(value)}`, where);
       group.priority = p;
       return;
     }
-    setWithMark(group.vars, key, value, float);
+    setWithMark(group.vars, key, value, kind);
     group.varSources[key] = where;
   }
 

@@ -15,7 +15,7 @@
  * (Python raises TypeError there and Ansible refuses the file). Integers beyond 2^53 lose precision.
  */
 
-import { markFloat, setWithMark } from './python-float.js';
+import { markItems, setWithMark } from './python-types.js';
 
 export const PY_TUPLE: unique symbol = Symbol.for('novastation.pyTuple');
 export const PY_SET: unique symbol = Symbol.for('novastation.pySet');
@@ -415,7 +415,7 @@ function convert(node: Node): unknown {
       const out: Record<string, unknown> = {};
       node.keys.forEach((k, idx) => {
         const vNode = node.values[idx] as Node;
-        setWithMark(out, pyKey(convert(k)), convert(vNode), isFloatNode(vNode));
+        setWithMark(out, pyKey(convert(k)), convert(vNode), isFloatNode(vNode) ? 'float' : undefined);
       });
       return out;
     }
@@ -432,9 +432,7 @@ function convert(node: Node): unknown {
 
 function convertItems(items: Node[]): unknown[] {
   const out = items.map(convert);
-  items.forEach((n, i) => {
-    if (isFloatNode(n) && Number.isInteger(out[i])) markFloat(out, i);
-  });
+  markItems(out, items.map((n) => (isFloatNode(n) ? 'float' : undefined)));
   return out;
 }
 

@@ -16,8 +16,8 @@ import { isMap } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '../errors.js';
 import type { VariableSource } from './types.js';
-import { describeType, deref, isFloatNode, keyText, lineOf, mapPairs, parseYaml, toValue } from './yaml-load.js';
-import { setWithMark } from './python-float.js';
+import { describeType, deref, keyText, lineOf, mapPairs, parseYaml, pyKindOfNode, toValue } from './yaml-load.js';
+import { setWithMark } from './python-types.js';
 
 export interface VarsLayer {
   vars: Record<string, unknown>;
@@ -98,7 +98,7 @@ export class VarsFolders {
       layer = { vars: {}, sources: {} };
       for (const { key, value } of mapPairs(y, root)) {
         const name = keyText(toValue(y, key));
-        setWithMark(layer.vars, name, toValue(y, value), isFloatNode(y, value));
+        setWithMark(layer.vars, name, toValue(y, value), pyKindOfNode(y, value));
         layer.sources[name] = { file: shown, line: lineOf(y, key), path: name };
       }
     }

@@ -15,7 +15,7 @@ import { Document, LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDo
 import type { Node as YamlNode, ParsedNode, ScalarTag, Tags } from 'yaml';
 import { InvalidInputError } from '../errors.js';
 import { UnsafeText, VaultedValue } from './tagged-values.js';
-import { markFloat, setWithMark } from './python-float.js';
+import { markItems, setWithMark, type PyKind } from './python-types.js';
 
 export interface YamlFile {
   file: string;
@@ -30,8 +30,11 @@ export interface YamlFile {
 }
 
 const tag = (name: string) => `tag:yaml.org,2002:${name}`;
-/** Marks scalars our float resolver produced (the yaml package copies a tag's `format` onto the node). */
-const PY_FLOAT_FORMAT = 'pyfloat';
+/**
+ * A resolver may return a Scalar node, which the yaml package then uses as the node: that is how
+ * we remember which scalars were Python floats or dates (see python-types.ts).
+ */
+const pyScalar = (value: unknown, pyKind: PyKind): Scalar => Object.assign(new Scalar(value), { pyKind });
 
 function pyInt(text: string): number {
   let v = text.replace(/_/g, '');
@@ -107,8 +110,7 @@ const PYYAML_SCALARS: ScalarTag[] = [
     tag: tag('float'),
     default: true,
     test: /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
-    resolve: pyFloat,
-    format: PY_FLOAT_FORMAT,
+    resolve: (s: string) => pyScalar(pyFloat(s), 'float'),
   },
   {
     tag: tag('int'),
@@ -126,7 +128,10 @@ const PYYAML_SCALARS: ScalarTag[] = [
     tag: tag('timestamp'),
     default: true,
     test: /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/,
-    resolve: pyTimestamp,
+    resolve: (s: string, onError: (msg: string) => void) => {
+      const iso = pyTimestamp(s, onError);
+      return pyScalar(iso, iso.includes('T') ? 'datetime' : 'date');
+    },
   },
   { tag: '!vault', resolve: (s: string) => new VaultedValue(s) },
   { tag: '!vault-encrypted', resolve: (s: string) => new VaultedValue(s) },
@@ -271,16 +276,14 @@ export function toValue(y: YamlFile, node: unknown, depth = 0): unknown {
     for (const { key, value: v } of mapPairs(y, n)) {
       const k = keyText(toValue(y, key, depth + 1));
       // Re-assigning keeps the first position, as a Python dict does.
-      setWithMark(out, k, toValue(y, v, depth + 1), isFloatNode(y, v));
+      setWithMark(out, k, toValue(y, v, depth + 1), pyKindOfNode(y, v));
     }
     value = out;
     if (y.json && '__ansible_vault' in out) value = new VaultedValue(String(out.__ansible_vault));
     else if (y.json && '__ansible_unsafe' in out) value = wrapUnsafe(out.__ansible_unsafe);
   } else if (isSeq(n)) {
     const items = n.items.map((it) => toValue(y, it, depth + 1));
-    n.items.forEach((it, i) => {
-      if (isFloatNode(y, it) && Number.isInteger(items[i])) markFloat(items, i);
-    });
+    markItems(items, n.items.map((it) => pyKindOfNode(y, it)));
     value = items;
   } else {
     value = null;
@@ -288,12 +291,14 @@ export function toValue(y: YamlFile, node: unknown, depth = 0): unknown {
   return unsafe ? wrapUnsafe(value) : value;
 }
 
-/** Is this node a Python float (YAML 1.1 float, `!!float`, or a JSON number with `.`/`e`)? */
-export function isFloatNode(y: YamlFile, node: unknown): boolean {
+/** The Python type JS loses for this node: a float (YAML 1.1, `!!float`, JSON `1.0`/`1e3`) or a date. */
+export function pyKindOfNode(y: YamlFile, node: unknown): PyKind | undefined {
   const n = deref(y, node);
-  if (!isScalar(n) || typeof n.value !== 'number') return false;
-  if (y.json) return /[.eE]/.test(String(n.source ?? ''));
-  return n.format === PY_FLOAT_FORMAT || n.tag === tag('float');
+  if (!isScalar(n)) return undefined;
+  if (y.json) return typeof n.value === 'number' && /[.eE]/.test(String(n.source ?? '')) ? 'float' : undefined;
+  const kind = (n as Scalar & { pyKind?: PyKind }).pyKind;
+  if (kind) return kind;
+  return n.tag === tag('float') && typeof n.value === 'number' ? 'float' : undefined;
 }
 
 /** Ansible's wrap_var: every string inside becomes unsafe. */

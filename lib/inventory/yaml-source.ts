@@ -19,7 +19,7 @@ import type { InventoryBuilder } from './model.js';
 import type { SourceFile } from './ini-source.js';
 import { RangeError as HostRangeError, expandHostPattern } from './ranges.js';
 import { UnsafeText } from './tagged-values.js';
-import { deref, describeType, isFloatNode, keyText, lineOf, mapPairs, toValue, type YamlFile } from './yaml-load.js';
+import { deref, describeType, keyText, lineOf, mapPairs, pyKindOfNode, toValue, type YamlFile } from './yaml-load.js';
 
 const SECTIONS = ['vars', 'children', 'hosts'] as const;
 
@@ -93,7 +93,7 @@ export function parseYamlInventory(b: InventoryBuilder, y: YamlFile, root: YamlN
       if (k === 'vars') {
         for (const e of entries(v)) {
           const varName = keyText(toValue(y, e.key));
-          b.setGroupVar(b.group(name), varName, toValue(y, e.value), where(e.key, `${kp}.${varName}`), isFloatNode(y, e.value));
+          b.setGroupVar(b.group(name), varName, toValue(y, e.value), where(e.key, `${kp}.${varName}`), pyKindOfNode(y, e.value));
         }
       } else if (k === 'children') {
         for (const e of entries(v)) {
@@ -132,7 +132,7 @@ export function parseYamlInventory(b: InventoryBuilder, y: YamlFile, root: YamlN
       const host = b.addHost(h, group, port, where(keyNode, hp), src.absolute);
       for (const e of varPairs) {
         const varName = keyText(toValue(y, e.key));
-        b.setHostVar(host, varName, toValue(y, e.value), where(e.key, `${hp}.${varName}`), isFloatNode(y, e.value));
+        b.setHostVar(host, varName, toValue(y, e.value), where(e.key, `${hp}.${varName}`), pyKindOfNode(y, e.value));
       }
     }
   };
