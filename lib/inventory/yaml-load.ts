@@ -175,20 +175,24 @@ export function parseYaml(text: string, file: string): YamlFile {
   });
   const first = doc.errors[0];
   if (first) {
-    const pos = first.linePos?.[0];
-    const what = first.code === 'DUPLICATE_KEY' ? 'duplicate key in a mapping' : first.message.replace(/\s+at line \d+.*$/s, '');
-    throw new InvalidInputError(`YAML syntax error: ${what}`, { file, line: pos?.line, column: pos?.col });
+    const pos = lines.linePos(first.pos[0]);
+    const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:\n]+)/.exec(text.slice(first.pos[0]))?.[1]?.trim() ?? '';
+    const detail =
+      first.code === 'DUPLICATE_KEY'
+        ? `key ${key} appears twice in the same mapping (Ansible would silently keep only the last one)`
+        : `YAML syntax error: ${first.message.replace(/\s+at line \d+.*$/s, '')}`;
+    throw new InvalidInputError(detail, { file, line: pos.line, column: pos.col });
   }
   for (const w of doc.warnings) {
     if (w.code !== 'TAG_RESOLVE_FAILED') continue;
     // `!unsafe` on a mapping or list is handled when converting (it wraps every string inside).
     if (/^Unresolved tag: !unsafe\b/.test(w.message)) continue;
-    const pos = w.linePos?.[0];
+    const pos = lines.linePos(w.pos[0]);
     const tagName = /Unresolved tag: (\S+)/.exec(w.message)?.[1]?.replace('tag:yaml.org,2002:', '!!') ?? '';
     throw new InvalidInputError(`unsupported YAML tag ${tagName}: only !vault, !vault-encrypted and !unsafe are understood`, {
       file,
-      line: pos?.line,
-      column: pos?.col,
+      line: pos.line,
+      column: pos.col,
     });
   }
   return { file, doc, lines, json };
