@@ -68,6 +68,17 @@ export class Host {
     return this.#connection !== undefined;
   }
 
+  /**
+   * Drop the connection and open a new one on the next command: after a reboot, the old
+   * connection is dead. Facts are gathered again too (a reboot may change them).
+   */
+  async reconnect(): Promise<void> {
+    const old = this.#connection;
+    this.#connection = undefined;
+    this.#facts = undefined;
+    if (old) await (await old.catch(() => null))?.close();
+  }
+
   /** OS, release, arch, hostname, init system, package manager; gathered once, on first call. */
   facts(): Promise<Facts> {
     this.#facts ??= this.#run(FACTS_PROBE, {}).then((r) => {
