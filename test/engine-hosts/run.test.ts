@@ -143,6 +143,13 @@ describe.skipIf(skipHosts)('engine on real hosts', () => {
     expect(readFileSync(empty, 'utf8')).toContain(host0.hostPublicKey.split(' ')[1]!);
     expect((await runCli(args)).code).toBe(0);
 
+    // Ansible users' switch: ANSIBLE_HOST_KEY_CHECKING=False accepts any key and records nothing.
+    const unchecked = join(f.dir, 'known_hosts.unchecked');
+    writeFileSync(unchecked, '');
+    const loose = await runCli([PLAYBOOK, '-i', f.inventory, '--known-hosts', unchecked, '--json', '--limit', names[0]!], { env: { ANSIBLE_HOST_KEY_CHECKING: 'False' } });
+    expect(loose.code, loose.stderr).toBe(0);
+    expect(readFileSync(unchecked, 'utf8')).toBe('');
+
     // Another host's key recorded for this address: a changed key.
     const changed = join(f.dir, 'known_hosts.changed');
     const otherKey = f.hosts.hosts[1]!.hostPublicKey.split(' ').slice(0, 2).join(' ');
