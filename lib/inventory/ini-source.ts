@@ -38,7 +38,8 @@ export interface SourceFile {
 }
 
 export function parseIniInventory(b: InventoryBuilder, text: string, src: SourceFile): void {
-  const lines = text.split(/\r\n|\n|\r/);
+  // Python's str.splitlines(): these separators all end a line (and so count for line numbers).
+  const lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
   const pending = new Map<string, Pending>();
   let groupName = 'ungrouped';
   let state = 'hosts';

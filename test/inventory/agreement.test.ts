@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHostVars, inventoryToList, loadInventorySync, pythonJson, selectHosts } from '../../lib/inventory/index.js';
 import type { Inventory } from '../../lib/inventory/index.js';
-import { AnsibleRunner, findAnsibleInventory, parseListHosts, type AnsibleResult } from './ansible-runner.js';
+import { AnsibleRunner, findAnsibleInventory, parseListHosts, reportTimes, type AnsibleResult } from './ansible-runner.js';
 
 interface PatternCase {
   pattern: string;
@@ -93,7 +93,10 @@ if (!ansibleInventory) {
     );
   }, 120_000);
 
-  afterAll(() => runner?.close());
+  afterAll(async () => {
+    reportTimes(await Promise.all(results.values()));
+    runner?.close();
+  });
 
   describe.each(cases)('corpus/$name', (c) => {
     let inv: Inventory;

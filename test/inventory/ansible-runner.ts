@@ -13,6 +13,8 @@ export interface AnsibleResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Time the command took in the driver. */
+  ms?: number;
 }
 
 /** `ansible-inventory` on PATH, or undefined. */
@@ -88,6 +90,14 @@ export class AnsibleRunner {
   close(): void {
     for (const d of this.drivers) d.close();
   }
+}
+
+/** With INVENTORY_DRIVER_STATS=1, print how long the Ansible commands took (to tune the corpus). */
+export function reportTimes(results: AnsibleResult[]): void {
+  if (process.env.INVENTORY_DRIVER_STATS !== '1') return;
+  const ms = results.map((r) => r.ms ?? 0);
+  const total = ms.reduce((a, b) => a + b, 0);
+  console.log(`ansible commands: ${ms.length}, ${total} ms in total, ${Math.round(total / Math.max(1, ms.length))} ms each`);
 }
 
 /** The host names from `ansible PATTERN --list-hosts` output. */
