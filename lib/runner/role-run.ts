@@ -33,7 +33,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
   const notified = new Set<string>();
   const baseTags = [...input.outerTags, ...(role.tags ?? [])];
 
-  const execute = async (name: string, body: () => Promise<TaskOutcome | void>, tags: string[], handler: boolean): Promise<TaskResult> => {
+  const execute = async (name: string, body: () => Promise<TaskOutcome | void>, handler: boolean): Promise<TaskResult> => {
     if (run.signal.aborted) throw new Interrupted();
     const startedAt = Date.now();
     const tripsBefore = input.host.roundTrips + input.controller.roundTrips;
@@ -78,7 +78,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       if (!shouldRun([...baseTags, ...(options.tags ?? [])], run.options.tags)) {
         return { status: 'skipped', changed: false, message: 'not selected by tags' };
       }
-      const result = await execute(name, body, options.tags ?? [], false);
+      const result = await execute(name, body, false);
       if (result.status === 'failed') {
         if (options.ignoreErrors) return result;
         throw new RoleFailed(result.error);
@@ -117,7 +117,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       run.emit({ type: 'task', host: inventoryHost, role: role.name, task: name, status: 'skipped', handler: true, message: 'check mode: handler not run', startedAt: now, durationMs: 0 });
       continue;
     }
-    const result = await execute(name, () => handler(ctx), [], true);
+    const result = await execute(name, () => handler(ctx), true);
     if (result.status === 'failed') throw new RoleFailed(result.error);
   }
 }
