@@ -35,6 +35,8 @@ export class GroupNode {
   depth = 0;
   priority = 1;
   readonly hosts: HostNode[] = [];
+  /** Membership test for `hosts` (Group.host_names): large ranges make `includes` quadratic. */
+  readonly hostSet = new Set<HostNode>();
   readonly children: GroupNode[] = [];
   readonly parents: GroupNode[] = [];
   readonly vars: Record<string, unknown> = {};
@@ -136,8 +138,9 @@ export class InventoryBuilder {
   }
 
   private addHostToGroup(group: GroupNode, host: HostNode): void {
-    if (group.hosts.includes(host)) return;
+    if (group.hostSet.has(host)) return;
     group.hosts.push(host);
+    group.hostSet.add(host);
     host.direct.push(group);
   }
 
@@ -216,16 +219,21 @@ export class InventoryBuilder {
     for (const g of this.groups.values()) {
       if (g !== all && g.ancestors().size === 0) this.addChildGroup(all, g, { file: '(implicit)' });
     }
+    const leaving = new Set<HostNode>();
     for (const host of this.hosts.values()) {
       const mine = host.allGroups();
       if (mine.has(ungrouped)) {
-        const others = [...mine].filter((g) => g !== all && g !== ungrouped);
-        if (others.length) {
-          ungrouped.hosts.splice(ungrouped.hosts.indexOf(host), 1);
-          host.direct.splice(host.direct.indexOf(ungrouped), 1);
-        }
+        if ([...mine].some((g) => g !== all && g !== ungrouped)) leaving.add(host);
       } else if (mine.size === 0 || (mine.size === 1 && mine.has(all))) {
         this.addHostToGroup(ungrouped, host);
+      }
+    }
+    if (leaving.size) {
+      const stay = ungrouped.hosts.filter((h) => !leaving.has(h));
+      ungrouped.hosts.splice(0, ungrouped.hosts.length, ...stay);
+      for (const h of leaving) {
+        ungrouped.hostSet.delete(h);
+        h.direct.splice(h.direct.indexOf(ungrouped), 1);
       }
     }
     for (const name of this.groups.keys()) {
