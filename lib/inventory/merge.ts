@@ -54,7 +54,8 @@ export function varsBasedirs(sources: string[]): string[] {
       isDir = false;
     }
     // Kept as the user wrote it (relative), so messages naming these files stay short.
-    out.push(isDir ? s : path.dirname(s));
+    const base = s.startsWith('~') ? absoluteSource(s) : s;
+    out.push(isDir ? base : path.dirname(base));
   }
   return out;
 }

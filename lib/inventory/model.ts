@@ -122,7 +122,10 @@ export class InventoryBuilder {
     return name;
   }
 
-  /** InventoryData.add_host. `source` is the absolute path of the inventory file (inventory_file). */
+  /**
+   * InventoryData.add_host. `source` is the absolute path of the inventory file (inventory_file;
+   * its directory is inventory_dir), or a host list's text (inventory_dir is then null).
+   */
   addHost(name: string, groupName: string | undefined, port: number | undefined, where: VariableSource, source: string | undefined): HostNode {
     if (!name) throw located('a host name must not be empty', where);
     let host = this.hosts.get(name);
@@ -131,7 +134,7 @@ export class InventoryBuilder {
       this.hosts.set(name, host);
       if (port !== undefined) this.setHostVar(host, 'ansible_port', port, where);
       this.setHostVar(host, 'inventory_file', source ?? null, where);
-      this.setHostVar(host, 'inventory_dir', source ? path.dirname(source) : null, where);
+      this.setHostVar(host, 'inventory_dir', source && path.isAbsolute(source) ? path.dirname(source) : null, where);
     }
     if (groupName !== undefined) this.addHostToGroup(this.group(groupName), host);
     return host;

@@ -233,6 +233,8 @@ export interface SelectOptions {
  * localhost that is not in `inv.hosts` (see `getHost`).
  */
 export function selectHosts(inv: Inventory, pattern: string | string[], options: SelectOptions = {}): string[] {
+  // get_hosts([]) selects nothing, while '' (like only `!x` / `&x` patterns) means `all`.
+  if (Array.isArray(pattern) && pattern.length === 0) return [];
   let hosts = evaluatePatterns(inv, splitHostPattern(pattern));
   const limit = options.limit;
   if (limit !== undefined && (Array.isArray(limit) ? limit.length : limit)) {

@@ -189,7 +189,7 @@ export function parseYaml(text: string, file: string): YamlFile {
     if (/^Unresolved tag: !unsafe\b/.test(w.message)) continue;
     const pos = lines.linePos(w.pos[0]);
     const tagName = /Unresolved tag: (\S+)/.exec(w.message)?.[1]?.replace('tag:yaml.org,2002:', '!!') ?? '';
-    throw new InvalidInputError(`unsupported YAML tag ${tagName}: only !vault, !vault-encrypted and !unsafe are understood`, {
+    throw new InvalidInputError(`unsupported YAML tag ${tagName} (understood: the standard scalar tags, !vault, !vault-encrypted and !unsafe)`, {
       file,
       line: pos.line,
       column: pos.col,
