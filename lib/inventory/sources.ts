@@ -21,7 +21,8 @@ import type { InventoryBuilder } from './model.js';
 import { parseIniInventory, type SourceFile } from './ini-source.js';
 import { parseAddress } from './ranges.js';
 import { pyExt, type Decrypt } from './vars-folders.js';
-import { parseYaml, type YamlFile } from './yaml-load.js';
+import { lineOf, parseYaml, type YamlFile } from './yaml-load.js';
+import type { Node as YamlNode } from 'yaml';
 import { parseYamlInventory, yamlInventoryRoot } from './yaml-source.js';
 
 const IGNORED =
@@ -118,7 +119,7 @@ function parseFile(b: InventoryBuilder, src: SourceFile, decrypt?: Decrypt): voi
         if (plugin && isScalar(plugin.value) && plugin.value.value) {
           throw new InvalidInputError(
             `this is an inventory plugin configuration (plugin: ${String(plugin.value.value)}); dynamic inventory plugins are not supported`,
-            { file: src.display, line: y.lines.linePos(plugin.key && isScalar(plugin.key) ? (plugin.key.range?.[0] ?? 0) : 0).line },
+            { file: src.display, line: lineOf(y, plugin.key as YamlNode | null) },
           );
         }
         parseYamlInventory(b, y, root, src);
@@ -126,13 +127,15 @@ function parseFile(b: InventoryBuilder, src: SourceFile, decrypt?: Decrypt): voi
       }
       const contents = y.doc.contents;
       const empty = contents === null || (isScalar(contents) && contents.value === null) || (isMap(contents) && contents.items.length === 0);
-      if (!empty) {
-        const kind = isScalar(contents) ? 'a single value' : 'a list';
-        yamlError = new InvalidInputError(`a YAML inventory must be a mapping of group names (usually "all:"), got ${kind}`, {
-          file: src.display,
-          line: contents?.range ? y.lines.linePos(contents.range[0]).line : 1,
-        });
-      }
+      // An empty YAML document is an empty inventory. (Ansible hands it to the INI parser, which
+      // reads a lone `---` as a bad host and `{}` as a host named "{}".)
+      if (empty) return;
+      // Not a mapping: Ansible tries INI next; this is the error to show if that fails too.
+      const kind = isScalar(contents) ? 'a single value' : 'a list';
+      yamlError = new InvalidInputError(`a YAML inventory must be a mapping of group names (usually "all:"), got ${kind}`, {
+        file: src.display,
+        line: contents?.range ? y.lines.linePos(contents.range[0]).line : 1,
+      });
     }
   }
   try {

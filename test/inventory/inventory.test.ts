@@ -174,3 +174,10 @@ describe('patterns', () => {
     expect(selectHosts(inv, 'all')).not.toContain('localhost');
   });
 });
+
+describe('empty inventories', () => {
+  it('an empty or comment-only file, `---`, or `{}` is an empty inventory', () => {
+    for (const text of ['', '# nothing yet\n', '---\n', '{}\n'])
+      expect([...load({ 'hosts.yml': text }).hosts.keys()], JSON.stringify(text)).toEqual([]);
+  });
+});
