@@ -1,12 +1,14 @@
 /**
  * Loads a TypeScript playbook without a build step by the user. esbuild bundles the playbook and
  * the user's own local modules (not packages: `novastation` and other dependencies stay imports,
- * so they load precompiled) in ~10 ms; the result is cached beside the playbook under
- * `.novastation/cache/` (node resolves the playbook's dependencies from there) and imported.
+ * so they load precompiled); the result is cached beside the playbook under `.novastation/cache/`
+ * (node resolves the playbook's dependencies from there) with a manifest of the source files'
+ * sizes and modification times. When none changed, the cached bundle is imported directly and
+ * esbuild is not even loaded (~0.1–0.2 s of start-up saved on every rerun).
  * `import.meta.url`/`dirname`/`filename` are rewritten to each source file's own, so a user's role
  * that finds its templates relative to itself still does.
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,11 +16,57 @@ import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../errors.js';
 import { isPlaybook, type Playbook } from '../define.js';
 
+interface Manifest {
+  output: string;
+  /** Absolute source path → `size:mtimeMs`. */
+  inputs: Record<string, string>;
+}
+
 export async function loadPlaybook(file: string): Promise<Playbook> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InvalidInputError(`playbook not found`, { file });
+  const cacheDir = join(dirname(path), '.novastation', 'cache');
+  const manifestFile = join(cacheDir, `${basename(path)}.manifest.json`);
+  const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));
+
+  let module: { default?: unknown };
+  try {
+    module = await import(pathToFileURL(output).href);
+  } catch (error) {
+    throw new InvalidInputError(`failed to load: ${(error as Error).message}`, { file });
+  }
+  if (!isPlaybook(module.default)) {
+    throw new InvalidInputError('the default export must be definePlaybook({ name, plays }) (imported from "novastation")', { file });
+  }
+  return module.default;
+}
+
+function fingerprint(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cached bundle, if every source it was built from is unchanged. */
+function cachedOutput(manifestFile: string): string | undefined {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+  if (!existsSync(manifest.output)) return undefined;
+  for (const [input, print] of Object.entries(manifest.inputs)) if (fingerprint(input) !== print) return undefined;
+  return manifest.output;
+}
+
+async function bundle(path: string, file: string, cacheDir: string, manifestFile: string): Promise<string> {
   const esbuild = await import('esbuild');
   let code: string;
+  let inputs: string[];
   try {
     const result = await esbuild.build({
       entryPoints: [path],
@@ -28,36 +76,34 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
       format: 'esm',
       target: 'node20',
       write: false,
+      metafile: true,
+      absWorkingDir: dirname(path),
       logLevel: 'silent',
       plugins: [importMetaPerFile()],
     });
     code = result.outputFiles[0]!.text;
+    inputs = Object.keys(result.metafile.inputs).map((i) => resolve(dirname(path), i));
   } catch (error) {
     const first = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors?.[0];
-    if (first) throw new InvalidInputError(first.text, { file: first.location?.file ?? file, line: first.location?.line, column: first.location ? first.location.column + 1 : undefined });
+    if (first) {
+      const where = first.location ? resolve(dirname(path), first.location.file) : file;
+      throw new InvalidInputError(first.text, { file: where, line: first.location?.line, column: first.location ? first.location.column + 1 : undefined });
+    }
     throw error;
   }
-
-  const cacheDir = join(dirname(path), '.novastation', 'cache');
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const out = join(cacheDir, `${basename(path)}.${hash}.mjs`);
-  if (!existsSync(out)) {
-    mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, out); // concurrent runs write the same content: last rename wins, both fine
-  }
-
-  let module: { default?: unknown };
-  try {
-    module = await import(pathToFileURL(out).href);
-  } catch (error) {
-    throw new InvalidInputError(`failed to load: ${(error as Error).message}`, { file });
-  }
-  if (!isPlaybook(module.default)) {
-    throw new InvalidInputError('the default export must be definePlaybook({ name, plays }) (imported from "novastation")', { file });
-  }
-  return module.default;
+  const output = join(cacheDir, `${basename(path)}.${hash}.mjs`);
+  mkdirSync(cacheDir, { recursive: true });
+  // Temp + rename: concurrent runs write the same content, and a reader never sees half a file.
+  const write = (target: string, text: string) => {
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, target);
+  };
+  if (!existsSync(output)) write(output, code);
+  const manifest: Manifest = { output, inputs: Object.fromEntries(inputs.map((i) => [i, fingerprint(i) ?? ''])) };
+  write(manifestFile, JSON.stringify(manifest));
+  return output;
 }
 
 function importMetaPerFile() {
