@@ -27,7 +27,7 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
   for (const path of inventoryPaths) {
     if (!existsSync(path)) throw new BadOptionsError(`inventory ${path} not found${cli.inventory.length ? '' : ' (the default beside the playbook; give one with -i)'}`);
   }
-  const [inventory, playbook, extraVars] = await Promise.all([loadInventory(inventoryPaths), loadPlaybook(playbookFile), parseExtraVars(cli.extraVars)]);
+  const [inventory, playbook, extraVars] = await Promise.all([loadInventory(inventoryPaths, { playbookDirs: [dirname(playbookFile)] }), loadPlaybook(playbookFile), parseExtraVars(cli.extraVars)]);
 
   if (cli.listHosts) {
     const seen = new Set<string>();
