@@ -40,10 +40,14 @@ describe.skipIf(skipHosts)('apt', () => {
     expect(await dpkgStatus('tree'), 'the drift, untouched by check mode').toBe(''); // dpkg forgot it (no conffiles)
   });
 
-  it('an idempotent run is one round trip', async () => {
+  it('an install is two round trips (read, apt-get), an idempotent run one', async () => {
     const host = hostHandle(f, name);
     try {
-      await apt(host, { packages: ['tree'] }); // drifted away above: reinstall
+      await host.connection();
+      const t = Date.now();
+      expect((await apt(host, { packages: ['tree', 'jq'] })).changes).toEqual([expect.stringMatching(/package tree absent → /)]); // the drift above
+      expect(host.roundTrips).toBe(2);
+      console.log(`apt install: ${host.roundTrips} round trips, ${Date.now() - t} ms`);
       const before = host.roundTrips;
       const t0 = Date.now();
       const outcome = await apt(host, { packages: ['tree', 'jq'] });
