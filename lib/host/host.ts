@@ -16,6 +16,7 @@ import { CheckModeSkip, CommandError, commandRunner, type CommandOptions, type C
 import { FACTS_PROBE, parseFacts, type Facts } from './facts.js';
 import { parseStat, statCommand, type FileStat } from './stat.js';
 import { quotePosix } from '../shell/quote.js';
+import { atomicWriteResult, atomicWriteScript, contentDigest, type WriteFileOptions, type WriteFileResult } from './atomic-write.js';
 
 export interface HostInit {
   /** Inventory name. */
@@ -26,12 +27,7 @@ export interface HostInit {
   connect: () => Promise<Connection>;
 }
 
-export interface WriteFileOptions {
-  /** Octal string like `0644` or a number. Default: keep the existing file's, else 0644. */
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-}
+export type { WriteFileOptions, WriteFileResult } from './atomic-write.js';
 
 export class Host {
   readonly name: string;
@@ -104,26 +100,16 @@ export class Host {
   }
 
   /**
-   * Replace a file atomically: the content goes (on stdin) into a temp file in the same
-   * directory, gets its mode and owner, and is renamed over the target, so readers see the old
-   * file or the new one, never a partial one. The temp name starts with a dot and ends in `~`, so
-   * no include glob (`*.conf`, `*.list`, sudoers.d, nginx's `sites-enabled/*`) loads it.
+   * Replace a file atomically, in one round trip (lib/host/atomic-write.ts): temp file in the same
+   * directory, content checked whole, mode and owner set, optional `validate` and `backup`, then a
+   * rename, so readers see the old file or the new one, never a partial one. The temp name starts
+   * with a dot and ends in `~`, so no include glob (`*.conf`, `*.list`, sudoers.d, nginx's
+   * `sites-enabled/*`) loads it; temps a killed run left are removed by the next write.
    */
-  async writeFile(path: string, content: string | Buffer | Secret, options: WriteFileOptions = {}): Promise<void> {
-    const q = quotePosix(path);
-    const mode = options.mode === undefined ? undefined : typeof options.mode === 'number' ? options.mode.toString(8) : options.mode;
-    const owner = options.owner || options.group ? `${options.owner ?? ''}${options.group ? `:${options.group}` : ''}` : undefined;
-    const script = [
-      `set -e; target=${q}; dir=$(dirname -- "$target"); base=$(basename -- "$target")`,
-      `tmp=$(mktemp "$dir/.$base.ns-XXXXXXXX~")`,
-      `trap 'rm -f -- "$tmp"' EXIT`,
-      mode ? `chmod ${quotePosix(mode)} "$tmp"` : `if [ -e "$target" ]; then chmod --reference="$target" "$tmp"; else chmod 0644 "$tmp"; fi`,
-      owner ? `chown ${quotePosix(owner)} "$tmp"` : `if [ -e "$target" ]; then chown --reference="$target" "$tmp"; fi`,
-      `cat > "$tmp"`,
-      `mv -f -- "$tmp" "$target"`,
-      `trap - EXIT`,
-    ].join('\n');
-    await this.#execute(script, { stdin: content }, true, `write ${path}`);
+  async writeFile(path: string, content: string | Buffer | Secret, options: WriteFileOptions = {}): Promise<WriteFileResult> {
+    const script = atomicWriteScript(path, contentDigest(content), options);
+    const result = await this.#execute(script, { stdin: content, nothrow: true }, true, `write ${path}`);
+    return atomicWriteResult(this.name, path, result, options);
   }
 
   async close(): Promise<void> {
