@@ -21,6 +21,15 @@ export { iniSetting, iniSettingResource, editIniSetting } from './ini-setting.js
 export type { IniSettingOptions } from './ini-setting.js';
 export { FileValidationError } from '../lib/host/atomic-write.js';
 export type { WriteFileOptions, WriteFileResult } from '../lib/host/atomic-write.js';
+export { apt, aptResource } from './apt.js';
+export type { AptOptions } from './apt.js';
+export { aptRepository, aptRepositoryResource } from './apt-repository.js';
+export type { AptRepositoryOptions } from './apt-repository.js';
+export { systemd, systemdResource } from './systemd.js';
+export type { SystemdOptions } from './systemd.js';
+export { systemdDropin, systemdDropinResource } from './systemd-dropin.js';
+export type { SystemdDropinOptions } from './systemd-dropin.js';
+export type { UnitSettings, UnitValue } from './systemd-ini.js';
 export { converge } from '../lib/resource.js';
 export type { Resource, Change } from '../lib/resource.js';
 export { command, commandAction } from './command.js';
