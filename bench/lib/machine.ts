@@ -1,0 +1,88 @@
+/**
+ * The controller machine: what it is (for the results) and how quiet it is right now (so a figure
+ * is only taken when nothing else competes for the CPU).
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+export interface Machine {
+  cores: number;
+  memory_gb: number;
+  cpu: string;
+  /** `uptime`'s 1, 5 and 15 minute load averages when the benchmark started. */
+  load_start: [number, number, number];
+}
+
+export function loadAverage(): [number, number, number] {
+  const [a = '0', b = '0', c = '0'] = readFileSync('/proc/loadavg', 'utf8').split(' ');
+  return [Number(a), Number(b), Number(c)];
+}
+
+export function machineInfo(): Machine {
+  const model = cpus()[0]?.model.trim() || 'unknown';
+  return {
+    cores: cpus().length,
+    memory_gb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    cpu: model,
+    load_start: loadAverage(),
+  };
+}
+
+/** Busy and total jiffies of all CPUs since boot (the first line of /proc/stat). */
+function cpuTimes(): { busy: number; total: number } {
+  const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  const v = first.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((s, x) => s + x, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Share of the whole machine's CPU time that was busy over the next `ms` (0..1). */
+export async function cpuBusy(ms: number): Promise<number> {
+  const a = cpuTimes();
+  await sleep(ms);
+  const b = cpuTimes();
+  return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+}
+
+export interface Quiet {
+  load1: number;
+  busy: number;
+  waitedS: number;
+  /** False when the wait limit was reached while the machine was still busy. */
+  quiet: boolean;
+}
+
+export interface QuietOptions {
+  /** 1-minute load average under which the machine counts as quiet. */
+  maxLoad: number;
+  /**
+   * Share of all CPUs busy over a 2 s window under which the machine counts as quiet even when the
+   * load average is higher: the load average trails by about a minute, so right after the
+   * benchmark's own Ansible run it is high while nothing runs any more. Other engineers' test
+   * suites keep the CPU busy and are waited for.
+   */
+  maxBusy: number;
+  /** Give up waiting after this long (the figure is then taken and marked noisy). */
+  maxWaitS: number;
+  log: (line: string) => void;
+}
+
+export async function waitQuiet(o: QuietOptions): Promise<Quiet> {
+  const started = Date.now();
+  let said = false;
+  for (;;) {
+    const busy = await cpuBusy(2000);
+    const [load1] = loadAverage();
+    const waitedS = (Date.now() - started) / 1000;
+    if (load1 < o.maxLoad || busy < o.maxBusy) return { load1, busy, waitedS, quiet: true };
+    if (waitedS > o.maxWaitS) return { load1, busy, waitedS, quiet: false };
+    if (!said) {
+      o.log(`  waiting for a quiet machine (load ${load1.toFixed(2)}, CPU ${(busy * 100).toFixed(0)}% busy)…`);
+      said = true;
+    }
+    await sleep(3000);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * One tool's turn at one size: boot fresh hosts, wait for a quiet machine, time the first run
+ * (everything changes), snapshot what it wrote, time the no-op re-run (nothing changes), tear down.
+ */
+import { readFileSync } from 'node:fs';
+import { ansibleSetup, closeMasters, runAnsible } from './ansible.js';
+import { bootBenchHosts, type BenchHosts } from './hosts.js';
+import { cpuBusy, waitQuiet, type Quiet, type QuietOptions } from './machine.js';
+import type { Measured } from './measure.js';
+import { ansiblePlaybook, runNovaStation } from './novastation.js';
+import { recapProblems, type Recap } from './recap.js';
+import { compareChanges, describeComparison, runChanges } from './sameness.js';
+
+export type Tool = 'ansible' | 'novastation';
+export const TOOLS: readonly Tool[] = ['ansible', 'novastation'];
+
+export interface RunFigure {
+  seconds: number;
+  peakMb: number;
+  processes: number;
+  code: number;
+  loadBefore: number;
+  loadAfter: number;
+  /** CPU busy share of the whole machine in the 2 s before the run, and the wait for quiet. */
+  busyBefore: number;
+  waitedS: number;
+  /** False when the machine never became quiet within the wait limit. */
+  quiet: boolean;
+  /** CPU busy share in the 1 s after the run (someone else busy?). */
+  busyAfter: number;
+  /** Steps per host, as each tool counts them (see stepsOf). */
+  steps: Record<string, number>;
+  changed: Record<string, number>;
+  problems: string[];
+}
+
+export interface Turn {
+  tool: Tool;
+  hosts: number;
+  names: string[];
+  first: RunFigure;
+  noop?: RunFigure;
+  /** What the first run wrote, per host (sameness.ts). */
+  changes: Record<string, string[]>;
+  /** The `--profile` output of an extra no-op run (NovaStation only, when asked). */
+  profile?: string;
+}
+
+export interface TurnOptions {
+  log: (line: string) => void;
+  /** Wait for a quiet machine before each timed run; undefined: do not wait. */
+  quiet?: QuietOptions;
+  /** Also time the no-op re-run (default true). */
+  noop?: boolean;
+  /** After the timed runs, one more no-op run of NovaStation with --profile. */
+  profile?: boolean;
+}
+
+/**
+ * Steps a run reports for a host. Ansible's `ok` already counts the changed tasks, plus its
+ * "Gathering Facts" task, which has no counterpart (NovaStation reads facts inside its first task
+ * that needs them); NovaStation's `ok` and `changed` are disjoint.
+ */
+export function stepsOf(tool: Tool, recap: Recap, host: string): number {
+  const c = recap.get(host);
+  if (!c) return -1;
+  return tool === 'ansible' ? c.ok - 1 + c.skipped : c.ok + c.changed + c.skipped;
+}
+
+const tail = (text: string, n = 3000) => (text.length > n ? `…${text.slice(-n)}` : text);
+
+async function timedRun(tool: Tool, h: BenchHosts, o: TurnOptions, kind: 'first' | 'noop', ansibleEnv?: ReturnType<typeof ansibleSetup>): Promise<RunFigure> {
+  const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
+  const run: Measured & { recap: Recap } =
+    tool === 'ansible' ? await runAnsible(ansibleEnv!, ansiblePlaybook) : await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts });
+  const busyAfter = await cpuBusy(1000);
+  const problems = recapProblems(run.recap, h.names);
+  if (run.code !== 0) problems.unshift(`${tool} exited ${run.code}`);
+  const changed = Object.fromEntries(h.names.map((n) => [n, run.recap.get(n)?.changed ?? -1]));
+  if (kind === 'noop') for (const [n, c] of Object.entries(changed)) if (c !== 0) problems.push(`${n}: the no-op run changed ${c}`);
+  if (problems.length) problems.push(`output of ${tool}:\n${tail(run.stdout)}\n${tail(run.stderr)}`);
+  const figure: RunFigure = {
+    seconds: Math.round(run.seconds * 1000) / 1000,
+    peakMb: run.peakMb,
+    processes: run.processes,
+    code: run.code,
+    loadBefore: run.loadBefore,
+    loadAfter: run.loadAfter,
+    busyBefore: Math.round(q.busy * 100) / 100,
+    waitedS: Math.round(q.waitedS),
+    quiet: q.quiet,
+    busyAfter: Math.round(busyAfter * 100) / 100,
+    steps: Object.fromEntries(h.names.map((n) => [n, stepsOf(tool, run.recap, n)])),
+    changed,
+    problems,
+  };
+  o.log(
+    `  ${tool.padEnd(11)} ${kind.padEnd(5)} ${h.names.length} host(s): ${figure.seconds.toFixed(2)} s, ${figure.peakMb} MB peak, ` +
+      `load ${figure.loadBefore.toFixed(2)}→${figure.loadAfter.toFixed(2)}${q.quiet ? '' : ' (NOISY)'}${problems.length ? ` — ${problems[0]}` : ''}`,
+  );
+  return figure;
+}
+
+export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promise<Turn> {
+  const h = await bootBenchHosts(count);
+  const ansibleEnv = tool === 'ansible' ? ansibleSetup(h.dir, { inventory: h.inventory, knownHosts: h.knownHosts, forks: count }) : undefined;
+  try {
+    const before = await Promise.all(h.names.map((n) => h.th.snapshotUpper(n)));
+    const first = await timedRun(tool, h, o, 'first', ansibleEnv);
+    const changes: Record<string, string[]> = {};
+    await Promise.all(
+      h.names.map(async (n, i) => {
+        const upper = h.th.host(n).upperDir;
+        const read = (path: string) => {
+          try {
+            return readFileSync(`${upper}/${path}`, 'utf8');
+          } catch {
+            return undefined;
+          }
+        };
+        changes[n] = runChanges(before[i] ?? '', await h.th.snapshotUpper(n), read);
+      }),
+    );
+    const turn: Turn = { tool, hosts: count, names: h.names, first, changes };
+    if (o.noop !== false && first.problems.length === 0) turn.noop = await timedRun(tool, h, o, 'noop', ansibleEnv);
+    if (o.profile && tool === 'novastation' && first.problems.length === 0) {
+      const p = await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts, extra: ['--profile'] });
+      const out = p.stdout + p.stderr;
+      const at = out.indexOf('PROFILE');
+      turn.profile = `whole process ${p.seconds.toFixed(3)} s; ${at >= 0 ? out.slice(at).trim() : `no profile in the output (exit ${p.code})`}`;
+    }
+    return turn;
+  } finally {
+    if (ansibleEnv) closeMasters(ansibleEnv);
+    await h.teardown();
+  }
+}
+
+export interface SameWork {
+  ok: boolean;
+  /** One line per host (and the differences, when any). */
+  lines: string[];
+}
+
+/**
+ * Both tools did the same work at this size: per host, the same entries written by the first run
+ * (sameness.ts) and the same number of steps in the first and the no-op run.
+ */
+export function sameWork(a: Turn, n: Turn): SameWork {
+  const lines: string[] = [];
+  let ok = true;
+  for (const host of a.names) {
+    const c = compareChanges(host, a.changes[host] ?? [], n.changes[host] ?? []);
+    const steps = (t: Turn, kind: 'first' | 'noop') => t[kind]?.steps[host];
+    const stepsOk = steps(a, 'first') === steps(n, 'first') && steps(a, 'noop') === steps(n, 'noop');
+    const stepText = `steps first ${steps(a, 'first')}/${steps(n, 'first')}, no-op ${steps(a, 'noop') ?? '—'}/${steps(n, 'noop') ?? '—'} (ansible/novastation)`;
+    if (!c.same || !stepsOk || c.entries === 0) ok = false;
+    lines.push(`${describeComparison(c, a.tool, n.tool)}; ${stepText}${stepsOk ? '' : ' — STEP COUNTS DIFFER'}`);
+  }
+  return { ok, lines };
+}
