@@ -115,7 +115,7 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
       if (mode && has('mode')) lines.push(`chmod 0${mode} -- ${q}`);
       const owner = has('owner') ? options.owner : undefined;
       const group = has('group') ? options.group : undefined;
-      if (owner || group) lines.push(`chown ${quotePosix(`${owner ?? ''}${group ? `:${group}` : ''}`)} -- ${q}`);
+      if (owner || group) lines.push(`chown -h ${quotePosix(`${owner ?? ''}${group ? `:${group}` : ''}`)} -- ${q}`);
       if (!created && options.recursive) {
         const t = treeTests(options);
         const fix = (test: string | undefined, action: string) => {

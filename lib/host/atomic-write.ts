@@ -45,8 +45,10 @@ export interface WriteFileResult {
   backup?: string;
 }
 
-/** Exit codes of the write script for its two refusals (distinct from any coreutils failure). */
+/** Exit codes of the write script for its refusals (distinct from any coreutils failure). */
 export const EXIT_INCOMPLETE = 97;
+/** The temp file was swapped for something else (a symlink planted in a user-owned folder). */
+export const EXIT_TAMPERED = 96;
 export const EXIT_INVALID = 98;
 
 /** A temp name for `base`, as the write script makes them (and as killed runs leave them). */
@@ -103,17 +105,27 @@ export function atomicWriteScript(path: string, content: { size: number; sha256:
     targetPrelude(path),
     `tmp=$(mktemp -- "$dir/.$base.ns-XXXXXXXX~")`,
     `trap 'rm -f -- "$tmp"' EXIT`,
-    `cat > "$tmp"`,
+    // The folder may belong to another user (~/.ssh): between mktemp and our use of the name, that
+    // user could swap the temp for a symlink to /etc/shadow. So the temp is opened once, fd 3 is
+    // checked to be the empty regular file mktemp made for us, and every later write, chmod and
+    // chown goes through the fd (/proc/self/fd/3 is the opened file itself, never a new lookup).
+    `exec 3<>"$tmp"`,
+    `if [ -L "$tmp" ] || [ "$(stat -L -c '%F:%u:%h' /proc/self/fd/3)" != "regular empty file:$(id -u):1" ]; then`,
+    `  echo "temp file $tmp was replaced by someone else; $target left unchanged" >&2; exit ${EXIT_TAMPERED}`,
+    'fi',
+    'fd=/proc/self/fd/3',
+    `cat >&3`,
     // The SHA-256 covers the size too: a cut-off transfer cannot pass.
-    `if [ "$(sha256sum < "$tmp")" != ${quotePosix(`${content.sha256}  -`)} ]; then`,
+    `if [ "$(sha256sum < "$fd")" != ${quotePosix(`${content.sha256}  -`)} ]; then`,
     `  echo "incomplete content (expected ${content.size} bytes): the transfer was cut off; $target left unchanged" >&2; exit ${EXIT_INCOMPLETE}`,
     'fi',
     // What the replaced file had, where nothing else was asked (a new file: 0644, the login user).
-    ...(mode ? [] : [`if [ -e "$target" ]; then chmod --reference="$target" -- "$tmp"; else chmod 0644 -- "$tmp"; fi`]),
-    ...(options.owner && options.group ? [] : [`if [ -e "$target" ]; then chown --reference="$target" -- "$tmp"; fi`]),
+    ...(mode ? [] : [`if [ -e "$target" ]; then chmod --reference="$target" -- "$fd"; else chmod 0644 -- "$fd"; fi`]),
+    ...(options.owner && options.group ? [] : [`if [ -e "$target" ]; then chown --reference="$target" -- "$fd"; fi`]),
     // A leading 0 makes GNU chmod also clear setuid/setgid bits the mode does not ask for.
-    ...(mode ? [`chmod ${quotePosix(`0${mode.padStart(4, '0')}`)} -- "$tmp"`] : []),
-    ...(owner ? [`chown ${quotePosix(owner)} -- "$tmp"`] : []),
+    ...(mode ? [`chmod ${quotePosix(`0${mode.padStart(4, '0')}`)} -- "$fd"`] : []),
+    ...(owner ? [`chown ${quotePosix(owner)} -- "$fd"`] : []),
+    'exec 3>&-',
   ];
   if (options.validate !== undefined) {
     const command = options.validate.split('%s').join('"$tmp"');

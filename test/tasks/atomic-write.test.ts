@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atomicWriteScript, BACKUP_NAME, contentDigest, EXIT_INCOMPLETE, FileValidationError, TEMP_NAME, validateCommandProblem } from '../../lib/host/atomic-write.js';
+import { atomicWriteScript, BACKUP_NAME, contentDigest, EXIT_INCOMPLETE, EXIT_TAMPERED, FileValidationError, TEMP_NAME, validateCommandProblem } from '../../lib/host/atomic-write.js';
 import { CheckModeSkip } from '../../lib/host/command.js';
 import { buildCommandScript, frameMarkers } from '../../lib/transport/shell-script.js';
 import { quotePosix } from '../../lib/shell/quote.js';
@@ -29,8 +29,29 @@ describe('the write script', () => {
   };
 
   it('checks the content, then sets mode and owner, validates, backs up, and only then renames', () => {
-    const order = [at('cat > "$tmp"'), at('sha256sum < "$tmp"'), at('chmod 00640'), at("chown root:adm"), at('visudo -cf "$tmp"'), at('ln -- "$target" "$bak"'), at('mv -f -- "$tmp" "$target"')];
+    const order = [at('exec 3<>"$tmp"'), at('cat >&3'), at('sha256sum < "$fd"'), at('chmod 00640'), at("chown root:adm"), at('visudo -cf "$tmp"'), at('ln -- "$target" "$bak"'), at('mv -f -- "$tmp" "$target"')];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('refuses a temp swapped for a symlink (a user-owned folder like ~/.ssh) and writes nothing through it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns-swap-'));
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious\n');
+    // A stand-in mktemp that does what an attacker racing us could: create the temp, then put a
+    // symlink to the victim in its place.
+    const bin = join(dir, 'bin');
+    execFileSync('mkdir', [bin]);
+    writeFileSync(join(bin, 'mktemp'), `#!/bin/sh\nt="$(/usr/bin/mktemp "$@")"; rm -f "$t"; ln -s ${quotePosix(victim)} "$t"; echo "$t"\n`, { mode: 0o755 });
+    const target = join(dir, 'authorized_keys');
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-c', atomicWriteScript(target, contentDigest('evil\n'), { mode: '0600' })], {
+      input: 'evil\n',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(EXIT_TAMPERED);
+    expect(r.stderr).toContain('replaced by someone else');
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect((statSync(victim).mode & 0o777).toString(8)).not.toBe('600');
   });
 
   it('names temps and backups so no include glob matches them', () => {
