@@ -17,7 +17,7 @@ import { testHostSupport } from '../test/harness/index.js';
 import { ansibleSetup, ansibleVersion, ensureAnsible, runAnsible } from './lib/ansible.js';
 import { loadAverage, machineInfo, type QuietOptions } from './lib/machine.js';
 import { ansiblePlaybook, measureStartUp, playbookBin, playbookPresent, repoRoot, warmNovaStation, type StartUp } from './lib/novastation.js';
-import { markdown, summarise, type Sample } from './lib/results.js';
+import { markdown, summarise, type FloorSample, type Sample } from './lib/results.js';
 import { sameWork, TOOLS, toolTurn, type Tool, type Turn } from './lib/turn.js';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -179,6 +179,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const samples: Sample[] = [];
+  const floor: FloorSample[] = [];
   const sameness: string[] = [];
   const failures: string[] = [];
   let samenessOk = true;
@@ -203,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
               busy_before: f.busyBefore, busy_after: f.busyAfter, quiet: f.quiet,
             });
         }
+        if (turn.floor) floor.push({ hosts: size, round, seconds: turn.floor.seconds, peak_mb: turn.floor.peakMb });
         if (turn.profile) {
           profiles[String(size)] = turn.profile;
           log(`  profile of a no-op run at ${size} host(s): ${turn.profile}`);
@@ -221,7 +223,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const f of failures) console.error(`FAILED: ${f}`);
 
   const res = summarise(date, machine, ansible, samples);
-  const md = markdown(res, { rounds: o.rounds, ...(startUp ? { startUp } : {}), sameness, samenessOk, samples, command });
+  const md = markdown(res, { rounds: o.rounds, floor, ...(startUp ? { startUp } : {}), sameness, samenessOk, samples, command });
   log('');
   log(md);
   const both = o.tools.length === TOOLS.length;
@@ -230,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     const base = join(o.out, date);
     writeFileSync(`${base}.json`, `${JSON.stringify(res, null, 2)}\n`);
     writeFileSync(`${base}.md`, md);
-    const detail = { command, options: o, started: started.toISOString(), finished: new Date().toISOString(), load_end: loadAverage(), startUp, samples, sameness, profiles };
+    const detail = { command, options: o, started: started.toISOString(), finished: new Date().toISOString(), load_end: loadAverage(), startUp, samples, floor, sameness, profiles };
     writeFileSync(`${base}.samples.json`, `${JSON.stringify(detail, null, 2)}\n`);
     log(`results: ${base}.json, ${base}.md, ${base}.samples.json`);
   } else if (o.write) {

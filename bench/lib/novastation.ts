@@ -94,3 +94,10 @@ export async function measureStartUp(tries = 5): Promise<StartUp> {
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return { bin_s: r3(bin), npx_s: r3(npx), npx_overhead_s: r3(npx - bin), node_s: r3(node) };
 }
+
+export const floorScript = join(repoRoot, 'bench', 'floor.mjs');
+
+/** The floor (bench/floor.mjs): node-ssh, one shell per host, one probe per task, whole process. */
+export async function runFloor(o: { addresses: string[]; keyFile: string; knownHosts: string }): Promise<Measured> {
+  return runMeasured(process.execPath, [floorScript, '--key', o.keyFile, '--known-hosts', o.knownHosts, ...o.addresses], { cwd: repoRoot, env: env() });
+}

@@ -77,8 +77,16 @@ export function summarise(date: string, machine: Machine, ansible: string, sampl
   return { date, machine, ansible, runs, ratios };
 }
 
+export interface FloorSample {
+  hosts: number;
+  round: number;
+  seconds: number;
+  peak_mb: number;
+}
+
 export interface Extras {
   rounds: number;
+  floor: readonly FloorSample[];
   startUp?: StartUp;
   sameness: string[];
   samenessOk: boolean;
@@ -101,11 +109,12 @@ export function markdown(res: Results, x: Extras): string {
       `${noisy ? ` (${noisy} run(s) taken on a busy machine after the wait limit)` : ''}.`,
     `Ansible: ${res.ansible}, facts on, pipelining on, ControlPersist 60s, forks = hosts. NovaStation: \`node_modules/.bin/playbook\`, whole process.`,
     `Work: bench/ansible/host-prep.yml vs bench/novastation/ (30 tasks + 2 handlers each); ${x.rounds} round(s) per figure, tools alternated; ` +
-      `times in seconds, median (min–max); peak = summed RSS of the tool's process tree on the controller.`,
+      `times in seconds, median (min–max); peak = summed RSS of the tool's process tree on the controller. ` +
+      `Floor: bench/floor.mjs — node-ssh, one shell per host, one stat+sha256 probe per task, whole process (issue 4's floor).`,
     `Command: \`${x.command}\``,
     '',
-    '| hosts | run | Ansible s | NovaStation s | Ansible / NovaStation | Ansible peak MB | NovaStation peak MB |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| hosts | run | Ansible s | NovaStation s | Ansible / NovaStation | floor s | NovaStation / floor | Ansible peak MB | NovaStation peak MB |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const hostsList = [...new Set(res.runs.map((r) => r.hosts))].sort((a, b) => a - b);
   for (const hosts of hostsList) {
@@ -114,8 +123,12 @@ export function markdown(res: Results, x: Extras): string {
       const n = res.runs.find((r) => r.tool === 'novastation' && r.hosts === hosts && r.kind === kind);
       const cell = (r: RunRow | undefined) => (r ? `${fmt(r.median_s)} (${fmt(r.min_s)}–${fmt(r.max_s)})` : '—');
       const ratio = res.ratios[kind][String(hosts)];
+      const floor = kind === 'noop' ? x.floor.filter((f) => f.hosts === hosts).map((f) => f.seconds) : [];
+      const fm = floor.length ? median(floor) : undefined;
+      const floorCell = fm === undefined ? '—' : `${fmt(fm)} (${fmt(Math.min(...floor))}–${fmt(Math.max(...floor))})`;
+      const vsFloor = fm && n ? `${(n.median_s / fm).toFixed(1)}×` : '—';
       lines.push(
-        `| ${hosts} | ${kind === 'first' ? 'first run' : 'no-op re-run'} | ${cell(a)} | ${cell(n)} | ${ratio !== undefined ? `${ratio}×` : '—'} | ${a?.peak_mb ?? '—'} | ${n?.peak_mb ?? '—'} |`,
+        `| ${hosts} | ${kind === 'first' ? 'first run' : 'no-op re-run'} | ${cell(a)} | ${cell(n)} | ${ratio !== undefined ? `${ratio}×` : '—'} | ${floorCell} | ${vsFloor} | ${a?.peak_mb ?? '—'} | ${n?.peak_mb ?? '—'} |`,
       );
     }
   }

@@ -7,7 +7,7 @@ import { ansibleSetup, closeMasters, runAnsible } from './ansible.js';
 import { bootBenchHosts, type BenchHosts } from './hosts.js';
 import { cpuBusy, waitQuiet, type Quiet, type QuietOptions } from './machine.js';
 import type { Measured } from './measure.js';
-import { ansiblePlaybook, runNovaStation } from './novastation.js';
+import { ansiblePlaybook, runFloor, runNovaStation } from './novastation.js';
 import { recapProblems, type Recap } from './recap.js';
 import { compareChanges, describeComparison, runChanges } from './sameness.js';
 
@@ -44,6 +44,8 @@ export interface Turn {
   changes: Record<string, string[]>;
   /** The `--profile` output of an extra no-op run (NovaStation only, when asked). */
   profile?: string;
+  /** bench/floor.mjs on the same hosts after NovaStation's no-op run: the least a no-op run can take. */
+  floor?: { seconds: number; peakMb: number; quiet: boolean; loadBefore: number; loadAfter: number };
 }
 
 export interface TurnOptions {
@@ -54,6 +56,8 @@ export interface TurnOptions {
   noop?: boolean;
   /** After the timed runs, one more no-op run of NovaStation with --profile. */
   profile?: boolean;
+  /** After NovaStation's no-op run, time the floor (bench/floor.mjs) on the same hosts (default true). */
+  floor?: boolean;
 }
 
 /**
@@ -123,6 +127,13 @@ export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promi
     );
     const turn: Turn = { tool, hosts: count, names: h.names, first, changes };
     if (o.noop !== false && first.problems.length === 0) turn.noop = await timedRun(tool, h, o, 'noop', ansibleEnv);
+    if (o.floor !== false && tool === 'novastation' && turn.noop && turn.noop.problems.length === 0) {
+      const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
+      const f = await runFloor({ addresses: h.th.hosts.map((x) => x.address), keyFile: h.th.privateKeyFile, knownHosts: h.knownHosts });
+      if (f.code !== 0) throw new Error(`bench/floor.mjs exited ${f.code}: ${tail(f.stderr)}`);
+      turn.floor = { seconds: Math.round(f.seconds * 1000) / 1000, peakMb: f.peakMb, quiet: q.quiet, loadBefore: f.loadBefore, loadAfter: f.loadAfter };
+      o.log(`  ${'floor'.padEnd(11)} noop  ${count} host(s): ${turn.floor.seconds.toFixed(2)} s, ${f.peakMb} MB peak, load ${f.loadBefore.toFixed(2)}→${f.loadAfter.toFixed(2)}`);
+    }
     if (o.profile && tool === 'novastation' && first.problems.length === 0) {
       const p = await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts, extra: ['--profile'] });
       const out = p.stdout + p.stderr;
