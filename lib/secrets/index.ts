@@ -18,7 +18,7 @@
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { existsSync } from 'node:fs';
 import { roleUse, type Playbook } from '../define.js';
-import { InvalidInputError } from '../errors.js';
+import { BadOptionsError, InvalidInputError } from '../errors.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import { matchHosts } from '../runner/run-plan.js';
 import { Secret } from '../secret.js';
@@ -81,12 +81,20 @@ export interface RunSecrets {
 
 export async function prepareSecrets(options: SecretsOptions): Promise<RunSecrets> {
   const env = options.env ?? process.env;
-  const passwords = await collectPasswords({
-    ...(options.passwordFiles ? { passwordFiles: options.passwordFiles } : {}),
-    ...(options.vaultIds ? { vaultIds: options.vaultIds } : {}),
-    ask: options.ask ?? false,
-    env,
-  });
+  let passwords: VaultPassword[];
+  try {
+    passwords = await collectPasswords({
+      ...(options.passwordFiles ? { passwordFiles: options.passwordFiles } : {}),
+      ...(options.vaultIds ? { vaultIds: options.vaultIds } : {}),
+      ask: options.ask ?? false,
+      env,
+    });
+  } catch (error) {
+    // An unsafe or unreadable password file, or --ask-vault-pass without a terminal: the options
+    // are wrong (exit 5, a message and no stack trace).
+    if (error instanceof VaultError) throw new BadOptionsError(error.message);
+    throw error;
+  }
   const file = options.vault ?? defaultVaultFile(options.inventoryPaths, env);
   const store = new SecretStore({ file, passwords, check: options.check ?? false });
   const encryptedFiles = new Set<string>();

@@ -5,11 +5,11 @@
  * all of them are reported at once; hosts outside the run (--limit) are not held against it.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlaybook, defineRole } from '../../lib/define.js';
-import { InvalidInputError } from '../../lib/errors.js';
+import { BadOptionsError, InvalidInputError } from '../../lib/errors.js';
 import { loadInventory } from '../../lib/inventory/index.js';
 import { parseYaml, toValue } from '../../lib/inventory/yaml-load.js';
 import { isSecret, processMasker, Secret } from '../../lib/secret.js';
@@ -185,6 +185,17 @@ describe('prepareSecrets: a run\'s secrets', () => {
     const playbook = definePlaybook({ name: 't', plays: [{ hosts: 'all', roles: [] }] });
     const message = await invalid(secrets.resolve(inventory, playbook, 'site.ts'));
     expect(message).toContain(`${inv}:4: variable pw: is vault-encrypted (!vault) and no vault password was given: give the vault password with --vault-password-file FILE`);
+  });
+
+  it('an unsafe password file is a bad option (exit 5), before anything is read', async () => {
+    const { put } = workspace();
+    const inv = put('hosts.yml', 'all: {}\n');
+    const pass = put('pass', 'some passphrase\n');
+    chmodSync(pass, 0o644);
+    const error = await prepareSecrets({ inventoryPaths: [inv], passwordFiles: [pass], env: {}, interactive: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadOptionsError);
+    expect((error as BadOptionsError).exitCode).toBe(5);
+    expect((error as Error).message).toContain(`has mode 0644: group or others can read it, and it opens every secret. Run: chmod 600 ${pass}`);
   });
 
   it('puts the vault beside the inventory by default', () => {
