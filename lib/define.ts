@@ -4,6 +4,7 @@
  * for every host before any host is touched.
  */
 import type { Host } from './host/host.js';
+import type { RoleSecrets } from './secrets/store.js';
 
 /** What a task body may return; nothing means "changed if it ran a state-changing command". */
 export interface TaskOutcome {
@@ -50,6 +51,12 @@ export interface RoleContext<V> {
   lock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** A line in -v output. */
   log(message: string): void;
+  /**
+   * The run's vault: `get(name)`, `generate(name, { length, alphabet })` (created once, saved in
+   * the vault, the same value on every later run; not saved in check mode), `env(name)`. All
+   * return Secrets.
+   */
+  secrets: RoleSecrets;
 }
 
 export type Handler<V> = (ctx: RoleContext<V>) => Promise<TaskOutcome | void>;

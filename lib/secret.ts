@@ -40,9 +40,16 @@ export function isSecret(value: unknown): value is Secret {
 /** Secrets shorter than this are not scrubbed from text: masking "a" would garble every line. */
 const MIN_MASKED_LENGTH = 4;
 
+/**
+ * Forms longer than this are not put into the regular expression (V8 refuses patterns beyond about
+ * 32 K characters, which would make every mask() throw): they are replaced by plain search first.
+ */
+const MAX_PATTERN_NEEDLE = 4096;
+
 /** Scrubs registered secret values from text, in the encodings a value is likely to travel in. */
 export class Masker {
   #needles: string[] = [];
+  #long: string[] = [];
   #pattern: RegExp | null = null;
 
   add(value: string): void {
@@ -54,18 +61,24 @@ export class Masker {
       encodeURIComponent(value),
       JSON.stringify(value).slice(1, -1),
     ]);
-    for (const form of forms) if (form.length >= MIN_MASKED_LENGTH && !this.#needles.includes(form)) this.#needles.push(form);
+    for (const form of forms) {
+      if (form.length < MIN_MASKED_LENGTH || this.#needles.includes(form) || this.#long.includes(form)) continue;
+      (form.length > MAX_PATTERN_NEEDLE ? this.#long : this.#needles).push(form);
+    }
     // Longest first, so a value that contains another is replaced whole.
+    this.#long.sort((a, b) => b.length - a.length);
     this.#needles.sort((a, b) => b.length - a.length);
-    this.#pattern = new RegExp(this.#needles.map(escapeRegExp).join('|'), 'g');
+    this.#pattern = this.#needles.length ? new RegExp(this.#needles.map(escapeRegExp).join('|'), 'g') : null;
   }
 
   mask(text: string): string {
-    return this.#pattern ? text.replace(this.#pattern, MASK) : text;
+    let out = text;
+    for (const long of this.#long) if (out.includes(long)) out = out.split(long).join(MASK);
+    return this.#pattern ? out.replace(this.#pattern, MASK) : out;
   }
 
   get size(): number {
-    return this.#needles.length;
+    return this.#needles.length + this.#long.length;
   }
 }
 

@@ -1,5 +1,7 @@
 export const PLAYBOOK_HELP = `Usage: playbook [options] PLAYBOOK.ts
        playbook inventory -i FILE (--list | --host NAME | --graph [GROUP])
+       playbook vault create|edit|view|encrypt|decrypt|rekey FILE   (see playbook vault --help)
+       playbook history [list | show ID | --last-failed]           (see playbook history --help)
 
 Runs a NovaStation playbook (a TypeScript module whose default export is definePlaybook(...))
 against the hosts of an Ansible-compatible inventory.
@@ -29,6 +31,15 @@ Connection:
       --known-hosts FILE    known_hosts file (default ~/.ssh/known_hosts)
       --ssh-config FILE     ssh_config file (default ~/.ssh/config)
   -T, --timeout SECONDS     connection timeout (default 10)
+
+Secrets and runs:
+      --vault-password-file FILE  vault password from FILE (must not be readable by group/others;
+                            an executable FILE is run and prints it, as in Ansible); repeatable
+      --vault-id [LABEL@]SOURCE   as in Ansible (SOURCE: a file, a script or "prompt"); repeatable
+  -J, --ask-vault-pass      ask for the vault password (NOVASTATION_VAULT_PASSWORD also works)
+      --vault FILE          the secrets vault (default secrets.vault beside the inventory)
+      --last-failed         only the hosts that failed or were unreachable in the last run
+      --runs-dir DIR        run records folder (default .novastation/runs beside the inventory)
 
 Output:
       --json                JSON Lines on stdout (task, host, recap events); human output on stderr

@@ -14,6 +14,14 @@ async function main(argv: string[]): Promise<number> {
     const { inventoryCommand } = await import('./inventory-command.js');
     return inventoryCommand(argv.slice(1));
   }
+  if (argv[0] === 'vault') {
+    const { vaultCommand } = await import('./vault-command.js');
+    return vaultCommand(argv.slice(1));
+  }
+  if (argv[0] === 'history') {
+    const { historyCommand } = await import('./history-command.js');
+    return historyCommand(argv.slice(1));
+  }
   const cli = parseCli(argv);
   if (cli.help) {
     process.stdout.write(PLAYBOOK_HELP);

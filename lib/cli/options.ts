@@ -27,6 +27,18 @@ export interface CliOptions {
   knownHosts?: string;
   sshConfig?: string;
   timeoutSeconds: number;
+  /** --vault-password-file, repeatable (as in Ansible). */
+  vaultPasswordFiles: string[];
+  /** --vault-id [LABEL@]SOURCE, repeatable (as in Ansible). */
+  vaultIds: string[];
+  /** -J/--ask-vault-pass. */
+  askVaultPass: boolean;
+  /** --vault FILE: the secrets vault (default secrets.vault beside the inventory). */
+  vault?: string;
+  /** --last-failed: only the hosts that failed or were unreachable in the last run. */
+  lastFailed: boolean;
+  /** --runs-dir DIR: where run records go (default .novastation/runs beside the inventory). */
+  runsDir?: string;
   help: boolean;
   version: boolean;
 }
@@ -59,6 +71,13 @@ export function parseCli(argv: string[]): CliOptions {
         'known-hosts': { type: 'string' },
         'ssh-config': { type: 'string' },
         timeout: { type: 'string', short: 'T' },
+        'vault-password-file': { type: 'string', multiple: true },
+        'vault-id': { type: 'string', multiple: true },
+        'ask-vault-pass': { type: 'boolean', short: 'J' },
+        'ask-vault-password': { type: 'boolean' },
+        vault: { type: 'string' },
+        'last-failed': { type: 'boolean' },
+        'runs-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -92,6 +111,12 @@ export function parseCli(argv: string[]): CliOptions {
     ...(v['known-hosts'] ? { knownHosts: v['known-hosts'] } : {}),
     ...(v['ssh-config'] ? { sshConfig: v['ssh-config'] } : {}),
     timeoutSeconds,
+    vaultPasswordFiles: v['vault-password-file'] ?? [],
+    vaultIds: v['vault-id'] ?? [],
+    askVaultPass: Boolean(v['ask-vault-pass'] || v['ask-vault-password']),
+    ...(v.vault ? { vault: v.vault } : {}),
+    lastFailed: Boolean(v['last-failed']),
+    ...(v['runs-dir'] ? { runsDir: v['runs-dir'] } : {}),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };

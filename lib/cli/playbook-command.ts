@@ -19,6 +19,9 @@ import { BadOptionsError } from '../errors.js';
 import { parseExtraVars } from './extra-vars.js';
 import { loadPlaybook } from './load-playbook.js';
 import { defaultKnownHosts, hostKeyCheckingFromEnv, type CliOptions } from './options.js';
+import { prepareSecrets } from '../secrets/index.js';
+import { defaultRunsDir, runRecordReporter } from '../report/run-record.js';
+import { lastFailedHosts } from './history-command.js';
 
 export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Promise<number> {
   if (!cli.playbook) throw new BadOptionsError('no playbook given (usage: playbook [options] PLAYBOOK.ts; see --help)');
@@ -27,11 +30,34 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
   for (const path of inventoryPaths) {
     if (!existsSync(path)) throw new BadOptionsError(`inventory ${path} not found${cli.inventory.length ? '' : ' (the default beside the playbook; give one with -i)'}`);
   }
-  const [inventory, playbook, extraVars] = await Promise.all([loadInventory(inventoryPaths, { playbookDirs: [dirname(playbookFile)] }), loadPlaybook(playbookFile), parseExtraVars(cli.extraVars)]);
+  const secrets = await prepareSecrets({
+    inventoryPaths,
+    ...(cli.vault ? { vault: cli.vault } : {}),
+    passwordFiles: cli.vaultPasswordFiles,
+    vaultIds: cli.vaultIds,
+    ask: cli.askVaultPass,
+    check: cli.check,
+  });
+  const [inventory, playbook, extraVars] = await Promise.all([
+    loadInventory(inventoryPaths, { playbookDirs: [dirname(playbookFile)], decrypt: secrets.decrypt }),
+    loadPlaybook(playbookFile),
+    parseExtraVars(cli.extraVars),
+  ]);
+  const runsDir = cli.runsDir ?? defaultRunsDir(inventoryPaths);
+  let limit = cli.limit;
+  if (cli.lastFailed) {
+    const within = cli.limit.length ? new Set(matchHosts(inventory, cli.limit).map((h) => h.name)) : undefined;
+    const hosts = lastFailedHosts(runsDir, { playbook: playbookFile }).filter((h) => (!within || within.has(h)) && inventory.hosts.has(h));
+    if (!hosts.length) {
+      process.stderr.write(`--last-failed: no host failed or was unreachable in the last run of ${playbookFile} (records in ${runsDir}): nothing to rerun\n`);
+      return ExitCode.ok;
+    }
+    limit = [hosts.join(',')];
+  }
 
   if (cli.listHosts) {
     const seen = new Set<string>();
-    const limited = cli.limit.length ? new Set(matchHosts(inventory, cli.limit).map((h) => h.name)) : undefined;
+    const limited = limit.length ? new Set(matchHosts(inventory, limit).map((h) => h.name)) : undefined;
     for (const play of playbook.plays) {
       for (const host of matchHosts(inventory, play.hosts)) {
         if ((!limited || limited.has(host.name)) && !seen.has(host.name)) seen.add(host.name);
@@ -50,7 +76,7 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     diff: cli.diff,
     forks: cli.forks,
     tags: cli.tags,
-    limit: cli.limit,
+    limit,
     roles: cli.roles,
     extraVars,
     ssh: {
@@ -60,18 +86,27 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
       ...(cli.sshConfig ? { sshConfigFile: cli.sshConfig } : {}),
       connectTimeoutMs: cli.timeoutSeconds * 1000,
     },
+    secrets: secrets.store,
   };
+  await secrets.resolve(inventory, playbook, playbookFile, { limit, roles: cli.roles });
   const plan = await planRun(playbook, playbookFile, inventory, options);
-  const reporter = await makeReporter(cli);
+  const record = runRecordReporter({ dir: runsDir, playbook: playbookFile, options: { ...options, lastFailed: cli.lastFailed }, inventoryFiles: inventoryPaths, vault: secrets.store.file });
+  const reporter = await makeReporter(cli, [record]);
+  const finish = (code: number, error?: unknown) =>
+    record.finish(code, error).catch((e: Error) => process.stderr.write(`[WARNING]: could not write the run record in ${runsDir}: ${e.message}\n`));
   try {
     const result = await executePlan(plan, options, reporter, signal);
+    await finish(result.exitCode);
     return result.exitCode;
+  } catch (error) {
+    await finish(ExitCode.error, error);
+    throw error;
   } finally {
     await reporter.close();
   }
 }
 
-async function makeReporter(cli: CliOptions): Promise<Reporter> {
+async function makeReporter(cli: CliOptions, extra: Reporter[] = []): Promise<Reporter> {
   const human = maskedOutput(cli.json ? process.stderr : process.stdout);
   const humanOptions = { verbose: cli.verbose, diff: cli.diff, check: cli.check };
   const reporters: Reporter[] = [];
@@ -83,7 +118,7 @@ async function makeReporter(cli: CliOptions): Promise<Reporter> {
   }
   if (cli.json) reporters.push(jsonReporter(maskedOutput(process.stdout)));
   if (cli.profile) reporters.push(profileReporter(human));
-  return combineReporters(reporters);
+  return combineReporters([...reporters, ...extra]);
 }
 
 /** Plays, their host patterns, roles and tags. Tasks are code inside roles, known only when they run. */

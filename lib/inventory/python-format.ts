@@ -10,6 +10,7 @@
 import { PY_SET, PY_TUPLE } from './python-literal.js';
 import { pyCompare } from './model.js';
 import { UnsafeText, VaultedValue } from './tagged-values.js';
+import { SecretReference } from '../secrets/reference.js';
 import { pyKindAt, type PyKind } from './python-types.js';
 
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
@@ -113,7 +114,7 @@ export function pythonJson(value: unknown, level = 0, kind?: PyKind): string {
     return pyNumberRepr(value, kind === 'float');
   }
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof VaultedValue || value instanceof UnsafeText) return pythonJson(value.toJSON(), level);
+  if (value instanceof VaultedValue || value instanceof UnsafeText || value instanceof SecretReference) return pythonJson(value.toJSON(), level);
   if (Array.isArray(value)) {
     if (!value.length) return '[]';
     return `[\n${value.map((x, i) => pad + pythonJson(x, level + 1, pyKindAt(value, i))).join(',\n')}\n${close}]`;

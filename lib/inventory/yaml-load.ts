@@ -15,6 +15,7 @@ import { Document, LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDo
 import type { Node as YamlNode, ParsedNode, ScalarTag, Tags } from 'yaml';
 import { InvalidInputError } from '../errors.js';
 import { UnsafeText, VaultedValue } from './tagged-values.js';
+import { SECRET_YAML_TAGS, SecretReference } from '../secrets/reference.js';
 import { markItems, setWithMark, type PyKind } from './python-types.js';
 
 export interface YamlFile {
@@ -136,6 +137,8 @@ const PYYAML_SCALARS: ScalarTag[] = [
   { tag: '!vault', resolve: (s: string) => new VaultedValue(s) },
   { tag: '!vault-encrypted', resolve: (s: string) => new VaultedValue(s) },
   { tag: '!unsafe', resolve: (s: string) => new UnsafeText(s) },
+  // NovaStation's own: `!secret NAME` (a vault entry) and `!env NAME` (lib/secrets/reference.ts).
+  ...SECRET_YAML_TAGS,
 ];
 
 const KEEP_FROM_CORE = new Set([tag('map'), tag('seq'), tag('str')]);
@@ -189,7 +192,7 @@ export function parseYaml(text: string, file: string): YamlFile {
     if (/^Unresolved tag: !unsafe\b/.test(w.message)) continue;
     const pos = lines.linePos(w.pos[0]);
     const tagName = /Unresolved tag: (\S+)/.exec(w.message)?.[1]?.replace('tag:yaml.org,2002:', '!!') ?? '';
-    throw new InvalidInputError(`unsupported YAML tag ${tagName} (understood: the standard scalar tags, !vault, !vault-encrypted and !unsafe)`, {
+    throw new InvalidInputError(`unsupported YAML tag ${tagName} (understood: the standard scalar tags, !vault, !vault-encrypted, !unsafe, !secret NAME and !env NAME)`, {
       file,
       line: pos.line,
       column: pos.col,
@@ -274,7 +277,8 @@ export function toValue(y: YamlFile, node: unknown, depth = 0): unknown {
   const unsafe = n.tag === '!unsafe';
   let value: unknown;
   if (isScalar(n)) {
-    value = n.value;
+    // A secret reference remembers its own file and line, for "missing secret" errors.
+    value = n.value instanceof SecretReference ? n.value.at(y.file, lineOf(y, n)) : n.value;
   } else if (isMap(n)) {
     const out: Record<string, unknown> = {};
     for (const { key, value: v } of mapPairs(y, n)) {
@@ -325,5 +329,6 @@ export function describeType(value: unknown): string {
   if (typeof value === 'number') return `a number (${value})`;
   if (typeof value === 'boolean') return `a boolean (${value})`;
   if (value instanceof VaultedValue) return 'a vaulted value';
+  if (value instanceof SecretReference) return `a secret reference (${value})`;
   return 'a mapping';
 }

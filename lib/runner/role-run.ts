@@ -11,6 +11,7 @@ import { UnreachableError } from '../transport/types.js';
 import type { RunState } from './run-state.js';
 import { shouldRun } from './tags.js';
 import { runInTaskScope, type TaskScope } from './task-scope.js';
+import { roleSecrets } from '../secrets/store.js';
 
 /** Ends a role after a task failed (already reported). */
 export class RoleFailed extends Error {}
@@ -99,6 +100,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     log(message: string) {
       run.emit({ type: 'log', host: inventoryHost, message });
     },
+    secrets: roleSecrets(run.options.secrets, (message) => run.emit({ type: 'log', host: inventoryHost, message })),
   };
 
   try {

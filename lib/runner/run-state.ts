@@ -1,5 +1,6 @@
 /** What every part of one run shares: options, the abort signal, locks, and the event sink. */
 import type { RunEvent } from '../report/events.js';
+import type { SecretStore } from '../secrets/store.js';
 import type { SshSettings } from '../transport/types.js';
 import type { NamedLocks } from './locks.js';
 import type { TagFilter } from './tags.js';
@@ -16,6 +17,8 @@ export interface RunOptions {
   roles?: string[];
   extraVars: Record<string, unknown>;
   ssh: SshSettings;
+  /** The vault behind ctx.secrets (get/generate); without it they explain there is none. */
+  secrets?: SecretStore;
 }
 
 export interface RunState {

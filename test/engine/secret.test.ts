@@ -19,4 +19,12 @@ describe('secrets and masking', () => {
     expect(masked).not.toContain('pa\\"ss');
     expect(masked.match(/\*{8}/g)?.length).toBeGreaterThanOrEqual(4);
   });
+  it('masks a large secret (a key file, a certificate bundle) without breaking every other line', () => {
+    const big = `-----BEGIN PRIVATE KEY-----\n${'k3Y/+'.repeat(12_000)}\n-----END PRIVATE KEY-----`;
+    secret(big);
+    const small = 'small-secret-after-the-big-one';
+    secret(small);
+    expect(processMasker.mask(`a ${big} b ${Buffer.from(big).toString('base64')} c ${small} d`)).toBe('a ******** b ******** c ******** d');
+    expect(processMasker.mask('nothing secret here')).toBe('nothing secret here');
+  });
 });
