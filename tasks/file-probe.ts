@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Host } from '../lib/host/host.js';
-import type { FileStat } from '../lib/host/stat.js';
+import { STAT_FORMAT, statFromLine, type FileStat } from '../lib/host/stat.js';
 import { quotePosix } from '../lib/shell/quote.js';
 
 export interface FileProbeOptions {
@@ -58,7 +58,7 @@ export function fileProbeScript(path: string, options: FileProbeOptions = {}): s
     `p=${quotePosix(path)}; case $p in */*) d=\${p%/*} ;; *) d=. ;; esac; b=\${p##*/}`,
     `for s in "$d/.$b.ns-"????????"~"; do if [ -e "$s" ] || [ -L "$s" ]; then printf 'stray %s\\n' "$s"; fi; done`,
     `if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; exit 0; fi`,
-    `st=$(stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$p"); echo "stat $st"; size=\${st##*|}`,
+    `st=$(stat -c ${STAT_FORMAT} -- "$p"); echo "stat $st"; size=\${st##*|}`,
     `if [ -L "$p" ]; then printf 'link %s\\n' "$(readlink -- "$p")"; elif [ -f "$p" ]; then ${regular}; fi`,
     ...(options.extra ? [options.extra] : []),
   ].join('\n');
@@ -84,21 +84,9 @@ export function parseFileProbe(path: string, stdout: string): FileProbe {
     else probe.extra.push(line);
   }
   if (statLine === undefined) return probe;
-  const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = ''] = statLine.split('|');
-  const type = kind === 'regular file' || kind === 'regular empty file' ? 'file' : kind === 'directory' ? 'directory' : kind === 'symbolic link' ? 'symlink' : 'other';
+  const type = statFromLine(path, statLine).type;
   if (type === 'file' && probe.content && sha256 === undefined) sha256 = createHash('sha256').update(probe.content).digest('hex');
-  probe.stat = {
-    path,
-    type,
-    mode: mode.padStart(4, '0'),
-    uid: Number(uid),
-    gid: Number(gid),
-    owner,
-    group,
-    size: Number(size),
-    ...(type === 'file' && sha256 !== undefined ? { sha256 } : {}),
-    ...(type === 'symlink' && linkTarget !== undefined ? { linkTarget } : {}),
-  };
+  probe.stat = statFromLine(path, statLine, { ...(sha256 !== undefined ? { sha256 } : {}), ...(linkTarget !== undefined ? { linkTarget } : {}) });
   return probe;
 }
 

@@ -21,11 +21,14 @@ export interface FileStat {
   linkTarget?: string;
 }
 
+/** The `stat -c` format every file probe uses; statFromLine parses its line. */
+export const STAT_FORMAT = "'%F|%a|%u|%g|%U|%G|%s'";
+
 export function statCommand(path: string): string {
   const q = quotePosix(path);
   return [
     `if [ ! -e ${q} ] && [ ! -L ${q} ]; then exit 3; fi`,
-    `stat -c '%F|%a|%u|%g|%U|%G|%s' -- ${q}`,
+    `stat -c ${STAT_FORMAT} -- ${q}`,
     `if [ -L ${q} ]; then readlink -- ${q}; elif [ -f ${q} ]; then sha256sum < ${q} | cut -d' ' -f1; else echo; fi`,
   ].join('; ');
 }
@@ -34,7 +37,12 @@ export function parseStat(path: string, result: CommandResult): FileStat | null 
   if (result.exitCode === 3) return null;
   if (result.exitCode !== 0) throw new Error(`stat ${path} failed: ${result.stderr.trim()}`);
   const [info = '', extra = ''] = result.stdout.split('\n');
-  const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = ''] = info.split('|');
+  return statFromLine(path, info, { sha256: extra, linkTarget: extra });
+}
+
+/** STAT_FORMAT's line (`%F|%a|%u|%g|%U|%G|%s`) as a FileStat; checksum or link target added by type. */
+export function statFromLine(path: string, line: string, more: { sha256?: string; linkTarget?: string } = {}): FileStat {
+  const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = ''] = line.split('|');
   const type = kind === 'regular file' || kind === 'regular empty file' ? 'file' : kind === 'directory' ? 'directory' : kind === 'symbolic link' ? 'symlink' : 'other';
   return {
     path,
@@ -45,7 +53,7 @@ export function parseStat(path: string, result: CommandResult): FileStat | null 
     owner,
     group,
     size: Number(size),
-    ...(type === 'file' ? { sha256: extra } : {}),
-    ...(type === 'symlink' ? { linkTarget: extra } : {}),
+    ...(type === 'file' && more.sha256 !== undefined ? { sha256: more.sha256 } : {}),
+    ...(type === 'symlink' && more.linkTarget !== undefined ? { linkTarget: more.linkTarget } : {}),
   };
 }

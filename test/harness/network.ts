@@ -42,6 +42,19 @@ export async function ensureNetwork(): Promise<void> {
     writeFileSync(IP_FORWARD, '1');
   }
   await run('nft', ['-f', '-'], { input: NFT_RULES });
+  raiseInotifyInstances();
+}
+
+/**
+ * Every booted systemd holds several inotify instances, all counted against root's limit on the
+ * machine (default 128): about twenty hosts in all (a 20-host benchmark beside a test file) and
+ * the next host's PID 1 dies with "Failed to create control group inotify object: Too many open
+ * files". Raised only (never lowered), and left raised: it is a ceiling, not a setting.
+ */
+const INOTIFY_INSTANCES = '/proc/sys/fs/inotify/max_user_instances';
+const INOTIFY_MIN = 8192;
+function raiseInotifyInstances(): void {
+  if (Number(readFileSync(INOTIFY_INSTANCES, 'utf8')) < INOTIFY_MIN) writeFileSync(INOTIFY_INSTANCES, String(INOTIFY_MIN));
 }
 
 /** Removes the bridge and NAT; only when no instance is left (the caller checks). */
