@@ -2,7 +2,7 @@
  * The controller machine: what it is (for the results) and how quiet it is right now (so a figure
  * is only taken when nothing else competes for the CPU).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 export interface Machine {
@@ -59,7 +59,7 @@ export interface QuietOptions {
   /** 1-minute load average under which the machine counts as quiet. */
   maxLoad: number;
   /**
-   * Share of all CPUs busy over a 2 s window under which the machine counts as quiet even when the
+   * Share of all CPUs busy over a 3 s window under which the machine counts as quiet even when the
    * load average is higher: the load average trails by about a minute, so right after the
    * benchmark's own Ansible run it is high while nothing runs any more. Other engineers' test
    * suites keep the CPU busy and are waited for.
@@ -67,6 +67,11 @@ export interface QuietOptions {
   maxBusy: number;
   /** Give up waiting after this long (the figure is then taken and marked noisy). */
   maxWaitS: number;
+  /**
+   * A run during which others (processes outside the benchmark's own tree: the tool and the test
+   * hosts) used more than this share of the machine's CPU is noisy, and its turn is retried.
+   */
+  maxForeign: number;
   log: (line: string) => void;
 }
 
@@ -74,7 +79,7 @@ export async function waitQuiet(o: QuietOptions): Promise<Quiet> {
   const started = Date.now();
   let said = false;
   for (;;) {
-    const busy = await cpuBusy(2000);
+    const busy = await cpuBusy(3000);
     const [load1] = loadAverage();
     const waitedS = (Date.now() - started) / 1000;
     if (load1 < o.maxLoad || busy < o.maxBusy) return { load1, busy, waitedS, quiet: true };
@@ -85,4 +90,55 @@ export async function waitQuiet(o: QuietOptions): Promise<Quiet> {
     }
     await sleep(3000);
   }
+}
+
+/** Clock ticks (USER_HZ) of the whole machine: busy and total, all CPUs. */
+export function machineTicks(): { busy: number; total: number } {
+  return cpuTimes();
+}
+
+/**
+ * CPU ticks used so far by this process and everything below it — the tool under test, its ssh
+ * processes, and the test hosts (their nspawn and every process inside), whose dead processes'
+ * time is in their live ancestors' cutime/cstime. A process's subtree total is
+ * Σ over live processes (utime + stime + cutime + cstime).
+ */
+export function ownTreeTicks(): number {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After `pid (comm) `: state ppid … utime(12th) stime cutime cstime (0-based 11..14).
+    const ppid = Number(f[1]);
+    const pid = Number(name);
+    ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  let sum = 0;
+  const queue = [process.pid];
+  while (queue.length) {
+    const pid = queue.pop()!;
+    sum += ticks.get(pid) ?? 0;
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return sum;
+}
+
+/** Measures what share of the machine's CPU others (not this process tree) used over an interval. */
+export function foreignMeter(): () => number {
+  const m0 = machineTicks();
+  const o0 = ownTreeTicks();
+  return () => {
+    const m1 = machineTicks();
+    const o1 = ownTreeTicks();
+    const total = m1.total - m0.total;
+    return total > 0 ? Math.max(0, (m1.busy - m0.busy - (o1 - o0)) / total) : 0;
+  };
 }

@@ -28,6 +28,8 @@ export const repoRoot = findRepoRoot();
 export const playbookBin = join(repoRoot, 'node_modules', '.bin', 'playbook');
 export const novastationPlaybook = join(repoRoot, 'bench', 'novastation', 'host-prep.ts');
 export const ansiblePlaybook = join(repoRoot, 'bench', 'ansible', 'host-prep.yml');
+/** The role again, counting the processes each task starts on the host (--profile). */
+export const spawnsPlaybook = join(repoRoot, 'bench', 'novastation', 'spawns.ts');
 
 export function playbookPresent(): boolean {
   return existsSync(playbookBin);
@@ -43,8 +45,8 @@ const env = (): NodeJS.ProcessEnv => {
   return e;
 };
 
-export async function runNovaStation(o: { inventory: string; knownHosts: string; extra?: string[] }): Promise<NovaRun> {
-  const m = await runMeasured(playbookBin, [novastationPlaybook, '-i', o.inventory, '--known-hosts', o.knownHosts, ...(o.extra ?? [])], {
+export async function runNovaStation(o: { inventory: string; knownHosts: string; extra?: string[]; playbook?: string }): Promise<NovaRun> {
+  const m = await runMeasured(playbookBin, [o.playbook ?? novastationPlaybook, '-i', o.inventory, '--known-hosts', o.knownHosts, ...(o.extra ?? [])], {
     cwd: repoRoot,
     env: env(),
   });

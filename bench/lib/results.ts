@@ -19,6 +19,8 @@ export interface Sample {
   load_after: number;
   busy_before: number;
   busy_after: number;
+  /** Share of the machine's CPU used by others during the run. */
+  foreign: number;
   quiet: boolean;
 }
 
@@ -82,6 +84,8 @@ export interface FloorSample {
   round: number;
   seconds: number;
   peak_mb: number;
+  foreign: number;
+  quiet: boolean;
 }
 
 export interface Extras {
@@ -100,13 +104,15 @@ const fmt = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
 export function markdown(res: Results, x: Extras): string {
   const m = res.machine;
   const loads = x.samples.flatMap((s) => [s.load_before, s.load_after]);
-  const noisy = x.samples.filter((s) => !s.quiet).length;
+  const noisy = x.samples.filter((s) => !s.quiet).length + x.floor.filter((f) => !f.quiet).length;
+  const foreign = Math.max(0, ...x.samples.map((s) => s.foreign), ...x.floor.map((f) => f.foreign));
   const lines = [
     `### NovaStation vs Ansible — ${res.date}`,
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB; load average at start ${m.load_start.map((l) => l.toFixed(2)).join(', ')}; ` +
       `1-minute load around the timed runs ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}` +
-      `${noisy ? ` (${noisy} run(s) taken on a busy machine after the wait limit)` : ''}.`,
+      `; other processes used at most ${Math.round(foreign * 100)}% of the CPU during a timed run` +
+      `${noisy ? ` (${noisy} figure(s) NOISY: taken on a busy machine after the wait and retry limits)` : ''}.`,
     `Ansible: ${res.ansible}, facts on, pipelining on, ControlPersist 60s, forks = hosts. NovaStation: \`node_modules/.bin/playbook\`, whole process.`,
     `Work: bench/ansible/host-prep.yml vs bench/novastation/ (30 tasks + 2 handlers each); ${x.rounds} round(s) per figure, tools alternated; ` +
       `times in seconds, median (min–max); peak = summed RSS of the tool's process tree on the controller. ` +

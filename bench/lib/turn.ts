@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { ansibleSetup, closeMasters, runAnsible } from './ansible.js';
 import { bootBenchHosts, type BenchHosts } from './hosts.js';
-import { cpuBusy, waitQuiet, type Quiet, type QuietOptions } from './machine.js';
+import { cpuBusy, foreignMeter, waitQuiet, type Quiet, type QuietOptions } from './machine.js';
 import type { Measured } from './measure.js';
-import { ansiblePlaybook, runFloor, runNovaStation } from './novastation.js';
+import { ansiblePlaybook, runFloor, runNovaStation, spawnsPlaybook } from './novastation.js';
 import { recapProblems, type Recap } from './recap.js';
 import { compareChanges, describeComparison, runChanges } from './sameness.js';
 
@@ -24,7 +24,9 @@ export interface RunFigure {
   /** CPU busy share of the whole machine in the 2 s before the run, and the wait for quiet. */
   busyBefore: number;
   waitedS: number;
-  /** False when the machine never became quiet within the wait limit. */
+  /** Share of the machine's CPU others used during the run (not the tool, not the test hosts). */
+  foreign: number;
+  /** False when the machine never became quiet within the wait limit, or others were busy during the run. */
   quiet: boolean;
   /** CPU busy share in the 1 s after the run (someone else busy?). */
   busyAfter: number;
@@ -45,7 +47,7 @@ export interface Turn {
   /** The `--profile` output of an extra no-op run (NovaStation only, when asked). */
   profile?: string;
   /** bench/floor.mjs on the same hosts after NovaStation's no-op run: the least a no-op run can take. */
-  floor?: { seconds: number; peakMb: number; quiet: boolean; loadBefore: number; loadAfter: number };
+  floor?: { seconds: number; peakMb: number; quiet: boolean; foreign: number; loadBefore: number; loadAfter: number };
 }
 
 export interface TurnOptions {
@@ -75,8 +77,11 @@ const tail = (text: string, n = 3000) => (text.length > n ? `…${text.slice(-n)
 
 async function timedRun(tool: Tool, h: BenchHosts, o: TurnOptions, kind: 'first' | 'noop', ansibleEnv?: ReturnType<typeof ansibleSetup>): Promise<RunFigure> {
   const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
+  const others = foreignMeter();
   const run: Measured & { recap: Recap } =
     tool === 'ansible' ? await runAnsible(ansibleEnv!, ansiblePlaybook) : await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts });
+  const foreign = Math.round(others() * 100) / 100;
+  const quiet = q.quiet && (!o.quiet || foreign <= o.quiet.maxForeign);
   const busyAfter = await cpuBusy(1000);
   const problems = recapProblems(run.recap, h.names);
   if (run.code !== 0) problems.unshift(`${tool} exited ${run.code}`);
@@ -92,7 +97,8 @@ async function timedRun(tool: Tool, h: BenchHosts, o: TurnOptions, kind: 'first'
     loadAfter: run.loadAfter,
     busyBefore: Math.round(q.busy * 100) / 100,
     waitedS: Math.round(q.waitedS),
-    quiet: q.quiet,
+    foreign,
+    quiet,
     busyAfter: Math.round(busyAfter * 100) / 100,
     steps: Object.fromEntries(h.names.map((n) => [n, stepsOf(tool, run.recap, n)])),
     changed,
@@ -100,9 +106,15 @@ async function timedRun(tool: Tool, h: BenchHosts, o: TurnOptions, kind: 'first'
   };
   o.log(
     `  ${tool.padEnd(11)} ${kind.padEnd(5)} ${h.names.length} host(s): ${figure.seconds.toFixed(2)} s, ${figure.peakMb} MB peak, ` +
-      `load ${figure.loadBefore.toFixed(2)}→${figure.loadAfter.toFixed(2)}${q.quiet ? '' : ' (NOISY)'}${problems.length ? ` — ${problems[0]}` : ''}`,
+      `load ${figure.loadBefore.toFixed(2)}→${figure.loadAfter.toFixed(2)}, others ${Math.round(foreign * 100)}% CPU${quiet ? '' : ' (NOISY)'}` +
+      `${problems.length ? ` — ${problems[0]}` : ''}`,
   );
   return figure;
+}
+
+/** Every timed figure of the turn was taken on a quiet machine. */
+export function turnQuiet(t: Turn): boolean {
+  return t.first.quiet && (t.noop?.quiet ?? true) && (t.floor?.quiet ?? true);
 }
 
 export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promise<Turn> {
@@ -129,16 +141,25 @@ export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promi
     if (o.noop !== false && first.problems.length === 0) turn.noop = await timedRun(tool, h, o, 'noop', ansibleEnv);
     if (o.floor !== false && tool === 'novastation' && turn.noop && turn.noop.problems.length === 0) {
       const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
+      const others = foreignMeter();
       const f = await runFloor({ addresses: h.th.hosts.map((x) => x.address), keyFile: h.th.privateKeyFile, knownHosts: h.knownHosts });
       if (f.code !== 0) throw new Error(`bench/floor.mjs exited ${f.code}: ${tail(f.stderr)}`);
-      turn.floor = { seconds: Math.round(f.seconds * 1000) / 1000, peakMb: f.peakMb, quiet: q.quiet, loadBefore: f.loadBefore, loadAfter: f.loadAfter };
-      o.log(`  ${'floor'.padEnd(11)} noop  ${count} host(s): ${turn.floor.seconds.toFixed(2)} s, ${f.peakMb} MB peak, load ${f.loadBefore.toFixed(2)}→${f.loadAfter.toFixed(2)}`);
+      const foreign = Math.round(others() * 100) / 100;
+      const quiet = q.quiet && (!o.quiet || foreign <= o.quiet.maxForeign);
+      turn.floor = { seconds: Math.round(f.seconds * 1000) / 1000, peakMb: f.peakMb, quiet, foreign, loadBefore: f.loadBefore, loadAfter: f.loadAfter };
+      o.log(
+        `  ${'floor'.padEnd(11)} noop  ${count} host(s): ${turn.floor.seconds.toFixed(2)} s, ${f.peakMb} MB peak, ` +
+          `load ${f.loadBefore.toFixed(2)}→${f.loadAfter.toFixed(2)}, others ${Math.round(foreign * 100)}% CPU${quiet ? '' : ' (NOISY)'}`,
+      );
     }
     if (o.profile && tool === 'novastation' && first.problems.length === 0) {
       const p = await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts, extra: ['--profile'] });
       const out = p.stdout + p.stderr;
       const at = out.indexOf('PROFILE');
       turn.profile = `whole process ${p.seconds.toFixed(3)} s; ${at >= 0 ? out.slice(at).trim() : `no profile in the output (exit ${p.code})`}`;
+      const s = await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts, playbook: spawnsPlaybook, extra: ['-l', h.names[0]!] });
+      const lines = s.stderr.split('\n').filter((l) => l.startsWith('spawns '));
+      turn.profile += `\nprocesses started on ${h.names[0]} per task (no-op run):\n${lines.length ? lines.join('\n') : `none reported (exit ${s.code})`}`;
     }
     return turn;
   } finally {
