@@ -103,7 +103,7 @@ export function machineTicks(): { busy: number; total: number } {
  * time is in their live ancestors' cutime/cstime. A process's subtree total is
  * Σ over live processes (utime + stime + cutime + cstime).
  */
-export function ownTreeTicks(): number {
+export function ownTreeTicks(alsoMatching?: string): number {
   const children = new Map<number, number[]>();
   const ticks = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
@@ -123,8 +123,21 @@ export function ownTreeTicks(): number {
   }
   let sum = 0;
   const queue = [process.pid];
+  // Processes that left the tree (Ansible's ControlPersist masters detach to pid 1), by command line.
+  if (alsoMatching) {
+    for (const pid of ticks.keys()) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(alsoMatching)) queue.push(pid);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  const counted = new Set<number>();
   while (queue.length) {
     const pid = queue.pop()!;
+    if (counted.has(pid)) continue;
+    counted.add(pid);
     sum += ticks.get(pid) ?? 0;
     queue.push(...(children.get(pid) ?? []));
   }
@@ -132,12 +145,12 @@ export function ownTreeTicks(): number {
 }
 
 /** Measures what share of the machine's CPU others (not this process tree) used over an interval. */
-export function foreignMeter(): () => number {
+export function foreignMeter(alsoMatching?: string): () => number {
   const m0 = machineTicks();
-  const o0 = ownTreeTicks();
+  const o0 = ownTreeTicks(alsoMatching);
   return () => {
     const m1 = machineTicks();
-    const o1 = ownTreeTicks();
+    const o1 = ownTreeTicks(alsoMatching);
     const total = m1.total - m0.total;
     return total > 0 ? Math.max(0, (m1.busy - m0.busy - (o1 - o0)) / total) : 0;
   };

@@ -77,7 +77,7 @@ const tail = (text: string, n = 3000) => (text.length > n ? `…${text.slice(-n)
 
 async function timedRun(tool: Tool, h: BenchHosts, o: TurnOptions, kind: 'first' | 'noop', ansibleEnv?: ReturnType<typeof ansibleSetup>): Promise<RunFigure> {
   const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
-  const others = foreignMeter();
+  const others = foreignMeter(ansibleEnv?.controlPathDir);
   const run: Measured & { recap: Recap } =
     tool === 'ansible' ? await runAnsible(ansibleEnv!, ansiblePlaybook) : await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts });
   const foreign = Math.round(others() * 100) / 100;
