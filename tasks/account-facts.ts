@@ -44,17 +44,30 @@ export interface UserFacts {
 /** How the probe compares the password it gets on stdin with the shadow entry. */
 export type PasswordProbe = 'hash' | 'plain';
 
-// Prints the groups whose member list names $u, comma-separated.
-const MEMBER_OF = `getent group | awk -F: -v u="$u" '{ n = split($4, m, ","); for (i = 1; i <= n; i++) if (m[i] == u) { print $1; break } }' | sort | paste -sd, -`;
+// Few processes: on a busy host each start costs milliseconds, and a user task runs this once.
+// Fields are cut with bash builtins (`read`, parameter expansion), group names are looked up on
+// the controller from the group entries the probe prints (keyed lookups, then the database).
 
-const CHECK_HASH = `h=$(getent shadow "$u" | cut -d: -f2); if [ -n "$h" ] && [ "$h" = "$(cat)" ]; then echo 'password match'; else echo 'password differs'; fi`;
+// The shadow hash is cut out with parameter expansion, never a here-string (bash < 5.1 writes
+// those to a temp file).
+const SHADOW_HASH = `s=$(getent shadow "$u"); h=\${s#*:}; h=\${h%%:*}; [ -n "$s" ] || h=`;
+
+const CHECK_HASH = [
+  `IFS= read -r -d '' want; while [[ $want == *$'\\n' ]]; do want=\${want%$'\\n'}; done`,
+  SHADOW_HASH,
+  `if [ -n "$h" ] && [ "$h" = "$want" ]; then echo 'password match'; else echo 'password differs'; fi`,
+].join('\n');
 
 // Perl's crypt with the stored hash as salt gives the stored hash back iff the password is right.
 const CHECK_PLAIN = [
   `if command -v perl >/dev/null 2>&1; then`,
-  `  H=$(getent shadow "$u" | cut -d: -f2) perl -e 'local $/; my $p = <STDIN>; $p = "" unless defined $p; my $h = $ENV{H}; my $c = length($h) ? crypt($p, $h) : undef; print((defined $c && $c eq $h) ? "password match\\n" : "password differs\\n")'`,
+  `  ${SHADOW_HASH}`,
+  `  H=$h perl -e 'local $/; my $p = <STDIN>; $p = "" unless defined $p; my $h = $ENV{H}; my $c = length($h) ? crypt($p, $h) : undef; print((defined $c && $c eq $h) ? "password match\\n" : "password differs\\n")'`,
   `else echo 'password unverifiable'; fi`,
 ].join('\n');
+
+const KEYED = '@@ns-keyed-groups';
+const DATABASE = '@@ns-group-database';
 
 export interface UserProbeOptions {
   /** Compare the password on stdin with the shadow entry. */
@@ -63,46 +76,60 @@ export interface UserProbeOptions {
   home?: string;
 }
 
+/**
+ * Output: `passwd <entry>` or `passwd-absent`, `home-dir yes|no`, `password …`, then the group
+ * entries of the primary gid and of the user's name (`getent group GID NAME`), then — for an
+ * existing account — the whole group database, for the memberships.
+ */
 export function userProbeScript(name: string, options: UserProbeOptions = {}): string {
   const { password, home } = options;
   return [
-    `u=${quotePosix(name)}`,
+    `u=${quotePosix(name)}; gid=`,
     `if pw=$(getent passwd "$u"); then`,
     `  printf 'passwd %s\\n' "$pw"`,
-    `  gid=$(printf '%s\\n' "$pw" | cut -d: -f4); home=${home !== undefined ? quotePosix(home) : `$(printf '%s\\n' "$pw" | cut -d: -f6)`}`,
-    `  printf 'primary %s\\n' "$(getent group "$gid" | cut -d: -f1)"`,
-    `  printf 'member-of %s\\n' "$(${MEMBER_OF})"`,
+    `  IFS=: read -r _ _ _ gid _ home _ <<<"$pw"`,
+    ...(home !== undefined ? [`  home=${quotePosix(home)}`] : []),
     `  if [ -d "$home" ]; then echo 'home-dir yes'; else echo 'home-dir no'; fi`,
     ...(password === 'hash' ? [CHECK_HASH] : password === 'plain' ? [CHECK_PLAIN] : []),
     'else echo passwd-absent; fi',
-    `printf 'same-name-group %s\\n' "$(getent group "$u" | cut -d: -f3)"`,
+    `echo ${KEYED}; getent group \${gid:+"$gid"} "$u"`,
+    `if [ -n "$gid" ]; then echo ${DATABASE}; getent group; fi; true`,
   ].join('\n');
 }
 
-/** Splits `tag rest` lines into a map (last one wins). */
-function tagged(stdout: string): Map<string, string> {
-  const out = new Map<string, string>();
+/** Splits the probe's output into its tagged lines and its group-entry sections. */
+function sections(stdout: string): { tags: Map<string, string>; keyed: GroupEntry[]; database: GroupEntry[] } {
+  const tags = new Map<string, string>();
+  const keyed: GroupEntry[] = [];
+  const database: GroupEntry[] = [];
+  let into: GroupEntry[] | null = null;
   for (const line of stdout.split('\n')) {
     if (line === '') continue;
-    const space = line.indexOf(' ');
-    out.set(space === -1 ? line : line.slice(0, space), space === -1 ? '' : line.slice(space + 1));
+    if (line === KEYED) into = keyed;
+    else if (line === DATABASE) into = database;
+    else if (into) into.push(groupEntry(line));
+    else {
+      const space = line.indexOf(' ');
+      tags.set(space === -1 ? line : line.slice(0, space), space === -1 ? '' : line.slice(space + 1));
+    }
   }
-  return out;
+  return { tags, keyed, database };
 }
 
-const optionalNumber = (text: string | undefined): number | null => (text === undefined || text === '' ? null : Number(text));
+function groupEntry(line: string): GroupEntry {
+  const [name = '', , gid = '', members = ''] = line.split(':');
+  return { name, gid: Number(gid), members: members ? members.split(',') : [] };
+}
 
 export function parseUserProbe(name: string, stdout: string): UserFacts {
-  const t = tagged(stdout);
-  const sameNameGroupGid = optionalNumber(t.get('same-name-group'));
+  const { tags: t, keyed, database } = sections(stdout);
+  const sameNameGroupGid = keyed.find((g) => g.name === name)?.gid ?? null;
   const entry = t.get('passwd');
   if (entry === undefined) {
     if (!t.has('passwd-absent')) throw new Error(`user ${name}: unexpected probe output:\n${stdout.slice(0, 500)}`);
     return { account: null, sameNameGroupGid };
   }
   const [, , uid = '', gid = '', comment = '', home = '', shell = ''] = entry.split(':');
-  const primary = t.get('primary');
-  const members = t.get('member-of') ?? '';
   const password = t.get('password') as PasswordMatch | undefined;
   return {
     account: {
@@ -112,8 +139,8 @@ export function parseUserProbe(name: string, stdout: string): UserFacts {
       comment,
       home,
       shell,
-      primaryGroup: primary ? primary : null,
-      groups: members ? members.split(',').sort() : [],
+      primaryGroup: keyed.find((g) => g.gid === Number(gid))?.name ?? null,
+      groups: database.filter((g) => g.members.includes(name)).map((g) => g.name).sort(),
       homeExists: t.get('home-dir') === 'yes',
       ...(password ? { password } : {}),
     },
@@ -133,22 +160,14 @@ export interface GroupFacts {
   gidOwner: string | null;
 }
 
+/** Output: the marker, then the entries of the group and of the wanted gid (`getent group NAME GID`). */
 export function groupProbeScript(name: string, gid?: number): string {
-  return [
-    `if e=$(getent group ${quotePosix(name)}); then printf 'group %s\\n' "$e"; else echo group-absent; fi`,
-    ...(gid !== undefined ? [`printf 'gid-owner %s\\n' "$(getent group ${gid} | cut -d: -f1)"`] : []),
-  ].join('\n');
+  return `echo ${KEYED}; getent group ${quotePosix(name)}${gid !== undefined ? ` ${gid}` : ''}; true`;
 }
 
 export function parseGroupProbe(name: string, stdout: string): GroupFacts {
-  const t = tagged(stdout);
-  const owner = t.get('gid-owner');
-  const gidOwner = owner ? owner : null;
-  const entry = t.get('group');
-  if (entry === undefined) {
-    if (!t.has('group-absent')) throw new Error(`group ${name}: unexpected probe output:\n${stdout.slice(0, 500)}`);
-    return { group: null, gidOwner };
-  }
-  const [entryName = '', , gid = '', members = ''] = entry.split(':');
-  return { group: { name: entryName, gid: Number(gid), members: members ? members.split(',') : [] }, gidOwner };
+  if (!stdout.split('\n').includes(KEYED)) throw new Error(`group ${name}: unexpected probe output:\n${stdout.slice(0, 500)}`);
+  const { keyed } = sections(stdout);
+  // Only NAME and the wanted gid were looked up: another entry is the group holding that gid.
+  return { group: keyed.find((g) => g.name === name) ?? null, gidOwner: keyed.find((g) => g.name !== name)?.name ?? null };
 }

@@ -83,12 +83,12 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
       const preamble = [
         `if ! pw=$(getent passwd ${quotePosix(user)}); then echo no-account; exit 0; fi`,
         `printf 'account %s\\n' "$pw"`,
-        `h=$(printf '%s\\n' "$pw" | cut -d: -f6)`,
+        `IFS=: read -r _ _ _ _ _ h _ <<<"$pw"`,
         `if ! cd -- "$h" 2>/dev/null; then echo no-home; exit 0; fi`,
       ].join('\n');
       const parts = [{ path: '.ssh' }, { path: '.ssh/authorized_keys', options: { content: 'always' as const, maxContentBytes: EDIT_MAX_BYTES } }];
       // The account is only known after the probe: parse the parts' paths after reading it.
-      const r = await host.probe`sh -c ${filesProbeScript({ preamble, parts })}`;
+      const r = await host.probe`eval ${filesProbeScript({ preamble, parts })}`;
       const m = ACCOUNT.exec(r.stdout.split('\n').find((l) => l.startsWith('account ')) ?? '');
       if (!m) return { account: null, homeMissing: false, parts: [] };
       const account = { uid: Number(m[1]), gid: Number(m[2]), home: m[3] ?? '' };

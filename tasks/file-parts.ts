@@ -3,8 +3,8 @@
  * files plus their folders, `~/.ssh` plus `authorized_keys` — read in ONE round trip and planned
  * and applied part by part with the parts' own resources (file, directory, absent).
  *
- * `filesProbeScript` runs tasks/file-probe.ts's probe for each path in a subshell (its `exit 0`
- * for an absent path ends only that part), separated by marker lines, after an optional preamble
+ * `filesProbeScript` runs tasks/file-probe.ts's probe for each path (no subshell around each: a
+ * fork costs milliseconds on a busy host, and the probe has no `exit`), separated by marker lines, after an optional preamble
  * and before an optional tail of the caller's own reads; `parseFilesProbe` splits the output and
  * parses each part with `parseFileProbe`. A part's path may be relative to a folder the preamble
  * `cd`s into (a user's home, known only on the host); the caller names the absolute path when
@@ -44,7 +44,7 @@ export interface FilesProbe {
 export function filesProbeScript(s: FilesProbeScript): string {
   const lines: string[] = [];
   if (s.preamble) lines.push(s.preamble);
-  s.parts.forEach((p, i) => lines.push(`echo '${PART} ${i}'`, `(\n${fileProbeScript(p.path, p.options)}\n)`));
+  s.parts.forEach((p, i) => lines.push(`echo '${PART} ${i}'`, fileProbeScript(p.path, p.options)));
   if (s.tail) lines.push(`echo '${TAIL}'`, s.tail);
   return lines.join('\n');
 }
@@ -71,7 +71,7 @@ export function parseFilesProbe(paths: readonly string[], stdout: string): Files
 /** Runs the probe (read-only: it runs in check mode too); `options` carries stdin for the caller's reads. */
 export async function probeFiles(host: Host, s: FilesProbeScript, paths: readonly string[], options?: CommandOptions): Promise<FilesProbe> {
   const run = options ? host.probe(options) : host.probe;
-  const result = await run`sh -c ${filesProbeScript(s)}`;
+  const result = await run`eval ${filesProbeScript(s)}`;
   return parseFilesProbe(paths, result.stdout);
 }
 

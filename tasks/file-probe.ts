@@ -52,15 +52,17 @@ export function fileProbeScript(path: string, options: FileProbeOptions = {}): s
       ? `printf 'sha256 '; sha256sum < "$p"`
       : content === 'always'
         ? send
-        : `h=$(sha256sum < "$p"); h=\${h%% *}; echo "sha256 $h"; if [ "$h" != ${quotePosix(content.unlessSha256)} ]; then ${send}; fi`;
+        : `sum=$(sha256sum < "$p"); sum=\${sum%% *}; echo "sha256 $sum"; if [ "$sum" != ${quotePosix(content.unlessSha256)} ]; then ${send}; fi`;
   return [
     // No dirname/basename processes; a path without a slash (relative to a folder a caller cd'd into) is in `.`.
     `p=${quotePosix(path)}; case $p in */*) d=\${p%/*} ;; *) d=. ;; esac; b=\${p##*/}`,
     `for s in "$d/.$b.ns-"????????"~"; do if [ -e "$s" ] || [ -L "$s" ]; then printf 'stray %s\\n' "$s"; fi; done`,
-    `if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; exit 0; fi`,
+    // No `exit`: callers run several probes in one shell without a subshell (a fork) around each.
+    `if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; else`,
     `st=$(stat -c ${STAT_FORMAT} -- "$p"); echo "stat $st"; size=\${st##*|}`,
     `if [ -L "$p" ]; then printf 'link %s\\n' "$(readlink -- "$p")"; elif [ -f "$p" ]; then ${regular}; fi`,
     ...(options.extra ? [options.extra] : []),
+    'fi',
   ].join('\n');
 }
 

@@ -52,7 +52,7 @@ export function groupResource(options: GroupOptions): Resource<GroupFacts> {
   return {
     id: `group ${name}`,
     async read(host) {
-      const r = await host.probe`sh -c ${groupProbeScript(name, options.state === 'absent' ? undefined : gid)}`;
+      const r = await host.probe`eval ${groupProbeScript(name, options.state === 'absent' ? undefined : gid)}`;
       return parseGroupProbe(name, r.stdout);
     },
     plan: (facts) => planGroup(options, facts),

@@ -153,7 +153,7 @@ export function kernelModulesResource(o: KernelModulesOptions): Resource<KernelM
           label: '',
           plan: (): Change[] => unloaded.map((m) => ({ field: `module ${m}`, from: 'not loaded', to: 'loaded' })),
           async apply(host) {
-            await host.$`sh -c ${['set -e', ...unloaded.map((m) => `modprobe -- ${quotePosix(m)}`)].join('\n')}`;
+            await host.$`eval ${['set -e', ...unloaded.map((m) => `modprobe -- ${quotePosix(m)}`)].join('\n')}`;
           },
         });
       }

@@ -82,8 +82,9 @@ export function liveProbeScript(root: string, keys: readonly string[]): string {
       [
         `f=${quotePosix(`${root}/${keyPath(key)}`)}`,
         `if [ ! -f "$f" ]; then echo 'live-missing ${i}'`,
-        `elif v=$(cat -- "$f" 2>&1); then printf 'live ${i} %s\\n' "$(printf '%s' "$v" | tr -s '[:space:]' ' ')"`,
-        `else printf 'live-error ${i} %s\\n' "$(printf '%s' "$v" | tr '\\n' ' ')"; fi`,
+        // One process per key (cat); whitespace is folded by bash, squeezed by normalizeValue.
+        `elif v=$(cat -- "$f" 2>&1); then printf 'live ${i} %s\\n' "\${v//[[:space:]]/ }"`,
+        `else printf 'live-error ${i} %s\\n' "\${v//$'\\n'/ }"; fi`,
       ].join('\n'),
     )
     .join('\n');
@@ -171,7 +172,7 @@ export function sysctlResource(options: SysctlOptions): Resource<SysctlState> {
           plan: () => planLive(settings, values),
           async apply(host, changes) {
             const changed = new Set(changes.map((c) => c.field.replace(/^live /, '')));
-            const r = await host.$({ nothrow: true })`sh -c ${liveWriteScript(root, settings, changed)}`;
+            const r = await host.$({ nothrow: true })`eval ${liveWriteScript(root, settings, changed)}`;
             if (r.exitCode !== 0) throw liveWriteError(name, path, settings, r.stdout, r.stderr);
           },
         });

@@ -42,21 +42,28 @@ export interface UnitFacts {
 
 const FILES_MARK = '@@ns-unit-files';
 
+// Few processes: `systemctl show` and ONE `readlink -m` for every path to resolve. The paths are
+// collected with their kind (`fragment`, `loaded`, `dir`, `file`, `dropin`) and printed as one
+// `kinds` line; readlink prints their resolved forms in the same order, one per line. `-m`, not
+// `-f`: it answers for a missing path too, so the lines stay paired.
 export async function readUnitFacts(host: Host, unit: string): Promise<UnitFacts> {
   const r = await host.probe`out=$(systemctl show -p ${SHOW_PROPERTIES.join(',')} -- ${unit}) || exit $?
 printf '%s\\n' "$out"
 echo ${FILES_MARK}
-frag=$(printf '%s\\n' "$out" | sed -n 's/^FragmentPath=//p')
-if [ -n "$frag" ]; then echo "fragment $(readlink -f -- "$frag")"; fi
-for p in $(printf '%s\\n' "$out" | sed -n 's/^DropInPaths=//p'); do echo "loaded $(readlink -f -- "$p")"; done
-found=
+kinds=() paths=() found=
+while IFS= read -r l; do case $l in
+  FragmentPath=?*) kinds+=(fragment); paths+=("\${l#FragmentPath=}") ;;
+  DropInPaths=?*) for p in \${l#DropInPaths=}; do kinds+=(loaded); paths+=("$p"); done ;;
+esac; done <<<"$out"
 for d in ${UNIT_DIRS}; do
-  echo "dir $(readlink -f -- "$d")"
+  kinds+=(dir); paths+=("$d")
   p="$d"/${unit}
   if [ -z "$found" ] && [ -L "$p" ]; then found=1; echo "link $p"
-  elif [ -z "$found" ] && [ -e "$p" ]; then found=1; echo "file $(readlink -f -- "$p")"; fi
-  for c in "$d"/${unit}.d/*.conf; do if [ -e "$c" ]; then echo "dropin $(readlink -f -- "$c")"; fi; done
-done; true`;
+  elif [ -z "$found" ] && [ -e "$p" ]; then found=1; kinds+=(file); paths+=("$p"); fi
+  for c in "$d"/${unit}.d/*.conf; do if [ -e "$c" ]; then kinds+=(dropin); paths+=("$c"); fi; done
+done
+echo "kinds \${kinds[*]}"
+readlink -m -- "\${paths[@]}"`;
   return parseUnitFacts(r.stdout, unit);
 }
 
@@ -71,16 +78,21 @@ export function parseUnitFacts(stdout: string, unit: string): UnitFacts {
   const onDiskDropins: string[] = [];
   let onDisk: UnitFacts['onDisk'];
   let fragmentReal: string | undefined;
-  for (const line of stdout.slice(mark + FILES_MARK.length + 1).split('\n')) {
-    const space = line.indexOf(' ');
-    if (space < 0) continue;
-    const [kind, path] = [line.slice(0, space), line.slice(space + 1)];
+  const lines = stdout.slice(mark + FILES_MARK.length + 1).split('\n');
+  const kindsAt = lines.findIndex((l) => l.startsWith('kinds'));
+  const kinds = kindsAt < 0 ? [] : lines[kindsAt]!.slice('kinds'.length).trim().split(' ').filter(Boolean);
+  const resolved = lines.slice(kindsAt + 1);
+  for (const line of lines.slice(0, Math.max(kindsAt, 0))) {
+    if (line.startsWith('link ') && !onDisk) onDisk = { kind: 'link', path: line.slice('link '.length) };
+  }
+  kinds.forEach((kind, i) => {
+    const path = resolved[i] ?? '';
     if (kind === 'dir') dirs.add(path);
     else if (kind === 'fragment') fragmentReal = path;
     else if (kind === 'loaded') loaded.push(path);
     else if (kind === 'dropin') onDiskDropins.push(path);
-    else if ((kind === 'file' || kind === 'link') && !onDisk) onDisk = { kind, path };
-  }
+    else if (kind === 'file' && !onDisk) onDisk = { kind, path };
+  });
   // Only the UNIT.d/ folders of the search path: leave out systemd's own (system.control/ from
   // set-property, type-wide service.d/), which the disk listing does not cover either.
   const inUnitDirs = (p: string) => {

@@ -210,14 +210,14 @@ export function userResource(options: UserOptions): Resource<UserFacts> {
       });
       // The probe compares what it reads on stdin: the plain password, or the hash (no newline).
       const stdin = !compare ? undefined : options.password ?? options.passwordHash;
-      const r = await (stdin !== undefined ? host.probe({ stdin }) : host.probe)`sh -c ${script}`;
+      const r = await (stdin !== undefined ? host.probe({ stdin }) : host.probe)`eval ${script}`;
       return parseUserProbe(options.name, r.stdout);
     },
     plan: (facts) => planUser(options, facts),
     async apply(host, facts, changes) {
       const script = userScript(options, facts, changes);
       const withPassword = changes.some((c) => c.field === 'password') && input;
-      await (withPassword ? host.$({ stdin: input.stdin }) : host.$)`sh -c ${script}`;
+      await (withPassword ? host.$({ stdin: input.stdin }) : host.$)`eval ${script}`;
     },
   };
 }
