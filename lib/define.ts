@@ -44,6 +44,13 @@ export interface RoleContext<V> {
   vars: V;
   /** All variables of the host (inventory, play, extra), for roles that read others' settings. */
   hostVars: Readonly<Record<string, unknown>>;
+  /**
+   * Another inventory host's variables (Ansible's `hostvars[name]`), for a host named by one of
+   * this role's `hostRefs` variables: only the variables that reference's schema declares,
+   * validated and with their secrets resolved before any host was touched — also when --limit
+   * leaves that host out of the run. Any other name is an error.
+   */
+  hostVarsOf<T = Record<string, unknown>>(name: string): Readonly<T>;
   check: boolean;
   /** Run one named step: reported, tag-filtered, may notify handlers. */
   task(name: string, body: () => Promise<TaskOutcome | void>, options?: TaskOptions): Promise<TaskResult>;
@@ -74,6 +81,15 @@ export interface RoleDefinition<V> {
   delegate?: 'controller';
   /** At most this many hosts in this role at once, run-wide. */
   throttle?: number;
+  /**
+   * Other inventory hosts this role reads variables of: the name of one of this role's variables
+   * whose value is an inventory host name → the JSON Schema of the variables read from that host
+   * (e.g. `{ pve_host: { type: 'object', properties: { pve_api_url: … } } }` for a VM role that
+   * needs its Proxmox server's API settings). The named host must exist and its variables must
+   * pass the schema (checked with the role's own, before any host is touched); their secrets are
+   * resolved even when the host is not in the run. `ctx.hostVarsOf(name)` reads them.
+   */
+  hostRefs?: Record<string, RoleVarsSchema>;
   apply(ctx: RoleContext<V>): Promise<void>;
 }
 

@@ -88,7 +88,7 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     },
     secrets: secrets.store,
   };
-  await secrets.resolve(inventory, playbook, playbookFile, { limit, roles: cli.roles });
+  await secrets.resolve(inventory, playbook, playbookFile, { limit, roles: cli.roles, extraVars });
   const plan = await planRun(playbook, playbookFile, inventory, options);
   const record = runRecordReporter({ dir: runsDir, playbook: playbookFile, options: { ...options, lastFailed: cli.lastFailed }, inventoryFiles: inventoryPaths, vault: secrets.store.file });
   const reporter = await makeReporter(cli, [record]);

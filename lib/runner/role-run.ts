@@ -25,6 +25,8 @@ export interface RoleRunInput {
   controller: Host;
   vars: Record<string, unknown>;
   hostVars: Record<string, unknown>;
+  /** Variables of other hosts named by the role's `hostRefs` (validated, secrets resolved). */
+  refVars?: Record<string, Record<string, unknown>>;
   /** Tags from the play and from the role's use in the play. */
   outerTags: string[];
 }
@@ -74,6 +76,16 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     inventoryHost,
     vars: input.vars,
     hostVars: input.hostVars,
+    hostVarsOf(name: string) {
+      const vars = input.refVars?.[name];
+      if (!vars) {
+        const refs = Object.keys(role.hostRefs ?? {});
+        throw new Error(
+          `role ${role.name} reads the variables of host ${name}, which none of its hostRefs variables (${refs.join(', ') || 'none declared'}) names for ${inventoryHost}`,
+        );
+      }
+      return vars as any;
+    },
     check: run.options.check,
     async task(name: string, body: () => Promise<TaskOutcome | void>, options: TaskOptions = {}) {
       if (!shouldRun([...baseTags, ...(options.tags ?? [])], run.options.tags)) {

@@ -16,6 +16,8 @@ export interface PlannedRole {
   role: Role<any>;
   vars: Record<string, unknown>;
   hostVars: Record<string, unknown>;
+  /** Variables of the hosts this role references through its `hostRefs` (host name → declared vars). */
+  refVars: Record<string, Record<string, unknown>>;
   outerTags: string[];
 }
 
@@ -49,6 +51,7 @@ export async function planRun(playbook: Playbook, playbookFile: string, inventor
   }
 
   const plays: PlannedPlay[] = [];
+  const refCache = new Map<string, Promise<Record<string, unknown> | undefined>>();
   for (const [index, play] of playbook.plays.entries()) {
     const name = play.name ?? `play #${index + 1} (${play.hosts})`;
     const uses = play.roles.map(roleUse).filter((u) => !options.roles?.length || options.roles.includes(u.role.name));
@@ -70,7 +73,8 @@ export async function planRun(playbook: Playbook, playbookFile: string, inventor
         ];
         try {
           const { vars, all } = await resolveRoleVars(use.role, host.name, layers);
-          roles.push({ role: use.role, vars, hostVars: all, outerTags: [...(play.tags ?? []), ...(use.tags ?? [])] });
+          const refVars = await referencedVars(use.role, all, inventory, options, refCache, errors);
+          roles.push({ role: use.role, vars, hostVars: all, refVars, outerTags: [...(play.tags ?? []), ...(use.tags ?? [])] });
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error;
           errors.push(error.message);
@@ -82,4 +86,53 @@ export async function planRun(playbook: Playbook, playbookFile: string, inventor
   }
   if (errors.length) throw new InvalidInputError([...new Set(errors)].join('\n'));
   return { plays, targets };
+}
+
+const refRoles = new WeakMap<object, Role<any>>();
+
+/**
+ * The variables a role reads from other hosts (its `hostRefs`, Ansible's `hostvars`): for each
+ * reference variable naming a host, that host's inventory variables (and --extra-vars, which
+ * Ansible's hostvars include too) checked against the reference's schema. Each host and schema
+ * is checked once per run, so one bad value on the Proxmox server is one message, not one per VM.
+ */
+async function referencedVars(
+  role: Role<any>,
+  all: Record<string, unknown>,
+  inventory: Inventory,
+  options: RunOptions,
+  cache: Map<string, Promise<Record<string, unknown> | undefined>>,
+  errors: string[],
+): Promise<Record<string, Record<string, unknown>>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [variable, schema] of Object.entries(role.hostRefs ?? {})) {
+    const name = all[variable];
+    if (name === undefined) continue; // the role's own schema says whether it is required
+    const target = typeof name === 'string' ? getHost(inventory, name) : undefined;
+    if (!target) {
+      errors.push(`role ${role.name}: variable ${variable} must name a host of the inventory, got ${JSON.stringify(name)}`);
+      continue;
+    }
+    let refRole = refRoles.get(schema);
+    if (!refRole) refRoles.set(schema, (refRole = { name: role.name, vars: schema, definedAt: role.definedAt } as Role<any>));
+    const key = `${target.name}\0${role.name}\0${variable}`;
+    let pending = cache.get(key);
+    if (!pending) {
+      pending = resolveRoleVars(refRole, `${target.name} (read through ${variable})`, [
+        { label: 'inventory', values: target.vars, sources: target.varSources },
+        { label: '--extra-vars', values: options.extraVars },
+      ]).then(
+        (r) => r.vars,
+        (error) => {
+          if (!(error instanceof InvalidInputError)) throw error;
+          errors.push(error.message);
+          return undefined;
+        },
+      );
+      cache.set(key, pending);
+    }
+    const vars = await pending;
+    if (vars) out[target.name] = { ...out[target.name], ...vars };
+  }
+  return out;
 }

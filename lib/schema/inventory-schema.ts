@@ -26,6 +26,14 @@ export function buildInventorySchema(roles: Role<any>[]): object {
     for (const [name, schema] of Object.entries(role.vars.properties)) {
       variables[name] = { ...schema, description: `${(schema as { description?: string }).description ?? ''} (role ${role.name})`.trim() };
     }
+    // Variables a role reads from another host (e.g. a VM role's Proxmox API settings on pve1).
+    for (const [via, ref] of Object.entries(role.hostRefs ?? {})) {
+      for (const [name, schema] of Object.entries(ref.properties)) {
+        if (role.vars.properties[name]) continue;
+        const text = (schema as { description?: string }).description ?? '';
+        variables[name] = { ...schema, description: `${text} (read by role ${role.name} from the host its ${via} names)`.trim() };
+      }
+    }
   }
   const vars = { type: 'object', properties: variables, additionalProperties: true };
   return {

@@ -62,6 +62,8 @@ export interface SecretsOptions {
 export interface ResolveRunOptions {
   limit?: readonly string[];
   roles?: readonly string[];
+  /** --extra-vars: they may name the host a role's `hostRefs` variable points at. */
+  extraVars?: Record<string, unknown>;
 }
 
 export interface RunSecrets {
@@ -119,12 +121,27 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
     const hosts = new Map<string, InventoryHost>();
     const sets: { vars: Record<string, unknown>; sources?: InventoryHost['varSources']; label: string }[] = [];
     const roles = new Set<Record<string, unknown>>();
+    // Hosts whose variables a role of this run reads (its hostRefs) → the variables it reads.
+    const referenced = new Map<InventoryHost, Set<string>>();
     for (const [index, play] of playbook.plays.entries()) {
       const name = play.name ?? `play #${index + 1} (${play.hosts})`;
-      for (const h of matchHosts(inventory, play.hosts)) if (!limited || limited.has(h.name)) hosts.set(h.name, h);
+      const playHosts = matchHosts(inventory, play.hosts).filter((h) => !limited || limited.has(h.name));
+      for (const h of playHosts) hosts.set(h.name, h);
       if (play.vars) sets.push({ vars: play.vars, label: `${playbookFile}: play "${name}" vars` });
       for (const use of play.roles.map(roleUse)) {
         if (run.roles?.length && !run.roles.includes(use.role.name)) continue;
+        for (const [variable, schema] of Object.entries(use.role.hostRefs ?? {})) {
+          for (const h of playHosts) {
+            // The same precedence as the run's variables, highest first.
+            const layers = [run.extraVars, use.vars, play.vars, h.vars, use.role.defaults as Record<string, unknown> | undefined];
+            const value = layers.find((l) => l && variable in l)?.[variable];
+            const target = typeof value === 'string' ? inventory.hosts.get(value) : undefined;
+            if (!target) continue; // planning reports a bad reference
+            const names = referenced.get(target) ?? new Set<string>();
+            for (const key of Object.keys(schema.properties)) names.add(key);
+            referenced.set(target, names);
+          }
+        }
         if (use.vars) sets.push({ vars: use.vars, label: `${playbookFile}: role ${use.role.name} vars in play "${name}"` });
         const defaults = use.role.defaults as Record<string, unknown> | undefined;
         if (defaults && !roles.has(defaults)) {
@@ -134,6 +151,15 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
       }
     }
     for (const h of hosts.values()) sets.unshift({ vars: h.vars, sources: h.varSources, label: `host ${h.name}` });
+    // A referenced host outside the run (--limit vm-dev-01 leaves pve1 out): only the variables
+    // the roles read from it, so an unrelated missing secret of that host does not stop the run.
+    const partial: { host: InventoryHost; vars: Record<string, unknown> }[] = [];
+    for (const [target, names] of referenced) {
+      if (hosts.has(target.name)) continue;
+      const vars = Object.fromEntries([...names].filter((n) => n in target.vars).map((n) => [n, target.vars[n]]));
+      partial.push({ host: target, vars });
+      sets.push({ vars, sources: target.varSources, label: `host ${target.name}` });
+    }
 
     // Ask for the password once, now, if something needs it and none was given.
     if (!store.passwords.length && interactive) {
@@ -156,6 +182,7 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
       });
     }
     resolver.throwIfErrors();
+    for (const { host, vars } of partial) Object.assign(host.vars, vars);
   };
 
   return {
