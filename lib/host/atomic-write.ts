@@ -110,7 +110,7 @@ export function atomicWriteScript(path: string, content: { size: number; sha256:
     // checked to be the empty regular file mktemp made for us, and every later write, chmod and
     // chown goes through the fd (/proc/self/fd/3 is the opened file itself, never a new lookup).
     `exec 3<>"$tmp"`,
-    `if [ -L "$tmp" ] || [ "$(stat -L -c '%F:%u:%h' /proc/self/fd/3)" != "regular empty file:$(id -u):1" ]; then`,
+    `if [ -L "$tmp" ] || [ "$(stat -L -c '%F:%u:%h' /proc/self/fd/3)" != "regular empty file:$EUID:1" ]; then`,
     `  echo "temp file $tmp was replaced by someone else; $target left unchanged" >&2; exit ${EXIT_TAMPERED}`,
     'fi',
     'fd=/proc/self/fd/3',
