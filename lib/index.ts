@@ -22,3 +22,4 @@ export { planRun } from './runner/run-plan.js';
 export { executePlan } from './runner/run-playbook.js';
 export type { RunOptions } from './runner/run-state.js';
 export type { RunEvent, Reporter, TaskEvent, RecapEvent } from './report/events.js';
+export * from './proxmox/index.js';

@@ -1,0 +1,124 @@
+/**
+ * connectProxmox: one client per Proxmox connection (URL, credentials, TLS trust), exposing
+ * proxmox-api's typed proxy over our own transport, a task waiter and request counters.
+ *
+ *   const pve = connectProxmox({ url: 'https://pve1.example', tokenId: 'novastation@pve!site',
+ *                                tokenSecret, fingerprint: 'AA:BB:…' });
+ *   const upid = await pve.api.nodes.$('pve1').qemu.$post({ vmid: 2001, name: 'vm-dev-01' });
+ *   await pve.waitForTask(upid);
+ *   await pve.close();
+ *
+ * The URL's port defaults to 8006 (proxmox-api has none: without it requests go to 443), and
+ * only https is accepted — a token or password must not travel in clear text.
+ */
+import { proxmoxApi, type Proxmox } from 'proxmox-api';
+import { Secret } from '../secret.js';
+import { TicketAuth, TokenAuth } from './auth.js';
+import { DEFAULT_RETRY } from './retry.js';
+import { waitForTask, type TaskResult } from './tasks.js';
+import { createDispatcher } from './tls.js';
+import { ProxmoxTransport } from './transport.js';
+
+export interface ProxmoxConnection {
+  /** `https://pve1.example:8006`; a missing port means 8006. */
+  url: string;
+  /** API token id, `user@realm!name` (preferred auth). */
+  tokenId?: string;
+  tokenSecret?: Secret;
+  /** Ticket login instead of a token (`root@pam`). */
+  username?: string;
+  password?: Secret;
+  /** Pinned certificate, SHA-256 `AA:BB:…` (any case, colons optional). */
+  fingerprint?: string;
+  /** Or a CA file to verify the certificate with. */
+  caFile?: string;
+}
+
+export interface ProxmoxClientOptions {
+  /** -v lines: one per request, retry and login (secrets masked). */
+  log?(line: string): void;
+  /** Default wait for waitForTask (default 15 min). */
+  taskTimeoutMs?: number;
+  retry?: { attempts?: number; baseMs?: number; maxDelayMs?: number };
+  /** One request, connect to last byte (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Clock for the ticket's age (tests move it forward). */
+  clock?: () => number;
+}
+
+export interface ProxmoxClient {
+  /** proxmox-api's typed proxy: `api.nodes.$(node).qemu.$(vmid).config.$get()`. */
+  readonly api: Proxmox.Api;
+  waitForTask(upid: string, options?: { timeoutMs?: number }): Promise<TaskResult>;
+  /** Requests sent (each attempt, logins included) and writes (POST/PUT/DELETE, logins excluded). */
+  readonly stats: { readonly requests: number; readonly writes: number };
+  /** Sends one request and returns the whole JSON body (`data`, `total`, …), for what the proxy cannot say. */
+  request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params?: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  /** The base URL with the port made explicit (`https://pve1.example:8006`). */
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8006;
+
+export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOptions = {}): ProxmoxClient {
+  const origin = parseOrigin(conn.url);
+  const dispatcher = createDispatcher({
+    ...(conn.fingerprint ? { fingerprint: conn.fingerprint } : {}),
+    ...(conn.caFile ? { caFile: conn.caFile } : {}),
+  });
+  const transport = new ProxmoxTransport({
+    origin,
+    dispatcher,
+    retry: { ...DEFAULT_RETRY, ...definedOnly(options.retry ?? {}) },
+    requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+    usingCaFile: Boolean(conn.caFile),
+    ...(options.log ? { log: (line: string) => options.log!(line) } : {}),
+  });
+  const hasToken = conn.tokenId !== undefined || conn.tokenSecret !== undefined;
+  const hasPassword = conn.username !== undefined || conn.password !== undefined;
+  if (hasToken && hasPassword) throw new TypeError('Proxmox connection: give either tokenId + tokenSecret or username + password, not both');
+  if (hasToken) {
+    if (!conn.tokenId || !conn.tokenSecret) throw new TypeError('Proxmox connection: an API token needs both tokenId and tokenSecret');
+    transport.auth = new TokenAuth(conn.tokenId, asSecret(conn.tokenSecret));
+  } else if (hasPassword) {
+    if (!conn.username || !conn.password) throw new TypeError('Proxmox connection: a ticket login needs both username and password');
+    transport.auth = new TicketAuth(conn.username, asSecret(conn.password), (u, p) => transport.login(u, p), options.clock ?? Date.now);
+  } else {
+    throw new TypeError('Proxmox connection: no credentials (tokenId + tokenSecret, or username + password)');
+  }
+  const api = proxmoxApi(transport);
+  const taskTimeoutMs = options.taskTimeoutMs ?? 15 * 60_000;
+  return {
+    api,
+    origin,
+    stats: transport.stats,
+    waitForTask: (upid, wait) =>
+      waitForTask((path, params) => transport.request('GET', path, params), upid, {
+        timeoutMs: wait?.timeoutMs ?? taskTimeoutMs,
+        ...(options.log ? { log: options.log } : {}),
+      }),
+    request: (method, path, params) => transport.request(method, path, params),
+    close: () => dispatcher.close(),
+  };
+}
+
+/** `https://host[:port][/…]` → `https://host:port`; the port is 8006 unless written. */
+export function parseOrigin(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#@\s]+)(?::(\d{1,5}))?(\/[^?#]*)?$/i.exec(url.trim());
+  if (!m) throw new TypeError(`Proxmox url "${url}" is not a URL like https://pve1.example:8006`);
+  if (m[1]!.toLowerCase() !== 'https') throw new TypeError(`Proxmox url "${url}": only https is supported (credentials must not travel in clear text)`);
+  const port = m[3] === undefined ? DEFAULT_PORT : Number(m[3]);
+  if (port < 1 || port > 65535) throw new TypeError(`Proxmox url "${url}": port ${port} is out of range`);
+  const path = (m[4] ?? '').replace(/\/+$/, '');
+  if (path && path !== '/api2/json') throw new TypeError(`Proxmox url "${url}": give the server only (https://host:8006), not a path`);
+  return `https://${m[2]!.toLowerCase()}:${port}`;
+}
+
+function asSecret(value: Secret | string): Secret {
+  return value instanceof Secret ? value : new Secret(String(value));
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,17 @@
+/**
+ * The Proxmox VE API layer: a client built on proxmox-api's typed proxy with verified TLS
+ * (CA or pinned fingerprint), token or ticket auth, typed errors, safe retries and task
+ * waiting, plus cluster helpers and property-string parsing. See each file's header for why.
+ */
+export { connectProxmox, parseOrigin, DEFAULT_PORT } from './client.js';
+export type { ProxmoxConnection, ProxmoxClientOptions, ProxmoxClient } from './client.js';
+export { ProxmoxApiError, ProxmoxTaskError, ProxmoxTaskTimeoutError } from './errors.js';
+export { ProxmoxTlsError, normalizeFingerprint } from './tls.js';
+export { parsePropertyString, formatPropertyString, parseNet, formatNet, parseSize, formatSize, NET_ALIASES } from './property-string.js';
+export type { KeyAliases } from './property-string.js';
+export { findGuest, listGuests, pickNode, allocateVmid, isVmidFree } from './cluster.js';
+export type { ClusterGuest } from './cluster.js';
+export { parseUpid, isTaskSuccess } from './tasks.js';
+export type { Upid, TaskResult } from './tasks.js';
+export { isLockContention } from './retry.js';
+export type { Proxmox } from 'proxmox-api';
