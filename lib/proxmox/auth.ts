@@ -65,6 +65,10 @@ export class TicketAuth implements Auth {
     private readonly login: LoginFn,
     private readonly clock: () => number,
   ) {
+    TicketAuth.checkUsername(username);
+  }
+
+  static checkUsername(username: string): void {
     if (!/^[^\s@]+@[^\s@]+$/.test(username)) throw new TypeError(`Proxmox username "${username}" should look like user@realm (e.g. root@pam)`);
   }
 

@@ -13,7 +13,7 @@
  */
 import { proxmoxApi, type Proxmox } from 'proxmox-api';
 import { Secret } from '../secret.js';
-import { TicketAuth, TokenAuth } from './auth.js';
+import { TicketAuth, TokenAuth, type Auth } from './auth.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { waitForTask, type TaskResult } from './tasks.js';
 import { createDispatcher } from './tls.js';
@@ -63,6 +63,8 @@ export const DEFAULT_PORT = 8006;
 
 export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOptions = {}): ProxmoxClient {
   const origin = parseOrigin(conn.url);
+  // Credentials are checked before anything is opened, so a bad inventory leaves nothing behind.
+  const makeAuth = credentials(conn, options.clock ?? Date.now);
   const dispatcher = createDispatcher({
     ...(conn.fingerprint ? { fingerprint: conn.fingerprint } : {}),
     ...(conn.caFile ? { caFile: conn.caFile } : {}),
@@ -75,18 +77,7 @@ export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOp
     usingCaFile: Boolean(conn.caFile),
     ...(options.log ? { log: (line: string) => options.log!(line) } : {}),
   });
-  const hasToken = conn.tokenId !== undefined || conn.tokenSecret !== undefined;
-  const hasPassword = conn.username !== undefined || conn.password !== undefined;
-  if (hasToken && hasPassword) throw new TypeError('Proxmox connection: give either tokenId + tokenSecret or username + password, not both');
-  if (hasToken) {
-    if (!conn.tokenId || !conn.tokenSecret) throw new TypeError('Proxmox connection: an API token needs both tokenId and tokenSecret');
-    transport.auth = new TokenAuth(conn.tokenId, asSecret(conn.tokenSecret));
-  } else if (hasPassword) {
-    if (!conn.username || !conn.password) throw new TypeError('Proxmox connection: a ticket login needs both username and password');
-    transport.auth = new TicketAuth(conn.username, asSecret(conn.password), (u, p) => transport.login(u, p), options.clock ?? Date.now);
-  } else {
-    throw new TypeError('Proxmox connection: no credentials (tokenId + tokenSecret, or username + password)');
-  }
+  transport.auth = makeAuth(transport);
   const api = proxmoxApi(transport);
   const taskTimeoutMs = options.taskTimeoutMs ?? 15 * 60_000;
   return {
@@ -113,6 +104,25 @@ export function parseOrigin(url: string): string {
   const path = (m[4] ?? '').replace(/\/+$/, '');
   if (path && path !== '/api2/json') throw new TypeError(`Proxmox url "${url}": give the server only (https://host:8006), not a path`);
   return `https://${m[2]!.toLowerCase()}:${port}`;
+}
+
+function credentials(conn: ProxmoxConnection, clock: () => number): (transport: ProxmoxTransport) => Auth {
+  const hasToken = conn.tokenId !== undefined || conn.tokenSecret !== undefined;
+  const hasPassword = conn.username !== undefined || conn.password !== undefined;
+  if (hasToken && hasPassword) throw new TypeError('Proxmox connection: give either tokenId + tokenSecret or username + password, not both');
+  if (hasToken) {
+    if (!conn.tokenId || !conn.tokenSecret) throw new TypeError('Proxmox connection: an API token needs both tokenId and tokenSecret');
+    const auth = new TokenAuth(conn.tokenId, asSecret(conn.tokenSecret));
+    return () => auth;
+  }
+  if (hasPassword) {
+    if (!conn.username || !conn.password) throw new TypeError('Proxmox connection: a ticket login needs both username and password');
+    const { username } = conn;
+    const password = asSecret(conn.password);
+    TicketAuth.checkUsername(username);
+    return (transport) => new TicketAuth(username, password, (u, p) => transport.login(u, p), clock);
+  }
+  throw new TypeError('Proxmox connection: no credentials (tokenId + tokenSecret, or username + password)');
 }
 
 function asSecret(value: Secret | string): Secret {
