@@ -11,7 +11,9 @@
  * The URL's port defaults to 8006 (proxmox-api has none: without it requests go to 443), and
  * only https is accepted — a token or password must not travel in clear text.
  */
+import { Blob } from 'node:buffer';
 import { proxmoxApi, type Proxmox } from 'proxmox-api';
+import { FormData } from 'undici';
 import { Secret } from '../secret.js';
 import { TicketAuth, TokenAuth, type Auth } from './auth.js';
 import { DEFAULT_RETRY } from './retry.js';
@@ -54,9 +56,25 @@ export interface ProxmoxClient {
   readonly stats: { readonly requests: number; readonly writes: number };
   /** Sends one request and returns the whole JSON body (`data`, `total`, …), for what the proxy cannot say. */
   request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params?: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  /**
+   * Uploads a file to a storage (`POST /nodes/{node}/storage/{storage}/upload`, multipart, the
+   * file part last, as the Proxmox GUI sends it). Returns the UPID of the copy task (not waited
+   * for). Like any write it is never re-sent once it may have arrived.
+   */
+  uploadFile(node: string, storage: string, file: UploadFile): Promise<string>;
   /** The base URL with the port made explicit (`https://pve1.example:8006`). */
   readonly origin: string;
   close(): Promise<void>;
+}
+
+export interface UploadFile {
+  content: 'iso' | 'vztmpl' | 'import';
+  filename: string;
+  data: Uint8Array;
+  checksum?: string;
+  checksumAlgorithm?: 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  /** The whole upload (default: 60 s + 1 s per MiB). */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_PORT = 8006;
@@ -90,6 +108,18 @@ export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOp
         ...(options.log ? { log: options.log } : {}),
       }),
     request: (method, path, params) => transport.request(method, path, params),
+    uploadFile: async (node, storage, file) => {
+      const form = new FormData();
+      form.append('content', file.content);
+      if (file.checksum) form.append('checksum', file.checksum);
+      if (file.checksumAlgorithm) form.append('checksum-algorithm', file.checksumAlgorithm);
+      form.append('filename', new Blob([file.data]), file.filename);
+      const path = `/nodes/${encodeURIComponent(node)}/storage/${encodeURIComponent(storage)}/upload`;
+      const timeoutMs = file.timeoutMs ?? 60_000 + Math.ceil(file.data.byteLength / 1048576) * 1000;
+      const data = (await transport.request('POST', path, undefined, { form, timeoutMs }))?.data;
+      if (typeof data !== 'string') throw new TypeError(`Proxmox upload of ${file.filename}: expected a task id, got ${JSON.stringify(data)}`);
+      return data;
+    },
     close: () => dispatcher.close(),
   };
 }

@@ -4,7 +4,7 @@
  * waiting, plus cluster helpers and property-string parsing. See each file's header for why.
  */
 export { connectProxmox, parseOrigin, DEFAULT_PORT } from './client.js';
-export type { ProxmoxConnection, ProxmoxClientOptions, ProxmoxClient } from './client.js';
+export type { ProxmoxConnection, ProxmoxClientOptions, ProxmoxClient, UploadFile } from './client.js';
 export { ProxmoxApiError, ProxmoxTaskError, ProxmoxTaskTimeoutError } from './errors.js';
 export { ProxmoxTlsError, normalizeFingerprint } from './tls.js';
 export { parsePropertyString, formatPropertyString, parseNet, formatNet, parseSize, formatSize, NET_ALIASES } from './property-string.js';

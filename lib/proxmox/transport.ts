@@ -6,7 +6,7 @@
  * ProxmoxApiError, and retries only what retry.ts says is safe.
  */
 import type { ApiRequestable } from 'proxmox-api';
-import { fetch, type Agent } from 'undici';
+import { fetch, type Agent, type FormData } from 'undici';
 import { processMasker, type Secret } from '../secret.js';
 import type { Auth, TicketGrant } from './auth.js';
 import { encodeParams, isWriteMethod, safePath, type EncodedRequest, type Params } from './encode.js';
@@ -25,6 +25,9 @@ export interface TransportOptions {
   usingCaFile: boolean;
   log?: (line: string) => void;
 }
+
+/** What is sent: the query string and a form or multipart body. */
+type Outgoing = Omit<EncodedRequest, 'body'> & { body?: string | FormData; timeoutMs?: number };
 
 /** A complete answer from the server. */
 interface Answer {
@@ -45,11 +48,15 @@ export class ProxmoxTransport implements ApiRequestable {
     return body?.data ?? null;
   }
 
-  /** Sends `method path` (API path without /api2/json) with retries; returns the whole JSON body. */
-  async request(httpMethod: string, apiPath: string, params?: Params): Promise<Answer['body']> {
+  /**
+   * Sends `method path` (API path without /api2/json) with retries; returns the whole JSON body.
+   * `form` replaces the parameters with a multipart body (the storage upload API).
+   */
+  async request(httpMethod: string, apiPath: string, params?: Params, extra: { form?: FormData; timeoutMs?: number } = {}): Promise<Answer['body']> {
     const method = httpMethod.toUpperCase();
     const path = safePath(apiPath);
-    const encoded = encodeParams(method, params);
+    const encoded: Outgoing = extra.form ? { query: '', body: extra.form } : encodeParams(method, params);
+    if (extra.timeoutMs !== undefined) encoded.timeoutMs = extra.timeoutMs;
     const { retry } = this.options;
     for (let attempt = 1; ; attempt++) {
       const result = await this.#attempt(method, path, encoded);
@@ -84,7 +91,7 @@ export class ProxmoxTransport implements ApiRequestable {
   }
 
   /** One attempt, with one fresh login if a ticket was refused (401: nothing was done). */
-  async #attempt(method: string, path: string, encoded: EncodedRequest) {
+  async #attempt(method: string, path: string, encoded: Outgoing) {
     let headers: Record<string, string>;
     try {
       headers = (await this.auth?.headers(method)) ?? {};
@@ -108,13 +115,14 @@ export class ProxmoxTransport implements ApiRequestable {
   async #send(
     method: string,
     path: string,
-    encoded: EncodedRequest,
+    encoded: Outgoing,
     auth: Record<string, string>,
     countAsWrite: boolean,
   ): Promise<{ body: Answer['body'] } | { failure: Failure; error: ProxmoxApiError }> {
     const url = `${this.options.origin}${API_PREFIX}${path}${encoded.query ? `?${encoded.query}` : ''}`;
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'novastation', ...auth };
-    if (encoded.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    // A multipart body sets its own content type (with the boundary).
+    if (typeof encoded.body === 'string') headers['content-type'] = 'application/x-www-form-urlencoded';
     const write = isWriteMethod(method);
     this.stats.requests++;
     if (write && countAsWrite) this.stats.writes++;
@@ -126,7 +134,7 @@ export class ProxmoxTransport implements ApiRequestable {
         headers,
         body: encoded.body ?? null,
         dispatcher: this.options.dispatcher,
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.timeout(encoded.timeoutMs ?? this.options.requestTimeoutMs),
         redirect: 'manual',
       });
       const text = await res.text();

@@ -228,3 +228,29 @@ describe('retries', () => {
     expect(pve.stats.requests).toBe(2);
   });
 });
+
+describe('uploadFile', () => {
+  it('sends a multipart body (content first, the file part last) with the token, and returns the UPID', async () => {
+    handler = (_req, res) => answer(res, 200, { data: 'UPID:pve1:00000002:00000002:66F0A1B2:imgcopy::novastation@pve!site:' });
+    const pve = await connect({});
+    const data = new Uint8Array([0x43, 0x44, 0x30, 0x30, 0x31, 0x00, 0xff]);
+    expect(await pve.uploadFile('pve1', 'local', { content: 'iso', filename: 'answer.iso', data })).toMatch(/^UPID:pve1:.*:imgcopy:/);
+    const [req] = server!.received;
+    expect(req!.path).toBe('/api2/json/nodes/pve1/storage/local/upload');
+    expect(req!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(req!.headers.authorization).toBe(`PVEAPIToken=novastation@pve!site=${SECRET}`);
+    const contentAt = req!.body.indexOf('name="content"\r\n\r\niso\r\n');
+    const fileAt = req!.body.indexOf('name="filename"; filename="answer.iso"');
+    expect(contentAt).toBeGreaterThan(-1);
+    expect(fileAt).toBeGreaterThan(contentAt);
+    expect(pve.stats.writes).toBe(1);
+  });
+
+  it('does not re-send an upload whose answer was lost', async () => {
+    handler = (_req, res) => drop(res);
+    const pve = await connect({});
+    const error = await rejection(pve.uploadFile('pve1', 'local', { content: 'iso', filename: 'answer.iso', data: new Uint8Array(10) }));
+    expect(error.answerLost).toBe(true);
+    expect(server!.received).toHaveLength(1);
+  });
+});
