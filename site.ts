@@ -1,14 +1,19 @@
 /**
  * The NovaStation site: every role over the inventory (inventory/site.yml by default).
- * Run it whole (`npx playbook site.ts`) or one role at a time (`npx playbook site.ts --role base`).
- * Later issues add the Proxmox, VM, Guacamole and Nginx plays here.
+ * Run it whole (`npx playbook site.ts`) or one role at a time (`npx playbook site.ts --role dev-vm`).
+ * Plays run in order: the Proxmox VM templates, the VMs cloned from them (the development VMs,
+ * then the GPU VM), then the baseline on every Linux host. Later issues add the Guacamole and
+ * Nginx plays here.
  */
 import { definePlaybook } from 'novastation';
-import { base } from 'novastation/roles';
+import { base, devVm, gpuVm, vmTemplate } from 'novastation/roles';
 
 export default definePlaybook({
   name: 'NovaStation site',
   plays: [
+    { name: 'VM templates on Proxmox VE', hosts: 'vm_templates', roles: [vmTemplate] },
+    { name: 'development VMs', hosts: 'dev_vms', roles: [devVm] },
+    { name: 'GPU VM', hosts: 'gpu_vms', roles: [gpuVm] },
     {
       name: 'baseline on every Linux host',
       hosts: 'linux',

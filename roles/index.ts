@@ -1,2 +1,5 @@
 /** The site's roles, one folder each under roles/; names kebab-case, exports camelCase. */
 export { base } from './base/index.js';
+export { vmTemplate } from './vm-template/index.js';
+export { devVm } from './dev-vm/index.js';
+export { gpuVm } from './gpu-vm/index.js';

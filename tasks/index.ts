@@ -53,3 +53,4 @@ export { reboot, rebootAction } from './reboot.js';
 export type { RebootOptions } from './reboot.js';
 export { convergeAction } from './action.js';
 export type { Action } from './action.js';
+export * from './proxmox/index.js';

@@ -1,0 +1,195 @@
+/**
+ * `pveVm`: a Proxmox VM present, created or cloned if missing, with its declared configuration.
+ *
+ * Identity: the VM's name (= its inventory host name) and, when declared, its VMID. Reading
+ * finds the VM by VMID or else by name across the cluster, so a rerun after the CLI was killed
+ * right after a create or clone was sent finds the VM that request made: it waits while
+ * Proxmox still holds the VM's `create`/`clone` lock (the task is still running) and carries on
+ * — no second VM, none lost. A declared VMID used by another name, or a name found under
+ * another VMID, is an error, never a guess.
+ *
+ * Creating: a VMID is allocated (or the declared one checked) and the create/clone request
+ * sent while holding the run-wide lock `vmid:<cluster>`, so two hosts of one run never get the
+ * same VMID from `nextid`; clones of one template on one node are serialised with
+ * `clone:<node>:<vmid>` (parallel clones make Proxmox time out on its storage and config locks).
+ * Then the declared configuration is applied like drift: one config POST with the `digest` just
+ * read (Proxmox refuses it if someone changed the VM in between), then disk resizes.
+ */
+import type { TaskOutcome } from '../../lib/define.js';
+import type { Host } from '../../lib/host/host.js';
+import { allocateVmid, findGuest, pickNode, ProxmoxApiError, type ClusterGuest, type ProxmoxClient } from '../../lib/proxmox/index.js';
+import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { pollUntil, pveGet, pveWrite, vmPath, type Params } from './api.js';
+import { planVmConfig, type VmConfigSpec } from './vm-config.js';
+
+export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+export type VmSource =
+  /** `POST /nodes/{node}/qemu` with these parameters (disks to allocate or import, CD-ROMs, `start`…). */
+  | { create: Params }
+  /** A clone of the template VM with this name (or VMID); `full` copies its disks, else a linked clone. */
+  | { clone: { template: string; templateVmid?: number; full: boolean; storage?: string } };
+
+export interface PveVmOptions {
+  client: ProxmoxClient;
+  /** The VM's name in Proxmox: its inventory host name. */
+  name: string;
+  vmid?: number;
+  /** Node for a new VM (default: the least loaded online node). Clones go to their template's node. */
+  node?: string;
+  /** How to make the VM when it is missing; without it the VM must exist (a later step on it). */
+  source?: VmSource;
+  config: VmConfigSpec;
+  allowUnsafe?: boolean;
+  /** The run's named lock (ctx.lock). */
+  lock: LockFn;
+  /** Run-wide lock name for VMID allocation, one per cluster (default `vmid`). */
+  vmidLock?: string;
+  /** How long to wait for a create/clone still running on the VM (default 30 min). */
+  lockWaitMs?: number;
+  log?(line: string): void;
+}
+
+export interface VmState {
+  guest?: ClusterGuest;
+  config?: Record<string, unknown>;
+}
+
+/** The VM by VMID or name, checking that both agree. */
+export async function locateVm(client: ProxmoxClient, name: string, vmid?: number): Promise<ClusterGuest | undefined> {
+  const byName = await findGuest(client, { name });
+  if (vmid === undefined) return byName;
+  const byId = await findGuest(client, { vmid });
+  if (byId && byId.name !== name) throw new Error(`${name}: VMID ${vmid} belongs to another VM, "${byId.name ?? '(no name)'}" on ${byId.node}; choose another vm_id`);
+  if (!byId && byName) throw new Error(`${name}: Proxmox has this VM as VMID ${byName.vmid} on ${byName.node}, but the inventory says vm_id ${vmid}; change vm_id to ${byName.vmid}`);
+  return byId;
+}
+
+/** Waits while a create/clone (or another task) holds the VM's config lock. */
+export async function waitUnlocked(client: ProxmoxClient, guest: ClusterGuest, timeoutMs: number, log?: (line: string) => void): Promise<void> {
+  let said = false;
+  await pollUntil(
+    async () => {
+      const status = await pveGet<{ lock?: string }>(client, vmPath(guest.node, guest.vmid, '/status/current'));
+      if (!status?.lock) return true;
+      if (!said) log?.(`${guest.name ?? guest.vmid}: VM ${guest.vmid} is locked (${status.lock}); waiting for the task that holds it`);
+      said = true;
+      return undefined;
+    },
+    { timeoutMs, onTimeout: () => new Error(`VM ${guest.vmid} (${guest.name ?? ''}) is still locked after ${Math.round(timeoutMs / 1000)} s`) },
+  );
+}
+
+export async function readVm(client: ProxmoxClient, name: string, vmid: number | undefined, lockWaitMs: number, log?: (line: string) => void): Promise<VmState> {
+  const guest = await locateVm(client, name, vmid);
+  if (!guest) return {};
+  if (guest.type === 'lxc') throw new Error(`${name}: a container (CT ${guest.vmid}) has this name, not a VM`);
+  await waitUnlocked(client, guest, lockWaitMs, log);
+  const config = await pveGet<Record<string, unknown>>(client, vmPath(guest.node, guest.vmid, '/config'));
+  return { guest, config };
+}
+
+/** Applies a config plan to an existing VM: one POST with the digest, then resizes. */
+export async function applyVmConfig(client: ProxmoxClient, guest: ClusterGuest, config: Record<string, unknown>, plan: ReturnType<typeof planVmConfig>): Promise<void> {
+  if (Object.keys(plan.params).length || plan.delete.length) {
+    await pveWrite(client, 'POST', vmPath(guest.node, guest.vmid, '/config'), {
+      ...plan.params,
+      ...(plan.delete.length ? { delete: plan.delete.join(',') } : {}),
+      ...(typeof config.digest === 'string' ? { digest: config.digest } : {}),
+    });
+  }
+  for (const r of plan.resize) await pveWrite(client, 'PUT', vmPath(guest.node, guest.vmid, '/resize'), r);
+}
+
+function sourceText(o: PveVmOptions): string {
+  if (!o.source) return `configured once created (${[...Object.keys(o.config.options ?? {}), ...Object.keys(o.config.disks ?? {}), ...Object.keys(o.config.nics ?? {})].join(', ')})`;
+  if ('create' in o.source) return 'created';
+  const { template, full } = o.source.clone;
+  return `created as a ${full ? 'full' : 'linked'} clone of ${template}`;
+}
+
+/** Sends the create or clone and waits for it; returns the new VM. */
+async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
+  const { client, name } = o;
+  const vmidLock = o.vmidLock ?? 'vmid';
+  const send = async (node: string, path: (vmid: number) => string, params: (vmid: number) => Params): Promise<ClusterGuest> => {
+    // Another process may take the VMID between nextid and our request: allocate again then.
+    for (let attempt = 1; ; attempt++) {
+      let upid: unknown;
+      let vmid: number;
+      try {
+        ({ vmid, upid } = await o.lock(vmidLock, async () => {
+          const id = await allocateVmid(client, o.vmid !== undefined ? { preferred: o.vmid } : {});
+          return { vmid: id, upid: (await client.request('POST', path(id), params(id)))?.data };
+        }));
+      } catch (error) {
+        if (error instanceof ProxmoxApiError && error.answerLost) {
+          // Never re-sent: look for what the request may have made.
+          o.log?.(`${name}: the answer to the create/clone request was lost; looking for the VM`);
+          const found = await locateVm(client, name, o.vmid);
+          if (found) return found;
+          throw error;
+        }
+        if (o.vmid === undefined && attempt < 3 && error instanceof ProxmoxApiError && /already exists/i.test(error.message)) continue;
+        throw error;
+      }
+      if (typeof upid === 'string' && upid.startsWith('UPID:')) await client.waitForTask(upid);
+      return (await locateVm(client, name, vmid)) ?? { vmid, node, name, status: 'stopped', template: false, type: 'qemu' };
+    }
+  };
+
+  if (!o.source) throw new Error(`${name}: no such VM in Proxmox`);
+  if ('create' in o.source) {
+    const params = o.source.create;
+    const node = await pickNode(client, o.node, o.log);
+    return send(node, () => `/nodes/${encodeURIComponent(node)}/qemu`, (vmid) => ({ ...params, vmid, name }));
+  }
+  const { template, templateVmid, full, storage } = o.source.clone;
+  const tpl = await locateVm(client, template, templateVmid);
+  if (!tpl) throw new Error(`${name}: template ${template} not found in Proxmox (the vm-template role creates it)`);
+  if (!tpl.template) throw new Error(`${name}: ${template} (VM ${tpl.vmid}) is not a template yet (the vm-template role converts it when it is ready)`);
+  if (o.node && o.node !== tpl.node) o.log?.(`${name}: cloned on ${tpl.node}, where template ${template} is (not ${o.node})`);
+  return o.lock(`clone:${tpl.node}:${tpl.vmid}`, () =>
+    send(tpl.node, () => vmPath(tpl.node, tpl.vmid, '/clone'), (newid) => ({
+      newid,
+      name,
+      full: full ? 1 : 0,
+      ...(full && storage ? { storage } : {}),
+    })),
+  );
+}
+
+export function pveVmResource(o: PveVmOptions): Resource<VmState> {
+  if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(o.name)) {
+    throw new Error(`pveVm: name "${o.name}" is not a DNS name, which Proxmox requires of a VM name`);
+  }
+  const lockWaitMs = o.lockWaitMs ?? 30 * 60_000;
+  return {
+    id: `vm ${o.name}`,
+    read: () => readVm(o.client, o.name, o.vmid, lockWaitMs, o.log),
+    plan(state): Change[] {
+      if (!state.guest) return [{ field: 'vm', to: sourceText(o) }];
+      return planVmConfig(o.name, o.config, state.config ?? {}, o.allowUnsafe ?? false).changes;
+    },
+    async apply(_host, state) {
+      let { guest, config } = state;
+      if (!guest) {
+        guest = await createVm(o);
+        ({ config } = await readVm(o.client, o.name, guest.vmid, lockWaitMs, o.log));
+      }
+      const plan = planVmConfig(o.name, o.config, config ?? {}, o.allowUnsafe ?? false);
+      await applyVmConfig(o.client, guest, config ?? {}, plan);
+    },
+  };
+}
+
+/**
+ * A VM present with its declared configuration; created (or cloned) when missing.
+ *
+ * @example
+ * await pveVm(ctx.host, { client, name: 'vm-dev-01', source: { clone: { template: 'tpl-ubuntu-2204', full: true } },
+ *   config: { options: { cores: 4, memory: 8192 }, disks: { scsi0: { storage: 'local-lvm', sizeGb: 64 } } }, lock: ctx.lock });
+ */
+export function pveVm(host: Host, options: PveVmOptions): Promise<TaskOutcome> {
+  return converge(host, pveVmResource(options));
+}
