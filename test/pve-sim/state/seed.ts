@@ -49,6 +49,7 @@ export function seedState(nodeNames: string[], now: number): PveSimState {
       if (!state.volumes.has(volid)) state.volumes.set(volid, { volid, storage: 'local', node, content: 'iso', format: 'iso', size, ctime, os });
     }
   }
-  state.urls.set(CLOUD_IMAGE_URL, { size: 660 * MiB, os: 'ubuntu' });
+  // The size is the image's virtual size (what import-from gives the disk), 2.2 GiB for jammy.
+  state.urls.set(CLOUD_IMAGE_URL, { size: 2252 * MiB, os: 'ubuntu' });
   return state;
 }
