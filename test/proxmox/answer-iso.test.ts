@@ -1,0 +1,73 @@
+/**
+ * The Windows answer disc: templates/windows/autounattend.xml.hbs rendered as the vm-template
+ * role renders it, checked by independent readers — Python's XML parser for well-formedness,
+ * xorriso for the ISO 9660/Joliet image (xorriso is an apt package: without it this file is
+ * skipped, except under CI=true where that is a failure).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { answerFileVars, hiddenPassword } from '../../roles/vm-template/answer-file.js';
+import { Secret } from '../../lib/secret.js';
+import { buildIso } from '../../tasks/proxmox/iso9660.js';
+import { renderTemplate } from '../../tasks/template.js';
+
+const hasXorriso = spawnSync('xorriso', ['-version'], { stdio: 'ignore' }).status === 0;
+if (!hasXorriso && process.env.CI === 'true') throw new Error('xorriso is needed to check the answer ISO (apt-get install xorriso)');
+if (!hasXorriso) console.warn('answer ISO checks skipped: xorriso is not installed (apt-get install xorriso)');
+
+const PASSWORD = 'Tr0ub4dor&<3"quoted"';
+
+function render(): string {
+  return renderTemplate(
+    'windows/autounattend.xml.hbs',
+    answerFileVars('tpl-win11', {
+      win_admin_user: 'admin',
+      win_admin_password: new Secret(PASSWORD),
+      win_image_name: 'Windows 11 Pro',
+      win_locale: 'en-US',
+      win_timezone: 'W. Europe Standard Time',
+    }),
+  );
+}
+
+describe('the Windows answer file', () => {
+  it('is well-formed XML with the password only in Setup\'s hidden form', () => {
+    const xml = render();
+    const dir = mkdtempSync(join(tmpdir(), 'ns-answer-'));
+    writeFileSync(join(dir, 'a.xml'), xml);
+    // An independent parser: a stray & or < (e.g. from a value) fails here.
+    const py = spawnSync('python3', ['-c', 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(len(r))', join(dir, 'a.xml')], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    expect(py.stdout.trim()).toBe('3'); // windowsPE, specialize, oobeSystem
+    expect(xml).not.toContain(PASSWORD);
+    expect(xml).toContain(`<Value>${hiddenPassword(PASSWORD, 'Password')}</Value>`);
+    expect(Buffer.from(hiddenPassword(PASSWORD, 'Password'), 'base64').toString('utf16le')).toBe(`${PASSWORD}Password`);
+    expect(xml).toContain('<fDenyTSConnections>false</fDenyTSConnections>');
+    expect(xml).toContain('E:\\vioscsi\\w11\\amd64');
+    expect(xml).toContain('virtio-win-guest-tools.exe');
+    expect(xml).not.toMatch(/<ProductKey>/); // none given: left out, not empty
+  });
+
+  it.skipIf(!hasXorriso)('travels on an ISO that xorriso reads back byte for byte, under its real name', () => {
+    const xml = Buffer.from(render(), 'utf8');
+    const big = Buffer.alloc(5000, 7); // more than one sector
+    const iso = buildIso('AUTOUNATTEND', [{ name: 'autounattend.xml', content: xml }, { name: 'extra-data.bin', content: big }]);
+    expect(buildIso('AUTOUNATTEND', [{ name: 'extra-data.bin', content: big }, { name: 'autounattend.xml', content: xml }]).equals(iso)).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'ns-iso-'));
+    writeFileSync(join(dir, 'a.iso'), iso);
+    const ls = spawnSync('xorriso', ['-indev', join(dir, 'a.iso'), '-pvd_info', '-ls', '/'], { encoding: 'utf8' });
+    expect(ls.status, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain("'autounattend.xml'");
+    expect(ls.stdout + ls.stderr).toMatch(/Volume id\s*: 'AUTOUNATTEND'/);
+    const out = join(dir, 'x');
+    const ex = spawnSync('xorriso', ['-osirrox', 'on', '-indev', join(dir, 'a.iso'), '-extract', '/', out], { encoding: 'utf8' });
+    expect(ex.status, ex.stderr).toBe(0);
+    expect(readFileSync(join(out, 'autounattend.xml')).equals(xml)).toBe(true);
+    expect(readFileSync(join(out, 'extra-data.bin')).equals(big)).toBe(true);
+    // The primary (non-Joliet) tree too: ISO level 2 upper-case names.
+    expect(iso.includes(Buffer.from('AUTOUNATTEND.XML;1'))).toBe(true);
+  });
+});
