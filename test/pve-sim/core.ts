@@ -38,7 +38,7 @@ export class SimCore {
     readonly timing: SimTiming,
   ) {
     this.faults = new FaultSet((vmid, ms, kind, reason) => this.holdVm(vmid, ms, kind, reason));
-    this.tasks = new TaskRunner(state.tasks, this.clock, this.faults);
+    this.tasks = new TaskRunner(state.tasks, this.clock, this.faults, () => this.timing.taskMs);
   }
 
   hasPrivilege(user: string, priv: string): boolean {

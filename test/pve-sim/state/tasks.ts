@@ -3,7 +3,8 @@
  * `UPID:<node>:<pid 8 hex>:<pstart 8 hex>:<starttime 8 hex>:<type>:<id>:<user>:` (pve-common
  * UPID.pm), runs in the background, writes a log, and ends `stopped` with `exitstatus` "OK" or
  * the error text (PVE logs "TASK ERROR: <msg>"). Durations come from the options, stretched by
- * slow-task faults; a fail-task fault makes a matching task end with the given exitstatus.
+ * slow-task faults; a fail-task fault makes a matching task end with the given exitstatus
+ * without doing its work.
  */
 import type { SimClock } from './clock.js';
 import type { FaultSet } from '../faults.js';
@@ -40,6 +41,7 @@ export class TaskRunner {
     private readonly tasks: Map<string, SimTask>,
     private readonly clock: SimClock,
     private readonly faults: FaultSet,
+    private readonly baseMs: () => number,
   ) {}
 
   start(node: string, type: string, id: string | number, user: string, worker: (t: TaskContext) => Promise<void>): string {
@@ -61,9 +63,13 @@ export class TaskRunner {
     };
     void (async () => {
       try {
-        await worker(ctx);
+        // An injected failure replaces the work: like a real failed task, it changes nothing.
         const injected = this.faults.takeTaskFailure(type, String(id));
-        if (injected) throw new Error(injected);
+        if (injected) {
+          await ctx.work(this.baseMs());
+          throw new Error(injected);
+        }
+        await worker(ctx);
         task.exitstatus = 'OK';
         task.log.push('TASK OK');
       } catch (e) {
