@@ -56,6 +56,17 @@ describe('auth and TLS against the simulator', () => {
     expect(sim!.violations).toEqual([]);
   });
 
+  it("logs in again when Proxmox refuses an expired ticket (401), and re-sends the write once", async () => {
+    const pve = await start({}, (s) => ({ username: s.root.username, password: new Secret(s.root.password) }));
+    await pve.waitForTask(await pve.api.nodes.$('pve1').qemu.$post(createParams(149)));
+    sim!.advanceClock(2 * 3600_000 + 1000); // the server's clock: the ticket is now 2 h old
+    await pve.api.nodes.$('pve1').qemu.$(149).config.$put({ cores: 2 });
+    const puts = sim!.requests.filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => r.status)).toEqual([401, 200]);
+    expect(sim!.requests.filter((r) => r.path.endsWith('/access/ticket'))).toHaveLength(2);
+    expect(String(sim!.state.vm(149)?.config['cores'])).toBe('2');
+  });
+
   it('refuses a wrong pin naming both fingerprints, and the self-signed certificate without a pin', async () => {
     await start();
     const wrong = 'AB:'.repeat(31) + 'AB';
@@ -136,6 +147,18 @@ describe('retries against the simulator', () => {
     expect(puts.length).toBeGreaterThan(1);
     expect(puts.at(-1)!.status).toBe(200);
     expect(lines.some((l) => /VM 155 is locked \(backup\)/.test(l))).toBe(true);
+    expect(sim!.violations).toEqual([]);
+  });
+
+  it("retries a write that timed out on the config file lock (\"can't lock file … got timeout\")", async () => {
+    const pve = await start({ lockTimeoutMs: { config: 30 } }, undefined, { retry: { baseMs: 40, maxDelayMs: 200 } });
+    await pve.waitForTask(await pve.api.nodes.$('pve1').qemu.$post(createParams(157)));
+    await sim!.faults.lockVm(157, 200, { kind: 'flock' });
+    await pve.api.nodes.$('pve1').qemu.$(157).config.$put({ memory: '2048' });
+    const puts = sim!.requests.filter((r) => r.method === 'PUT');
+    expect(puts.length).toBeGreaterThan(1);
+    expect(puts.at(-1)!.status).toBe(200);
+    expect(lines.some((l) => /can't lock file '[^']*' - got timeout/.test(l))).toBe(true);
     expect(sim!.violations).toEqual([]);
   });
 
