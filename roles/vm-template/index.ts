@@ -137,7 +137,7 @@ export const vmTemplate = defineRole<TemplateVars>({
       if (!built) {
         await task('answer file ISO', () =>
           pveUpload(host, {
-            client, connection: site.connection, node, storage: site.isoStorage, content: 'iso', filename: answerIso, sensitive: true,
+            client, node, storage: site.isoStorage, content: 'iso', filename: answerIso, sensitive: true,
             data: () => buildIso('AUTOUNATTEND', [{ name: 'autounattend.xml', content: Buffer.from(renderTemplate('windows/autounattend.xml.hbs', answerFileVars(name, vars)), 'utf8') }]),
           }),
         );

@@ -48,7 +48,8 @@ export function pveVmPowerResource(o: PveVmPowerOptions): Resource<PowerState> {
     id: `vm ${o.name}`,
     read: () => readPower(o.client, o.name, o.vmid, o.log),
     plan(current) {
-      if (!current.guest) return [{ field: 'power', from: 'absent', to: o.state }];
+      // A VM not created yet (check mode) will be created stopped.
+      if (!current.guest) return o.state === 'stopped' ? [] : [{ field: 'power', from: 'absent', to: o.state }];
       if (current.guest.template) throw new Error(`${o.name} is a template: it cannot be ${o.state}`);
       return current.status === o.state ? [] : [{ field: 'power', from: current.status!, to: o.state }];
     },

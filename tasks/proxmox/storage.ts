@@ -7,10 +7,9 @@
  */
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import type { ProxmoxClient, ProxmoxConnection } from '../../lib/proxmox/index.js';
+import type { ProxmoxClient } from '../../lib/proxmox/index.js';
 import { converge, type Resource } from '../../lib/resource.js';
 import { pveGet, pveWrite } from './api.js';
-import { uploadToStorage } from './upload.js';
 
 export type StorageContent = 'iso' | 'import' | 'vztmpl';
 
@@ -88,8 +87,6 @@ export function pveDownload(host: Host, options: PveDownloadOptions): Promise<Ta
 
 export interface PveUploadOptions {
   client: ProxmoxClient;
-  /** The client's connection settings: the upload is one multipart request of its own (upload.ts). */
-  connection: ProxmoxConnection;
   node: string;
   storage: string;
   content: 'iso';
@@ -110,7 +107,9 @@ export function pveUploadResource(o: PveUploadOptions): Resource<ContentRow | un
     plan: (found) => (found ? [] : [{ field: 'upload', to: `${o.filename} to ${o.storage} on ${o.node}` }]),
     async apply() {
       const data = typeof o.data === 'function' ? o.data() : o.data;
-      await uploadToStorage(o.client, o.connection, { node: o.node, storage: o.storage, content: o.content, filename: o.filename, data });
+      // One multipart request, never re-sent once it may have arrived (lib/proxmox); then its task.
+      const upid = await o.client.uploadFile(o.node, o.storage, { content: o.content, filename: o.filename, data });
+      await o.client.waitForTask(upid);
     },
   };
 }

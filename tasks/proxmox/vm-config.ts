@@ -69,7 +69,17 @@ const PROPERTY_OPTIONS: [RegExp, string | undefined, 'subset' | 'exact'][] = [
   [/^hostpci\d+$/, 'host', 'exact'],
   [/^ipconfig\d+$/, undefined, 'exact'],
   [/^boot$/, 'legacy', 'exact'],
+  [/^machine$/, 'type', 'subset'],
 ];
+
+/**
+ * `q35` is the machine type family; Proxmox pins a Windows VM to a version of it
+ * (`pc-q35-10.1+pve0`) so a QEMU update does not change the guest's hardware. Declaring `q35`
+ * accepts any pinned q35 version (changing the pin is what Proxmox avoids on purpose).
+ */
+function machineFamily(type: string): string {
+  return type.replace(/^pc-(q35|i440fx)-[0-9.]+(\+pve\d+)?$/, (_, family: string) => (family === 'q35' ? 'q35' : 'pc'));
+}
 
 const GiB = 1024 ** 3;
 
@@ -93,7 +103,9 @@ function optionEqual(key: string, want: string, have: string): boolean {
   const rule = PROPERTY_OPTIONS.find(([re]) => re.test(key));
   if (!rule) return norm(want) === norm(have);
   try {
-    return partsEqual(parsePropertyString(want, rule[1]), parsePropertyString(have, rule[1]), rule[2] === 'exact');
+    const [w, h] = [parsePropertyString(want, rule[1]), parsePropertyString(have, rule[1])];
+    if (key === 'machine') [w.type, h.type] = [machineFamily(w.type ?? 'pc'), machineFamily(h.type ?? 'pc')];
+    return partsEqual(w, h, rule[2] === 'exact');
   } catch {
     return want === have;
   }
