@@ -9,7 +9,7 @@ import { parseUpid } from './state/tasks.js';
 let t: Awaited<ReturnType<typeof openSim>>;
 beforeAll(async () => {
   // A short lock_config timeout (PVE: 10 s) so waiting on a held config lock is quick to test.
-  t = await openSim({ taskMs: 20, lockTimeoutMs: { config: 150 } });
+  t = await openSim({ taskMs: 20, bootMs: 400, lockTimeoutMs: { config: 150 } });
 });
 afterAll(() => t.close());
 
@@ -48,10 +48,12 @@ describe('nextid and create', () => {
     const dup = await t.c.call('POST', '/nodes/pve1/qemu', { vmid: 200 });
     expect(dup.status).toBe(500);
     expect(dup.statusText).toBe("unable to create VM 200 - VM 200 already exists on node 'pve1'");
+    t.sim.faults.slowTasks({ type: 'qmcreate', fixedMs: 400 });
     const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu', { vmid: 202, scsi0: 'local-lvm:8', efidisk0: 'local-lvm:1,efitype=4m,pre-enrolled-keys=1', tpmstate0: 'local-lvm:1,version=v2.0', ostype: 'win11', machine: 'q35' });
     const during = await ok(t.c, 'GET', '/cluster/resources', { type: 'vm' });
     expect(during.find((r: { vmid: number }) => r.vmid === 202)).toMatchObject({ lock: 'create' });
     await t.c.waitTask('pve1', upid);
+    t.sim.faults.clear();
     const config = await ok(t.c, 'GET', '/nodes/pve1/qemu/202/config');
     expect(config.efidisk0).toBe('local-lvm:vm-202-disk-0,efitype=4m,pre-enrolled-keys=1,size=4M');
     expect(config.scsi0).toBe('local-lvm:vm-202-disk-1,size=8G');
@@ -83,7 +85,7 @@ describe('clone and template', () => {
     expect(again.statusText).toBe("you can't convert a template to a template");
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/9000/config')).scsi0).toMatch(/^local-lvm:base-9000-disk-0,/);
 
-    t.sim.faults.slowTasks({ type: 'qmclone', factor: 10 });
+    t.sim.faults.slowTasks({ type: 'qmclone', factor: 50 });
     const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu/9000/clone', { newid: 301, name: 'vm-dev-01' });
     await new Promise((r) => setTimeout(r, 30));
     expect(t.sim.state.vm(301)?.lock).toBe('clone');

@@ -37,12 +37,12 @@ function prepareFile(ctx: HandlerContext, storage: SimStorage, content: string, 
   return { volid, format };
 }
 
-function classifyIso(name: string, data?: Buffer): VolumeOs | undefined {
-  if (/^win.*\.iso$/i.test(name) && !/virtio/i.test(name)) return 'windows-installer';
-  if (/virtio/i.test(name)) return 'virtio-drivers';
-  // Any other ISO the product uploads is its answer-file ISO (autounattend.xml inside).
-  void data;
-  return 'answer-file';
+/**
+ * What an uploaded ISO is, for the guest model: the VirtIO driver disc by its name, otherwise the
+ * product's answer-file disc (autounattend.xml). The Windows installer ISO is seeded, not uploaded.
+ */
+function classifyIso(name: string): VolumeOs {
+  return /virtio/i.test(name) ? 'virtio-drivers' : 'answer-file';
 }
 
 export function registerStorage(router: Router): void {
@@ -105,7 +105,7 @@ export function registerStorage(router: Router): void {
       await t.work(sim.timing.taskMs);
       addVolume(sim.state, {
         volid, storage: storage.id, node: node.name, content: content as 'iso', format, size: data.length,
-        os: content === 'iso' ? classifyIso(name, data) : undefined,
+        os: content === 'iso' ? classifyIso(name) : undefined,
       }, sim.clock.now());
       t.log(`target file: /var/lib/vz/${DIRS[content]}/${name}`);
     });

@@ -114,8 +114,10 @@ async function handle(sim: SimCore, auth: Auth, router: Router, hooks: ServerHoo
     const early = sim.faults.takeHttp500(method, path, 'before');
     if (early) throw new PveError(500, `${early}\n`);
 
+    // /access/ticket is open to the world (a stale cookie must not stop a new login).
+    const loginPath = path === '/access/ticket' && !req.headers.authorization?.startsWith('PVEAPIToken=');
     try {
-      authResult = auth.authenticate(method, req.headers);
+      authResult = loginPath ? { kind: 'none' } : auth.authenticate(method, req.headers);
     } catch (e) {
       await sleep(sim.timing.authFailureDelayMs);
       throw e;
