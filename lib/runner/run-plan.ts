@@ -73,7 +73,7 @@ export async function planRun(playbook: Playbook, playbookFile: string, inventor
         ];
         try {
           const { vars, all } = await resolveRoleVars(use.role, host.name, layers);
-          const refVars = await referencedVars(use.role, all, inventory, options, refCache, errors);
+          const refVars = await referencedVars(use.role, host, all, inventory, options, refCache, errors);
           roles.push({ role: use.role, vars, hostVars: all, refVars, outerTags: [...(play.tags ?? []), ...(use.tags ?? [])] });
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error;
@@ -98,6 +98,7 @@ const refRoles = new WeakMap<object, Role<any>>();
  */
 async function referencedVars(
   role: Role<any>,
+  host: InventoryHost,
   all: Record<string, unknown>,
   inventory: Inventory,
   options: RunOptions,
@@ -110,7 +111,9 @@ async function referencedVars(
     if (name === undefined) continue; // the role's own schema says whether it is required
     const target = typeof name === 'string' ? getHost(inventory, name) : undefined;
     if (!target) {
-      errors.push(`role ${role.name}: variable ${variable} must name a host of the inventory, got ${JSON.stringify(name)}`);
+      const source = host.varSources[variable];
+      const at = source ? `${source.file}${source.line !== undefined ? `:${source.line}` : ''}: ` : '';
+      errors.push(`${at}host ${host.name}, role ${role.name}: variable ${variable} must name a host of the inventory, got ${JSON.stringify(name)}`);
       continue;
     }
     let refRole = refRoles.get(schema);

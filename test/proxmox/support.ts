@@ -1,0 +1,158 @@
+/**
+ * The Proxmox part of the site against the simulator, through the real CLI: a temp inventory
+ * like inventory/site.yml whose pve1 points at the simulator's URL, pins its certificate's
+ * fingerprint and authenticates with its API token (the secret through `!env`, as a user would
+ * keep it out of the file), and `site.ts` run with --json.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { runCli, type CliRun } from '../support/cli.js';
+import { startPveSim, type PveSim, type PveSimOptions, type RecordedRequest } from '../pve-sim/index.js';
+
+export const VM_NAMES = ['tpl-ubuntu-2204', 'tpl-win11', 'vm-dev-01', 'vm-dev-02', 'vm-dev-03', 'vm-dev-04', 'vm-gpu-01'];
+export const WIN_PASSWORD = 'Corr3ct-Horse-Battery';
+export const KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtestkeyonlyfortheproxmoxsuite dev@studio'];
+
+/** Small task durations so a whole site converges in seconds. */
+export const FAST: PveSimOptions = { taskMs: 10, windowsInstallMs: 400, bootMs: 20 };
+
+/** The inventory: one Proxmox host and the seven VMs of inventory/site.yml. */
+export function inventoryFor(sim: PveSim, tweak: (inv: any) => void = () => {}): object {
+  const inv: any = {
+    all: {
+      children: {
+        proxmox: {
+          hosts: {
+            pve1: {
+              ansible_host: '127.0.0.1',
+              pve_api_url: sim.url,
+              pve_token_id: sim.token.id,
+              pve_token_secret: '__ENV_TOKEN__',
+              pve_fingerprint: sim.fingerprint,
+              pve_node: 'pve1',
+              pve_vm_storage: 'local-lvm',
+              pve_iso_storage: 'local',
+              pve_import_storage: 'local',
+              pve_bridge: 'vmbr0',
+              pve_windows_iso: 'Win11_24H2_English_x64.iso',
+              pve_virtio_iso: 'virtio-win-0.1.262.iso',
+            },
+          },
+        },
+        proxmox_vms: {
+          vars: { pve_host: 'pve1' },
+          children: {
+            vm_templates: {
+              hosts: {
+                'tpl-ubuntu-2204': { vm_os: 'ubuntu', vm_id: 9000 },
+                'tpl-win11': { vm_os: 'windows', vm_id: 9001, vm_disk_gb: 64, win_admin_password: '__ENV_WIN__' },
+              },
+            },
+            dev_vms: {
+              vars: { vm_template: 'tpl-ubuntu-2204', vm_cores: 4, vm_memory: 8192, vm_disk_gb: 64, ci_user: 'dev', ci_ssh_keys: KEYS, vm_ip: 'dhcp' },
+              hosts: {
+                // VMIDs allocated for two of them: found again by name on every run.
+                'vm-dev-01': { vm_id: 2001 },
+                'vm-dev-02': { vm_ip: '192.168.10.22/24', vm_gateway: '192.168.10.1' },
+                'vm-dev-03': { vm_id: 2003, vm_template: 'tpl-win11' },
+                'vm-dev-04': { vm_template: 'tpl-win11', vm_clone: 'linked', vm_power: 'stopped' },
+              },
+            },
+            gpu_vms: {
+              hosts: {
+                'vm-gpu-01': { vm_id: 3001, vm_template: 'tpl-win11', vm_cores: 8, vm_memory: 32768, vm_disk_gb: 128, gpu_mapping: 'rtx3090', gpu_device: '10de:2204' },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+  tweak(inv);
+  return inv;
+}
+
+export interface Site {
+  sim: PveSim;
+  dir: string;
+  inventory: string;
+  env: NodeJS.ProcessEnv;
+  /** `playbook site.ts -i <inventory> --json …` */
+  run(args?: string[], options?: { env?: NodeJS.ProcessEnv }): Promise<CliRun>;
+  writeInventory(tweak?: (inv: any) => void): void;
+  /** Requests that may change state (POST/PUT/DELETE) since `from`. */
+  writes(from?: number): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startSite(options: PveSimOptions = FAST): Promise<Site> {
+  const sim = await startPveSim(options);
+  const dir = mkdtempSync(join(tmpdir(), 'ns-pve-'));
+  const inventory = join(dir, 'hosts.yml');
+  const env = { PVE_TOKEN_SECRET: sim.token.secret, WIN_ADMIN_PASSWORD: WIN_PASSWORD };
+  const site: Site = {
+    sim,
+    dir,
+    inventory,
+    env,
+    writeInventory(tweak) {
+      // `!env` is a YAML tag: placed as text after stringify.
+      const text = stringify(inventoryFor(sim, tweak))
+        .replace(/'?__ENV_TOKEN__'?/, '!env PVE_TOKEN_SECRET')
+        .replace(/'?__ENV_WIN__'?/, '!env WIN_ADMIN_PASSWORD');
+      writeFileSync(inventory, text);
+    },
+    run: (args = [], o = {}) => runCli(['site.ts', '-i', inventory, '--json', ...args], { env: { ...env, ...o.env }, timeoutMs: 90_000 }),
+    writes: (from = 0) => sim.requests.slice(from).filter((r) => r.method !== 'GET'),
+    close: () => sim.close(),
+  };
+  site.writeInventory();
+  return site;
+}
+
+/** Task events by status, for messages. */
+export function summary(run: CliRun): string {
+  const tasks = run.events.filter((e) => e.type === 'task');
+  const bad = tasks.filter((e) => e.status === 'failed').map((e) => `${e.host} ${e.task}: ${e.error}`);
+  return `exit ${run.code}\n${bad.join('\n')}\n${run.stderr.slice(-3000)}`;
+}
+
+export function changedTasks(run: CliRun): { host: string; task: string; changes?: string[] }[] {
+  return run.events.filter((e) => e.type === 'task' && e.status === 'changed').map((e) => ({ host: e.host, task: e.task, changes: e.changes }));
+}
+
+export function vmsByName(sim: PveSim): Map<string, { vmid: number; config: Record<string, string>; status: string }[]> {
+  const out = new Map<string, { vmid: number; config: Record<string, string>; status: string }[]>();
+  for (const vm of sim.state.vms.values()) {
+    const name = vm.config.name ?? '';
+    out.set(name, [...(out.get(name) ?? []), { vmid: vm.vmid, config: vm.effectiveConfig(), status: vm.status }]);
+  }
+  return out;
+}
+
+/**
+ * Starts the CLI and SIGKILLs it the moment the simulator receives the first request matching
+ * `when` (from the simulator's request hook, before it answers): as if the controller died just
+ * after sending that request. Resolves once the process is gone, with what it printed.
+ */
+export async function runKilledAt(site: Site, when: (r: RecordedRequest) => boolean): Promise<{ signal: NodeJS.Signals | null; killedAt?: RecordedRequest; output: string }> {
+  const { spawn } = await import('node:child_process');
+  const { playbookBin, repoRoot } = await import('../support/cli.js');
+  const child = spawn(playbookBin, ['site.ts', '-i', site.inventory, '--json'], { cwd: repoRoot, env: { ...process.env, CI: 'true', ...site.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let killedAt: RecordedRequest | undefined;
+  let armed = true;
+  site.sim.onRequest((r) => {
+    if (!armed || !when(r)) return;
+    armed = false;
+    killedAt = r;
+    child.kill('SIGKILL');
+  });
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+  armed = false;
+  return { signal, ...(killedAt ? { killedAt } : {}), output };
+}
