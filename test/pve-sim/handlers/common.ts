@@ -87,3 +87,17 @@ export function parseSize(text: string): number | undefined {
   const mult = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[3] as 'K'] ?? 1;
   return Math.floor(Number(m[1]) * mult);
 }
+
+/** PVE::Tools::validate_ssh_public_keys on the uri-unescaped `sshkeys` (create and config). */
+export function checkSshKeys(encoded: string | undefined): void {
+  if (encoded === undefined) return;
+  let text: string;
+  try {
+    text = decodeURIComponent(encoded);
+  } catch {
+    text = encoded; // uri_unescape leaves a malformed escape as it is
+  }
+  for (const line of text.split('\n').filter((l) => l.trim())) {
+    if (!/^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-\S+)\s+[A-Za-z0-9+/=]+/.test(line.trim())) throw die(`unable to parse ssh key: ${line}`);
+  }
+}

@@ -61,7 +61,8 @@ async function cloneDisks(sim: SimCore, source: SimVm, target: SimVm, full: bool
     if (full || !srcVol) {
       volid = newDiskVolid(sim.state, storage, target.vmid, storage.type === 'dir' ? 'qcow2' : 'raw').volid;
     } else {
-      const base = d.file.split(':')[1]!.split('/').pop()!;
+      // lvmthin: base-9000-disk-0/vm-101-disk-0; dir: 9000/base-9000-disk-0.qcow2/101/vm-101-disk-0.qcow2
+      const base = d.file.slice(d.file.indexOf(':') + 1);
       const next = newDiskVolid(sim.state, storage, target.vmid).volid.split(':')[1]!;
       volid = `${storage.id}:${base}/${next}`;
     }

@@ -14,7 +14,7 @@ import { resolveParamSchema } from '../schema/params.js';
 import { isCdrom, isCloudinit, parseDrive, parseNet, printDrive, printNet } from '../state/drives.js';
 import type { SimVm } from '../state/model.js';
 import type { TaskContext } from '../state/tasks.js';
-import { bool, checkLock, formatSize, int, isDriveKey, loadVm, nodeOrDie, parseSize, str, typedConfig, uuid } from './common.js';
+import { bool, checkLock, checkSshKeys, formatSize, int, isDriveKey, loadVm, nodeOrDie, parseSize, str, typedConfig, uuid } from './common.js';
 import { checkDriveParams, createDisks, registerUnused } from './qemu-disks.js';
 import { checkConfigPerms } from './qemu-perms.js';
 import { vmOptions } from './qemu.js';
@@ -103,11 +103,7 @@ async function updateVm(ctx: HandlerContext, sync: boolean): Promise<string | nu
     if (opts[k] !== undefined) throw paramError({ delete: `you can't use '-${k}' and -delete ${k}' at the same time` });
     if (!resolveParamSchema(schema, k) || k === 'node' || k === 'vmid') throw paramError({ delete: `unknown option '${k}'` });
   }
-  if (opts.sshkeys !== undefined) {
-    for (const line of decodeURIComponent(opts.sshkeys).split('\n').filter((l) => l.trim())) {
-      if (!/^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-\S+)\s+[A-Za-z0-9+/=]+/.test(line.trim())) throw die(`unable to parse ssh key: ${line}`);
-    }
-  }
+  checkSshKeys(opts.sshkeys);
   checkDriveParams(sim, opts);
   for (const k of Object.keys(opts)) {
     if (/^net\d+$/.test(k)) opts[k] = printNet(parseNet(opts[k]!));

@@ -8,7 +8,7 @@ import { die, paramError, permError } from '../http/errors.js';
 import type { HandlerContext, Router } from '../router.js';
 import { parseDrive, parseNet, printNet } from '../state/drives.js';
 import { SimVm } from '../state/model.js';
-import { bool, checkLock, int, loadVm, nodeOrDie, str, uuid } from './common.js';
+import { bool, checkLock, checkSshKeys, int, loadVm, nodeOrDie, str, uuid } from './common.js';
 import { vmCpus, vmMaxDisk, vmMem } from './cluster.js';
 import { API_ONLY, checkConfigPerms } from './qemu-perms.js';
 import { checkDriveParams, createDisks } from './qemu-disks.js';
@@ -63,6 +63,7 @@ export function registerQemu(router: Router): void {
     const storage = str(ctx, 'storage');
     if (!sim.hasPrivilege(user, 'VM.Allocate')) throw permError(`/vms/${vmid}, VM.Allocate`);
     const opts = vmOptions(ctx);
+    checkSshKeys(opts.sshkeys);
     checkDriveParams(sim, opts, storage);
     checkConfigPerms(sim, user, vmid, opts, []);
     for (const k of Object.keys(opts)) if (/^net\d+$/.test(k)) opts[k] = printNet(parseNet(opts[k]!));
