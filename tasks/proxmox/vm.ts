@@ -17,9 +17,9 @@
  */
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { allocateVmid, findGuest, pickNode, ProxmoxApiError, type ClusterGuest, type ProxmoxClient } from '../../lib/proxmox/index.js';
+import { allocateVmid, listGuests, pickNode, ProxmoxApiError, ProxmoxTaskError, type ClusterGuest, type ProxmoxClient } from '../../lib/proxmox/index.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
-import { pollUntil, pveGet, pveWrite, vmPath, type Params } from './api.js';
+import { pollUntil, pveGet, pveWrite, sleep, vmPath, type Params } from './api.js';
 import { planVmConfig, type VmConfigSpec } from './vm-config.js';
 
 export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
@@ -55,14 +55,56 @@ export interface VmState {
   config?: Record<string, unknown>;
 }
 
-/** The VM by VMID or name, checking that both agree. */
-export async function locateVm(client: ProxmoxClient, name: string, vmid?: number): Promise<ClusterGuest | undefined> {
-  const byName = await findGuest(client, { name });
-  if (vmid === undefined) return byName;
-  const byId = await findGuest(client, { vmid });
-  if (byId && byId.name !== name) throw new Error(`${name}: VMID ${vmid} belongs to another VM, "${byId.name ?? '(no name)'}" on ${byId.node}; choose another vm_id`);
-  if (!byId && byName) throw new Error(`${name}: Proxmox has this VM as VMID ${byName.vmid} on ${byName.node}, but the inventory says vm_id ${vmid}; change vm_id to ${byName.vmid}`);
-  return byId;
+/**
+ * A create or clone still running: Proxmox writes the new VM's config first as a placeholder
+ * holding only `lock: create`/`lock: clone` and writes the name when the task ends
+ * (qemu-server clone_vm: "qmclone temporary file"), so such a VM cannot be recognised by name
+ * yet. Cluster resources show it without a name (or as "VM <vmid>").
+ */
+function unfinished(g: ClusterGuest): boolean {
+  return (g.lock === 'clone' || g.lock === 'create') && (g.name === undefined || g.name === `VM ${g.vmid}`);
+}
+
+export interface LocateOptions {
+  /** How long to wait for creates/clones in progress before concluding the VM is missing (default 30 min). */
+  waitMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The VM by VMID or name, checking that both agree. When it is not found while some create or
+ * clone is still running somewhere in the cluster, that may be this VM from a run that was killed
+ * after sending the request: wait for those to finish, then look again — else a rerun would
+ * clone a second copy.
+ */
+export async function locateVm(client: ProxmoxClient, name: string, vmid?: number, options: LocateOptions = {}): Promise<ClusterGuest | undefined> {
+  const deadline = Date.now() + (options.waitMs ?? 30 * 60_000);
+  let said = false;
+  let delay = 50;
+  for (;;) {
+    const guests = await listGuests(client);
+    const named = guests.filter((g) => g.name === name);
+    if (named.length > 1) {
+      throw new Error(`${name}: more than one Proxmox guest has this name (VMIDs ${named.map((g) => `${g.vmid} on ${g.node}`).join(', ')}); give the VM's vm_id in the inventory, or rename the others`);
+    }
+    const byName = named[0];
+    const byId = vmid === undefined ? undefined : guests.find((g) => g.vmid === vmid);
+    if (byId && !unfinished(byId) && byId.name !== name) {
+      throw new Error(`${name}: VMID ${vmid} belongs to another VM, "${byId.name ?? '(no name)'}" on ${byId.node}; choose another vm_id`);
+    }
+    if (vmid !== undefined && !byId && byName) {
+      throw new Error(`${name}: Proxmox has this VM as VMID ${byName.vmid} on ${byName.node}, but the inventory says vm_id ${vmid}; change vm_id to ${byName.vmid}`);
+    }
+    const found = vmid === undefined ? byName : byId && !unfinished(byId) ? byId : undefined;
+    if (found) return found;
+    const pending = guests.filter(unfinished).filter((g) => vmid === undefined || g.vmid === vmid);
+    if (!pending.length) return undefined;
+    if (Date.now() >= deadline) throw new Error(`${name}: not found, and VMs ${pending.map((g) => g.vmid).join(', ')} are still being created or cloned`);
+    if (!said) options.log?.(`${name}: not found yet; waiting for the create/clone in progress of VM ${pending.map((g) => g.vmid).join(', ')}, which may be this one`);
+    said = true;
+    await sleep(delay);
+    delay = Math.min(delay * 2, 5000);
+  }
 }
 
 /** Waits while a create/clone (or another task) holds the VM's config lock. */
@@ -81,7 +123,7 @@ export async function waitUnlocked(client: ProxmoxClient, guest: ClusterGuest, t
 }
 
 export async function readVm(client: ProxmoxClient, name: string, vmid: number | undefined, lockWaitMs: number, log?: (line: string) => void): Promise<VmState> {
-  const guest = await locateVm(client, name, vmid);
+  const guest = await locateVm(client, name, vmid, { waitMs: lockWaitMs, ...(log ? { log } : {}) });
   if (!guest) return {};
   if (guest.type === 'lxc') throw new Error(`${name}: a container (CT ${guest.vmid}) has this name, not a VM`);
   await waitUnlocked(client, guest, lockWaitMs, log);
@@ -126,14 +168,27 @@ async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
         if (error instanceof ProxmoxApiError && error.answerLost) {
           // Never re-sent: look for what the request may have made.
           o.log?.(`${name}: the answer to the create/clone request was lost; looking for the VM`);
-          const found = await locateVm(client, name, o.vmid);
+          const found = await locateVm(client, name, o.vmid, { ...(o.log ? { log: o.log } : {}) });
           if (found) return found;
           throw error;
         }
         if (o.vmid === undefined && attempt < 3 && error instanceof ProxmoxApiError && /already exists/i.test(error.message)) continue;
         throw error;
       }
-      if (typeof upid === 'string' && upid.startsWith('UPID:')) await client.waitForTask(upid);
+      if (typeof upid === 'string' && upid.startsWith('UPID:')) {
+        try {
+          await client.waitForTask(upid);
+        } catch (error) {
+          // The task could not take a config or storage lock in time (parallel clones of one
+          // template from elsewhere, a backup): Proxmox removed what it had started, so this is
+          // "nothing done" and worth another try (bpg's provider retries clones the same way).
+          if (!(error instanceof ProxmoxTaskError) || !/got timeout|is locked/.test(error.exitstatus) || attempt >= 4) throw error;
+          if (await locateVm(client, name, o.vmid)) throw error;
+          o.log?.(`${name}: ${error.exitstatus}; trying again`);
+          await sleep(500 * 2 ** attempt);
+          continue;
+        }
+      }
       return (await locateVm(client, name, vmid)) ?? { vmid, node, name, status: 'stopped', template: false, type: 'qemu' };
     }
   };

@@ -60,6 +60,12 @@ describe('planVmConfig', () => {
     expect(plan.params).toEqual({ hostpci0: 'mapping=rtx3090,pcie=1', efidisk0: 'local-lvm:1,efitype=4m,pre-enrolled-keys=1' });
   });
 
+  it('takes a pinned q35 version (Proxmox pins Windows VMs) as q35, and i440fx as not', () => {
+    expect(planVmConfig('vm-gpu-01', spec({ options: { machine: 'q35' } }), { ...current, machine: 'pc-q35-10.1+pve0' }, false).params).toEqual({});
+    expect(planVmConfig('vm-gpu-01', spec({ options: { machine: 'q35' } }), { ...current, machine: 'pc-i440fx-9.0' }, false).params).toEqual({ machine: 'q35' });
+    expect(planVmConfig('vm-gpu-01', spec({ options: { machine: 'q35' } }), current, false).params).toEqual({ machine: 'q35' });
+  });
+
   it('compares hostpci exactly: an extra x-vga is drift', () => {
     const plan = planVmConfig('vm-gpu-01', spec({ options: { hostpci0: 'mapping=rtx3090,pcie=1' } }), { ...current, hostpci0: 'mapping=rtx3090,pcie=1,x-vga=1' }, false);
     expect(plan.params.hostpci0).toBe('mapping=rtx3090,pcie=1');
