@@ -4,8 +4,9 @@
  * Identity: the VM's name (= its inventory host name) and, when declared, its VMID. Reading
  * finds the VM by VMID or else by name across the cluster, so a rerun after the CLI was killed
  * right after a create or clone was sent finds the VM that request made: it waits while
- * Proxmox still holds the VM's `create`/`clone` lock (the task is still running) and carries on
- * — no second VM, none lost. A declared VMID used by another name, or a name found under
+ * Proxmox still holds the VM's `create`/`clone` lock (the task is still running; until it ends
+ * the new config is a nameless placeholder, see `unfinished`) and carries on — no second VM,
+ * none lost. A declared VMID used by another name, or a name found under
  * another VMID, is an error, never a guess.
  *
  * Creating: a VMID is allocated (or the declared one checked) and the create/clone request
