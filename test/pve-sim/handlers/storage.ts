@@ -4,8 +4,11 @@
  * Filenames are checked per content type as PVE does: iso `\.(iso|img)$`, import
  * `\.(ova|qcow2|raw|vmdk)$` (UPLOAD_IMPORT_EXT_RE_1 — so Ubuntu's `.img` must be stored as
  * `.qcow2`), vztmpl `\.tar\.(gz|xz|zst|bz2)$`; else 400 {filename: "wrong file extension"}.
+ * Deleting a volume (pve-storage API2/Storage/Content.pm `delete`) is an `imgdel` task whose
+ * UPID has no id, guarded by Datastore.Allocate inside the handler (the schema's `permissions`
+ * only describes it).
  */
-import { die, paramError } from '../http/errors.js';
+import { die, paramError, permError } from '../http/errors.js';
 import type { HandlerContext, Router } from '../router.js';
 import { addVolume } from '../state/drives.js';
 import type { SimStorage, VolumeOs } from '../state/model.js';
@@ -88,6 +91,22 @@ export function registerStorage(router: Router): void {
       if (sim.state.volumes.has(volid)) throw new Error(`refusing to override existing file '/var/lib/vz/${DIRS[content]}/${name}'`);
       t.log('download of ... finished');
       addVolume(sim.state, { volid, storage: storage.id, node: node.name, content: content as 'iso', format, size: known.size, os: known.os }, sim.clock.now());
+    });
+  });
+
+  router.add('DELETE', '/nodes/{node}/storage/{storage}/content/{volume}', (ctx) => {
+    const { sim } = ctx;
+    const node = nodeOrDie(sim, str(ctx, 'node'));
+    const storage = storageOrDie(ctx);
+    if (!sim.hasPrivilege(ctx.user, 'Datastore.Allocate')) throw permError(`/storage/${storage.id}, Datastore.Allocate`);
+    const volume = str(ctx, 'volume')!;
+    // The volume may be given whole (`local:iso/x.iso`) or relative to the storage (`iso/x.iso`).
+    const volid = volume.includes(':') ? volume : `${storage.id}:${volume}`;
+    if (!sim.state.volumes.has(volid)) throw die(`volume '${volid}' does not exist`);
+    return sim.tasks.start(node.name, 'imgdel', '', ctx.user, async (t) => {
+      await t.work(sim.timing.taskMs);
+      sim.state.volumes.delete(volid);
+      t.log(`removed volume '${volid}'`);
     });
   });
 
