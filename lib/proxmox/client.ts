@@ -12,8 +12,8 @@
  * only https is accepted — a token or password must not travel in clear text.
  */
 import { Blob } from 'node:buffer';
-import { proxmoxApi, type Proxmox } from 'proxmox-api';
-import { FormData } from 'undici';
+import type { Proxmox } from 'proxmox-api';
+import { proxmoxApiPackage, undici } from './lazy-deps.js';
 import { Secret } from '../secret.js';
 import { TicketAuth, TokenAuth, type Auth } from './auth.js';
 import { DEFAULT_RETRY } from './retry.js';
@@ -96,7 +96,7 @@ export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOp
     ...(options.log ? { log: (line: string) => options.log!(line) } : {}),
   });
   transport.auth = makeAuth(transport);
-  const api = proxmoxApi(transport);
+  const api = proxmoxApiPackage().proxmoxApi(transport);
   const taskTimeoutMs = options.taskTimeoutMs ?? 15 * 60_000;
   return {
     api,
@@ -109,7 +109,7 @@ export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOp
       }),
     request: (method, path, params) => transport.request(method, path, params),
     uploadFile: async (node, storage, file) => {
-      const form = new FormData();
+      const form = new (undici().FormData)();
       form.append('content', file.content);
       if (file.checksum) form.append('checksum', file.checksum);
       if (file.checksumAlgorithm) form.append('checksum-algorithm', file.checksumAlgorithm);

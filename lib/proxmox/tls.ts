@@ -17,7 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector } from 'undici';
+import type { Agent, buildConnector } from 'undici';
+import { undici } from './lazy-deps.js';
 
 /** The SHA-256 fingerprint in Proxmox's form (`AA:BB:…`, upper case), from any case/separator. */
 export function normalizeFingerprint(text: string): string {
@@ -55,6 +56,7 @@ export function createDispatcher(options: TlsOptions): Agent {
   const timeout = options.connectTimeoutMs ?? 10_000;
   if (options.fingerprint) {
     const expected = normalizeFingerprint(options.fingerprint);
+    const { Agent, buildConnector } = undici();
     const base = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0, timeout });
     const connect: buildConnector.connector = (opts, callback) =>
       base(opts, (error, socket) => {
@@ -77,7 +79,7 @@ export function createDispatcher(options: TlsOptions): Agent {
     return new Agent({ connect });
   }
   const ca = options.caFile ? readFileSync(options.caFile) : undefined;
-  return new Agent({ connect: { rejectUnauthorized: true, timeout, ...(ca ? { ca } : {}) } });
+  return new (undici().Agent)({ connect: { rejectUnauthorized: true, timeout, ...(ca ? { ca } : {}) } });
 }
 
 /** Node's codes for a certificate that did not verify (chain, expiry, host name). */

@@ -6,7 +6,8 @@
  * ProxmoxApiError, and retries only what retry.ts says is safe.
  */
 import type { ApiRequestable } from 'proxmox-api';
-import { fetch, type Agent, type FormData } from 'undici';
+import type { Agent, FormData } from 'undici';
+import { undici } from './lazy-deps.js';
 import { processMasker, type Secret } from '../secret.js';
 import type { Auth, TicketGrant } from './auth.js';
 import { encodeParams, isWriteMethod, safePath, type EncodedRequest, type Params } from './encode.js';
@@ -129,7 +130,7 @@ export class ProxmoxTransport implements ApiRequestable {
     const started = Date.now();
     let answer: Answer;
     try {
-      const res = await fetch(url, {
+      const res = await undici().fetch(url, {
         method,
         headers,
         body: encoded.body ?? null,
