@@ -22,7 +22,6 @@
  * Every step is idempotent, so a run killed anywhere resumes where it stopped.
  */
 import { defineRole } from '../../lib/define.js';
-import type { Secret } from '../../lib/secret.js';
 import { renderTemplate } from '../../tasks/template.js';
 import { pveWaitInstall } from '../../tasks/proxmox/install.js';
 import { buildIso } from '../../tasks/proxmox/iso9660.js';
@@ -30,11 +29,11 @@ import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/sto
 import { pveTemplate } from '../../tasks/proxmox/template.js';
 import { locateVm, pveVm } from '../../tasks/proxmox/vm.js';
 import { pveHostVarsSchema, pveSite, vmProperties, withProxmox, type PveHostVars, type VmVars } from '../proxmox-vm.js';
-import { answerFileVars } from './answer-file.js';
+import { answerFileVars, type AnswerFileInput } from './answer-file.js';
 
 export const UBUNTU_CLOUD_IMAGE = 'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img';
 
-export interface TemplateVars extends Omit<VmVars, 'vm_cores' | 'vm_memory'> {
+export interface TemplateVars extends Omit<VmVars, 'vm_cores' | 'vm_memory'>, AnswerFileInput {
   vm_os: 'ubuntu' | 'windows';
   vm_cores?: number;
   vm_memory?: number;
@@ -42,12 +41,6 @@ export interface TemplateVars extends Omit<VmVars, 'vm_cores' | 'vm_memory'> {
   vm_cloud_image_file: string;
   vm_cloud_image_sha256?: string;
   vm_install_timeout_min: number;
-  win_admin_user: string;
-  win_admin_password?: Secret;
-  win_image_name: string;
-  win_product_key?: string;
-  win_locale: string;
-  win_timezone: string;
 }
 
 export const vmTemplate = defineRole<TemplateVars>({
