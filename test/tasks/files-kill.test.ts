@@ -53,8 +53,9 @@ describe.skipIf(skipHosts)('atomic writes under SIGKILL', () => {
   const strays = async (dir: string) => (await sh(`ls -A ${dir}`)).split('\n').filter((n) => TEMP_NAME.test(n));
 
   /**
-   * The real write script for `path`, killed (SIGKILL, so no trap runs) after it received only
-   * the first bytes of `content` — what a killed controller can leave behind. Returns the stray.
+   * The real write script for `path`, run by bash as the session runs it, killed (SIGKILL, so no
+   * trap runs) after it received only the first bytes of `content` — what a killed controller
+   * can leave behind. Returns the stray.
    */
   async function killedWrite(path: string, content: string, cut = Math.ceil(content.length / 2)): Promise<{ stray: string; partial: string }> {
     const script = atomicWriteScript(path, contentDigest(content));
@@ -64,7 +65,7 @@ describe.skipIf(skipHosts)('atomic writes under SIGKILL', () => {
     await sh(
       [
         'set -e; rm -f /run/ns-fifo; mkfifo /run/ns-fifo',
-        `sh -c ${quotePosix(script)} < /run/ns-fifo > /dev/null 2>&1 & pid=$!`,
+        `bash --noprofile --norc -c ${quotePosix(script)} < /run/ns-fifo > /dev/null 2>&1 & pid=$!`,
         'exec 3> /run/ns-fifo',
         `printf %s ${quotePosix(partial)} >&3`,
         'sleep 0.3; kill -KILL $pid; exec 3>&-; wait $pid || true; rm -f /run/ns-fifo',
