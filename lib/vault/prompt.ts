@@ -34,10 +34,11 @@ export function promptHidden(question: string, streams: PromptStreams = {}): Pro
   const output = streams.output ?? process.stderr;
   if (!canPrompt(streams)) return Promise.reject(new VaultError('no-password', `a vault passphrase is needed: ${NO_TERMINAL_HINT}`));
   return new Promise((resolve, reject) => {
-    output.write(question);
     let value = '';
     const wasRaw = input.isRaw;
+    // Echo off before the question shows: what is typed as soon as it appears is not echoed.
     input.setRawMode(true);
+    output.write(question);
     input.setEncoding('utf8');
     input.resume();
     const finish = (error?: Error) => {
