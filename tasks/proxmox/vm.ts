@@ -108,8 +108,13 @@ export async function locateVm(client: ProxmoxClient, name: string, vmid?: numbe
   }
 }
 
-/** Waits while a create/clone (or another task) holds the VM's config lock. */
+/**
+ * Waits while a create/clone (or another task) holds the VM's config lock. The cluster listing
+ * `guest` came from carries each guest's lock (pve-manager reads it from the config), so an
+ * unlocked VM costs no request here; a locked one is polled until the lock is gone.
+ */
 export async function waitUnlocked(client: ProxmoxClient, guest: ClusterGuest, timeoutMs: number, log?: (line: string) => void): Promise<void> {
+  if (!guest.lock) return;
   let said = false;
   await pollUntil(
     async () => {
