@@ -15,13 +15,36 @@ const { NodeSSH } = await import('node-ssh');
 
 /** The paths the host-prep role manages: one probe each, as one read per task. */
 const PATHS = [
-  '/etc/novastation', '/etc/novastation/site', '/etc/motd', '/etc/novastation/host.conf', '/etc/update-motd.d/10-uname',
-  '/etc/group', '/etc/gshadow', '/etc/passwd', '/etc/shadow', '/home/deploy/.ssh/authorized_keys', '/root/.ssh/authorized_keys',
-  '/etc/sudoers.d/deploy', '/etc/sudoers.d/ops', '/etc/sysctl.d/60-novastation.conf', '/etc/modules-load.d/novastation.conf',
-  '/etc/ssh/sshd_config', '/etc/ssh/sshd_config', '/etc/environment', '/etc/hosts', '/etc/novastation/agent.ini',
-  '/etc/novastation/agent.ini', '/etc/novastation/agent.ini', '/opt/novastation/bin', '/opt/novastation/bin/nova-agent',
-  '/opt/novastation/bin/healthcheck', '/usr/local/bin/nova-health', '/var/lib/novastation', '/etc/systemd/system/nova-agent.service',
-  '/var/lib/novastation/initialized', '/etc/systemd/system/multi-user.target.wants/nova-agent.service',
+  '/etc/novastation',
+  '/etc/novastation/site',
+  '/etc/motd',
+  '/etc/novastation/host.conf',
+  '/etc/update-motd.d/10-uname',
+  '/etc/group',
+  '/etc/gshadow',
+  '/etc/passwd',
+  '/etc/shadow',
+  '/home/deploy/.ssh/authorized_keys',
+  '/root/.ssh/authorized_keys',
+  '/etc/sudoers.d/deploy',
+  '/etc/sudoers.d/ops',
+  '/etc/sysctl.d/60-novastation.conf',
+  '/etc/modules-load.d/novastation.conf',
+  '/etc/ssh/sshd_config',
+  '/etc/ssh/sshd_config',
+  '/etc/environment',
+  '/etc/hosts',
+  '/etc/novastation/agent.ini',
+  '/etc/novastation/agent.ini',
+  '/etc/novastation/agent.ini',
+  '/opt/novastation/bin',
+  '/opt/novastation/bin/nova-agent',
+  '/opt/novastation/bin/healthcheck',
+  '/usr/local/bin/nova-health',
+  '/var/lib/novastation',
+  '/etc/systemd/system/nova-agent.service',
+  '/var/lib/novastation/initialized',
+  '/etc/systemd/system/multi-user.target.wants/nova-agent.service',
 ];
 
 function parseArgs(argv) {
@@ -31,12 +54,15 @@ function parseArgs(argv) {
     else if (argv[i] === '--known-hosts') o.knownHosts = argv[++i];
     else o.hosts.push(argv[i]);
   }
-  if (!o.key || !o.knownHosts || !o.hosts.length) throw new Error('usage: node bench/floor.mjs --key KEY --known-hosts FILE ADDRESS…');
+  if (!o.key || !o.knownHosts || !o.hosts.length)
+    throw new Error('usage: node bench/floor.mjs --key KEY --known-hosts FILE ADDRESS…');
   return o;
 }
 
 function execChannel(ssh, command) {
-  return new Promise((resolve, reject) => ssh.connection.exec(command, (err, channel) => (err ? reject(err) : resolve(channel))));
+  return new Promise((resolve, reject) =>
+    ssh.connection.exec(command, (err, channel) => (err ? reject(err) : resolve(channel))),
+  );
 }
 
 async function probeAll(address, privateKey, knownKeys) {
@@ -86,4 +112,10 @@ const knownKeys = new Map(
     .map(([addr, , key]) => [addr, key]),
 );
 const counts = await Promise.all(o.hosts.map((h) => probeAll(h, privateKey, knownKeys)));
-console.log(JSON.stringify({ hosts: o.hosts.length, probes: counts.reduce((a, b) => a + b, 0), seconds: process.uptime() }));
+console.log(
+  JSON.stringify({
+    hosts: o.hosts.length,
+    probes: counts.reduce((a, b) => a + b, 0),
+    seconds: process.uptime(),
+  }),
+);

@@ -16,7 +16,15 @@ import { join } from 'node:path';
 import { testHostSupport } from '../test/harness/index.js';
 import { ansibleSetup, ansibleVersion, ensureAnsible, runAnsible } from './lib/ansible.js';
 import { loadAverage, machineInfo, type QuietOptions } from './lib/machine.js';
-import { ansiblePlaybook, measureStartUp, playbookBin, playbookPresent, repoRoot, warmNovaStation, type StartUp } from './lib/novastation.js';
+import {
+  ansiblePlaybook,
+  measureStartUp,
+  playbookBin,
+  playbookPresent,
+  repoRoot,
+  warmNovaStation,
+  type StartUp,
+} from './lib/novastation.js';
 import { markdown, summarise, type FloorSample, type Sample } from './lib/results.js';
 import { sameWork, TOOLS, toolTurn, turnQuiet, type Tool, type Turn } from './lib/turn.js';
 
@@ -71,7 +79,10 @@ function parseArgs(argv: string[]): Options | string {
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -85,16 +96,22 @@ function parseArgs(argv: string[]): Options | string {
     try {
       switch (flag) {
         case '--sizes':
-          o.sizes = value().split(',').map((s) => Number(s.trim()));
-          if (!o.sizes.length || o.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 60)) return '--sizes must be host counts from 1 to 60, like 1,5,20';
+          o.sizes = value()
+            .split(',')
+            .map((s) => Number(s.trim()));
+          if (!o.sizes.length || o.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 60))
+            return '--sizes must be host counts from 1 to 60, like 1,5,20';
           break;
         case '--rounds':
           o.rounds = num(1);
           if (!Number.isInteger(o.rounds)) return '--rounds must be a whole number';
           break;
         case '--tools': {
-          const tools = value().split(',').map((t) => t.trim());
-          if (!tools.length || tools.some((t) => !TOOLS.includes(t as Tool))) return `--tools takes ${TOOLS.join(',')}`;
+          const tools = value()
+            .split(',')
+            .map((t) => t.trim());
+          if (!tools.length || tools.some((t) => !TOOLS.includes(t as Tool)))
+            return `--tools takes ${TOOLS.join(',')}`;
           o.tools = TOOLS.filter((t) => tools.includes(t));
           break;
         }
@@ -145,7 +162,10 @@ async function warmUp(tools: readonly Tool[]): Promise<void> {
     writeFileSync(inventory, 'all:\n  hosts:\n    bench1:\n      ansible_host: 127.0.0.1\n');
     if (tools.includes('novastation')) {
       const w = await warmNovaStation(inventory);
-      if (w.code !== 0) throw new Error(`${playbookBin} could not load bench/novastation/host-prep.ts:\n${w.stdout}${w.stderr}`);
+      if (w.code !== 0)
+        throw new Error(
+          `${playbookBin} could not load bench/novastation/host-prep.ts:\n${w.stdout}${w.stderr}`,
+        );
     }
     if (tools.includes('ansible')) {
       const setup = ansibleSetup(dir, { inventory, knownHosts: join(dir, 'known_hosts'), forks: 1 });
@@ -181,15 +201,24 @@ export async function main(argv: string[]): Promise<number> {
   const machine = machineInfo();
   const ansible = o.tools.includes('ansible') ? ansibleVersion() : 'not run';
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
-  log(`NovaStation vs Ansible — ${date}; sizes ${o.sizes.join(',')}; ${o.rounds} round(s); tools ${o.tools.join(', ')}`);
-  log(`machine: ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.cpu}; load ${machine.load_start.join(' ')}; ${ansible}`);
+  log(
+    `NovaStation vs Ansible — ${date}; sizes ${o.sizes.join(',')}; ${o.rounds} round(s); tools ${o.tools.join(', ')}`,
+  );
+  log(
+    `machine: ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.cpu}; load ${machine.load_start.join(' ')}; ${ansible}`,
+  );
   await warmUp(o.tools);
 
-  const quiet: QuietOptions | undefined = o.maxWait > 0 ? { maxLoad: o.maxLoad, maxBusy: o.maxBusy, maxWaitS: o.maxWait, maxForeign: o.maxForeign, log } : undefined;
+  const quiet: QuietOptions | undefined =
+    o.maxWait > 0
+      ? { maxLoad: o.maxLoad, maxBusy: o.maxBusy, maxWaitS: o.maxWait, maxForeign: o.maxForeign, log }
+      : undefined;
   let startUp: StartUp | undefined;
   if (o.tools.includes('novastation')) {
     startUp = await measureStartUp();
-    log(`start-up: playbook --help ${startUp.bin_s} s; npx playbook --help ${startUp.npx_s} s (npx lookup ${startUp.npx_overhead_s} s); node -e 0 ${startUp.node_s} s`);
+    log(
+      `start-up: playbook --help ${startUp.bin_s} s; npx playbook --help ${startUp.npx_s} s (npx lookup ${startUp.npx_overhead_s} s); node -e 0 ${startUp.node_s} s`,
+    );
   }
 
   const samples: Sample[] = [];
@@ -213,16 +242,33 @@ export async function main(argv: string[]): Promise<number> {
         for (const kind of ['first', 'noop'] as const) {
           const f = turn[kind];
           if (!f) continue;
-          if (f.problems.length) failures.push(`${tool} ${kind} at ${size} host(s), round ${round}: ${f.problems.join('\n')}`);
+          if (f.problems.length)
+            failures.push(`${tool} ${kind} at ${size} host(s), round ${round}: ${f.problems.join('\n')}`);
           else
             samples.push({
-              tool, hosts: size, kind, round,
-              seconds: f.seconds, peak_mb: f.peakMb,
-              load_before: f.loadBefore, load_after: f.loadAfter,
-              busy_before: f.busyBefore, busy_after: f.busyAfter, foreign: f.foreign, quiet: f.quiet,
+              tool,
+              hosts: size,
+              kind,
+              round,
+              seconds: f.seconds,
+              peak_mb: f.peakMb,
+              load_before: f.loadBefore,
+              load_after: f.loadAfter,
+              busy_before: f.busyBefore,
+              busy_after: f.busyAfter,
+              foreign: f.foreign,
+              quiet: f.quiet,
             });
         }
-        if (turn.floor) floor.push({ hosts: size, round, seconds: turn.floor.seconds, peak_mb: turn.floor.peakMb, foreign: turn.floor.foreign, quiet: turn.floor.quiet });
+        if (turn.floor)
+          floor.push({
+            hosts: size,
+            round,
+            seconds: turn.floor.seconds,
+            peak_mb: turn.floor.peakMb,
+            foreign: turn.floor.foreign,
+            quiet: turn.floor.quiet,
+          });
         if (turn.profile) {
           profiles[String(size)] = turn.profile;
           log(`  profile of a no-op run at ${size} host(s): ${turn.profile}`);
@@ -241,7 +287,15 @@ export async function main(argv: string[]): Promise<number> {
   for (const f of failures) console.error(`FAILED: ${f}`);
 
   const res = summarise(date, machine, ansible, samples);
-  const md = markdown(res, { rounds: o.rounds, floor, ...(startUp ? { startUp } : {}), sameness, samenessOk, samples, command });
+  const md = markdown(res, {
+    rounds: o.rounds,
+    floor,
+    ...(startUp ? { startUp } : {}),
+    sameness,
+    samenessOk,
+    samples,
+    command,
+  });
   log('');
   log(md);
   const both = o.tools.length === TOOLS.length;
@@ -250,12 +304,26 @@ export async function main(argv: string[]): Promise<number> {
     const base = join(o.out, date);
     writeFileSync(`${base}.json`, `${JSON.stringify(res, null, 2)}\n`);
     writeFileSync(`${base}.md`, md);
-    const detail = { command, options: o, started: started.toISOString(), finished: new Date().toISOString(), load_end: loadAverage(), startUp, samples, floor, sameness, profiles };
+    const detail = {
+      command,
+      options: o,
+      started: started.toISOString(),
+      finished: new Date().toISOString(),
+      load_end: loadAverage(),
+      startUp,
+      samples,
+      floor,
+      sameness,
+      profiles,
+    };
     writeFileSync(`${base}.samples.json`, `${JSON.stringify(detail, null, 2)}\n`);
     log(`results: ${base}.json, ${base}.md, ${base}.samples.json`);
   } else if (o.write) {
-    log(both ? 'results not written: some runs failed' : 'results not written: one tool alone gives no ratios');
+    log(
+      both ? 'results not written: some runs failed' : 'results not written: one tool alone gives no ratios',
+    );
   }
-  if (!samenessOk) console.error('FAILED: the two tools did not do the same work (see the sameness lines above)');
+  if (!samenessOk)
+    console.error('FAILED: the two tools did not do the same work (see the sameness lines above)');
   return failures.length || !samenessOk ? 1 : 0;
 }

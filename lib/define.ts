@@ -111,9 +111,13 @@ export interface Role<V = Record<string, unknown>> extends RoleDefinition<V> {
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
-export function defineRole<V extends object = Record<string, unknown>>(definition: RoleDefinition<V>): Role<V> {
-  if (!KEBAB.test(definition.name)) throw new TypeError(`role name "${definition.name}" must be kebab-case, like vm-template`);
-  if (definition.vars?.type !== 'object') throw new TypeError(`role ${definition.name}: vars must be a JSON Schema with type "object"`);
+export function defineRole<V extends object = Record<string, unknown>>(
+  definition: RoleDefinition<V>,
+): Role<V> {
+  if (!KEBAB.test(definition.name))
+    throw new TypeError(`role name "${definition.name}" must be kebab-case, like vm-template`);
+  if (definition.vars?.type !== 'object')
+    throw new TypeError(`role ${definition.name}: vars must be a JSON Schema with type "object"`);
   return Object.freeze({ ...definition, [ROLE]: true as const, definedAt: callerFile() });
 }
 

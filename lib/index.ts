@@ -4,7 +4,19 @@
  * primitives, `novastation/roles` the site's roles.
  */
 export { defineRole, definePlaybook, isRole, isPlaybook } from './define.js';
-export type { Role, RoleDefinition, RoleContext, Playbook, PlaybookDefinition, Play, RoleUse, TaskOptions, TaskOutcome, TaskResult, Handler } from './define.js';
+export type {
+  Role,
+  RoleDefinition,
+  RoleContext,
+  Playbook,
+  PlaybookDefinition,
+  Play,
+  RoleUse,
+  TaskOptions,
+  TaskOutcome,
+  TaskResult,
+  Handler,
+} from './define.js';
 export { Host } from './host/host.js';
 export type { WriteFileOptions } from './host/host.js';
 export type { FileStat } from './host/stat.js';

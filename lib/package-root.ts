@@ -13,7 +13,8 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'templates'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('novastation: cannot find the package folder (package.json + templates/)');
+    if (up === dir)
+      throw new Error('novastation: cannot find the package folder (package.json + templates/)');
     dir = up;
   }
   return (root = dir);

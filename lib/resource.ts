@@ -44,5 +44,7 @@ export async function converge<S>(host: Host, resource: Resource<S>): Promise<Ta
 
 export function describeChange(change: Change, sensitive = false): string {
   if (sensitive && change.field === 'content') return 'content changed (sensitive, not shown)';
-  return change.from === undefined ? `${change.field} → ${change.to}` : `${change.field} ${change.from} → ${change.to}`;
+  return change.from === undefined
+    ? `${change.field} → ${change.to}`
+    : `${change.field} ${change.from} → ${change.to}`;
 }

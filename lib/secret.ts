@@ -62,7 +62,8 @@ export class Masker {
       JSON.stringify(value).slice(1, -1),
     ]);
     for (const form of forms) {
-      if (form.length < MIN_MASKED_LENGTH || this.#needles.includes(form) || this.#long.includes(form)) continue;
+      if (form.length < MIN_MASKED_LENGTH || this.#needles.includes(form) || this.#long.includes(form))
+        continue;
       (form.length > MAX_PATTERN_NEEDLE ? this.#long : this.#needles).push(form);
     }
     // Longest first, so a value that contains another is replaced whole.

@@ -18,22 +18,38 @@ import { parse, stringify } from 'yaml';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const playbook = join(root, 'node_modules', '.bin', 'playbook');
 const DEMO_VARS = { site_name: 'NovaStation demo', banner: 'NovaStation demo host. Authorised users only.' };
-const DEMO_KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGRlbW9rZXlvbmx5Zm9ydGhlbm92YXN0YXRpb25kZW1v dev@demo'];
+const DEMO_KEYS = [
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGRlbW9rZXlvbmx5Zm9ydGhlbm92YXN0YXRpb25kZW1v dev@demo',
+];
 
 /** Starts the simulator (a child process) and reads its URL, fingerprint and token from its banner. */
 async function startSimulator() {
-  const child = spawn(process.execPath, [join(root, 'scripts', 'pve-sim.mjs'), '--port', '0', '--task-ms', '100', '--windows-install-ms', '2000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'scripts', 'pve-sim.mjs'), '--port', '0', '--task-ms', '100', '--windows-install-ms', '2000'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let banner = '';
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       banner += chunk;
       if (banner.includes('Ctrl-C stops it.')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`the Proxmox simulator exited (${code}) before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the Proxmox simulator exited (${code}) before it was ready`)),
+    );
   });
   const field = (name) => new RegExp(`^${name}:\\s+(\\S+)$`, 'm').exec(banner)?.[1] ?? '';
-  const sim = { child, url: field('url'), fingerprint: field('fingerprint'), tokenId: field('token id'), tokenSecret: field('token secret') };
-  console.log(`Proxmox VE simulator at ${sim.url} (certificate ${sim.fingerprint.slice(0, 23)}…), API token ${sim.tokenId}`);
+  const sim = {
+    child,
+    url: field('url'),
+    fingerprint: field('fingerprint'),
+    tokenId: field('token id'),
+    tokenSecret: field('token secret'),
+  };
+  console.log(
+    `Proxmox VE simulator at ${sim.url} (certificate ${sim.fingerprint.slice(0, 23)}…), API token ${sim.tokenId}`,
+  );
   child.stdout.on('data', (chunk) => process.stdout.write(chunk)); // its closing line: requests and schema violations
   return sim;
 }
@@ -50,8 +66,13 @@ function proxmoxGroups(sim) {
     proxmox: {
       hosts: {
         pve1: {
-          pve_api_url: sim.url, pve_token_id: sim.tokenId, pve_token_secret: '__ENV_TOKEN__', pve_fingerprint: sim.fingerprint,
-          pve_node: 'pve1', pve_windows_iso: 'Win11_24H2_English_x64.iso', pve_virtio_iso: 'virtio-win-0.1.262.iso',
+          pve_api_url: sim.url,
+          pve_token_id: sim.tokenId,
+          pve_token_secret: '__ENV_TOKEN__',
+          pve_fingerprint: sim.fingerprint,
+          pve_node: 'pve1',
+          pve_windows_iso: 'Win11_24H2_English_x64.iso',
+          pve_virtio_iso: 'virtio-win-0.1.262.iso',
         },
       },
     },
@@ -65,7 +86,15 @@ function proxmoxGroups(sim) {
           },
         },
         dev_vms: {
-          vars: { vm_template: 'tpl-ubuntu-2204', vm_cores: 4, vm_memory: 8192, vm_disk_gb: 64, ci_user: 'dev', ci_ssh_keys: DEMO_KEYS, vm_ip: 'dhcp' },
+          vars: {
+            vm_template: 'tpl-ubuntu-2204',
+            vm_cores: 4,
+            vm_memory: 8192,
+            vm_disk_gb: 64,
+            ci_user: 'dev',
+            ci_ssh_keys: DEMO_KEYS,
+            vm_ip: 'dhcp',
+          },
           hosts: {
             'vm-dev-01': { vm_id: 2001 },
             'vm-dev-02': { vm_ip: '192.168.10.22/24', vm_gateway: '192.168.10.1' },
@@ -74,7 +103,15 @@ function proxmoxGroups(sim) {
           },
         },
         gpu_vms: {
-          hosts: { 'vm-gpu-01': { vm_id: 3001, vm_template: 'tpl-win11', vm_memory: 32768, gpu_mapping: 'rtx3090', gpu_device: '10de:2204' } },
+          hosts: {
+            'vm-gpu-01': {
+              vm_id: 3001,
+              vm_template: 'tpl-win11',
+              vm_memory: 32768,
+              gpu_mapping: 'rtx3090',
+              gpu_device: '10de:2204',
+            },
+          },
         },
       },
     },
@@ -83,22 +120,33 @@ function proxmoxGroups(sim) {
 
 /** Writes the inventory; `!env` is a YAML tag, so it is placed as text after stringify. */
 function writeInventory(file, linuxHosts, sim) {
-  const text = stringify({ all: { vars: DEMO_VARS, children: { linux: { hosts: linuxHosts }, ...proxmoxGroups(sim) } } })
+  const text = stringify({
+    all: { vars: DEMO_VARS, children: { linux: { hosts: linuxHosts }, ...proxmoxGroups(sim) } },
+  })
     .replace(/'?__ENV_TOKEN__'?/, '!env NOVASTATION_DEMO_PVE_TOKEN')
     .replace(/'?__ENV_WIN__'?/, '!env NOVASTATION_DEMO_WIN_PASSWORD');
   writeFileSync(file, text);
 }
 
 function onPath(tool) {
-  return (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin']).some((d) => {
-    try { accessSync(join(d, tool), constants.X_OK); return true; } catch { return false; }
-  });
+  return (process.env.PATH ?? '')
+    .split(':')
+    .concat(['/usr/sbin', '/sbin'])
+    .some((d) => {
+      try {
+        accessSync(join(d, tool), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 function step(title, command, args) {
   console.log(`\n$ ${[command, ...args].map((a) => a.replace(root + '/', '')).join(' ')}    # ${title}`);
   const r = spawnSync(command, args, { stdio: 'inherit', cwd: root });
-  if (r.status !== 0) throw Object.assign(new Error(`${title} failed (exit ${r.status})`), { code: r.status });
+  if (r.status !== 0)
+    throw Object.assign(new Error(`${title} failed (exit ${r.status})`), { code: r.status });
 }
 
 const canBootHosts = process.getuid?.() === 0 && ['debootstrap', 'systemd-nspawn', 'nft', 'ip'].every(onPath);
@@ -124,7 +172,9 @@ try {
       step('tear the test hosts down', 'node', [testhosts, 'down']);
     }
   } else {
-    console.log('Not root, or the test-host tools are missing: running the site in check mode (changes nothing), with this machine as its Linux host.');
+    console.log(
+      'Not root, or the test-host tools are missing: running the site in check mode (changes nothing), with this machine as its Linux host.',
+    );
     writeInventory(inventory, { localhost: { ansible_connection: 'local' } }, sim);
     step('check mode', playbook, ['site.ts', '-i', inventory, '--check', '--diff']);
   }

@@ -10,7 +10,12 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 function link(target, at) {
   mkdirSync(dirname(at), { recursive: true });
-  try { lstatSync(at); rmSync(at, { force: true, recursive: false }); } catch { /* absent */ }
+  try {
+    lstatSync(at);
+    rmSync(at, { force: true, recursive: false });
+  } catch {
+    /* absent */
+  }
   symlinkSync(relative(dirname(at), target), at);
 }
 

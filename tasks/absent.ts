@@ -37,13 +37,21 @@ export function absentResource(options: AbsentOptions): Resource<FileProbe> {
         }
         const entries = /^entries (\d+)$/.exec(extra.find((l) => l.startsWith('entries ')) ?? '')?.[1];
         const was =
-          stat.type === 'directory' ? `directory (${entries ?? '?'} entries)`
-          : stat.type === 'symlink' ? `symlink → ${stat.linkTarget}`
-          : stat.type === 'file' ? `file (${stat.size} bytes)`
-          : stat.type;
+          stat.type === 'directory'
+            ? `directory (${entries ?? '?'} entries)`
+            : stat.type === 'symlink'
+              ? `symlink → ${stat.linkTarget}`
+              : stat.type === 'file'
+                ? `file (${stat.size} bytes)`
+                : stat.type;
         changes.push({ field: 'state', from: was, to: 'absent' });
       }
-      if (strays.length) changes.push({ field: 'temp files of an interrupted write', from: String(strays.length), to: 'removed' });
+      if (strays.length)
+        changes.push({
+          field: 'temp files of an interrupted write',
+          from: String(strays.length),
+          to: 'removed',
+        });
       return changes;
     },
     async apply(host, { stat, strays }) {

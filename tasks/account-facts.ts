@@ -98,7 +98,11 @@ export function userProbeScript(name: string, options: UserProbeOptions = {}): s
 }
 
 /** Splits the probe's output into its tagged lines and its group-entry sections. */
-function sections(stdout: string): { tags: Map<string, string>; keyed: GroupEntry[]; database: GroupEntry[] } {
+function sections(stdout: string): {
+  tags: Map<string, string>;
+  keyed: GroupEntry[];
+  database: GroupEntry[];
+} {
   const tags = new Map<string, string>();
   const keyed: GroupEntry[] = [];
   const database: GroupEntry[] = [];
@@ -126,7 +130,8 @@ export function parseUserProbe(name: string, stdout: string): UserFacts {
   const sameNameGroupGid = keyed.find((g) => g.name === name)?.gid ?? null;
   const entry = t.get('passwd');
   if (entry === undefined) {
-    if (!t.has('passwd-absent')) throw new Error(`user ${name}: unexpected probe output:\n${stdout.slice(0, 500)}`);
+    if (!t.has('passwd-absent'))
+      throw new Error(`user ${name}: unexpected probe output:\n${stdout.slice(0, 500)}`);
     return { account: null, sameNameGroupGid };
   }
   const [, , uid = '', gid = '', comment = '', home = '', shell = ''] = entry.split(':');
@@ -140,7 +145,10 @@ export function parseUserProbe(name: string, stdout: string): UserFacts {
       home,
       shell,
       primaryGroup: keyed.find((g) => g.gid === Number(gid))?.name ?? null,
-      groups: database.filter((g) => g.members.includes(name)).map((g) => g.name).sort(),
+      groups: database
+        .filter((g) => g.members.includes(name))
+        .map((g) => g.name)
+        .sort(),
       homeExists: t.get('home-dir') === 'yes',
       ...(password ? { password } : {}),
     },
@@ -166,8 +174,12 @@ export function groupProbeScript(name: string, gid?: number): string {
 }
 
 export function parseGroupProbe(name: string, stdout: string): GroupFacts {
-  if (!stdout.split('\n').includes(KEYED)) throw new Error(`group ${name}: unexpected probe output:\n${stdout.slice(0, 500)}`);
+  if (!stdout.split('\n').includes(KEYED))
+    throw new Error(`group ${name}: unexpected probe output:\n${stdout.slice(0, 500)}`);
   const { keyed } = sections(stdout);
   // Only NAME and the wanted gid were looked up: another entry is the group holding that gid.
-  return { group: keyed.find((g) => g.name === name) ?? null, gidOwner: keyed.find((g) => g.name !== name)?.name ?? null };
+  return {
+    group: keyed.find((g) => g.name === name) ?? null,
+    gidOwner: keyed.find((g) => g.name !== name)?.name ?? null,
+  };
 }

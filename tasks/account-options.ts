@@ -15,13 +15,21 @@ const NAME = /^[a-z_][a-z0-9_.-]*\$?$/;
 
 export function checkAccountName(primitive: string, option: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || !NAME.test(value) || value.length > 32) {
-    fail(primitive, option, 'must be a user/group name (a lowercase letter or _ first, then a-z 0-9 _ - ., at most 32 characters)', value);
+    fail(
+      primitive,
+      option,
+      'must be a user/group name (a lowercase letter or _ first, then a-z 0-9 _ - ., at most 32 characters)',
+      value,
+    );
   }
 }
 
 /** A uid/gid: an integer from 0 to 4294967294 (2^32-1 is "no id"). */
 export function checkId(primitive: string, option: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 4294967294)) {
+  if (
+    value !== undefined &&
+    (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 4294967294)
+  ) {
     fail(primitive, option, 'must be an integer from 0 to 4294967294', value);
   }
 }
@@ -35,13 +43,19 @@ export function checkGroupRef(primitive: string, option: string, value: unknown)
 
 /** Text for a passwd field: no `:` (the field separator) and no newline. */
 export function checkField(primitive: string, option: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'string' || /[:\n\0]/.test(value))) fail(primitive, option, 'must be a string without ":" or a newline', value);
+  if (value !== undefined && (typeof value !== 'string' || /[:\n\0]/.test(value)))
+    fail(primitive, option, 'must be a string without ":" or a newline', value);
 }
 
 /** An absolute path for a passwd field (home, shell). */
 export function checkFieldPath(primitive: string, option: string, value: unknown): void {
   if (value === undefined) return;
-  if (typeof value !== 'string' || !value.startsWith('/') || /[:\n\0]/.test(value) || (value !== '/' && value.endsWith('/'))) {
+  if (
+    typeof value !== 'string' ||
+    !value.startsWith('/') ||
+    /[:\n\0]/.test(value) ||
+    (value !== '/' && value.endsWith('/'))
+  ) {
     fail(primitive, option, 'must be an absolute path without ":", a newline or a trailing slash', value);
   }
 }

@@ -50,13 +50,18 @@ const PRESENT: ReadonlySet<string> = new Set(['installed', 'triggers-awaiting', 
 
 export const isPresent = (status: DpkgStatus) => PRESENT.has(status);
 
-export async function readAptFacts(host: Host, names: readonly string[], policy: PolicyProbe): Promise<AptFacts> {
+export async function readAptFacts(
+  host: Host,
+  names: readonly string[],
+  policy: PolicyProbe,
+): Promise<AptFacts> {
   // Lists age: the newest of the lists folder (apt renames fresh index files into it; `apt`
   // touches it after its own updates, since an update that finds nothing new renames nothing)
   // and Ubuntu's update-success stamp where it exists.
   if (names.length === 0) {
     // dpkg-query -W without names lists every package: never run it here.
-    const r = await host.probe`echo ${POLICY_MARK}; echo ${CACHE_MARK}; date +%s; stat -c %Y /var/lib/apt/lists /var/lib/apt/periodic/update-success-stamp 2>/dev/null; true`;
+    const r =
+      await host.probe`echo ${POLICY_MARK}; echo ${CACHE_MARK}; date +%s; stat -c %Y /var/lib/apt/lists /var/lib/apt/periodic/update-success-stamp 2>/dev/null; true`;
     return parseAptProbe(r.stdout, names);
   }
   // `policy ran` tells "not probed" apart from "probed, apt knows none of these names".
@@ -76,11 +81,15 @@ echo ${CACHE_MARK}; date +%s; stat -c %Y /var/lib/apt/lists /var/lib/apt/periodi
 export function parseAptProbe(stdout: string, names: readonly string[]): AptFacts {
   const policyAt = stdout.indexOf(`${POLICY_MARK}\n`);
   const cacheAt = stdout.indexOf(`${CACHE_MARK}\n`);
-  if (policyAt < 0 || cacheAt < policyAt) throw new Error(`apt: unexpected probe output:\n${stdout.slice(0, 500)}`);
+  if (policyAt < 0 || cacheAt < policyAt)
+    throw new Error(`apt: unexpected probe output:\n${stdout.slice(0, 500)}`);
   const dpkg = parseDpkgQuery(stdout.slice(0, policyAt));
   const policyText = stdout.slice(policyAt + POLICY_MARK.length + 1, cacheAt);
   const policy = policyText.startsWith(`${POLICY_RAN}\n`) ? parseAptPolicy(policyText) : undefined;
-  const [now = '0', ...mtimes] = stdout.slice(cacheAt + CACHE_MARK.length + 1).trim().split('\n');
+  const [now = '0', ...mtimes] = stdout
+    .slice(cacheAt + CACHE_MARK.length + 1)
+    .trim()
+    .split('\n');
   const newest = Math.max(0, ...mtimes.map(Number).filter(Number.isFinite));
   return {
     packages: names.map((name) => packageFacts(name, dpkg, policy)),
@@ -88,7 +97,11 @@ export function parseAptProbe(stdout: string, names: readonly string[]): AptFact
   };
 }
 
-function packageFacts(name: string, dpkg: DpkgEntry[], policy: Map<string, PolicyEntry> | undefined): PackageFacts {
+function packageFacts(
+  name: string,
+  dpkg: DpkgEntry[],
+  policy: Map<string, PolicyEntry> | undefined,
+): PackageFacts {
   const [pkg, arch] = name.split(':');
   const entries = dpkg.filter((e) => e.name === pkg && (arch === undefined || e.arch === arch));
   // Several architectures of one package (multiarch): present if any is.

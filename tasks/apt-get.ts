@@ -21,7 +21,12 @@ export interface AptGetOptions {
 
 export type AptGetAction = 'install' | 'remove' | 'purge';
 
-export async function aptGet(host: Host, action: AptGetAction, packages: readonly string[], options: AptGetOptions): Promise<void> {
+export async function aptGet(
+  host: Host,
+  action: AptGetAction,
+  packages: readonly string[],
+  options: AptGetOptions,
+): Promise<void> {
   if (packages.length === 0) return;
   const recommends = action === 'install' && !options.installRecommends ? ['--no-install-recommends'] : [];
   await host.$`export DEBIAN_FRONTEND=noninteractive LC_ALL=C
@@ -38,7 +43,14 @@ export interface AptUpdateOptions {
 
 export async function aptUpdate(host: Host, options: AptUpdateOptions): Promise<void> {
   const only = options.sourcesFile
-    ? ['-o', `Dir::Etc::sourcelist=${options.sourcesFile}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0']
+    ? [
+        '-o',
+        `Dir::Etc::sourcelist=${options.sourcesFile}`,
+        '-o',
+        'Dir::Etc::sourceparts=-',
+        '-o',
+        'APT::Get::List-Cleanup=0',
+      ]
     : [];
   const stamp = options.stamp ? 'yes' : 'no';
   await host.$`export DEBIAN_FRONTEND=noninteractive LC_ALL=C

@@ -24,14 +24,18 @@ export function keyringBytes(key: string | Buffer, path: string): Buffer {
   }
   const armored = isArmored(key);
   if (path.endsWith('.asc')) {
-    if (!armored) throw new TypeError(`key must be ASCII-armored ("${BEGIN}") for an .asc keyring, or use a .gpg keyring path`);
+    if (!armored)
+      throw new TypeError(
+        `key must be ASCII-armored ("${BEGIN}") for an .asc keyring, or use a .gpg keyring path`,
+      );
     dearmor(text); // validates
     return Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8');
   }
   if (armored) return dearmor(text);
   const bytes = typeof key === 'string' ? Buffer.from(key, 'latin1') : key;
   // An OpenPGP packet header always has its top bit set; text or an empty buffer does not.
-  if (bytes.length < 2 || ((bytes[0] ?? 0) & 0x80) === 0) throw new TypeError('key is neither an ASCII-armored public key block nor binary OpenPGP data');
+  if (bytes.length < 2 || ((bytes[0] ?? 0) & 0x80) === 0)
+    throw new TypeError('key is neither an ASCII-armored public key block nor binary OpenPGP data');
   return bytes;
 }
 
@@ -64,7 +68,8 @@ function decodeBlock(inner: string): Buffer {
   }
   const bytes = Buffer.from(body, 'base64');
   if (bytes.length === 0) throw new TypeError('key: armored block has no data');
-  if (crc !== undefined && Buffer.from(crc, 'base64').readUIntBE(0, 3) !== crc24(bytes)) throw new TypeError('key: armor checksum (CRC-24) does not match: the key is damaged');
+  if (crc !== undefined && Buffer.from(crc, 'base64').readUIntBE(0, 3) !== crc24(bytes))
+    throw new TypeError('key: armor checksum (CRC-24) does not match: the key is damaged');
   return bytes;
 }
 

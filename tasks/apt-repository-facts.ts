@@ -23,7 +23,11 @@ export interface RepositoryFacts {
 
 const TEXT_MARK = '@@ns-apt-source';
 
-export async function readRepositoryFacts(host: Host, paths: readonly string[], sourcePath: string): Promise<RepositoryFacts> {
+export async function readRepositoryFacts(
+  host: Host,
+  paths: readonly string[],
+  sourcePath: string,
+): Promise<RepositoryFacts> {
   const r = await host.probe`for p in ${paths}; do
   if [ -L "$p" ] || { [ -e "$p" ] && [ ! -f "$p" ]; }; then echo other
   elif [ -f "$p" ]; then printf '%s %s\\n' "$(stat -c '%a %U %G' -- "$p")" "$(sha256sum < "$p" | cut -d' ' -f1)"
@@ -38,7 +42,8 @@ export function parseRepositoryFacts(stdout: string, count: number): RepositoryF
   const mark = stdout.indexOf(`${TEXT_MARK}\n`);
   if (mark < 0) throw new Error(`aptRepository: unexpected probe output:\n${stdout.slice(0, 500)}`);
   const lines = stdout.slice(0, mark).split('\n').filter(Boolean);
-  if (lines.length !== count) throw new Error(`aptRepository: expected ${count} file lines, got:\n${stdout.slice(0, 500)}`);
+  if (lines.length !== count)
+    throw new Error(`aptRepository: expected ${count} file lines, got:\n${stdout.slice(0, 500)}`);
   const files = lines.map((line): FileFacts => {
     if (line === '-') return { kind: 'absent' };
     if (line === 'other') return { kind: 'other' };

@@ -72,33 +72,52 @@ export function aptRepositoryResource(options: AptRepositoryOptions): Resource<R
   const label = (e: Entry) => `${e.role} ${e.path}`;
   return {
     id: `apt repository ${options.name}`,
-    read: (host) => readRepositoryFacts(host, entries.map((e) => e.path), sourcePath),
+    read: (host) =>
+      readRepositoryFacts(
+        host,
+        entries.map((e) => e.path),
+        sourcePath,
+      ),
     plan(current) {
-      const changes = entries.flatMap((e, i) => planEntry(label(e), e, current.files[i] ?? { kind: 'absent' }));
+      const changes = entries.flatMap((e, i) =>
+        planEntry(label(e), e, current.files[i] ?? { kind: 'absent' }),
+      );
       const refresh = changes.length > 0 && updateCache && sourceText !== undefined;
       return refresh ? [...changes, { field: 'lists', to: 'refreshed for this repository' }] : changes;
     },
     async apply(host, _current, changes) {
-      const touched = (e: Entry) => changes.some((c) => c.field === label(e) || c.field.startsWith(`${label(e)} `));
+      const touched = (e: Entry) =>
+        changes.some((c) => c.field === label(e) || c.field.startsWith(`${label(e)} `));
       const writes = entries.filter((e) => e.want && touched(e));
       const removals = entries.filter((e) => !e.want && touched(e)).map((e) => e.path);
-      if (writes.some((e) => e.role === 'keyring')) await host.$`mkdir -p -m 0755 ${dirOf(writes.find((e) => e.role === 'keyring')!.path)}`;
+      if (writes.some((e) => e.role === 'keyring'))
+        await host.$`mkdir -p -m 0755 ${dirOf(writes.find((e) => e.role === 'keyring')!.path)}`;
       // Keyring first, then the source: apt must never see a source whose key is not there yet.
-      for (const e of writes) await file(host, { path: e.path, content: e.want!, mode: '0644', owner: 'root', group: 'root' });
+      for (const e of writes)
+        await file(host, { path: e.path, content: e.want!, mode: '0644', owner: 'root', group: 'root' });
       if (removals.length) await host.$`rm -f -- ${removals}`;
       if (!changes.some((c) => c.field === 'lists')) return;
       try {
         await aptUpdate(host, { lockTimeout, sourcesFile: sourcePath });
       } catch (error) {
         await host.$`rm -f -- ${sourcePath}`;
-        throw new Error(`apt repository ${options.name}: refreshing its lists failed, so ${sourcePath} was removed again (the next run retries): ${(error as Error).message}`);
+        throw new Error(
+          `apt repository ${options.name}: refreshing its lists failed, so ${sourcePath} was removed again (the next run retries): ${(error as Error).message}`,
+        );
       }
     },
     diff(current) {
       const old = current.sourceText ?? '';
       const next = sourceText ?? '';
       if (old === next) return undefined;
-      return createTwoFilesPatch(sourcePath, sourcePath, old, next, current.sourceText === undefined ? '(absent)' : 'before', sourceText === undefined ? '(absent)' : 'after');
+      return createTwoFilesPatch(
+        sourcePath,
+        sourcePath,
+        old,
+        next,
+        current.sourceText === undefined ? '(absent)' : 'before',
+        sourceText === undefined ? '(absent)' : 'after',
+      );
     },
   };
 }
@@ -129,9 +148,11 @@ export function planEntry(field: string, e: Omit<Entry, 'role'>, f: FileFacts): 
   if (f.kind === 'absent') return [{ field, from: 'absent', to: 'created' }];
   const changes: Change[] = [];
   const want = sha(e.want);
-  if (f.sha256 !== want) changes.push({ field, from: `sha256:${f.sha256?.slice(0, 12)}`, to: `sha256:${want.slice(0, 12)}` });
+  if (f.sha256 !== want)
+    changes.push({ field, from: `sha256:${f.sha256?.slice(0, 12)}`, to: `sha256:${want.slice(0, 12)}` });
   if (f.mode !== '0644') changes.push({ field: `${field} mode`, from: f.mode, to: '0644' });
-  if (f.owner !== 'root' || f.group !== 'root') changes.push({ field: `${field} owner`, from: `${f.owner}:${f.group}`, to: 'root:root' });
+  if (f.owner !== 'root' || f.group !== 'root')
+    changes.push({ field: `${field} owner`, from: `${f.owner}:${f.group}`, to: 'root:root' });
   return changes;
 }
 
@@ -149,16 +170,21 @@ const WORD = /^[^\s[\]#]+$/;
 
 /** Validates the options (TypeErrors, before any host access) and lays out the files. */
 function settle(o: AptRepositoryOptions): Settled {
-  const fail = (what: string, got: unknown) => new TypeError(`aptRepository: ${what}, got ${JSON.stringify(got)}`);
+  const fail = (what: string, got: unknown) =>
+    new TypeError(`aptRepository: ${what}, got ${JSON.stringify(got)}`);
   if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
-  if (typeof o.name !== 'string' || !NAME.test(o.name) || o.name.startsWith('.')) throw fail('name must be letters, digits, "_", "-" or "." (apt ignores other file names)', o.name);
+  if (typeof o.name !== 'string' || !NAME.test(o.name) || o.name.startsWith('.'))
+    throw fail('name must be letters, digits, "_", "-" or "." (apt ignores other file names)', o.name);
   const state = o.state ?? 'present';
   if (state !== 'present' && state !== 'absent') throw fail('state must be "present" or "absent"', o.state);
   const format = o.format ?? 'deb822';
-  if (format !== 'deb822' && format !== 'one-line') throw fail('format must be "deb822" or "one-line"', o.format);
+  if (format !== 'deb822' && format !== 'one-line')
+    throw fail('format must be "deb822" or "one-line"', o.format);
   const lockTimeout = o.lockTimeout ?? 120;
-  if (!Number.isInteger(lockTimeout) || lockTimeout < 0) throw fail('lockTimeout must be a whole number of seconds >= 0', o.lockTimeout);
-  if (o.keyring !== undefined && (typeof o.keyring !== 'string' || !/^\/[^\s]+\.(asc|gpg)$/.test(o.keyring))) throw fail('keyring must be an absolute path ending in .asc or .gpg', o.keyring);
+  if (!Number.isInteger(lockTimeout) || lockTimeout < 0)
+    throw fail('lockTimeout must be a whole number of seconds >= 0', o.lockTimeout);
+  if (o.keyring !== undefined && (typeof o.keyring !== 'string' || !/^\/[^\s]+\.(asc|gpg)$/.test(o.keyring)))
+    throw fail('keyring must be an absolute path ending in .asc or .gpg', o.keyring);
   const deb822 = `${SOURCES_DIR}/${o.name}.sources`;
   const oneLine = `${SOURCES_DIR}/${o.name}.list`;
   const sourcePath = format === 'deb822' ? deb822 : oneLine;
@@ -169,32 +195,50 @@ function settle(o: AptRepositoryOptions): Settled {
   if (state === 'absent') {
     const keyrings = o.keyring ? [o.keyring] : defaultKeyrings;
     const entries: Entry[] = [sourcePath, other].map((path) => ({ role: 'source' as const, path }));
-    return { entries: [...entries, ...keyrings.map((path) => ({ role: 'keyring' as const, path }))], sourcePath, updateCache, lockTimeout };
+    return {
+      entries: [...entries, ...keyrings.map((path) => ({ role: 'keyring' as const, path }))],
+      sourcePath,
+      updateCache,
+      lockTimeout,
+    };
   }
 
   const list = (name: string, value: unknown, required: boolean): string[] => {
     const items = typeof value === 'string' ? [value] : value === undefined ? [] : value;
-    if (!Array.isArray(items) || items.some((v) => typeof v !== 'string' || !WORD.test(v))) throw fail(`${name} must be a word or an array of words (no spaces)`, value);
+    if (!Array.isArray(items) || items.some((v) => typeof v !== 'string' || !WORD.test(v)))
+      throw fail(`${name} must be a word or an array of words (no spaces)`, value);
     if (required && items.length === 0) throw fail(`${name} must not be empty`, value);
     return items as string[];
   };
   const uris = list('uris', o.uris, true);
-  for (const uri of uris) if (!/^[a-z][a-z0-9+]*:/.test(uri)) throw fail('uris must be URIs like "https://deb.example.org/debian" or "file:/srv/repo"', uri);
+  for (const uri of uris)
+    if (!/^[a-z][a-z0-9+]*:/.test(uri))
+      throw fail('uris must be URIs like "https://deb.example.org/debian" or "file:/srv/repo"', uri);
   const suites = list('suites', o.suites, true);
   const components = list('components', o.components, false);
   const flat = suites.every((s) => s.endsWith('/'));
-  if (!flat && suites.some((s) => s.endsWith('/'))) throw fail('suites must be all distribution names or all flat paths ending in "/"', o.suites);
-  if (flat && components.length) throw fail('components must be empty for a flat repository (suite ending in "/")', o.components);
-  if (!flat && !components.length) throw fail('components are required (e.g. ["main"]) unless the suite is a flat path ending in "/"', o.components);
+  if (!flat && suites.some((s) => s.endsWith('/')))
+    throw fail('suites must be all distribution names or all flat paths ending in "/"', o.suites);
+  if (flat && components.length)
+    throw fail('components must be empty for a flat repository (suite ending in "/")', o.components);
+  if (!flat && !components.length)
+    throw fail(
+      'components are required (e.g. ["main"]) unless the suite is a flat path ending in "/"',
+      o.components,
+    );
   const types = o.types ?? ['deb'];
-  if (!Array.isArray(types) || types.length === 0 || types.some((t) => t !== 'deb' && t !== 'deb-src')) throw fail('types must be a non-empty array of "deb" and "deb-src"', o.types);
+  if (!Array.isArray(types) || types.length === 0 || types.some((t) => t !== 'deb' && t !== 'deb-src'))
+    throw fail('types must be a non-empty array of "deb" and "deb-src"', o.types);
   const architectures = list('architectures', o.architectures, false);
-  for (const a of architectures) if (!/^[a-z0-9-]+$/.test(a)) throw fail('architectures must be Debian architecture names like "amd64"', a);
+  for (const a of architectures)
+    if (!/^[a-z0-9-]+$/.test(a))
+      throw fail('architectures must be Debian architecture names like "amd64"', a);
 
   const entries: Entry[] = [];
   let signedBy = o.keyring;
   if (o.key !== undefined) {
-    if (typeof o.key !== 'string' && !Buffer.isBuffer(o.key)) throw fail('key must be the key text or a Buffer', typeof o.key);
+    if (typeof o.key !== 'string' && !Buffer.isBuffer(o.key))
+      throw fail('key must be the key text or a Buffer', typeof o.key);
     signedBy ??= isArmored(o.key) ? defaultKeyrings[0]! : defaultKeyrings[1]!;
     let bytes: Buffer;
     try {
@@ -207,8 +251,18 @@ function settle(o: AptRepositoryOptions): Settled {
   // A default keyring of this name that the source does not use is a leftover of an earlier key
   // format or path.
   for (const k of defaultKeyrings) if (k !== signedBy) entries.push({ role: 'leftover', path: k });
-  const spec: SourceSpec = { types, uris, suites, components, architectures, ...(signedBy ? { signedBy } : {}) };
+  const spec: SourceSpec = {
+    types,
+    uris,
+    suites,
+    components,
+    architectures,
+    ...(signedBy ? { signedBy } : {}),
+  };
   const sourceText = format === 'deb822' ? renderDeb822(spec) : renderOneLine(spec);
-  entries.push({ role: 'source', path: sourcePath, want: Buffer.from(sourceText) }, { role: 'leftover', path: other });
+  entries.push(
+    { role: 'source', path: sourcePath, want: Buffer.from(sourceText) },
+    { role: 'leftover', path: other },
+  );
   return { entries, sourcePath, sourceText, updateCache, lockTimeout };
 }

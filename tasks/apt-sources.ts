@@ -25,11 +25,20 @@ export function renderDeb822(s: SourceSpec): string {
     ['Architectures', s.architectures],
     ['Signed-By', s.signedBy ? [s.signedBy] : []],
   ];
-  return HEADER + fields.filter(([, v]) => v.length > 0).map(([k, v]) => `${k}: ${v.join(' ')}\n`).join('');
+  return (
+    HEADER +
+    fields
+      .filter(([, v]) => v.length > 0)
+      .map(([k, v]) => `${k}: ${v.join(' ')}\n`)
+      .join('')
+  );
 }
 
 export function renderOneLine(s: SourceSpec): string {
-  const options = [s.architectures.length ? `arch=${s.architectures.join(',')}` : '', s.signedBy ? `signed-by=${s.signedBy}` : ''].filter(Boolean);
+  const options = [
+    s.architectures.length ? `arch=${s.architectures.join(',')}` : '',
+    s.signedBy ? `signed-by=${s.signedBy}` : '',
+  ].filter(Boolean);
   const opts = options.length ? ` [${options.join(' ')}]` : '';
   const lines: string[] = [];
   for (const type of s.types) {

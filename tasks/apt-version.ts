@@ -30,7 +30,9 @@ function splitVersion(version: string): Parts {
   }
   // The revision follows the *last* hyphen; upstream versions may contain hyphens themselves.
   const hyphen = rest.lastIndexOf('-');
-  return hyphen >= 0 ? { epoch, upstream: rest.slice(0, hyphen), revision: rest.slice(hyphen + 1) } : { epoch, upstream: rest, revision: '' };
+  return hyphen >= 0
+    ? { epoch, upstream: rest.slice(0, hyphen), revision: rest.slice(hyphen + 1) }
+    : { epoch, upstream: rest, revision: '' };
 }
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';

@@ -60,11 +60,27 @@ export function aptResource(options: AptOptions): Resource<AptFacts> {
         // Fresh lists may bring other candidates (or the first one): plan the packages again.
         if (s.names.length) packages = planPackages(await read(host), s, false);
       }
-      const named = (to: (c: Change) => boolean) => packages.filter(to).map((c) => c.field.slice('package '.length));
+      const named = (to: (c: Change) => boolean) =>
+        packages.filter(to).map((c) => c.field.slice('package '.length));
       const opts = { lockTimeout: s.lockTimeout, installRecommends: s.installRecommends };
-      await aptGet(host, 'install', named((c) => c.to !== ABSENT && c.to !== PURGED), opts);
-      await aptGet(host, 'remove', named((c) => c.to === ABSENT), opts);
-      await aptGet(host, 'purge', named((c) => c.to === PURGED), opts);
+      await aptGet(
+        host,
+        'install',
+        named((c) => c.to !== ABSENT && c.to !== PURGED),
+        opts,
+      );
+      await aptGet(
+        host,
+        'remove',
+        named((c) => c.to === ABSENT),
+        opts,
+      );
+      await aptGet(
+        host,
+        'purge',
+        named((c) => c.to === PURGED),
+        opts,
+      );
     },
   };
 }
@@ -81,7 +97,10 @@ export function apt(host: Host, options: AptOptions): Promise<TaskOutcome> {
 }
 
 /** The lists refresh, when asked and the lists are older than allowed. */
-export function planRefresh(current: AptFacts, s: Pick<Settings, 'updateCache' | 'cacheValidTime'>): Change[] {
+export function planRefresh(
+  current: AptFacts,
+  s: Pick<Settings, 'updateCache' | 'cacheValidTime'>,
+): Change[] {
   const stale = s.cacheValidTime === 0 || current.cacheAge > s.cacheValidTime;
   if (!s.updateCache || !stale) return [];
   const from = Number.isFinite(current.cacheAge) ? `${current.cacheAge}s old` : 'never refreshed';
@@ -93,10 +112,15 @@ export function planRefresh(current: AptFacts, s: Pick<Settings, 'updateCache' |
  * (upgrade), `package jq 1.6-1 → absent` (remove), `… → purged`. `refreshing`: the lists will be
  * refreshed first, so a package without a candidate now is not an error yet.
  */
-export function planPackages(current: AptFacts, s: Pick<Settings, 'state' | 'purge'>, refreshing: boolean): Change[] {
+export function planPackages(
+  current: AptFacts,
+  s: Pick<Settings, 'state' | 'purge'>,
+  refreshing: boolean,
+): Change[] {
   const changes: Change[] = [];
   for (const p of current.packages) {
-    const change = s.state === 'absent' ? planAbsent(p, s.purge) : planPresent(p, s.state === 'latest', refreshing);
+    const change =
+      s.state === 'absent' ? planAbsent(p, s.purge) : planPresent(p, s.state === 'latest', refreshing);
     if (change) changes.push({ field: `package ${p.name}`, ...change });
   }
   return changes;
@@ -108,16 +132,25 @@ function planAbsent(p: PackageFacts, purge: boolean): Omit<Change, 'field'> | un
   return { from: p.installed ?? p.status, to: purge ? PURGED : ABSENT };
 }
 
-function planPresent(p: PackageFacts, latest: boolean, refreshing: boolean): Omit<Change, 'field'> | undefined {
+function planPresent(
+  p: PackageFacts,
+  latest: boolean,
+  refreshing: boolean,
+): Omit<Change, 'field'> | undefined {
   if (isPresent(p.status) && p.installed !== undefined) {
     if (!latest || !p.candidate || compareDebianVersions(p.candidate, p.installed) <= 0) return undefined;
     return { from: p.installed, to: p.candidate };
   }
   if (!p.candidate) {
     if (refreshing) return { from: ABSENT, to: 'installed' };
-    throw new Error(`apt: package ${p.name} has no installation candidate (unknown name, a virtual package, or stale lists: try updateCache)`);
+    throw new Error(
+      `apt: package ${p.name} has no installation candidate (unknown name, a virtual package, or stale lists: try updateCache)`,
+    );
   }
-  return { from: p.status === 'unknown' || p.status === 'not-installed' ? ABSENT : p.status, to: p.candidate };
+  return {
+    from: p.status === 'unknown' || p.status === 'not-installed' ? ABSENT : p.status,
+    to: p.candidate,
+  };
 }
 
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
@@ -128,15 +161,22 @@ function settings(o: AptOptions): Settings {
   const list = typeof o.packages === 'string' ? [o.packages] : o.packages;
   if (!Array.isArray(list)) throw fail('packages must be a package name or an array of them', o.packages);
   for (const name of list) {
-    if (typeof name !== 'string' || !PACKAGE_NAME.test(name)) throw fail('packages must be Debian package names like "nginx" or "libc6:amd64" (no versions, no globs)', name);
+    if (typeof name !== 'string' || !PACKAGE_NAME.test(name))
+      throw fail(
+        'packages must be Debian package names like "nginx" or "libc6:amd64" (no versions, no globs)',
+        name,
+      );
   }
   const state = o.state ?? 'present';
-  if (!['present', 'absent', 'latest'].includes(state)) throw fail('state must be "present", "absent" or "latest"', o.state);
-  if (list.length === 0 && !o.updateCache) throw fail('packages must not be empty (unless updateCache only refreshes the lists)', o.packages);
+  if (!['present', 'absent', 'latest'].includes(state))
+    throw fail('state must be "present", "absent" or "latest"', o.state);
+  if (list.length === 0 && !o.updateCache)
+    throw fail('packages must not be empty (unless updateCache only refreshes the lists)', o.packages);
   if (o.purge && state !== 'absent') throw fail('purge only applies with state "absent"', o.state);
   const seconds = (name: string, value: unknown, fallback: number) => {
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw fail(`${name} must be a whole number of seconds >= 0`, value);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+      throw fail(`${name} must be a whole number of seconds >= 0`, value);
     return value;
   };
   return {

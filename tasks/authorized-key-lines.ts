@@ -17,7 +17,8 @@ export interface KeyLine {
 }
 
 /** Key types sshd accepts (plain, security-key and certificate forms). */
-const KEY_TYPE = /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ecdsa-sha2-nistp256|ssh-ed25519)@openssh\.com)(-cert-v01@openssh\.com)?$/;
+const KEY_TYPE =
+  /^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ecdsa-sha2-nistp256|ssh-ed25519)@openssh\.com)(-cert-v01@openssh\.com)?$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Splits off the first word, where double-quoted parts (options' values) may hold spaces. */
@@ -27,7 +28,8 @@ function firstWord(text: string): [string, string] {
     const ch = text[i];
     if (ch === '\\' && quoted) i++;
     else if (ch === '"') quoted = !quoted;
-    else if (!quoted && (ch === ' ' || ch === '\t')) return [text.slice(0, i), text.slice(i).replace(/^[ \t]+/, '')];
+    else if (!quoted && (ch === ' ' || ch === '\t'))
+      return [text.slice(0, i), text.slice(i).replace(/^[ \t]+/, '')];
   }
   return [text, ''];
 }
@@ -45,7 +47,12 @@ export function parseKeyLine(line: string): KeyLine | null {
   }
   const [blob, comment] = firstWord(rest);
   if (!BASE64.test(blob)) return null;
-  return { ...(options !== undefined ? { options } : {}), type: first, blob, ...(comment ? { comment } : {}) };
+  return {
+    ...(options !== undefined ? { options } : {}),
+    type: first,
+    blob,
+    ...(comment ? { comment } : {}),
+  };
 }
 
 export function formatKeyLine(k: KeyLine): string {
@@ -68,7 +75,8 @@ export interface KeyEdit {
  * - absent: the lines of these keys are removed.
  */
 export function editAuthorizedKeys(current: string | null, edit: KeyEdit): string | null {
-  if (edit.state === 'present' && edit.exclusive) return edit.keys.map((k) => `${formatKeyLine(k)}\n`).join('');
+  if (edit.state === 'present' && edit.exclusive)
+    return edit.keys.map((k) => `${formatKeyLine(k)}\n`).join('');
   if (current === null && edit.state === 'absent') return null;
   const lines = (current ?? '').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -93,7 +101,10 @@ export function editAuthorizedKeys(current: string | null, edit: KeyEdit): strin
       continue;
     }
     const have = parseKeyLine(lines[at] ?? '');
-    const line = formatKeyLine({ ...want, ...(want.comment === undefined && have?.comment ? { comment: have.comment } : {}) });
+    const line = formatKeyLine({
+      ...want,
+      ...(want.comment === undefined && have?.comment ? { comment: have.comment } : {}),
+    });
     if (have && formatKeyLine(have) !== line) {
       lines[at] = line;
       edited = true;

@@ -19,7 +19,16 @@ import { quotePosix } from '../lib/shell/quote.js';
 import { checkAccountName } from './account-options.js';
 import { editAuthorizedKeys, parseKeyLine, type KeyLine } from './authorized-key-lines.js';
 import { directoryResource } from './directory.js';
-import { applyParts, bindPart, diffParts, editState, filesProbeScript, parseFilesProbe, planParts, type Part } from './file-parts.js';
+import {
+  applyParts,
+  bindPart,
+  diffParts,
+  editState,
+  filesProbeScript,
+  parseFilesProbe,
+  planParts,
+  type Part,
+} from './file-parts.js';
 import { EDIT_MAX_BYTES, managedFileResource } from './file.js';
 import { checkBoolean, checkObject, checkOneOf, fail } from './file-options.js';
 
@@ -50,13 +59,21 @@ function checkAuthorizedKeyOptions(o: AuthorizedKeyOptions): KeyLine[] {
   checkAccountName(p, 'user', o.user);
   checkOneOf(p, 'state', o.state, ['present', 'absent']);
   checkBoolean(p, 'exclusive', o.exclusive);
-  if (o.exclusive && o.state === 'absent') fail(p, 'exclusive', 'has no meaning with state "absent"', o.exclusive);
-  if (o.keyOptions !== undefined && (typeof o.keyOptions !== 'string' || o.keyOptions.trim() === '' || /[\n\r\0]/.test(o.keyOptions))) {
+  if (o.exclusive && o.state === 'absent')
+    fail(p, 'exclusive', 'has no meaning with state "absent"', o.exclusive);
+  if (
+    o.keyOptions !== undefined &&
+    (typeof o.keyOptions !== 'string' || o.keyOptions.trim() === '' || /[\n\r\0]/.test(o.keyOptions))
+  ) {
     fail(p, 'keyOptions', 'must be a non-empty sshd options string on one line', o.keyOptions);
   }
   const given = typeof o.keys === 'string' ? [o.keys] : o.keys;
-  if (!Array.isArray(given) || given.some((k) => typeof k !== 'string')) fail(p, 'keys', 'must be a public key string or an array of them', o.keys);
-  const lines = given.flatMap((k) => k.split('\n')).map((l) => l.trim()).filter((l) => l !== '');
+  if (!Array.isArray(given) || given.some((k) => typeof k !== 'string'))
+    fail(p, 'keys', 'must be a public key string or an array of them', o.keys);
+  const lines = given
+    .flatMap((k) => k.split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length === 0 && !o.exclusive) fail(p, 'keys', 'must hold at least one key', o.keys);
   return lines.map((line) => {
     const key = parseKeyLine(line);
@@ -74,7 +91,11 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
   const state = options.state ?? 'present';
   const { user } = options;
   const edit = (current: Buffer | null) => {
-    const next = editAuthorizedKeys(current?.toString('utf8') ?? null, { keys, state, exclusive: options.exclusive === true });
+    const next = editAuthorizedKeys(current?.toString('utf8') ?? null, {
+      keys,
+      state,
+      exclusive: options.exclusive === true,
+    });
     return next === null ? null : Buffer.from(next, 'utf8');
   };
   return {
@@ -86,7 +107,13 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
         `IFS=: read -r _ _ _ _ _ h _ <<<"$pw"`,
         `if ! cd -- "$h" 2>/dev/null; then echo no-home; exit 0; fi`,
       ].join('\n');
-      const parts = [{ path: '.ssh' }, { path: '.ssh/authorized_keys', options: { content: 'always' as const, maxContentBytes: EDIT_MAX_BYTES } }];
+      const parts = [
+        { path: '.ssh' },
+        {
+          path: '.ssh/authorized_keys',
+          options: { content: 'always' as const, maxContentBytes: EDIT_MAX_BYTES },
+        },
+      ];
       // The account is only known after the probe: parse the parts' paths after reading it.
       const r = await host.probe`eval ${filesProbeScript({ preamble, parts })}`;
       const m = ACCOUNT.exec(r.stdout.split('\n').find((l) => l.startsWith('account ')) ?? '');
@@ -96,19 +123,30 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
       const path = posix.join(dir, 'authorized_keys');
       const { head, probes } = parseFilesProbe([dir, path], r.stdout);
       const [dirProbe, fileProbe] = probes;
-      if (head.includes('no-home') || !dirProbe || !fileProbe) return { account, homeMissing: true, parts: [] };
+      if (head.includes('no-home') || !dirProbe || !fileProbe)
+        return { account, homeMissing: true, parts: [] };
       if (dirProbe.stat && dirProbe.stat.type !== 'directory') {
-        throw new Error(`authorized_key ${user}: ${dir} is a ${dirProbe.stat.type}${dirProbe.stat.linkTarget ? ` (to ${dirProbe.stat.linkTarget})` : ''}, not a folder; refusing to write through it`);
+        throw new Error(
+          `authorized_key ${user}: ${dir} is a ${dirProbe.stat.type}${dirProbe.stat.linkTarget ? ` (to ${dirProbe.stat.linkTarget})` : ''}, not a folder; refusing to write through it`,
+        );
       }
       const owner = { owner: user, group: String(account.gid) };
       const id = `authorized_key ${path}`;
-      const file = managedFileResource({ id, path, attributes: state === 'present' ? { mode: '0600', ...owner } : {}, sensitive: false, edit });
+      const file = managedFileResource({
+        id,
+        path,
+        attributes: state === 'present' ? { mode: '0600', ...owner } : {},
+        sensitive: false,
+        edit,
+      });
       const fileState = editState(id, fileProbe, edit);
       return {
         account,
         homeMissing: false,
         parts: [
-          ...(state === 'present' ? [bindPart(dir, directoryResource({ path: dir, mode: '0700', ...owner }), { probe: dirProbe })] : []),
+          ...(state === 'present'
+            ? [bindPart(dir, directoryResource({ path: dir, mode: '0700', ...owner }), { probe: dirProbe })]
+            : []),
           bindPart(path, file, fileState),
         ],
       };
@@ -116,12 +154,16 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
     plan(s) {
       if (state === 'absent') return planParts(s.parts);
       if (!s.account) return [{ field: 'authorized keys', to: `written once user ${user} exists` }];
-      if (s.homeMissing) return [{ field: 'authorized keys', to: `written once the home ${s.account.home} exists` }];
+      if (s.homeMissing)
+        return [{ field: 'authorized keys', to: `written once the home ${s.account.home} exists` }];
       return planParts(s.parts);
     },
     async apply(host, s) {
       if (!s.account) throw new Error(`authorized_key ${user}: no such user`);
-      if (s.homeMissing) throw new Error(`authorized_key ${user}: the home folder ${s.account.home} does not exist (create it with user's createHome)`);
+      if (s.homeMissing)
+        throw new Error(
+          `authorized_key ${user}: the home folder ${s.account.home} does not exist (create it with user's createHome)`,
+        );
       await applyParts(host, s.parts);
     },
     diff: (s) => diffParts(s.parts),

@@ -15,7 +15,15 @@
 import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import { checkBoolean, checkObject, checkOneOf, checkPath, checkWriteAttributes, fail, type WriteAttributes } from './file-options.js';
+import {
+  checkBoolean,
+  checkObject,
+  checkOneOf,
+  checkPath,
+  checkWriteAttributes,
+  fail,
+  type WriteAttributes,
+} from './file-options.js';
 
 export interface BlockInFileOptions extends WriteAttributes {
   path: string;
@@ -39,9 +47,14 @@ export interface BlockInFileOptions extends WriteAttributes {
 const PRIMITIVE = 'block-in-file';
 export const DEFAULT_MARKER = '# {mark} NOVASTATION {name}';
 
-export function markers(o: Pick<BlockInFileOptions, 'name' | 'marker' | 'markerBegin' | 'markerEnd'>): [string, string] {
+export function markers(
+  o: Pick<BlockInFileOptions, 'name' | 'marker' | 'markerBegin' | 'markerEnd'>,
+): [string, string] {
   const template = (o.marker ?? DEFAULT_MARKER).split('{name}').join(o.name);
-  return [template.split('{mark}').join(o.markerBegin ?? 'BEGIN'), template.split('{mark}').join(o.markerEnd ?? 'END')];
+  return [
+    template.split('{mark}').join(o.markerBegin ?? 'BEGIN'),
+    template.split('{mark}').join(o.markerEnd ?? 'END'),
+  ];
 }
 
 function splitLines(text: string): string[] {
@@ -51,7 +64,9 @@ function splitLines(text: string): string[] {
 const bare = (line: string): string => line.replace(/[\r\n]+$/, '');
 
 function toRegExp(value: RegExp | string): RegExp {
-  return typeof value === 'string' ? new RegExp(value) : new RegExp(value.source, value.flags.replace(/[gy]/g, ''));
+  return typeof value === 'string'
+    ? new RegExp(value)
+    : new RegExp(value.source, value.flags.replace(/[gy]/g, ''));
 }
 
 /** The new content, or null when the file is absent and stays absent. */
@@ -59,7 +74,8 @@ export function editBlockInFile(text: string | null, o: BlockInFileOptions): str
   const remove = o.state === 'absent' || !o.block;
   if (text === null) {
     if (remove) return null;
-    if (!o.create) throw new Error(`${PRIMITIVE} ${o.path}: the file does not exist (set create: true to create it)`);
+    if (!o.create)
+      throw new Error(`${PRIMITIVE} ${o.path}: the file does not exist (set create: true to create it)`);
   }
   const lines = splitLines(text ?? '');
   const [begin, end] = markers(o);
@@ -69,7 +85,9 @@ export function editBlockInFile(text: string | null, o: BlockInFileOptions): str
     if (bare(line) === begin) b = i;
     if (bare(line) === end) e = i;
   });
-  const body = remove ? [] : [begin, ...(o.block ?? '').replace(/\r?\n$/, '').split(/\r?\n/), end].map((l) => `${l}\n`);
+  const body = remove
+    ? []
+    : [begin, ...(o.block ?? '').replace(/\r?\n$/, '').split(/\r?\n/), end].map((l) => `${l}\n`);
   let at: number;
   if (b !== -1 && e !== -1) {
     at = Math.min(b, e);
@@ -97,22 +115,30 @@ export function editBlockInFile(text: string | null, o: BlockInFileOptions): str
 function checkOptions(o: BlockInFileOptions): void {
   checkObject(PRIMITIVE, o);
   checkPath(PRIMITIVE, o.path);
-  if (typeof o.name !== 'string' || o.name === '' || /[\n\r]/.test(o.name)) fail(PRIMITIVE, 'name', 'must be a non-empty one-line string', o.name);
+  if (typeof o.name !== 'string' || o.name === '' || /[\n\r]/.test(o.name))
+    fail(PRIMITIVE, 'name', 'must be a non-empty one-line string', o.name);
   checkOneOf(PRIMITIVE, 'state', o.state, ['present', 'absent']);
-  if (o.block !== undefined && typeof o.block !== 'string') fail(PRIMITIVE, 'block', 'must be a string', o.block);
-  if ((o.state ?? 'present') === 'present' && o.block === undefined) fail(PRIMITIVE, 'block', 'is required with state present', o.block);
-  if (o.marker !== undefined && (typeof o.marker !== 'string' || !o.marker.includes('{mark}') || /[\n\r]/.test(o.marker))) {
+  if (o.block !== undefined && typeof o.block !== 'string')
+    fail(PRIMITIVE, 'block', 'must be a string', o.block);
+  if ((o.state ?? 'present') === 'present' && o.block === undefined)
+    fail(PRIMITIVE, 'block', 'is required with state present', o.block);
+  if (
+    o.marker !== undefined &&
+    (typeof o.marker !== 'string' || !o.marker.includes('{mark}') || /[\n\r]/.test(o.marker))
+  ) {
     fail(PRIMITIVE, 'marker', 'must be a one-line string containing {mark}', o.marker);
   }
   for (const key of ['markerBegin', 'markerEnd'] as const) {
     const v = o[key];
-    if (v !== undefined && (typeof v !== 'string' || v === '' || /[\n\r]/.test(v))) fail(PRIMITIVE, key, 'must be a non-empty one-line string', v);
+    if (v !== undefined && (typeof v !== 'string' || v === '' || /[\n\r]/.test(v)))
+      fail(PRIMITIVE, key, 'must be a non-empty one-line string', v);
   }
   const [begin, end] = markers(o);
   if (begin === end) fail(PRIMITIVE, 'markerEnd', 'must differ from markerBegin', o.markerEnd);
   for (const key of ['insertAfter', 'insertBefore'] as const) {
     const v = o[key];
-    if (v === undefined || v instanceof RegExp || v === 'BOF' || (key === 'insertAfter' && v === 'EOF')) continue;
+    if (v === undefined || v instanceof RegExp || v === 'BOF' || (key === 'insertAfter' && v === 'EOF'))
+      continue;
     if (typeof v !== 'string') fail(PRIMITIVE, key, 'must be a RegExp, a string, "BOF" or "EOF"', v);
     try {
       new RegExp(v);
@@ -120,7 +146,8 @@ function checkOptions(o: BlockInFileOptions): void {
       fail(PRIMITIVE, key, `must be a valid regexp (${(error as Error).message})`, v);
     }
   }
-  if (o.insertAfter !== undefined && o.insertBefore !== undefined) fail(PRIMITIVE, 'insertBefore', 'cannot be used with insertAfter', o.insertBefore);
+  if (o.insertAfter !== undefined && o.insertBefore !== undefined)
+    fail(PRIMITIVE, 'insertBefore', 'cannot be used with insertAfter', o.insertBefore);
   checkBoolean(PRIMITIVE, 'create', o.create);
   checkWriteAttributes(PRIMITIVE, o);
 }

@@ -16,6 +16,7 @@ export const BOOT_MARKER_SCRIPT = `printf '%s %s\\n' "$(cat /proc/sys/kernel/ran
 /** The marker from the script's output line; throws if it is not one. */
 export function parseBootMarker(line: string): string {
   const marker = line.trim();
-  if (!/^[0-9a-f-]{36} \d+$/.test(marker)) throw new Error(`unexpected boot marker ${JSON.stringify(marker.slice(0, 100))}`);
+  if (!/^[0-9a-f-]{36} \d+$/.test(marker))
+    throw new Error(`unexpected boot marker ${JSON.stringify(marker.slice(0, 100))}`);
   return marker;
 }

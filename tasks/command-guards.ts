@@ -21,16 +21,24 @@ export interface Guards {
 /** Whether to run, and if not, which guard said so. */
 export type GuardVerdict = { run: true } | { run: false; reason: string };
 
-const WORDS = ['run', 'creates', 'removes', 'unless', 'onlyIf'] as const;
+type GuardWord = 'run' | 'creates' | 'removes' | 'unless' | 'onlyIf';
 
 /** The probe script, or undefined when there are no guards (then nothing needs reading). */
 export function guardScript(g: Guards): string | undefined {
   const lines: string[] = [];
-  if (g.creates !== undefined) lines.push(`if [ -e ${quotePosix(g.creates)} ] || [ -L ${quotePosix(g.creates)} ]; then echo creates; exit 0; fi`);
-  if (g.removes !== undefined) lines.push(`if [ ! -e ${quotePosix(g.removes)} ] && [ ! -L ${quotePosix(g.removes)} ]; then echo removes; exit 0; fi`);
+  if (g.creates !== undefined)
+    lines.push(
+      `if [ -e ${quotePosix(g.creates)} ] || [ -L ${quotePosix(g.creates)} ]; then echo creates; exit 0; fi`,
+    );
+  if (g.removes !== undefined)
+    lines.push(
+      `if [ ! -e ${quotePosix(g.removes)} ] && [ ! -L ${quotePosix(g.removes)} ]; then echo removes; exit 0; fi`,
+    );
   // A guard's own output is not ours to show; its stdin is nothing, so it cannot eat the script.
-  if (g.unless !== undefined) lines.push(`if ( ${commandText(g.unless)} ) >/dev/null 2>&1 </dev/null; then echo unless; exit 0; fi`);
-  if (g.onlyIf !== undefined) lines.push(`if ! ( ${commandText(g.onlyIf)} ) >/dev/null 2>&1 </dev/null; then echo onlyIf; exit 0; fi`);
+  if (g.unless !== undefined)
+    lines.push(`if ( ${commandText(g.unless)} ) >/dev/null 2>&1 </dev/null; then echo unless; exit 0; fi`);
+  if (g.onlyIf !== undefined)
+    lines.push(`if ! ( ${commandText(g.onlyIf)} ) >/dev/null 2>&1 </dev/null; then echo onlyIf; exit 0; fi`);
   if (!lines.length) return undefined;
   lines.push('echo run');
   return lines.join('\n');
@@ -38,7 +46,7 @@ export function guardScript(g: Guards): string | undefined {
 
 /** Reads the probe's answer; anything but one of its words means the probe itself broke. */
 export function parseGuards(stdout: string, g: Guards): GuardVerdict {
-  const word = stdout.trim().split('\n').pop() as (typeof WORDS)[number];
+  const word = stdout.trim().split('\n').pop() as GuardWord;
   switch (word) {
     case 'run':
       return { run: true };

@@ -30,7 +30,10 @@ export function checkSpec(primitive: string, option: string, spec: unknown): ass
   if (Array.isArray(spec)) {
     if (spec.length === 0) bad('a non-empty argv array, got []');
     spec.forEach((word: unknown, i) => {
-      if (isSecret(word)) bad(`argv without secrets (word #${i + 1} is a Secret; a command line shows in ps and logs): pass it on stdin or in env`);
+      if (isSecret(word))
+        bad(
+          `argv without secrets (word #${i + 1} is a Secret; a command line shows in ps and logs): pass it on stdin or in env`,
+        );
       if (typeof word !== 'string') bad(`an array of strings, word #${i + 1} is ${typeof word}`);
       if ((word as string).includes('\0')) bad(`free of NUL bytes (word #${i + 1})`);
     });
@@ -39,8 +42,12 @@ export function checkSpec(primitive: string, option: string, spec: unknown): ass
   }
   if (typeof spec === 'object' && spec !== null && 'shell' in spec) {
     const text = (spec as { shell: unknown }).shell;
-    if (isSecret(text)) bad('{ shell } with a plain string: a Secret script would show in logs; pass secrets on stdin or in env');
-    if (typeof text !== 'string' || text.trim() === '') bad(`{ shell: "…" } with a non-empty script, got ${JSON.stringify(text)}`);
+    if (isSecret(text))
+      bad(
+        '{ shell } with a plain string: a Secret script would show in logs; pass secrets on stdin or in env',
+      );
+    if (typeof text !== 'string' || text.trim() === '')
+      bad(`{ shell: "…" } with a non-empty script, got ${JSON.stringify(text)}`);
     if ((text as string).includes('\0')) bad('a script free of NUL bytes');
     return;
   }
@@ -51,14 +58,22 @@ export function checkSpec(primitive: string, option: string, spec: unknown): ass
 export function checkEnv(primitive: string, env: unknown): void {
   if (env === undefined) return;
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-    throw new TypeError(`${primitive}: option "env" must be an object of NAME: value, got ${JSON.stringify(env)}`);
+    throw new TypeError(
+      `${primitive}: option "env" must be an object of NAME: value, got ${JSON.stringify(env)}`,
+    );
   }
   for (const [name, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(name)) throw new TypeError(`${primitive}: option "env" has ${JSON.stringify(name)}, which is not a shell variable name`);
+    if (!ENV_NAME.test(name))
+      throw new TypeError(
+        `${primitive}: option "env" has ${JSON.stringify(name)}, which is not a shell variable name`,
+      );
     if (!isSecret(value) && typeof value !== 'string') {
-      throw new TypeError(`${primitive}: option "env.${name}" must be a string or a Secret, got ${typeof value}`);
+      throw new TypeError(
+        `${primitive}: option "env.${name}" must be a string or a Secret, got ${typeof value}`,
+      );
     }
-    if ((isSecret(value) ? value.reveal() : value).includes('\0')) throw new TypeError(`${primitive}: option "env.${name}" contains a NUL byte`);
+    if ((isSecret(value) ? value.reveal() : value).includes('\0'))
+      throw new TypeError(`${primitive}: option "env.${name}" contains a NUL byte`);
   }
 }
 
@@ -112,6 +127,11 @@ export function prepare(spec: CommandSpec, options: PrepareOptions = {}): Prepar
   lines.push(commandText(spec));
   const script = lines.join('\n');
   if (!secretLines.length) return options.stdin === undefined ? { script } : { script, stdin: options.stdin };
-  const own = options.stdin === undefined ? Buffer.alloc(0) : isSecret(options.stdin) ? Buffer.from(options.stdin.reveal()) : Buffer.from(options.stdin);
+  const own =
+    options.stdin === undefined
+      ? Buffer.alloc(0)
+      : isSecret(options.stdin)
+        ? Buffer.from(options.stdin.reveal())
+        : Buffer.from(options.stdin);
   return { script, stdin: Buffer.concat([Buffer.from(secretLines.join('')), own]) };
 }

@@ -12,7 +12,14 @@ import type { Host } from '../lib/host/host.js';
 import { isSecret, type Secret } from '../lib/secret.js';
 import { convergeAction, type Action } from './action.js';
 import { guardScript, parseGuards, type GuardVerdict, type Guards } from './command-guards.js';
-import { checkEnv, checkSpec, describeSpec, prepare, type CommandSpec, type EnvValue } from './command-line.js';
+import {
+  checkEnv,
+  checkSpec,
+  describeSpec,
+  prepare,
+  type CommandSpec,
+  type EnvValue,
+} from './command-line.js';
 
 /** What `changedWhen`/`failedWhen` see, and what the outcome carries back. */
 export interface CommandRun {
@@ -70,13 +77,22 @@ export function commandAction(options: CommandOptions): Action<GuardVerdict> {
       const { script, stdin } = prepare(spec, options);
       // A query goes through probe, so the run records no mutation for it.
       const runner = options.readOnly ? host.probe : host.$;
-      const r = await runner({ ...timing, nothrow: true, ...(stdin !== undefined ? { stdin } : {}) })`eval ${script}`;
+      const r = await runner({
+        ...timing,
+        nothrow: true,
+        ...(stdin !== undefined ? { stdin } : {}),
+      })`eval ${script}`;
       const run: CommandRun = { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
-      if (r.timedOut) throw new CommandError(host.name, `${shown} (timed out after ${options.timeoutMs} ms)`, r);
+      if (r.timedOut)
+        throw new CommandError(host.name, `${shown} (timed out after ${options.timeoutMs} ms)`, r);
       const failed = options.failedWhen ? options.failedWhen(run) : run.exitCode !== 0;
       if (failed) throw new CommandError(host.name, options.failedWhen ? `${shown} (failedWhen)` : shown, r);
       const changed = options.changedWhen ? options.changedWhen(run) : !options.readOnly;
-      return { changed, ...(changed ? { changes: [`command ${shown}: ran`] } : {}), run } satisfies CommandOutcome;
+      return {
+        changed,
+        ...(changed ? { changes: [`command ${shown}: ran`] } : {}),
+        run,
+      } satisfies CommandOutcome;
     },
   };
 }
@@ -94,9 +110,12 @@ export function command(host: Host, options: CommandOptions): Promise<CommandOut
 }
 
 function validate(o: CommandOptions): void {
-  if (typeof o !== 'object' || o === null) throw new TypeError(`command: options must be an object, got ${JSON.stringify(o)}`);
+  if (typeof o !== 'object' || o === null)
+    throw new TypeError(`command: options must be an object, got ${JSON.stringify(o)}`);
   if ((o.argv === undefined) === (o.shell === undefined)) {
-    throw new TypeError('command: give exactly one of option "argv" (an array of words) or option "shell" (a script you quoted yourself)');
+    throw new TypeError(
+      'command: give exactly one of option "argv" (an array of words) or option "shell" (a script you quoted yourself)',
+    );
   }
   if (o.argv !== undefined) checkSpec('command', 'argv', o.argv);
   if (o.shell !== undefined) checkSpec('command', 'shell', { shell: o.shell });
@@ -109,15 +128,29 @@ function validate(o: CommandOptions): void {
   if (o.unless !== undefined) checkSpec('command', 'unless', o.unless);
   if (o.onlyIf !== undefined) checkSpec('command', 'onlyIf', o.onlyIf);
   checkEnv('command', o.env);
-  if (o.stdin !== undefined && typeof o.stdin !== 'string' && !Buffer.isBuffer(o.stdin) && !isSecret(o.stdin)) {
-    throw new TypeError(`command: option "stdin" must be a string, a Buffer or a Secret, got ${typeof o.stdin}`);
+  if (
+    o.stdin !== undefined &&
+    typeof o.stdin !== 'string' &&
+    !Buffer.isBuffer(o.stdin) &&
+    !isSecret(o.stdin)
+  ) {
+    throw new TypeError(
+      `command: option "stdin" must be a string, a Buffer or a Secret, got ${typeof o.stdin}`,
+    );
   }
   for (const key of ['changedWhen', 'failedWhen'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'function') throw new TypeError(`command: option "${key}" must be a function of { stdout, stderr, exitCode }`);
+    if (o[key] !== undefined && typeof o[key] !== 'function')
+      throw new TypeError(`command: option "${key}" must be a function of { stdout, stderr, exitCode }`);
   }
-  if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean') throw new TypeError(`command: option "readOnly" must be true or false`);
-  if (o.readOnly && o.changedWhen) throw new TypeError('command: option "changedWhen" contradicts readOnly: a read-only command changes nothing');
+  if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean')
+    throw new TypeError(`command: option "readOnly" must be true or false`);
+  if (o.readOnly && o.changedWhen)
+    throw new TypeError(
+      'command: option "changedWhen" contradicts readOnly: a read-only command changes nothing',
+    );
   if (o.timeoutMs !== undefined && !(Number.isFinite(o.timeoutMs) && o.timeoutMs > 0)) {
-    throw new TypeError(`command: option "timeoutMs" must be a positive number of milliseconds, got ${o.timeoutMs}`);
+    throw new TypeError(
+      `command: option "timeoutMs" must be a positive number of milliseconds, got ${o.timeoutMs}`,
+    );
   }
 }

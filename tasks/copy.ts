@@ -7,7 +7,14 @@ import { fileURLToPath } from 'node:url';
 import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import { checkBoolean, checkObject, checkPath, checkWriteAttributes, fail, type WriteAttributes } from './file-options.js';
+import {
+  checkBoolean,
+  checkObject,
+  checkPath,
+  checkWriteAttributes,
+  fail,
+  type WriteAttributes,
+} from './file-options.js';
 
 export interface CopyOptions extends WriteAttributes {
   /** Destination on the host. */
@@ -23,7 +30,8 @@ export function copyResource(options: CopyOptions): ManagedFileResource {
   checkObject(primitive, options);
   checkPath(primitive, options.path);
   const src = options.src instanceof URL ? fileURLToPath(options.src) : options.src;
-  if (typeof src !== 'string' || src === '') fail(primitive, 'src', 'must be a local file path or file: URL', options.src);
+  if (typeof src !== 'string' || src === '')
+    fail(primitive, 'src', 'must be a local file path or file: URL', options.src);
   checkBoolean(primitive, 'sensitive', options.sensitive);
   checkWriteAttributes(primitive, options);
   let content: Buffer;

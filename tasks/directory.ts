@@ -8,7 +8,16 @@ import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
 import { converge, type Change, type Resource } from '../lib/resource.js';
 import { quotePosix } from '../lib/shell/quote.js';
-import { checkAttributes, checkBoolean, checkObject, checkPath, fail, normalMode, sameId, type FileAttributes } from './file-options.js';
+import {
+  checkAttributes,
+  checkBoolean,
+  checkObject,
+  checkPath,
+  fail,
+  normalMode,
+  sameId,
+  type FileAttributes,
+} from './file-options.js';
 import { probeFile, script, type FileProbe } from './file-probe.js';
 
 export interface DirectoryOptions extends FileAttributes {
@@ -74,7 +83,8 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
     checkAttributes(primitive, { mode: options.fileMode });
     if (!options.recursive) fail(primitive, 'fileMode', 'needs recursive: true', options.fileMode);
   }
-  if (options.recursive && options.path === '/') fail(primitive, 'path', 'must not be / with recursive', options.path);
+  if (options.recursive && options.path === '/')
+    fail(primitive, 'path', 'must not be / with recursive', options.path);
   const { path } = options;
   const mode = normalMode(options.mode);
   const extra = treeProbe(options);
@@ -84,7 +94,9 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
       const probe = await probeFile(host, path, extra ? { extra } : {});
       const st = probe.stat;
       if (st && st.type !== 'directory') {
-        throw new Error(`directory ${path}: a ${st.type}${st.type === 'symlink' ? ` (to ${st.linkTarget})` : ''} is in the way; remove it first (absent)`);
+        throw new Error(
+          `directory ${path}: a ${st.type}${st.type === 'symlink' ? ` (to ${st.linkTarget})` : ''} is in the way; remove it first (absent)`,
+        );
       }
       return { probe, ...(extra && st ? { tree: parseTree(probe.extra) } : {}) };
     },
@@ -92,10 +104,17 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
       if (!stat) return [{ field: 'state', to: 'directory created' }];
       const changes: Change[] = [];
       if (mode && stat.mode !== mode) changes.push({ field: 'mode', from: stat.mode, to: mode });
-      if (options.owner && !sameId(options.owner, stat.owner, stat.uid)) changes.push({ field: 'owner', from: stat.owner, to: options.owner });
-      if (options.group && !sameId(options.group, stat.group, stat.gid)) changes.push({ field: 'group', from: stat.group, to: options.group });
+      if (options.owner && !sameId(options.owner, stat.owner, stat.uid))
+        changes.push({ field: 'owner', from: stat.owner, to: options.owner });
+      if (options.group && !sameId(options.group, stat.group, stat.gid))
+        changes.push({ field: 'group', from: stat.group, to: options.group });
       const below = (n: number, what: string, to: string) => {
-        if (n > 0) changes.push({ field: `${what} below`, from: `${n} ${n === 1 ? 'entry differs' : 'entries differ'}`, to });
+        if (n > 0)
+          changes.push({
+            field: `${what} below`,
+            from: `${n} ${n === 1 ? 'entry differs' : 'entries differ'}`,
+            to,
+          });
       };
       if (tree) {
         below(tree.owner, 'owner', options.owner ?? '');
@@ -115,7 +134,8 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
       if (mode && has('mode')) lines.push(`chmod 0${mode} -- ${q}`);
       const owner = has('owner') ? options.owner : undefined;
       const group = has('group') ? options.group : undefined;
-      if (owner || group) lines.push(`chown -h ${quotePosix(`${owner ?? ''}${group ? `:${group}` : ''}`)} -- ${q}`);
+      if (owner || group)
+        lines.push(`chown -h ${quotePosix(`${owner ?? ''}${group ? `:${group}` : ''}`)} -- ${q}`);
       if (!created && options.recursive) {
         const t = treeTests(options);
         const fix = (test: string | undefined, action: string) => {

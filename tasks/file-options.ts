@@ -35,25 +35,41 @@ function describe(value: unknown): string {
 }
 
 export function checkObject(primitive: string, options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) fail(primitive, 'options', 'must be an object', options);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    fail(primitive, 'options', 'must be an object', options);
 }
 
 /** An absolute, normalised path: no `.`/`..` segments, no trailing slash, no newline. */
 export function checkPath(primitive: string, path: unknown, option = 'path'): asserts path is string {
   if (typeof path !== 'string' || !path.startsWith('/')) fail(primitive, option, 'must be absolute', path);
   if (/[\0\n]/.test(path)) fail(primitive, option, 'must not contain a NUL or newline', path);
-  if (path !== '/' && (path.endsWith('/') || path.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..'))) {
+  if (
+    path !== '/' &&
+    (path.endsWith('/') ||
+      path
+        .split('/')
+        .slice(1)
+        .some((s) => s === '' || s === '.' || s === '..'))
+  ) {
     fail(primitive, option, 'must be normalised (no trailing slash, no //, . or .. segments)', path);
   }
 }
 
 export function checkAttributes(primitive: string, o: FileAttributes): void {
   if (o.mode !== undefined && (typeof o.mode !== 'string' || !/^[0-7]{3,4}$/.test(o.mode))) {
-    fail(primitive, 'mode', typeof o.mode === 'number' ? 'must be an octal string like "0644" (a number is ambiguous: 644 is not 0o644)' : 'must be octal like "0644"', o.mode);
+    fail(
+      primitive,
+      'mode',
+      typeof o.mode === 'number'
+        ? 'must be an octal string like "0644" (a number is ambiguous: 644 is not 0o644)'
+        : 'must be octal like "0644"',
+      o.mode,
+    );
   }
   for (const key of ['owner', 'group'] as const) {
     const v = o[key];
-    if (v !== undefined && (typeof v !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(v))) fail(primitive, key, 'must be a user/group name or numeric id', v);
+    if (v !== undefined && (typeof v !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(v)))
+      fail(primitive, key, 'must be a user/group name or numeric id', v);
   }
 }
 
@@ -63,15 +79,23 @@ export function checkWriteAttributes(primitive: string, o: WriteAttributes): voi
     const problem = validateCommandProblem(o.validate);
     if (problem) fail(primitive, 'validate', problem.replace(/, got .*$/, ''), o.validate);
   }
-  if (o.backup !== undefined && typeof o.backup !== 'boolean') fail(primitive, 'backup', 'must be true or false', o.backup);
+  if (o.backup !== undefined && typeof o.backup !== 'boolean')
+    fail(primitive, 'backup', 'must be true or false', o.backup);
 }
 
-export function checkOneOf<T extends string>(primitive: string, option: string, value: unknown, allowed: readonly T[]): void {
-  if (value !== undefined && !allowed.includes(value as T)) fail(primitive, option, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
+export function checkOneOf<T extends string>(
+  primitive: string,
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+): void {
+  if (value !== undefined && !allowed.includes(value as T))
+    fail(primitive, option, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
 }
 
 export function checkBoolean(primitive: string, option: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') fail(primitive, option, 'must be true or false', value);
+  if (value !== undefined && typeof value !== 'boolean')
+    fail(primitive, option, 'must be true or false', value);
 }
 
 /** The mode as the host's `stat %a` prints it, padded: `644` → `0644`. */

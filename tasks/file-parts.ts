@@ -63,13 +63,19 @@ export function parseFilesProbe(paths: readonly string[], stdout: string): Files
     } else if (line === TAIL) into = tail;
     else if (line !== '') into.push(line);
   }
-  if (chunks.length > 0 && chunks.length !== paths.length) throw new Error(`probe output has ${chunks.length} parts, expected ${paths.length}`);
+  if (chunks.length > 0 && chunks.length !== paths.length)
+    throw new Error(`probe output has ${chunks.length} parts, expected ${paths.length}`);
   const probes = chunks.map((chunk, i) => parseFileProbe(paths[i] ?? '', chunk.join('\n')));
   return { head, probes, tail };
 }
 
 /** Runs the probe (read-only: it runs in check mode too); `options` carries stdin for the caller's reads. */
-export async function probeFiles(host: Host, s: FilesProbeScript, paths: readonly string[], options?: CommandOptions): Promise<FilesProbe> {
+export async function probeFiles(
+  host: Host,
+  s: FilesProbeScript,
+  paths: readonly string[],
+  options?: CommandOptions,
+): Promise<FilesProbe> {
   const run = options ? host.probe(options) : host.probe;
   const result = await run`eval ${filesProbeScript(s)}`;
   return parseFilesProbe(paths, result.stdout);
@@ -86,7 +92,9 @@ export function fixedContentProbe(content: Buffer): FileProbeOptions {
 function checkRegular(id: string, probe: FileProbe): void {
   const st = probe.stat;
   if (st && st.type !== 'file') {
-    throw new Error(`${id}: ${st.path} is a ${st.type === 'symlink' ? `symlink (to ${st.linkTarget}); manage its target instead` : st.type}, not a regular file`);
+    throw new Error(
+      `${id}: ${st.path} is a ${st.type === 'symlink' ? `symlink (to ${st.linkTarget}); manage its target instead` : st.type}, not a regular file`,
+    );
   }
 }
 
@@ -97,10 +105,17 @@ export function fileState(id: string, probe: FileProbe, content: Buffer): Manage
 }
 
 /** The state `managedFileResource` would read for an edit (the probe must have fetched the content). */
-export function editState(id: string, probe: FileProbe, edit: (current: Buffer | null) => Buffer | null): ManagedFileState {
+export function editState(
+  id: string,
+  probe: FileProbe,
+  edit: (current: Buffer | null) => Buffer | null,
+): ManagedFileState {
   checkRegular(id, probe);
   const st = probe.stat;
-  if (st && !probe.content) throw new Error(`${id}: ${st.path} is ${st.size} bytes, more than the ${EDIT_MAX_BYTES >> 20} MiB an edit reads`);
+  if (st && !probe.content)
+    throw new Error(
+      `${id}: ${st.path} is ${st.size} bytes, more than the ${EDIT_MAX_BYTES >> 20} MiB an edit reads`,
+    );
   const next = edit(st ? (probe.content ?? null) : null);
   return { probe, next, ...(next ? { nextSha256: sha256(next) } : {}) };
 }
@@ -115,7 +130,11 @@ export interface Part {
 }
 
 /** A part driven by an existing resource's plan/apply/diff (its read is replaced by the shared probe). */
-export function bindPart<S>(label: string, resource: Pick<Resource<S>, 'plan' | 'apply' | 'diff'>, state: S): Part {
+export function bindPart<S>(
+  label: string,
+  resource: Pick<Resource<S>, 'plan' | 'apply' | 'diff'>,
+  state: S,
+): Part {
   return {
     label,
     plan: () => resource.plan(state),
@@ -125,7 +144,9 @@ export function bindPart<S>(label: string, resource: Pick<Resource<S>, 'plan' | 
 }
 
 export function planParts(parts: readonly Part[]): Change[] {
-  return parts.flatMap((p) => p.plan().map((c) => ({ ...c, field: p.label ? `${p.label} ${c.field}` : c.field })));
+  return parts.flatMap((p) =>
+    p.plan().map((c) => ({ ...c, field: p.label ? `${p.label} ${c.field}` : c.field })),
+  );
 }
 
 /** Applies the parts that have changes, in order (folders before the files in them). */

@@ -87,8 +87,12 @@ export function parseFileProbe(path: string, stdout: string): FileProbe {
   }
   if (statLine === undefined) return probe;
   const type = statFromLine(path, statLine).type;
-  if (type === 'file' && probe.content && sha256 === undefined) sha256 = createHash('sha256').update(probe.content).digest('hex');
-  probe.stat = statFromLine(path, statLine, { ...(sha256 !== undefined ? { sha256 } : {}), ...(linkTarget !== undefined ? { linkTarget } : {}) });
+  if (type === 'file' && probe.content && sha256 === undefined)
+    sha256 = createHash('sha256').update(probe.content).digest('hex');
+  probe.stat = statFromLine(path, statLine, {
+    ...(sha256 !== undefined ? { sha256 } : {}),
+    ...(linkTarget !== undefined ? { linkTarget } : {}),
+  });
   return probe;
 }
 
@@ -102,7 +106,11 @@ export function script(text: string): TemplateStringsArray {
 }
 
 /** Run the probe (a read-only command: it runs in check mode too). */
-export async function probeFile(host: Host, path: string, options: FileProbeOptions = {}): Promise<FileProbe> {
+export async function probeFile(
+  host: Host,
+  path: string,
+  options: FileProbeOptions = {},
+): Promise<FileProbe> {
   const result = await host.probe(script(fileProbeScript(path, options)));
   return parseFileProbe(path, result.stdout);
 }

@@ -15,7 +15,15 @@ import type { Host } from '../lib/host/host.js';
 import { converge, type Change, type Resource } from '../lib/resource.js';
 import { isSecret, type Secret } from '../lib/secret.js';
 import { quotePosix } from '../lib/shell/quote.js';
-import { checkObject, checkPath, checkWriteAttributes, fail, normalMode, sameId, type WriteAttributes } from './file-options.js';
+import {
+  checkObject,
+  checkPath,
+  checkWriteAttributes,
+  fail,
+  normalMode,
+  sameId,
+  type WriteAttributes,
+} from './file-options.js';
 import { probeFile, script, type FileProbe } from './file-probe.js';
 
 export interface FileOptions extends WriteAttributes {
@@ -65,32 +73,59 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
     sensitive: spec.sensitive,
     backups,
     async read(host) {
-      const probe = await probeFile(host, path, spec.edit
-        ? { content: 'always', maxContentBytes: EDIT_MAX_BYTES }
-        : spec.sensitive ? {} : { content: { unlessSha256: fixedSha ?? '' } });
+      const probe = await probeFile(
+        host,
+        path,
+        spec.edit
+          ? { content: 'always', maxContentBytes: EDIT_MAX_BYTES }
+          : spec.sensitive
+            ? {}
+            : { content: { unlessSha256: fixedSha ?? '' } },
+      );
       const st = probe.stat;
       if (st && st.type !== 'file') {
-        throw new Error(`${spec.id}: ${path} is a ${st.type === 'symlink' ? `symlink (to ${st.linkTarget}); manage its target instead` : st.type}, not a regular file`);
+        throw new Error(
+          `${spec.id}: ${path} is a ${st.type === 'symlink' ? `symlink (to ${st.linkTarget}); manage its target instead` : st.type}, not a regular file`,
+        );
       }
       let next: Buffer | null;
       if (spec.edit) {
-        if (st && !probe.content) throw new Error(`${spec.id}: ${path} is ${st.size} bytes, more than the ${EDIT_MAX_BYTES >> 20} MiB an edit reads`);
+        if (st && !probe.content)
+          throw new Error(
+            `${spec.id}: ${path} is ${st.size} bytes, more than the ${EDIT_MAX_BYTES >> 20} MiB an edit reads`,
+          );
         next = spec.edit(st ? (probe.content ?? null) : null);
       } else {
         next = spec.content ?? null;
       }
-      return { probe, next, ...(next ? { nextSha256: next === spec.content ? fixedSha : sha256(next) } : {}) };
+      return {
+        probe,
+        next,
+        ...(next ? { nextSha256: next === spec.content ? fixedSha : sha256(next) } : {}),
+      };
     },
     plan({ probe: { stat, strays }, next, nextSha256 }) {
       const changes: Change[] = [];
       if (next !== null && !stat) changes.push({ field: 'state', to: 'created' });
       if (next !== null && stat) {
-        if (stat.sha256 !== nextSha256) changes.push({ field: 'content', from: `sha256:${stat.sha256?.slice(0, 12)}`, to: `sha256:${nextSha256?.slice(0, 12)}` });
+        if (stat.sha256 !== nextSha256)
+          changes.push({
+            field: 'content',
+            from: `sha256:${stat.sha256?.slice(0, 12)}`,
+            to: `sha256:${nextSha256?.slice(0, 12)}`,
+          });
         if (mode && stat.mode !== mode) changes.push({ field: 'mode', from: stat.mode, to: mode });
-        if (a.owner && !sameId(a.owner, stat.owner, stat.uid)) changes.push({ field: 'owner', from: stat.owner, to: a.owner });
-        if (a.group && !sameId(a.group, stat.group, stat.gid)) changes.push({ field: 'group', from: stat.group, to: a.group });
+        if (a.owner && !sameId(a.owner, stat.owner, stat.uid))
+          changes.push({ field: 'owner', from: stat.owner, to: a.owner });
+        if (a.group && !sameId(a.group, stat.group, stat.gid))
+          changes.push({ field: 'group', from: stat.group, to: a.group });
       }
-      if (strays.length) changes.push({ field: 'temp files of an interrupted write', from: String(strays.length), to: 'removed' });
+      if (strays.length)
+        changes.push({
+          field: 'temp files of an interrupted write',
+          from: String(strays.length),
+          to: 'removed',
+        });
       return changes;
     },
     async apply(host, { probe, next }, changes) {
@@ -133,8 +168,16 @@ function attributeScript(path: string, changes: Change[], strays: string[]): str
 /** A unified diff for --diff, or a one-line note when the content is binary or was not fetched. */
 export function contentDiff(path: string, before: Buffer | null, after: Buffer, created = false): string {
   if (before === null) return `--- ${path}\n+++ ${path}\n(old content over the diff size limit; not shown)\n`;
-  if (!isText(before) || !isText(after)) return `Binary content of ${path} differs (${before.length} → ${after.length} bytes)\n`;
-  return createTwoFilesPatch(path, path, before.toString('utf8'), after.toString('utf8'), created ? '(absent)' : 'before', 'after');
+  if (!isText(before) || !isText(after))
+    return `Binary content of ${path} differs (${before.length} → ${after.length} bytes)\n`;
+  return createTwoFilesPatch(
+    path,
+    path,
+    before.toString('utf8'),
+    after.toString('utf8'),
+    created ? '(absent)' : 'before',
+    'after',
+  );
 }
 
 function isText(b: Buffer): boolean {
@@ -180,6 +223,7 @@ export function file(host: Host, options: FileOptions): Promise<TaskOutcome> {
 function checkFileOptions(primitive: string, o: FileOptions): void {
   checkObject(primitive, o);
   checkPath(primitive, o.path);
-  if (typeof o.content !== 'string' && !Buffer.isBuffer(o.content) && !isSecret(o.content)) fail(primitive, 'content', 'must be a string, Buffer or Secret', o.content);
+  if (typeof o.content !== 'string' && !Buffer.isBuffer(o.content) && !isSecret(o.content))
+    fail(primitive, 'content', 'must be a string, Buffer or Secret', o.content);
   checkWriteAttributes(primitive, o);
 }

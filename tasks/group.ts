@@ -29,7 +29,8 @@ function checkGroupOptions(o: GroupOptions): void {
   checkId(primitive, 'gid', o.gid);
   checkBoolean(primitive, 'system', o.system);
   if (o.state === 'absent') {
-    for (const key of ['gid', 'system'] as const) if (o[key] !== undefined) fail(primitive, key, 'has no meaning with state "absent"', o[key]);
+    for (const key of ['gid', 'system'] as const)
+      if (o[key] !== undefined) fail(primitive, key, 'has no meaning with state "absent"', o[key]);
   }
 }
 
@@ -42,7 +43,8 @@ export function planGroup(o: GroupOptions, facts: GroupFacts): Change[] {
     throw new Error(`group ${o.name}: gid ${o.gid} already belongs to group ${facts.gidOwner}`);
   }
   if (!group) return [{ field: 'state', to: o.gid !== undefined ? `created (gid ${o.gid})` : 'created' }];
-  if (o.gid !== undefined && group.gid !== o.gid) return [{ field: 'gid', from: String(group.gid), to: String(o.gid) }];
+  if (o.gid !== undefined && group.gid !== o.gid)
+    return [{ field: 'gid', from: String(group.gid), to: String(o.gid) }];
   return [];
 }
 
@@ -52,13 +54,15 @@ export function groupResource(options: GroupOptions): Resource<GroupFacts> {
   return {
     id: `group ${name}`,
     async read(host) {
-      const r = await host.probe`eval ${groupProbeScript(name, options.state === 'absent' ? undefined : gid)}`;
+      const r =
+        await host.probe`eval ${groupProbeScript(name, options.state === 'absent' ? undefined : gid)}`;
       return parseGroupProbe(name, r.stdout);
     },
     plan: (facts) => planGroup(options, facts),
     async apply(host, facts) {
       if (options.state === 'absent') await host.$`groupdel -- ${name}`;
-      else if (!facts.group) await host.$`groupadd ${[...(gid !== undefined ? ['-g', String(gid)] : []), ...(options.system ? ['-r'] : [])]} -- ${name}`;
+      else if (!facts.group)
+        await host.$`groupadd ${[...(gid !== undefined ? ['-g', String(gid)] : []), ...(options.system ? ['-r'] : [])]} -- ${name}`;
       // groupmod -g also moves the primary gid of the group's users in /etc/passwd.
       else await host.$`groupmod -g ${String(gid)} -- ${name}`;
     },

@@ -16,7 +16,15 @@ import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
 import { isSecret, type Secret } from '../lib/secret.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import { checkBoolean, checkObject, checkOneOf, checkPath, checkWriteAttributes, fail, type WriteAttributes } from './file-options.js';
+import {
+  checkBoolean,
+  checkObject,
+  checkOneOf,
+  checkPath,
+  checkWriteAttributes,
+  fail,
+  type WriteAttributes,
+} from './file-options.js';
 
 export interface IniSettingOptions extends WriteAttributes {
   path: string;
@@ -58,7 +66,8 @@ export interface IniEdit {
 export function editIniSetting(text: string | null, o: IniEdit, path = ''): string | null {
   if (text === null) {
     if (o.state === 'absent') return null;
-    if (!o.create) throw new Error(`${PRIMITIVE} ${path}: the file does not exist (set create: true to create it)`);
+    if (!o.create)
+      throw new Error(`${PRIMITIVE} ${path}: the file does not exist (set create: true to create it)`);
   }
   const lines = splitLines(text ?? '');
   const key = escapeRe(o.key);
@@ -93,7 +102,9 @@ export function editIniSetting(text: string | null, o: IniEdit, path = ''): stri
   if (o.state === 'present') {
     const first = hits[0];
     if (first !== undefined) {
-      const existing = lines[first]!.replace(/[\r\n]+$/, '').replace(active, '').trim();
+      const existing = lines[first]!.replace(/[\r\n]+$/, '')
+        .replace(active, '')
+        .trim();
       if (existing !== o.value) lines[first] = newLine;
     } else {
       const comment = o.replaceCommented ? lines.findIndex((l, i) => inScope(i) && commented.test(l)) : -1;
@@ -120,16 +131,24 @@ function valueText(value: IniSettingOptions['value']): string | undefined {
 function checkOptions(o: IniSettingOptions): void {
   checkObject(PRIMITIVE, o);
   checkPath(PRIMITIVE, o.path);
-  if (o.section !== undefined && (typeof o.section !== 'string' || /[\]\n\r]/.test(o.section) || o.section.trim() !== o.section)) {
+  if (
+    o.section !== undefined &&
+    (typeof o.section !== 'string' || /[\]\n\r]/.test(o.section) || o.section.trim() !== o.section)
+  ) {
     fail(PRIMITIVE, 'section', 'must be a one-line name without ] or surrounding spaces', o.section);
   }
-  if (typeof o.key !== 'string' || !/^[^\s=#;[][^=\n\r]*$/.test(o.key) || o.key.trim() !== o.key) fail(PRIMITIVE, 'key', 'must be a name without =, newlines or surrounding spaces', o.key);
+  if (typeof o.key !== 'string' || !/^[^\s=#;[][^=\n\r]*$/.test(o.key) || o.key.trim() !== o.key)
+    fail(PRIMITIVE, 'key', 'must be a name without =, newlines or surrounding spaces', o.key);
   checkOneOf(PRIMITIVE, 'state', o.state, ['present', 'absent']);
   const v = o.value;
-  if (v !== undefined && !['string', 'number', 'boolean'].includes(typeof v) && !isSecret(v)) fail(PRIMITIVE, 'value', 'must be a string, number, boolean or Secret', v);
-  if (/[\n\r]/.test(valueText(v) ?? '')) fail(PRIMITIVE, 'value', 'must be one line', isSecret(v) ? '(secret)' : v);
-  if ((o.state ?? 'present') === 'present' && v === undefined) fail(PRIMITIVE, 'value', 'is required with state present', v);
-  if (o.separator !== undefined && (typeof o.separator !== 'string' || o.separator.trim() !== '=')) fail(PRIMITIVE, 'separator', 'must be "=" with optional spaces around it', o.separator);
+  if (v !== undefined && !['string', 'number', 'boolean'].includes(typeof v) && !isSecret(v))
+    fail(PRIMITIVE, 'value', 'must be a string, number, boolean or Secret', v);
+  if (/[\n\r]/.test(valueText(v) ?? ''))
+    fail(PRIMITIVE, 'value', 'must be one line', isSecret(v) ? '(secret)' : v);
+  if ((o.state ?? 'present') === 'present' && v === undefined)
+    fail(PRIMITIVE, 'value', 'is required with state present', v);
+  if (o.separator !== undefined && (typeof o.separator !== 'string' || o.separator.trim() !== '='))
+    fail(PRIMITIVE, 'separator', 'must be "=" with optional spaces around it', o.separator);
   checkBoolean(PRIMITIVE, 'create', o.create);
   checkBoolean(PRIMITIVE, 'replaceCommented', o.replaceCommented);
   checkWriteAttributes(PRIMITIVE, o);

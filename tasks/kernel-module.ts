@@ -17,7 +17,16 @@ import { converge, type Change, type Resource } from '../lib/resource.js';
 import { quotePosix } from '../lib/shell/quote.js';
 import { absentResource } from './absent.js';
 import { directoryResource } from './directory.js';
-import { applyParts, bindPart, diffParts, fileState, fixedContentProbe, planParts, probeFiles, type Part } from './file-parts.js';
+import {
+  applyParts,
+  bindPart,
+  diffParts,
+  fileState,
+  fixedContentProbe,
+  planParts,
+  probeFiles,
+  type Part,
+} from './file-parts.js';
 import { managedFileResource } from './file.js';
 import { checkBoolean, checkObject, checkPath, fail } from './file-options.js';
 
@@ -49,28 +58,49 @@ const PARAM = /^[A-Za-z0-9_]+$/;
 const VALUE = /^[^\s"'\\#]+$/;
 
 function checkModuleName(option: string, value: unknown): void {
-  if (typeof value !== 'string' || !MODULE.test(value)) fail('kernelModules', option, 'must be module names (letters, digits, _ and -)', value);
+  if (typeof value !== 'string' || !MODULE.test(value))
+    fail('kernelModules', option, 'must be module names (letters, digits, _ and -)', value);
 }
 
 function checkKernelModulesOptions(o: KernelModulesOptions): void {
   const p = 'kernelModules';
   checkObject(p, o);
-  if (typeof o.name !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name) || o.name.endsWith('.conf')) {
+  if (
+    typeof o.name !== 'string' ||
+    !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name) ||
+    o.name.endsWith('.conf')
+  ) {
     fail(p, 'name', 'must be a file name without ".conf" (letters, digits, _ . -), like "vfio"', o.name);
   }
-  if (!Array.isArray(o.modules) || o.modules.length === 0) fail(p, 'modules', 'must be a non-empty array of module names', o.modules);
+  if (!Array.isArray(o.modules) || o.modules.length === 0)
+    fail(p, 'modules', 'must be a non-empty array of module names', o.modules);
   for (const m of o.modules) checkModuleName('modules', m);
   if (o.options !== undefined) {
-    if (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options)) fail(p, 'options', 'must be an object of module → { parameter: value }', o.options);
+    if (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options))
+      fail(p, 'options', 'must be an object of module → { parameter: value }', o.options);
     for (const [module, params] of Object.entries(o.options)) {
       checkModuleName('options', module);
-      if (typeof params !== 'object' || params === null || Array.isArray(params) || Object.keys(params).length === 0) {
+      if (
+        typeof params !== 'object' ||
+        params === null ||
+        Array.isArray(params) ||
+        Object.keys(params).length === 0
+      ) {
         fail(p, `options.${module}`, 'must be a non-empty object of parameter → value', params);
       }
       for (const [param, value] of Object.entries(params)) {
-        if (!PARAM.test(param)) fail(p, `options.${module}`, 'must have parameter names of letters, digits and _', param);
-        const ok = (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && VALUE.test(value));
-        if (!ok) fail(p, `options.${module}.${param}`, 'must be a number or a string without spaces, quotes, \\ or #', value);
+        if (!PARAM.test(param))
+          fail(p, `options.${module}`, 'must have parameter names of letters, digits and _', param);
+        const ok =
+          (typeof value === 'number' && Number.isFinite(value)) ||
+          (typeof value === 'string' && VALUE.test(value));
+        if (!ok)
+          fail(
+            p,
+            `options.${module}.${param}`,
+            'must be a number or a string without spaces, quotes, \\ or #',
+            value,
+          );
       }
     }
   }
@@ -84,16 +114,25 @@ function checkKernelModulesOptions(o: KernelModulesOptions): void {
   if (o.sysModuleRoot !== undefined) checkPath(p, o.sysModuleRoot, 'sysModuleRoot');
 }
 
-const HEADER = (name: string) => `# Managed by NovaStation (kernelModules ${name}); changes here are overwritten.\n`;
+const HEADER = (name: string) =>
+  `# Managed by NovaStation (kernelModules ${name}); changes here are overwritten.\n`;
 
 export function modulesLoadContent(name: string, modules: readonly string[]): string {
   return HEADER(name) + modules.map((m) => `${m}\n`).join('');
 }
 
 /** The modprobe.d content, or null when there is nothing to say (the file should not exist). */
-export function modprobeContent(name: string, o: Pick<KernelModulesOptions, 'options' | 'blacklist'>): string | null {
+export function modprobeContent(
+  name: string,
+  o: Pick<KernelModulesOptions, 'options' | 'blacklist'>,
+): string | null {
   const lines = [
-    ...Object.entries(o.options ?? {}).map(([m, params]) => `options ${m} ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')}`),
+    ...Object.entries(o.options ?? {}).map(
+      ([m, params]) =>
+        `options ${m} ${Object.entries(params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+    ),
     ...(o.blacklist ?? []).map((m) => `blacklist ${m}`),
   ];
   return lines.length ? HEADER(name) + lines.map((l) => `${l}\n`).join('') : null;
@@ -103,7 +142,12 @@ export function modprobeContent(name: string, o: Pick<KernelModulesOptions, 'opt
 const sysName = (module: string) => module.replace(/-/g, '_');
 
 export function loadedProbeScript(root: string, modules: readonly string[]): string {
-  return modules.map((m, i) => `if [ -d ${quotePosix(`${root}/${sysName(m)}`)} ]; then echo 'loaded ${i}'; else echo 'unloaded ${i}'; fi`).join('\n');
+  return modules
+    .map(
+      (m, i) =>
+        `if [ -d ${quotePosix(`${root}/${sysName(m)}`)} ]; then echo 'loaded ${i}'; else echo 'unloaded ${i}'; fi`,
+    )
+    .join('\n');
 }
 
 /** The modules not loaded, from the probe's tail (pure). */
@@ -126,22 +170,52 @@ export function kernelModulesResource(o: KernelModulesOptions): Resource<KernelM
   const attributes = { mode: '0644', owner: 'root', group: 'root' };
   const root = o.sysModuleRoot ?? '/sys/module';
   const paths = [MODULES_LOAD_DIR, loadPath, MODPROBE_DIR, modprobePath];
-  const probed = [{ path: MODULES_LOAD_DIR }, { path: loadPath, options: fixedContentProbe(load) }, { path: MODPROBE_DIR }, { path: modprobePath, ...(modprobe ? { options: fixedContentProbe(modprobe) } : {}) }];
+  const probed = [
+    { path: MODULES_LOAD_DIR },
+    { path: loadPath, options: fixedContentProbe(load) },
+    { path: MODPROBE_DIR },
+    { path: modprobePath, ...(modprobe ? { options: fixedContentProbe(modprobe) } : {}) },
+  ];
   return {
     id: `kernelModules ${o.name}`,
     async read(host) {
-      const probe = await probeFiles(host, { parts: probed, ...(o.loadNow ? { tail: loadedProbeScript(root, o.modules) } : {}) }, paths);
+      const probe = await probeFiles(
+        host,
+        { parts: probed, ...(o.loadNow ? { tail: loadedProbeScript(root, o.modules) } : {}) },
+        paths,
+      );
       const [loadDir, loadFile, modprobeDir, modprobeFile] = probe.probes;
-      if (!loadDir || !loadFile || !modprobeDir || !modprobeFile) throw new Error(`kernelModules ${o.name}: the probe returned too few parts`);
+      if (!loadDir || !loadFile || !modprobeDir || !modprobeFile)
+        throw new Error(`kernelModules ${o.name}: the probe returned too few parts`);
       const fileId = (path: string) => `kernelModules ${path}`;
       const parts: Part[] = [
         bindPart(MODULES_LOAD_DIR, directoryResource({ path: MODULES_LOAD_DIR }), { probe: loadDir }),
-        bindPart(loadPath, managedFileResource({ id: fileId(loadPath), path: loadPath, attributes, sensitive: false, content: load }), fileState(fileId(loadPath), loadFile, load)),
+        bindPart(
+          loadPath,
+          managedFileResource({
+            id: fileId(loadPath),
+            path: loadPath,
+            attributes,
+            sensitive: false,
+            content: load,
+          }),
+          fileState(fileId(loadPath), loadFile, load),
+        ),
       ];
       if (modprobe) {
         parts.push(
           bindPart(MODPROBE_DIR, directoryResource({ path: MODPROBE_DIR }), { probe: modprobeDir }),
-          bindPart(modprobePath, managedFileResource({ id: fileId(modprobePath), path: modprobePath, attributes, sensitive: false, content: modprobe }), fileState(fileId(modprobePath), modprobeFile, modprobe)),
+          bindPart(
+            modprobePath,
+            managedFileResource({
+              id: fileId(modprobePath),
+              path: modprobePath,
+              attributes,
+              sensitive: false,
+              content: modprobe,
+            }),
+            fileState(fileId(modprobePath), modprobeFile, modprobe),
+          ),
         );
       } else {
         parts.push(bindPart(modprobePath, absentResource({ path: modprobePath }), modprobeFile));
@@ -151,7 +225,8 @@ export function kernelModulesResource(o: KernelModulesOptions): Resource<KernelM
         const unloaded = parseUnloaded(o.modules, probe.tail);
         parts.push({
           label: '',
-          plan: (): Change[] => unloaded.map((m) => ({ field: `module ${m}`, from: 'not loaded', to: 'loaded' })),
+          plan: (): Change[] =>
+            unloaded.map((m) => ({ field: `module ${m}`, from: 'not loaded', to: 'loaded' })),
           async apply(host) {
             await host.$`eval ${['set -e', ...unloaded.map((m) => `modprobe -- ${quotePosix(m)}`)].join('\n')}`;
           },

@@ -17,7 +17,15 @@
 import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import { checkBoolean, checkObject, checkOneOf, checkPath, checkWriteAttributes, fail, type WriteAttributes } from './file-options.js';
+import {
+  checkBoolean,
+  checkObject,
+  checkOneOf,
+  checkPath,
+  checkWriteAttributes,
+  fail,
+  type WriteAttributes,
+} from './file-options.js';
 
 export interface LineInFileOptions extends WriteAttributes {
   path: string;
@@ -44,17 +52,22 @@ const PRIMITIVE = 'line-in-file';
 
 function toRegExp(value: RegExp | string): RegExp {
   // `g`/`y` would make test() stateful.
-  return typeof value === 'string' ? new RegExp(value) : new RegExp(value.source, value.flags.replace(/[gy]/g, ''));
+  return typeof value === 'string'
+    ? new RegExp(value)
+    : new RegExp(value.source, value.flags.replace(/[gy]/g, ''));
 }
 
 /** Python's match.expand: `\1`…`\99`, `\g<1>`, `\g<name>`, `\\`. An unmatched group is empty. */
 export function expandBackrefs(template: string, match: RegExpExecArray): string {
-  return template.replace(/\\(?:(\d{1,2})|g<(\w+)>|(\\))/g, (_, num?: string, name?: string, slash?: string) => {
-    if (slash) return '\\';
-    const key = num ?? name ?? '';
-    const value = /^\d+$/.test(key) ? match[Number(key)] : match.groups?.[key];
-    return value ?? '';
-  });
+  return template.replace(
+    /\\(?:(\d{1,2})|g<(\w+)>|(\\))/g,
+    (_, num?: string, name?: string, slash?: string) => {
+      if (slash) return '\\';
+      const key = num ?? name ?? '';
+      const value = /^\d+$/.test(key) ? match[Number(key)] : match.groups?.[key];
+      return value ?? '';
+    },
+  );
 }
 
 function splitLines(text: string): string[] {
@@ -68,7 +81,8 @@ export function editLineInFile(text: string | null, o: LineInFileOptions): strin
   const state = o.state ?? 'present';
   if (text === null) {
     if (state === 'absent') return null;
-    if (!o.create) throw new Error(`${PRIMITIVE} ${o.path}: the file does not exist (set create: true to create it)`);
+    if (!o.create)
+      throw new Error(`${PRIMITIVE} ${o.path}: the file does not exist (set create: true to create it)`);
   }
   const lines = splitLines(text ?? '');
   const regexp = o.regexp !== undefined ? toRegExp(o.regexp) : undefined;
@@ -76,7 +90,9 @@ export function editLineInFile(text: string | null, o: LineInFileOptions): strin
     regexp ? regexp.exec(bare(l)) : o.searchString !== undefined ? bare(l).includes(o.searchString) : null;
 
   if (state === 'absent') {
-    const kept = lines.filter((l) => !(regexp || o.searchString !== undefined ? matches(l) : bare(l) === o.line));
+    const kept = lines.filter(
+      (l) => !(regexp || o.searchString !== undefined ? matches(l) : bare(l) === o.line),
+    );
     return kept.join('');
   }
 
@@ -94,7 +110,8 @@ export function editLineInFile(text: string | null, o: LineInFileOptions): strin
     }
   }
   const anchor = o.insertAfter ?? o.insertBefore;
-  const insertRe = anchor !== undefined && anchor !== 'EOF' && anchor !== 'BOF' ? toRegExp(anchor) : undefined;
+  const insertRe =
+    anchor !== undefined && anchor !== 'EOF' && anchor !== 'BOF' ? toRegExp(anchor) : undefined;
   let insertAt = -1;
   if (found === -1) {
     for (let i = 0; i < lines.length; i++) {
@@ -145,8 +162,10 @@ function checkOptions(o: LineInFileOptions): void {
   checkPath(PRIMITIVE, o.path);
   checkOneOf(PRIMITIVE, 'state', o.state, ['present', 'absent']);
   const state = o.state ?? 'present';
-  if (o.line !== undefined && (typeof o.line !== 'string' || /[\n\r]/.test(o.line))) fail(PRIMITIVE, 'line', 'must be a string without newlines', o.line);
-  if (state === 'present' && o.line === undefined) fail(PRIMITIVE, 'line', 'is required with state present', o.line);
+  if (o.line !== undefined && (typeof o.line !== 'string' || /[\n\r]/.test(o.line)))
+    fail(PRIMITIVE, 'line', 'must be a string without newlines', o.line);
+  if (state === 'present' && o.line === undefined)
+    fail(PRIMITIVE, 'line', 'is required with state present', o.line);
   if (state === 'absent' && o.line === undefined && o.regexp === undefined && o.searchString === undefined) {
     fail(PRIMITIVE, 'regexp', 'or searchString or line is required with state absent', o.regexp);
   }
@@ -162,9 +181,12 @@ function checkOptions(o: LineInFileOptions): void {
       fail(PRIMITIVE, key, `must be a valid regexp (${(error as Error).message})`, v);
     }
   }
-  if (o.searchString !== undefined && (typeof o.searchString !== 'string' || o.searchString === '')) fail(PRIMITIVE, 'searchString', 'must be a non-empty string', o.searchString);
-  if (o.regexp !== undefined && o.searchString !== undefined) fail(PRIMITIVE, 'searchString', 'cannot be used with regexp', o.searchString);
-  if (o.insertAfter !== undefined && o.insertBefore !== undefined) fail(PRIMITIVE, 'insertBefore', 'cannot be used with insertAfter', o.insertBefore);
+  if (o.searchString !== undefined && (typeof o.searchString !== 'string' || o.searchString === ''))
+    fail(PRIMITIVE, 'searchString', 'must be a non-empty string', o.searchString);
+  if (o.regexp !== undefined && o.searchString !== undefined)
+    fail(PRIMITIVE, 'searchString', 'cannot be used with regexp', o.searchString);
+  if (o.insertAfter !== undefined && o.insertBefore !== undefined)
+    fail(PRIMITIVE, 'insertBefore', 'cannot be used with insertAfter', o.insertBefore);
   for (const key of ['firstMatch', 'backrefs', 'create'] as const) checkBoolean(PRIMITIVE, key, o[key]);
   if (o.backrefs && o.regexp === undefined) fail(PRIMITIVE, 'backrefs', 'needs regexp', o.backrefs);
   checkWriteAttributes(PRIMITIVE, o);

@@ -42,7 +42,10 @@ export function rebootAction(options: RebootOptions = {}): Action<RebootState> {
   return {
     id: 'reboot',
     async read(host) {
-      const test = flag === undefined ? 'echo needed' : `if [ -e ${quotePosix(flag)} ]; then echo needed; else echo not-needed; fi`;
+      const test =
+        flag === undefined
+          ? 'echo needed'
+          : `if [ -e ${quotePosix(flag)} ]; then echo needed; else echo not-needed; fi`;
       const r = await host.probe`eval ${`${BOOT_MARKER_SCRIPT}; ${test}`}`;
       const [marker = '', needed = ''] = r.stdout.trim().split('\n');
       return { boot: parseBootMarker(marker), needed: needed === 'needed' };
@@ -63,7 +66,11 @@ export function rebootAction(options: RebootOptions = {}): Action<RebootState> {
         intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
         notBoot: current.boot,
       });
-      return { changed: true, changes: [`reboot: rebooted${why}`], message: `back after ${seconds(up.elapsedMs)}` };
+      return {
+        changed: true,
+        changes: [`reboot: rebooted${why}`],
+        message: `back after ${seconds(up.elapsedMs)}`,
+      };
     },
   };
 }
@@ -79,12 +86,19 @@ export function reboot(host: Host, options: RebootOptions = {}): Promise<TaskOut
 }
 
 function validate(o: RebootOptions): void {
-  if (typeof o !== 'object' || o === null) throw new TypeError(`reboot: options must be an object, got ${JSON.stringify(o)}`);
-  if (o.rebootIfFile !== undefined && (typeof o.rebootIfFile !== 'string' || !o.rebootIfFile.startsWith('/'))) {
-    throw new TypeError(`reboot: option "rebootIfFile" must be an absolute path, got ${JSON.stringify(o.rebootIfFile)}`);
+  if (typeof o !== 'object' || o === null)
+    throw new TypeError(`reboot: options must be an object, got ${JSON.stringify(o)}`);
+  if (
+    o.rebootIfFile !== undefined &&
+    (typeof o.rebootIfFile !== 'string' || !o.rebootIfFile.startsWith('/'))
+  ) {
+    throw new TypeError(
+      `reboot: option "rebootIfFile" must be an absolute path, got ${JSON.stringify(o.rebootIfFile)}`,
+    );
   }
   for (const key of ['timeoutMs', 'intervalMs'] as const) {
     const v = o[key];
-    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new TypeError(`reboot: option "${key}" must be a positive number of milliseconds, got ${v}`);
+    if (v !== undefined && !(Number.isFinite(v) && v > 0))
+      throw new TypeError(`reboot: option "${key}" must be a positive number of milliseconds, got ${v}`);
   }
 }

@@ -40,7 +40,9 @@ export const SUDOERS_DIR = '/etc/sudoers.d';
 const escapeCommand = (command: string) => command.replace(/[\\,:=]/g, (c) => `\\${c}`);
 
 /** The rule as a sudoers line: `%ops ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx`. */
-export function sudoersRule(o: Pick<SudoersOptions, 'user' | 'group' | 'commands' | 'runAs' | 'noPassword'>): string {
+export function sudoersRule(
+  o: Pick<SudoersOptions, 'user' | 'group' | 'commands' | 'runAs' | 'noPassword'>,
+): string {
   const who = o.user ?? `%${o.group}`;
   const commands = o.commands === 'ALL' ? 'ALL' : (o.commands ?? []).map(escapeCommand).join(', ');
   return `${who} ALL=${o.runAs ? `(${o.runAs}) ` : ''}${o.noPassword ? 'NOPASSWD: ' : ''}${commands}\n`;
@@ -50,28 +52,52 @@ function checkSudoersOptions(o: SudoersOptions): void {
   const p = 'sudoers';
   checkObject(p, o);
   if (typeof o.name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(o.name)) {
-    fail(p, 'name', 'must be letters, digits, _ and - only (sudo skips files in sudoers.d whose name has a dot or ends in ~)', o.name);
+    fail(
+      p,
+      'name',
+      'must be letters, digits, _ and - only (sudo skips files in sudoers.d whose name has a dot or ends in ~)',
+      o.name,
+    );
   }
   checkOneOf(p, 'state', o.state, ['present', 'absent']);
-  const rule = (['user', 'group', 'commands', 'runAs', 'noPassword'] as const).filter((k) => o[k] !== undefined);
+  const rule = (['user', 'group', 'commands', 'runAs', 'noPassword'] as const).filter(
+    (k) => o[k] !== undefined,
+  );
   if (o.state === 'absent') {
-    for (const key of ['content', ...rule] as const) if (o[key] !== undefined) fail(p, key, 'has no meaning with state "absent"', o[key]);
+    for (const key of ['content', ...rule] as const)
+      if (o[key] !== undefined) fail(p, key, 'has no meaning with state "absent"', o[key]);
     return;
   }
   if (o.content !== undefined) {
-    if (typeof o.content !== 'string' || o.content.trim() === '') fail(p, 'content', 'must be non-empty sudoers text', o.content);
-    if (rule.length) fail(p, rule[0] ?? '', 'cannot be combined with content (give the content, or one rule)', o[rule[0] ?? 'user']);
+    if (typeof o.content !== 'string' || o.content.trim() === '')
+      fail(p, 'content', 'must be non-empty sudoers text', o.content);
+    if (rule.length)
+      fail(
+        p,
+        rule[0] ?? '',
+        'cannot be combined with content (give the content, or one rule)',
+        o[rule[0] ?? 'user'],
+      );
     return;
   }
-  if ((o.user === undefined) === (o.group === undefined)) fail(p, 'user', 'or group: give exactly one (or give content)', o.user);
+  if ((o.user === undefined) === (o.group === undefined))
+    fail(p, 'user', 'or group: give exactly one (or give content)', o.user);
   if (o.user !== undefined) checkAccountName(p, 'user', o.user);
   if (o.group !== undefined) checkAccountName(p, 'group', o.group);
-  if (o.runAs !== undefined && (typeof o.runAs !== 'string' || !/^[A-Za-z0-9_%#.-]+(:[A-Za-z0-9_%#.-]+)?$/.test(o.runAs))) {
+  if (
+    o.runAs !== undefined &&
+    (typeof o.runAs !== 'string' || !/^[A-Za-z0-9_%#.-]+(:[A-Za-z0-9_%#.-]+)?$/.test(o.runAs))
+  ) {
     fail(p, 'runAs', 'must be a runas spec like "root", "ALL" or "ALL:ALL"', o.runAs);
   }
   checkBoolean(p, 'noPassword', o.noPassword);
   const c = o.commands;
-  if (c !== 'ALL' && (!Array.isArray(c) || c.length === 0 || c.some((x) => typeof x !== 'string' || !x.startsWith('/') || /[\n\r\0]/.test(x)))) {
+  if (
+    c !== 'ALL' &&
+    (!Array.isArray(c) ||
+      c.length === 0 ||
+      c.some((x) => typeof x !== 'string' || !x.startsWith('/') || /[\n\r\0]/.test(x)))
+  ) {
     fail(p, 'commands', 'must be "ALL" or a non-empty array of commands with absolute paths', c);
   }
 }
@@ -82,7 +108,14 @@ export function sudoersResource(options: SudoersOptions): Resource<unknown> {
   if (options.state === 'absent') return absentResource({ path }) as Resource<unknown>;
   const given = options.content ?? sudoersRule(options);
   const content = given.endsWith('\n') ? given : `${given}\n`;
-  return fileResource({ path, content, mode: '0440', owner: 'root', group: 'root', validate: 'visudo -cf %s' }) as Resource<unknown>;
+  return fileResource({
+    path,
+    content,
+    mode: '0440',
+    owner: 'root',
+    group: 'root',
+    validate: 'visudo -cf %s',
+  }) as Resource<unknown>;
 }
 
 /**

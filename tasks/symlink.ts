@@ -38,13 +38,19 @@ export function symlinkResource(options: SymlinkOptions): Resource<FileProbe> {
       const changes: Change[] = [];
       if (!stat) changes.push({ field: 'state', to: `symlink → ${target}` });
       else if (stat.type === 'symlink') {
-        if (stat.linkTarget !== target) changes.push({ field: 'target', from: stat.linkTarget ?? '?', to: target });
+        if (stat.linkTarget !== target)
+          changes.push({ field: 'target', from: stat.linkTarget ?? '?', to: target });
       } else if (!options.force) {
         throw new Error(`symlink ${path}: a ${stat.type} is in the way; set force: true to replace it`);
       } else {
         changes.push({ field: 'state', from: stat.type, to: `symlink → ${target}` });
       }
-      if (strays.length) changes.push({ field: 'temp files of an interrupted write', from: String(strays.length), to: 'removed' });
+      if (strays.length)
+        changes.push({
+          field: 'temp files of an interrupted write',
+          from: String(strays.length),
+          to: 'removed',
+        });
       return changes;
     },
     async apply(host, { stat }, changes) {

@@ -17,7 +17,16 @@ import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
 import { converge, type Change, type Resource } from '../lib/resource.js';
 import { quotePosix } from '../lib/shell/quote.js';
-import { applyParts, bindPart, diffParts, fileState, fixedContentProbe, planParts, probeFiles, type Part } from './file-parts.js';
+import {
+  applyParts,
+  bindPart,
+  diffParts,
+  fileState,
+  fixedContentProbe,
+  planParts,
+  probeFiles,
+  type Part,
+} from './file-parts.js';
 import { managedFileResource } from './file.js';
 import { checkBoolean, checkObject, checkPath, fail } from './file-options.js';
 
@@ -52,17 +61,34 @@ const KEY_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.:@+-]*$/;
 function checkSysctlOptions(o: SysctlOptions): void {
   const p = 'sysctl';
   checkObject(p, o);
-  if (typeof o.name !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name) || o.name.endsWith('.conf')) {
-    fail(p, 'name', 'must be a file name without ".conf" (letters, digits, _ . -), like "60-forwarding"', o.name);
+  if (
+    typeof o.name !== 'string' ||
+    !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name) ||
+    o.name.endsWith('.conf')
+  ) {
+    fail(
+      p,
+      'name',
+      'must be a file name without ".conf" (letters, digits, _ . -), like "60-forwarding"',
+      o.name,
+    );
   }
-  if (typeof o.settings !== 'object' || o.settings === null || Array.isArray(o.settings) || Object.keys(o.settings).length === 0) {
+  if (
+    typeof o.settings !== 'object' ||
+    o.settings === null ||
+    Array.isArray(o.settings) ||
+    Object.keys(o.settings).length === 0
+  ) {
     fail(p, 'settings', 'must be a non-empty object of key → value', o.settings);
   }
   for (const [key, value] of Object.entries(o.settings)) {
     const segments = keyPath(key).split('/');
     const dotted = !key.includes('/');
-    if (segments.some((s) => !KEY_SEGMENT.test(s) || (dotted && s.includes('.')))) fail(p, `settings key`, 'must be a sysctl key like "net.ipv4.ip_forward"', key);
-    const ok = (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.trim() !== '' && !/[\n\r\0]/.test(value));
+    if (segments.some((s) => !KEY_SEGMENT.test(s) || (dotted && s.includes('.'))))
+      fail(p, `settings key`, 'must be a sysctl key like "net.ipv4.ip_forward"', key);
+    const ok =
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && value.trim() !== '' && !/[\n\r\0]/.test(value));
     if (!ok) fail(p, `settings["${key}"]`, 'must be a number or a non-empty one-line string', value);
   }
   checkBoolean(p, 'live', o.live);
@@ -97,7 +123,12 @@ export function parseLiveProbe(keys: readonly string[], lines: readonly string[]
     if (!m) continue;
     const i = Number(m[2]);
     const text = m[3] ?? '';
-    values[i] = m[1] === 'live' ? { value: normalizeValue(text) } : m[1] === 'live-missing' ? { missing: true } : { error: text.trim() };
+    values[i] =
+      m[1] === 'live'
+        ? { value: normalizeValue(text) }
+        : m[1] === 'live-missing'
+          ? { missing: true }
+          : { error: text.trim() };
   }
   return values;
 }
@@ -108,12 +139,18 @@ export function planLive(settings: Record<string, string | number>, live: readon
     const to = normalizeValue(wanted);
     const have = live[i] ?? { error: 'not read' };
     if ('value' in have) return have.value === to ? [] : [{ field: `live ${key}`, from: have.value, to }];
-    return [{ field: `live ${key}`, from: 'missing' in have ? '(no such key)' : `(unreadable: ${have.error})`, to }];
+    return [
+      { field: `live ${key}`, from: 'missing' in have ? '(no such key)' : `(unreadable: ${have.error})`, to },
+    ];
   });
 }
 
 /** Writes each changed key and reads it back; prints `fail|kept <index> <text>` for each that did not take. */
-export function liveWriteScript(root: string, settings: Record<string, string | number>, changed: ReadonlySet<string>): string {
+export function liveWriteScript(
+  root: string,
+  settings: Record<string, string | number>,
+  changed: ReadonlySet<string>,
+): string {
   const lines = ['rc=0'];
   Object.entries(settings).forEach(([key, value], i) => {
     if (!changed.has(key)) return;
@@ -132,7 +169,13 @@ export function liveWriteScript(root: string, settings: Record<string, string | 
 }
 
 /** The error for a live write that did not take, naming each key and why. */
-export function liveWriteError(name: string, file: string, settings: Record<string, string | number>, stdout: string, stderr: string): Error {
+export function liveWriteError(
+  name: string,
+  file: string,
+  settings: Record<string, string | number>,
+  stdout: string,
+  stderr: string,
+): Error {
   const keys = Object.keys(settings);
   const problems = stdout
     .split('\n')
@@ -145,7 +188,9 @@ export function liveWriteError(name: string, file: string, settings: Record<stri
   const readOnly = problems.some((p) => /read-only file system/i.test(p));
   return new Error(
     `sysctl ${name}: live value${problems.length === 1 ? '' : 's'} not set:\n  ${(problems.length ? problems : [stderr.trim() || 'unknown error']).join('\n  ')}` +
-      (readOnly ? `\n(/proc/sys is read-only here, as in a container: ${file} is in place and applies at boot; use live: false to manage only the file)` : ''),
+      (readOnly
+        ? `\n(/proc/sys is read-only here, as in a container: ${file} is in place and applies at boot; use live: false to manage only the file)`
+        : ''),
   );
 }
 
@@ -157,11 +202,24 @@ export function sysctlResource(options: SysctlOptions): Resource<SysctlState> {
   const path = `${SYSCTL_DIR}/${name}.conf`;
   const keys = Object.keys(settings);
   const content = Buffer.from(sysctlFileContent(name, settings), 'utf8');
-  const file = managedFileResource({ id: `sysctl ${path}`, path, attributes: { mode: '0644', owner: 'root', group: 'root' }, sensitive: false, content });
+  const file = managedFileResource({
+    id: `sysctl ${path}`,
+    path,
+    attributes: { mode: '0644', owner: 'root', group: 'root' },
+    sensitive: false,
+    content,
+  });
   return {
     id: `sysctl ${name}`,
     async read(host) {
-      const probe = await probeFiles(host, { parts: [{ path, options: fixedContentProbe(content) }], ...(live ? { tail: liveProbeScript(root, keys) } : {}) }, [path]);
+      const probe = await probeFiles(
+        host,
+        {
+          parts: [{ path, options: fixedContentProbe(content) }],
+          ...(live ? { tail: liveProbeScript(root, keys) } : {}),
+        },
+        [path],
+      );
       const [fileProbe] = probe.probes;
       if (!fileProbe) throw new Error(`sysctl ${name}: the probe returned no file state`);
       const parts: Part[] = [bindPart(path, file, fileState(`sysctl ${path}`, fileProbe, content))];

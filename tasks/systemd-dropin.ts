@@ -35,7 +35,13 @@ export function systemdDropinResource(options: SystemdDropinOptions): Resource<u
   const dir = path.slice(0, path.lastIndexOf('/'));
   const id = `systemd drop-in ${path}`;
   if (state === 'absent') return absentResource(id, path, dir);
-  const inner = fileResource({ path, content: content!, mode: '0644', owner: 'root', group: 'root' }) as Resource<unknown>;
+  const inner = fileResource({
+    path,
+    content: content!,
+    mode: '0644',
+    owner: 'root',
+    group: 'root',
+  }) as Resource<unknown>;
   return {
     id,
     ...(inner.sensitive !== undefined ? { sensitive: inner.sensitive } : {}),
@@ -82,17 +88,29 @@ function absentResource(id: string, path: string, dir: string): Resource<FileSta
   };
 }
 
-function settle(o: SystemdDropinOptions): { unit: string; path: string; content?: string | Secret; state: 'present' | 'absent' } {
-  const fail = (what: string, got: unknown) => new TypeError(`systemdDropin: ${what}, got ${JSON.stringify(got)}`);
+function settle(o: SystemdDropinOptions): {
+  unit: string;
+  path: string;
+  content?: string | Secret;
+  state: 'present' | 'absent';
+} {
+  const fail = (what: string, got: unknown) =>
+    new TypeError(`systemdDropin: ${what}, got ${JSON.stringify(got)}`);
   if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
   const unit = unitName('systemdDropin', o.unit);
-  if (typeof o.name !== 'string' || !DROPIN_NAME.test(o.name) || o.name.startsWith('.')) throw fail('name must be a file name without ".conf" like "override"', o.name);
+  if (typeof o.name !== 'string' || !DROPIN_NAME.test(o.name) || o.name.startsWith('.'))
+    throw fail('name must be a file name without ".conf" like "override"', o.name);
   const path = `/etc/systemd/system/${unit}.d/${o.name.replace(/\.conf$/, '')}.conf`;
   const state = o.state ?? 'present';
   if (state !== 'present' && state !== 'absent') throw fail('state must be "present" or "absent"', o.state);
   if (state === 'absent') return { unit, path, state };
-  if ((o.content === undefined) === (o.settings === undefined)) throw fail('give either content or settings', { content: o.content === undefined ? undefined : '…', settings: o.settings });
-  if (o.content !== undefined && typeof o.content !== 'string' && !isSecret(o.content)) throw fail('content must be a string or a Secret', typeof o.content);
+  if ((o.content === undefined) === (o.settings === undefined))
+    throw fail('give either content or settings', {
+      content: o.content === undefined ? undefined : '…',
+      settings: o.settings,
+    });
+  if (o.content !== undefined && typeof o.content !== 'string' && !isSecret(o.content))
+    throw fail('content must be a string or a Secret', typeof o.content);
   const content = o.settings !== undefined ? renderUnitSettings('systemdDropin', o.settings) : o.content;
   return { unit, path, content: content!, state };
 }

@@ -12,10 +12,26 @@
  */
 import type { Host } from '../lib/host/host.js';
 
-export const SHOW_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'FragmentPath', 'DropInPaths', 'NeedDaemonReload', 'CanReload'] as const;
+export const SHOW_PROPERTIES = [
+  'Id',
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'UnitFileState',
+  'FragmentPath',
+  'DropInPaths',
+  'NeedDaemonReload',
+  'CanReload',
+] as const;
 
 /** Where systemd looks for system unit files and their drop-in folders, most important first. */
-export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'] as const;
+export const UNIT_DIRS = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/lib/systemd/system',
+  '/usr/lib/systemd/system',
+] as const;
 
 export interface UnitFacts {
   id: string;
@@ -128,7 +144,8 @@ export function reloadReason(u: UnitFacts): string | undefined {
   if (u.loadState === 'not-found' && u.onDisk) return 'not loaded yet';
   if (u.needDaemonReload) return 'changed on disk';
   if (u.loadState !== 'loaded') return undefined;
-  if (u.onDisk?.kind === 'file' && u.fragmentReal && u.onDisk.path !== u.fragmentReal) return `changed on disk (${u.onDisk.path} overrides ${u.fragmentPath})`;
+  if (u.onDisk?.kind === 'file' && u.fragmentReal && u.onDisk.path !== u.fragmentReal)
+    return `changed on disk (${u.onDisk.path} overrides ${u.fragmentPath})`;
   if (u.loadedDropins.join('\n') !== u.dropinsOnDisk.join('\n')) return 'changed on disk (drop-ins)';
   return undefined;
 }

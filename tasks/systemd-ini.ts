@@ -13,15 +13,24 @@ const KEY = /^[A-Z][A-Za-z0-9]*$/;
 
 /** The drop-in text; throws a TypeError (prefixed with `primitive`) for names or values systemd would misread. */
 export function renderUnitSettings(primitive: string, settings: UnitSettings): string {
-  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) throw new TypeError(`${primitive}: settings must be an object of sections`);
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings))
+    throw new TypeError(`${primitive}: settings must be an object of sections`);
   const out: string[] = [];
   for (const [section, keys] of Object.entries(settings)) {
-    if (!SECTION.test(section)) throw new TypeError(`${primitive}: section must be a name like "Service", got ${JSON.stringify(section)}`);
-    if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) throw new TypeError(`${primitive}: section ${section} must be an object of settings`);
+    if (!SECTION.test(section))
+      throw new TypeError(
+        `${primitive}: section must be a name like "Service", got ${JSON.stringify(section)}`,
+      );
+    if (keys === null || typeof keys !== 'object' || Array.isArray(keys))
+      throw new TypeError(`${primitive}: section ${section} must be an object of settings`);
     out.push(`${out.length ? '\n' : ''}[${section}]`);
     for (const [key, value] of Object.entries(keys)) {
-      if (!KEY.test(key)) throw new TypeError(`${primitive}: setting must be a name like "ExecStart", got ${JSON.stringify(key)}`);
-      for (const v of Array.isArray(value) ? value : [value]) out.push(`${key}=${formatValue(primitive, key, v)}`);
+      if (!KEY.test(key))
+        throw new TypeError(
+          `${primitive}: setting must be a name like "ExecStart", got ${JSON.stringify(key)}`,
+        );
+      for (const v of Array.isArray(value) ? value : [value])
+        out.push(`${key}=${formatValue(primitive, key, v)}`);
     }
   }
   return `${out.join('\n')}\n`;
@@ -30,7 +39,11 @@ export function renderUnitSettings(primitive: string, settings: UnitSettings): s
 function formatValue(primitive: string, key: string, v: unknown): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v !== 'string') throw new TypeError(`${primitive}: ${key} must be a string, number or boolean, got ${JSON.stringify(v)}`);
-  if (/[\r\n]/.test(v)) throw new TypeError(`${primitive}: ${key} must be one line (systemd would read the rest as other settings), got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string')
+    throw new TypeError(`${primitive}: ${key} must be a string, number or boolean, got ${JSON.stringify(v)}`);
+  if (/[\r\n]/.test(v))
+    throw new TypeError(
+      `${primitive}: ${key} must be one line (systemd would read the rest as other settings), got ${JSON.stringify(v)}`,
+    );
   return v;
 }

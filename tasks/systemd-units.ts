@@ -4,7 +4,19 @@
  */
 import type { Host } from '../lib/host/host.js';
 
-const SUFFIXES = ['service', 'socket', 'target', 'timer', 'path', 'mount', 'automount', 'swap', 'slice', 'scope', 'device'];
+const SUFFIXES = [
+  'service',
+  'socket',
+  'target',
+  'timer',
+  'path',
+  'mount',
+  'automount',
+  'swap',
+  'slice',
+  'scope',
+  'device',
+];
 const UNIT = /^[A-Za-z0-9:_.\\@-]+$/;
 
 /**
@@ -13,11 +25,16 @@ const UNIT = /^[A-Za-z0-9:_.\\@-]+$/;
  */
 export function unitName(primitive: string, unit: unknown): string {
   if (typeof unit !== 'string' || !UNIT.test(unit) || unit.startsWith('-') || unit.startsWith('.')) {
-    throw new TypeError(`${primitive}: unit must be a unit name like "nginx" or "nginx.service", got ${JSON.stringify(unit)}`);
+    throw new TypeError(
+      `${primitive}: unit must be a unit name like "nginx" or "nginx.service", got ${JSON.stringify(unit)}`,
+    );
   }
   const dot = unit.lastIndexOf('.');
   const full = dot > 0 && SUFFIXES.includes(unit.slice(dot + 1)) ? unit : `${unit}.service`;
-  if (/@\.[a-z]+$/.test(full)) throw new TypeError(`${primitive}: unit ${JSON.stringify(unit)} is a template; name an instance like "getty@tty1.service"`);
+  if (/@\.[a-z]+$/.test(full))
+    throw new TypeError(
+      `${primitive}: unit ${JSON.stringify(unit)} is a template; name an instance like "getty@tty1.service"`,
+    );
   return full;
 }
 

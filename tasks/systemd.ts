@@ -68,7 +68,10 @@ export function systemdResource(options: SystemdOptions): Resource<UnitFacts> {
         rest = planUnit(await readUnitFacts(host, s.unit), s).filter((c) => c.field !== DAEMON_RELOAD);
       }
       const verbs = rest.map((c) => VERB[c.to]).filter((v): v is string => v !== undefined);
-      await systemctlSteps(host, ORDER.filter((v) => verbs.includes(v)).map((v) => [v, s.unit]));
+      await systemctlSteps(
+        host,
+        ORDER.filter((v) => verbs.includes(v)).map((v) => [v, s.unit]),
+      );
     },
   };
 }
@@ -97,7 +100,8 @@ export function planUnit(u: UnitFacts, s: Settings): Change[] {
   const wantsRunning = s.state === 'started' || s.state === 'restarted' || s.state === 'reloaded';
   if (notFound) {
     // A unit that does not exist is disabled and stopped already; it can still be masked.
-    if (s.enabled || wantsRunning) throw new Error(`systemd: unit ${s.unit} not found (no unit file in the systemd search path)`);
+    if (s.enabled || wantsRunning)
+      throw new Error(`systemd: unit ${s.unit} not found (no unit file in the systemd search path)`);
     return s.masked ? [{ field: 'unit file state', from: 'not-found', to: 'masked' }] : [];
   }
 
@@ -111,10 +115,15 @@ export function planUnit(u: UnitFacts, s: Settings): Change[] {
   // no-ops when already so, so planning them from "unmasked" is safe.
   const before = unmasking ? 'unmasked' : fileState;
 
-  if (s.enabled === true && !ENABLED.has(fileState)) changes.push({ field: 'unit file state', from: before, to: 'enabled' });
+  if (s.enabled === true && !ENABLED.has(fileState))
+    changes.push({ field: 'unit file state', from: before, to: 'enabled' });
   if (s.enabled === false && (!masked || unmasking)) {
-    if (FIXED.has(fileState)) throw new Error(`systemd: unit ${s.unit} is ${fileState} and cannot be disabled; mask it instead (masked: true)`);
-    if (fileState !== 'disabled' && fileState !== 'indirect') changes.push({ field: 'unit file state', from: before, to: 'disabled' });
+    if (FIXED.has(fileState))
+      throw new Error(
+        `systemd: unit ${s.unit} is ${fileState} and cannot be disabled; mask it instead (masked: true)`,
+      );
+    if (fileState !== 'disabled' && fileState !== 'indirect')
+      changes.push({ field: 'unit file state', from: before, to: 'disabled' });
   }
 
   switch (s.state) {
@@ -130,7 +139,8 @@ export function planUnit(u: UnitFacts, s: Settings): Change[] {
     case 'reloaded':
       if (!RUNNING.has(u.activeState)) changes.push({ field: 'state', from: u.activeState, to: 'started' });
       // Judged after a pending daemon-reload: the new unit file may add ExecReload=.
-      else if (!u.canReload && !daemonReload) throw new Error(`systemd: unit ${s.unit} cannot reload (no ExecReload=); use state: 'restarted'`);
+      else if (!u.canReload && !daemonReload)
+        throw new Error(`systemd: unit ${s.unit} cannot reload (no ExecReload=); use state: 'restarted'`);
       else changes.push({ field: 'state', from: u.activeState, to: 'reloaded' });
       break;
   }
@@ -143,14 +153,25 @@ function settings(o: SystemdOptions): Settings {
   const fail = (what: string, got: unknown) => new TypeError(`systemd: ${what}, got ${JSON.stringify(got)}`);
   if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
   const unit = unitName('systemd', o.unit);
-  if (o.enabled !== undefined && typeof o.enabled !== 'boolean') throw fail('enabled must be true or false', o.enabled);
-  if (o.masked !== undefined && typeof o.masked !== 'boolean') throw fail('masked must be true or false', o.masked);
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
+    throw fail('enabled must be true or false', o.enabled);
+  if (o.masked !== undefined && typeof o.masked !== 'boolean')
+    throw fail('masked must be true or false', o.masked);
   if (o.state !== undefined && !['started', 'stopped', 'restarted', 'reloaded'].includes(o.state)) {
     throw fail('state must be "started", "stopped", "restarted" or "reloaded"', o.state);
   }
   if (o.masked === true && (o.enabled === true || (o.state !== undefined && o.state !== 'stopped'))) {
-    throw fail('a masked unit can only be stopped and not enabled (masked: true with enabled: true or state other than "stopped")', { enabled: o.enabled, state: o.state });
+    throw fail(
+      'a masked unit can only be stopped and not enabled (masked: true with enabled: true or state other than "stopped")',
+      { enabled: o.enabled, state: o.state },
+    );
   }
-  if (o.enabled === undefined && o.state === undefined && o.masked === undefined) throw fail('give at least one of enabled, state, masked', o);
-  return { unit, ...(o.enabled !== undefined ? { enabled: o.enabled } : {}), ...(o.state ? { state: o.state } : {}), ...(o.masked !== undefined ? { masked: o.masked } : {}) };
+  if (o.enabled === undefined && o.state === undefined && o.masked === undefined)
+    throw fail('give at least one of enabled, state, masked', o);
+  return {
+    unit,
+    ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),
+    ...(o.state ? { state: o.state } : {}),
+    ...(o.masked !== undefined ? { masked: o.masked } : {}),
+  };
 }

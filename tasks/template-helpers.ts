@@ -31,8 +31,11 @@ function params(name: string, raw: unknown[], count: number): unknown[] {
 
 function scalar(name: string, value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  throw new Error(`helper ${name}: expected a string, number or boolean, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  throw new Error(
+    `helper ${name}: expected a string, number or boolean, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+  );
 }
 
 /** INI readers (Python configparser, systemd, PHP, Samba) agree on bare values without these. */
@@ -69,7 +72,8 @@ export const templateHelpers: Record<string, Helper> = {
   indent(this: unknown, ...raw: unknown[]) {
     const options = raw[raw.length - 1] as HelperOptions;
     const [n, given] = params('indent', raw, 1);
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error('helper indent: the first argument must be a number of spaces');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      throw new Error('helper indent: the first argument must be a number of spaces');
     const text = raw.length > 2 ? scalar('indent', given) : options.fn(this);
     const pad = ' '.repeat(n);
     return text.replace(/^(?=.)/gm, pad);

@@ -18,7 +18,14 @@ import type { Host } from '../lib/host/host.js';
 import { packageRoot } from '../lib/package-root.js';
 import { isSecret } from '../lib/secret.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import { checkBoolean, checkObject, checkPath, checkWriteAttributes, fail, type WriteAttributes } from './file-options.js';
+import {
+  checkBoolean,
+  checkObject,
+  checkPath,
+  checkWriteAttributes,
+  fail,
+  type WriteAttributes,
+} from './file-options.js';
 import { registerTemplateHelpers } from './template-helpers.js';
 
 export interface TemplateOptions extends WriteAttributes {
@@ -88,7 +95,9 @@ function compile(src: string, path: string): Render {
       const missing = /^"(.+)" not defined in /.exec(e.message);
       if (missing && e.lineNumber !== undefined && e.column !== undefined) {
         const name = paths.get(`${e.lineNumber}:${e.column}`) ?? missing[1];
-        throw new Error(`template ${src}: variable "${name}" is not defined (line ${e.lineNumber}, column ${e.column + 1})`);
+        throw new Error(
+          `template ${src}: variable "${name}" is not defined (line ${e.lineNumber}, column ${e.column + 1})`,
+        );
       }
       throw new Error(`template ${src}: ${e.message}`);
     }
@@ -104,7 +113,11 @@ function reveal(value: unknown, found: { secret: boolean }): unknown {
     return value.reveal();
   }
   if (Array.isArray(value)) return value.map((v) => reveal(v, found));
-  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    [Object.prototype, null].includes(Object.getPrototypeOf(value))
+  ) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v, found)]));
   }
   return value;
@@ -125,8 +138,10 @@ export function templateResource(options: TemplateOptions): ManagedFileResource 
   const primitive = 'template';
   checkObject(primitive, options);
   checkPath(primitive, options.path);
-  if (typeof options.src !== 'string' || options.src === '') fail(primitive, 'src', 'must be a template path under templates/ or absolute', options.src);
-  if (typeof options.vars !== 'object' || options.vars === null || Array.isArray(options.vars)) fail(primitive, 'vars', 'must be an object', options.vars);
+  if (typeof options.src !== 'string' || options.src === '')
+    fail(primitive, 'src', 'must be a template path under templates/ or absolute', options.src);
+  if (typeof options.vars !== 'object' || options.vars === null || Array.isArray(options.vars))
+    fail(primitive, 'vars', 'must be an object', options.vars);
   checkBoolean(primitive, 'sensitive', options.sensitive);
   checkWriteAttributes(primitive, options);
   const { text, secret } = renderWithSecrets(options.src, options.vars);

@@ -60,7 +60,21 @@ function refuseHidden(option: string, expected: string): never {
   throw new TypeError(`user: ${option} ${expected} (the value is not shown)`);
 }
 
-const PRESENT_ONLY = ['uid', 'group', 'groups', 'append', 'shell', 'home', 'createHome', 'moveHome', 'system', 'comment', 'passwordHash', 'password', 'updatePassword'] as const;
+const PRESENT_ONLY = [
+  'uid',
+  'group',
+  'groups',
+  'append',
+  'shell',
+  'home',
+  'createHome',
+  'moveHome',
+  'system',
+  'comment',
+  'passwordHash',
+  'password',
+  'updatePassword',
+] as const;
 
 function checkUserOptions(o: UserOptions): void {
   const p = 'user';
@@ -70,7 +84,8 @@ function checkUserOptions(o: UserOptions): void {
   if (o.state === 'absent') {
     for (const key of PRESENT_ONLY) {
       if (o[key] === undefined) continue;
-      if (key === 'password' || key === 'passwordHash') refuseHidden(key, 'has no meaning with state "absent"');
+      if (key === 'password' || key === 'passwordHash')
+        refuseHidden(key, 'has no meaning with state "absent"');
       fail(p, key, 'has no meaning with state "absent"', o[key]);
     }
     checkBoolean(p, 'removeHome', o.removeHome);
@@ -89,20 +104,27 @@ function checkUserOptions(o: UserOptions): void {
   checkFieldPath(p, 'shell', o.shell);
   checkFieldPath(p, 'home', o.home);
   checkField(p, 'comment', o.comment);
-  if (o.password !== undefined && o.passwordHash !== undefined) refuseHidden('password', 'and passwordHash exclude each other: give one');
+  if (o.password !== undefined && o.passwordHash !== undefined)
+    refuseHidden('password', 'and passwordHash exclude each other: give one');
   if (o.password !== undefined) {
-    if (!isSecret(o.password)) refuseHidden('password', "must be a Secret (secret('…')), so it is never logged; or give passwordHash");
+    if (!isSecret(o.password))
+      refuseHidden('password', "must be a Secret (secret('…')), so it is never logged; or give passwordHash");
     const raw = o.password.reveal();
-    if (raw === '' || /[\n\r\0]/.test(raw)) refuseHidden('password', 'must be non-empty, without a newline or NUL');
+    if (raw === '' || /[\n\r\0]/.test(raw))
+      refuseHidden('password', 'must be non-empty, without a newline or NUL');
   }
   if (o.passwordHash !== undefined) {
     const raw = isSecret(o.passwordHash) ? o.passwordHash.reveal() : o.passwordHash;
     if (typeof raw !== 'string' || !/^[!*]*\$[A-Za-z0-9]+\$[^\s:]+$|^[!*]+$/.test(raw)) {
-      refuseHidden('passwordHash', 'must be a crypt hash like "$y$…" or "$6$…" (optionally "!"-prefixed), or "!"/"*" for no password');
+      refuseHidden(
+        'passwordHash',
+        'must be a crypt hash like "$y$…" or "$6$…" (optionally "!"-prefixed), or "!"/"*" for no password',
+      );
     }
   }
   checkOneOf(p, 'updatePassword', o.updatePassword, ['always', 'onCreate']);
-  if (o.updatePassword !== undefined && o.password === undefined && o.passwordHash === undefined) fail(p, 'updatePassword', 'needs password or passwordHash', o.updatePassword);
+  if (o.updatePassword !== undefined && o.password === undefined && o.passwordHash === undefined)
+    fail(p, 'updatePassword', 'needs password or passwordHash', o.updatePassword);
 }
 
 const list = (names: readonly string[]) => (names.length ? names.join(',') : '(none)');
@@ -114,30 +136,41 @@ function wantedGroups(o: UserOptions, a: Account): string[] | undefined {
 }
 
 const createsHome = (o: UserOptions) => o.createHome ?? !o.system;
-const comparesPassword = (o: UserOptions) => (o.password !== undefined || o.passwordHash !== undefined) && (o.updatePassword ?? 'always') === 'always';
+const comparesPassword = (o: UserOptions) =>
+  (o.password !== undefined || o.passwordHash !== undefined) && (o.updatePassword ?? 'always') === 'always';
 
 /** The changes for a user, as data (pure: unit-tested without a host). Never carries a password. */
 export function planUser(o: UserOptions, facts: UserFacts): Change[] {
   const a = facts.account;
-  if (o.state === 'absent') return a ? [{ field: 'state', from: 'present', to: o.removeHome ? 'absent (home removed)' : 'absent' }] : [];
+  if (o.state === 'absent')
+    return a
+      ? [{ field: 'state', from: 'present', to: o.removeHome ? 'absent (home removed)' : 'absent' }]
+      : [];
   const password = o.password !== undefined || o.passwordHash !== undefined;
   if (!a) return [{ field: 'state', to: 'created' }, ...(password ? [{ field: 'password', to: 'set' }] : [])];
   const changes: Change[] = [];
-  if (o.uid !== undefined && a.uid !== o.uid) changes.push({ field: 'uid', from: String(a.uid), to: String(o.uid) });
+  if (o.uid !== undefined && a.uid !== o.uid)
+    changes.push({ field: 'uid', from: String(a.uid), to: String(o.uid) });
   if (o.group !== undefined) {
     const same = /^\d+$/.test(o.group) ? Number(o.group) === a.gid : o.group === a.primaryGroup;
     if (!same) changes.push({ field: 'group', from: a.primaryGroup ?? String(a.gid), to: o.group });
   }
   const groups = wantedGroups(o, a);
-  if (groups && groups.join(',') !== a.groups.join(',')) changes.push({ field: 'groups', from: list(a.groups), to: list(groups) });
-  if (o.shell !== undefined && a.shell !== o.shell) changes.push({ field: 'shell', from: a.shell, to: o.shell });
-  if (o.home !== undefined && a.home !== o.home) changes.push({ field: 'home', from: a.home, to: o.home + (o.moveHome ? ' (moved)' : '') });
+  if (groups && groups.join(',') !== a.groups.join(','))
+    changes.push({ field: 'groups', from: list(a.groups), to: list(groups) });
+  if (o.shell !== undefined && a.shell !== o.shell)
+    changes.push({ field: 'shell', from: a.shell, to: o.shell });
+  if (o.home !== undefined && a.home !== o.home)
+    changes.push({ field: 'home', from: a.home, to: o.home + (o.moveHome ? ' (moved)' : '') });
   const moved = o.moveHome && o.home !== undefined && a.home !== o.home;
   if (createsHome(o) && !a.homeExists && !moved) changes.push({ field: 'home folder', to: 'created' });
-  if (o.comment !== undefined && a.comment !== o.comment) changes.push({ field: 'comment', from: a.comment, to: o.comment });
+  if (o.comment !== undefined && a.comment !== o.comment)
+    changes.push({ field: 'comment', from: a.comment, to: o.comment });
   if (comparesPassword(o)) {
     if (a.password === 'unverifiable') {
-      throw new Error(`user ${o.name}: cannot compare the password on this host (no perl); give passwordHash, or updatePassword: "onCreate"`);
+      throw new Error(
+        `user ${o.name}: cannot compare the password on this host (no perl); give passwordHash, or updatePassword: "onCreate"`,
+      );
     }
     if (a.password !== 'match') changes.push({ field: 'password', to: 'updated' });
   }
@@ -191,7 +224,11 @@ export function userScript(o: UserOptions, facts: UserFacts, changes: readonly C
     if (has('comment') && o.comment !== undefined) args.push('-c', o.comment);
     if (args.length) lines.push(`usermod ${words(args)} -- ${quotePosix(o.name)}`);
     // mkhomedir_helper (PAM, on every Debian) makes the passwd entry's home from /etc/skel, owned by the user.
-    if (has('home folder')) lines.push(`mkdir -p -- "$(dirname -- ${quotePosix(o.home ?? a.home)})"`, `mkhomedir_helper ${quotePosix(o.name)}`);
+    if (has('home folder'))
+      lines.push(
+        `mkdir -p -- "$(dirname -- ${quotePosix(o.home ?? a.home)})"`,
+        `mkhomedir_helper ${quotePosix(o.name)}`,
+      );
   }
   if (has('password')) lines.push(passwordInput(o)?.hashed ? 'chpasswd -e' : 'chpasswd');
   return lines.join('\n');
@@ -209,7 +246,7 @@ export function userResource(options: UserOptions): Resource<UserFacts> {
         ...(options.home !== undefined ? { home: options.home } : {}),
       });
       // The probe compares what it reads on stdin: the plain password, or the hash (no newline).
-      const stdin = !compare ? undefined : options.password ?? options.passwordHash;
+      const stdin = !compare ? undefined : (options.password ?? options.passwordHash);
       const r = await (stdin !== undefined ? host.probe({ stdin }) : host.probe)`eval ${script}`;
       return parseUserProbe(options.name, r.stdout);
     },

@@ -68,7 +68,10 @@ export function waitFor(host: Host, options: WaitForOptions): Promise<TaskOutcom
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   if (kind === 'hostUp') {
-    return waitForHostUp(host, { timeoutMs, intervalMs }).then((up) => ({ changed: false, message: `${host.name} answers (after ${seconds(up.elapsedMs)})` }));
+    return waitForHostUp(host, { timeoutMs, intervalMs }).then((up) => ({
+      changed: false,
+      message: `${host.name} answers (after ${seconds(up.elapsedMs)})`,
+    }));
   }
   const [what, check] = describe(options as WaitForPort | WaitForPath | WaitForCommand);
   return pollOnHost(host, what, check, timeoutMs, intervalMs);
@@ -87,45 +90,76 @@ function describe(o: WaitForPort | WaitForPath | WaitForCommand): [what: string,
   return [`command ${describeSpec(o.command)} succeeds`, commandCheck(o.command)];
 }
 
-async function pollOnHost(host: Host, what: string, check: string, timeoutMs: number, intervalMs: number): Promise<TaskOutcome> {
+async function pollOnHost(
+  host: Host,
+  what: string,
+  check: string,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<TaskOutcome> {
   const started = Date.now();
-  const r = await host.probe({ nothrow: true, timeoutMs: timeoutMs + BACKSTOP_MS })`eval ${pollScript(check, timeoutMs, intervalMs)}`;
-  if (r.exitCode === 0) return { changed: false, message: `${what} (after ${seconds(Date.now() - started)})` };
+  const r = await host.probe({
+    nothrow: true,
+    timeoutMs: timeoutMs + BACKSTOP_MS,
+  })`eval ${pollScript(check, timeoutMs, intervalMs)}`;
+  if (r.exitCode === 0)
+    return { changed: false, message: `${what} (after ${seconds(Date.now() - started)})` };
   if (r.exitCode === WAIT_TIMED_OUT || r.timedOut) {
     const last = r.stdout.trim() ? `; last output: ${r.stdout.trim().split('\n').slice(-5).join('\n')}` : '';
-    throw new WaitTimeoutError(`wait for ${what} on ${host.name}: timed out after ${seconds(timeoutMs)}${last}`);
+    throw new WaitTimeoutError(
+      `wait for ${what} on ${host.name}: timed out after ${seconds(timeoutMs)}${last}`,
+    );
   }
-  throw new Error(`wait for ${what} on ${host.name}: the wait loop failed (exit ${r.exitCode}): ${r.stderr.trim().slice(-500)}`);
+  throw new Error(
+    `wait for ${what} on ${host.name}: the wait loop failed (exit ${r.exitCode}): ${r.stderr.trim().slice(-500)}`,
+  );
 }
 
 function validate(o: WaitForOptions): (typeof KINDS)[number] {
-  if (typeof o !== 'object' || o === null) throw new TypeError(`waitFor: options must be an object, got ${JSON.stringify(o)}`);
+  if (typeof o !== 'object' || o === null)
+    throw new TypeError(`waitFor: options must be an object, got ${JSON.stringify(o)}`);
   const given = KINDS.filter((k) => k in o && (o as unknown as Record<string, unknown>)[k] !== undefined);
   if (given.length !== 1) {
-    throw new TypeError(`waitFor: give exactly one of options "port", "path", "command" or "hostUp", got ${given.length ? given.join(' and ') : 'none'}`);
+    throw new TypeError(
+      `waitFor: give exactly one of options "port", "path", "command" or "hostUp", got ${given.length ? given.join(' and ') : 'none'}`,
+    );
   }
   const kind = given[0]!;
   const state = (o as { state?: unknown }).state;
   if (kind === 'port') {
     const p = o as WaitForPort;
-    if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new TypeError(`waitFor: option "port" must be an integer 1–65535, got ${JSON.stringify(p.port)}`);
+    if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)
+      throw new TypeError(`waitFor: option "port" must be an integer 1–65535, got ${JSON.stringify(p.port)}`);
     if (p.address !== undefined && (typeof p.address !== 'string' || !/^[A-Za-z0-9.:-]+$/.test(p.address))) {
-      throw new TypeError(`waitFor: option "address" must be a host name or IP address, got ${JSON.stringify(p.address)}`);
+      throw new TypeError(
+        `waitFor: option "address" must be a host name or IP address, got ${JSON.stringify(p.address)}`,
+      );
     }
-    if (state !== undefined && state !== 'open' && state !== 'closed') throw new TypeError(`waitFor: option "state" for a port must be "open" or "closed", got ${JSON.stringify(state)}`);
+    if (state !== undefined && state !== 'open' && state !== 'closed')
+      throw new TypeError(
+        `waitFor: option "state" for a port must be "open" or "closed", got ${JSON.stringify(state)}`,
+      );
   } else if (kind === 'path') {
     const p = (o as WaitForPath).path;
-    if (typeof p !== 'string' || !p.startsWith('/')) throw new TypeError(`waitFor: option "path" must be an absolute path, got ${JSON.stringify(p)}`);
-    if (state !== undefined && state !== 'present' && state !== 'absent') throw new TypeError(`waitFor: option "state" for a path must be "present" or "absent", got ${JSON.stringify(state)}`);
+    if (typeof p !== 'string' || !p.startsWith('/'))
+      throw new TypeError(`waitFor: option "path" must be an absolute path, got ${JSON.stringify(p)}`);
+    if (state !== undefined && state !== 'present' && state !== 'absent')
+      throw new TypeError(
+        `waitFor: option "state" for a path must be "present" or "absent", got ${JSON.stringify(state)}`,
+      );
   } else if (kind === 'command') {
     checkSpec('waitFor', 'command', (o as WaitForCommand).command);
   } else if ((o as WaitForHost).hostUp !== true) {
-    throw new TypeError(`waitFor: option "hostUp" must be true, got ${JSON.stringify((o as WaitForHost).hostUp)}`);
+    throw new TypeError(
+      `waitFor: option "hostUp" must be true, got ${JSON.stringify((o as WaitForHost).hostUp)}`,
+    );
   }
-  if ((kind === 'command' || kind === 'hostUp') && state !== undefined) throw new TypeError(`waitFor: option "state" applies to port and path waits only`);
+  if ((kind === 'command' || kind === 'hostUp') && state !== undefined)
+    throw new TypeError(`waitFor: option "state" applies to port and path waits only`);
   for (const key of ['timeoutMs', 'intervalMs'] as const) {
     const v = o[key];
-    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new TypeError(`waitFor: option "${key}" must be a positive number of milliseconds, got ${v}`);
+    if (v !== undefined && !(Number.isFinite(v) && v > 0))
+      throw new TypeError(`waitFor: option "${key}" must be a positive number of milliseconds, got ${v}`);
   }
   return kind;
 }

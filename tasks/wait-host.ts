@@ -51,7 +51,9 @@ export async function waitForHostUp(host: Host, options: HostUpOptions): Promise
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       const what = options.notBoot === undefined ? 'answer' : 'come back from a new boot';
-      throw new WaitTimeoutError(`${host.name} did not ${what} within ${seconds(options.timeoutMs)} (last: ${last})`);
+      throw new WaitTimeoutError(
+        `${host.name} did not ${what} within ${seconds(options.timeoutMs)} (last: ${last})`,
+      );
     }
     try {
       const boot = await bounded(readBootMarker(host), Math.min(remaining, ATTEMPT_MS));

@@ -23,7 +23,8 @@ async function traces(runId: string): Promise<string[]> {
   const found: string[] = [];
   const netns = await new Promise<string>((r) => execFile('ip', ['netns', 'list'], (_e, out) => r(out)));
   for (const l of netns.split('\n')) if (l.includes(runId)) found.push(`netns ${l}`);
-  for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) if (l.includes(`${HOSTS_DIR}/${runId}`)) found.push(`mount ${l}`);
+  for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n'))
+    if (l.includes(`${HOSTS_DIR}/${runId}`)) found.push(`mount ${l}`);
   for (const p of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
@@ -58,12 +59,30 @@ describe('test-host harness', () => {
       execFile(
         'ssh',
         [
-          '-i', th.privateKeyFile, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-          '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes',
-          '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', '-p', String(h.port), `${h.user}@${h.address}`, cmd,
+          '-i',
+          th.privateKeyFile,
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          `UserKnownHostsFile=${knownHosts}`,
+          '-o',
+          'GlobalKnownHostsFile=/dev/null',
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'ConnectTimeout=5',
+          '-o',
+          'LogLevel=ERROR',
+          '-p',
+          String(h.port),
+          `${h.user}@${h.address}`,
+          cmd,
         ],
         { timeout: 60_000 },
-        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout, stderr }),
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stdout, stderr }),
       );
     });
 
@@ -104,11 +123,13 @@ describe('test-host harness', () => {
     const inv = parse(th.inventoryYaml()) as { all: { hosts: Record<string, Record<string, unknown>> } };
     expect(Object.keys(inv.all.hosts)).toEqual(['h1', 'h2']);
     expect(inv.all.hosts.h1).toMatchObject({
-      ansible_host: th.host('h1').address, ansible_user: 'root', ansible_ssh_private_key_file: th.privateKeyFile,
+      ansible_host: th.host('h1').address,
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: th.privateKeyFile,
     });
   });
 
-  it("snapshots show a file written over SSH, and nothing for a run that wrote nothing", async () => {
+  it('snapshots show a file written over SSH, and nothing for a run that wrote nothing', async () => {
     const before1 = await th.snapshotUpper('h1');
     const before2 = await th.snapshotUpper('h2');
     expect((await ssh('h1', 'echo hello > /root/written-by-ssh')).code).toBe(0);
@@ -163,14 +184,21 @@ describe('test-host harness', () => {
     const dir = mkdtempSync(join(tmpdir(), 'harness-kill-'));
     try {
       await build({
-        entryPoints: [fileURLToPath(new URL('./harness/index.ts', import.meta.url))], bundle: true, platform: 'node', format: 'esm',
-        outfile: `${dir}/harness.mjs`, logLevel: 'error',
+        entryPoints: [fileURLToPath(new URL('./harness/index.ts', import.meta.url))],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: `${dir}/harness.mjs`,
+        logLevel: 'error',
       });
-      writeFileSync(`${dir}/child.mjs`, `import { bootTestHosts } from './harness.mjs';
+      writeFileSync(
+        `${dir}/child.mjs`,
+        `import { bootTestHosts } from './harness.mjs';
 const th = await bootTestHosts(1, { prefix: 'killed' });
 console.log(th.runId);
 setInterval(() => {}, 1000);
-`);
+`,
+      );
       const child = spawn(process.execPath, [`${dir}/child.mjs`], { stdio: ['ignore', 'pipe', 'inherit'] });
       const runId = await new Promise<string>((resolve, reject) => {
         child.stdout.once('data', (b: Buffer) => resolve(b.toString().trim()));

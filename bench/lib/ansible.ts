@@ -24,15 +24,18 @@ export function ansiblePresent(): boolean {
 /** Installs Debian's ansible package when ansible-playbook is missing (needs root and apt). */
 export function ensureAnsible(log: (line: string) => void): void {
   if (ansiblePresent()) return;
-  if (process.getuid?.() !== 0) throw new Error('ansible-playbook is missing and installing it needs root (apt-get install -y ansible)');
+  if (process.getuid?.() !== 0)
+    throw new Error('ansible-playbook is missing and installing it needs root (apt-get install -y ansible)');
   log('installing Ansible (apt-get install -y ansible)…');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible'], { stdio: 'inherit', env });
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible'], { stdio: 'inherit', env });
   if (install().status !== 0) {
     execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
     if (install().status !== 0) throw new Error('apt-get install -y ansible failed');
   }
-  if (!ansiblePresent()) throw new Error('ansible-playbook still missing after installing the ansible package');
+  if (!ansiblePresent())
+    throw new Error('ansible-playbook still missing after installing the ansible package');
 }
 
 /** `ansible-core 2.14.18 (Debian ansible 7.7.0…)`. */
@@ -40,7 +43,9 @@ export function ansibleVersion(): string {
   const first = execFileSync(ANSIBLE_PLAYBOOK, ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
   const core = /core ([\d.]+)/.exec(first)?.[1] ?? first.trim();
   const pkg = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'ansible'], { encoding: 'utf8' });
-  return pkg.status === 0 && pkg.stdout ? `ansible-core ${core} (Debian ansible ${pkg.stdout.trim()})` : `ansible-core ${core}`;
+  return pkg.status === 0 && pkg.stdout
+    ? `ansible-core ${core} (Debian ansible ${pkg.stdout.trim()})`
+    : `ansible-core ${core}`;
 }
 
 export interface AnsibleSetup {
@@ -51,7 +56,10 @@ export interface AnsibleSetup {
 }
 
 /** Writes ansible.cfg (and its private temp/control folders) in `dir`. */
-export function ansibleSetup(dir: string, o: { inventory: string; knownHosts: string; forks: number }): AnsibleSetup {
+export function ansibleSetup(
+  dir: string,
+  o: { inventory: string; knownHosts: string; forks: number },
+): AnsibleSetup {
   const controlPathDir = join(dir, 'cp');
   const localTmp = join(dir, 'local-tmp');
   mkdirSync(controlPathDir, { recursive: true, mode: 0o700 });
@@ -85,7 +93,11 @@ export interface AnsibleRun extends Measured {
   recap: Recap;
 }
 
-export async function runAnsible(setup: AnsibleSetup, playbook: string, extra: string[] = []): Promise<AnsibleRun> {
+export async function runAnsible(
+  setup: AnsibleSetup,
+  playbook: string,
+  extra: string[] = [],
+): Promise<AnsibleRun> {
   const m = await runMeasured(ANSIBLE_PLAYBOOK, [playbook, ...extra], { env: setup.env });
   return { ...m, recap: parseRecap(m.stdout) };
 }
@@ -94,6 +106,9 @@ export async function runAnsible(setup: AnsibleSetup, playbook: string, extra: s
 export function closeMasters(setup: AnsibleSetup): void {
   if (!existsSync(setup.controlPathDir)) return;
   for (const name of readdirSync(setup.controlPathDir)) {
-    spawnSync('ssh', ['-o', `ControlPath=${join(setup.controlPathDir, name)}`, '-O', 'exit', 'bench-host'], { stdio: 'ignore', timeout: 5000 });
+    spawnSync('ssh', ['-o', `ControlPath=${join(setup.controlPathDir, name)}`, '-O', 'exit', 'bench-host'], {
+      stdio: 'ignore',
+      timeout: 5000,
+    });
   }
 }

@@ -17,7 +17,10 @@ export interface BenchHosts {
 /** Host names are the same for both tools (bench1, bench2, …) so templates naming them match. */
 export const BENCH_PREFIX = 'bench';
 
-export async function bootBenchHosts(count: number, log: (line: string) => void = () => {}): Promise<BenchHosts> {
+export async function bootBenchHosts(
+  count: number,
+  log: (line: string) => void = () => {},
+): Promise<BenchHosts> {
   const th = await bootTestHosts(count, { prefix: BENCH_PREFIX, log });
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-'));
   const inventory = join(dir, 'hosts.yml');

@@ -85,7 +85,9 @@ export async function waitQuiet(o: QuietOptions): Promise<Quiet> {
     if (load1 < o.maxLoad || busy < o.maxBusy) return { load1, busy, waitedS, quiet: true };
     if (waitedS > o.maxWaitS) return { load1, busy, waitedS, quiet: false };
     if (!said) {
-      o.log(`  waiting for a quiet machine (load ${load1.toFixed(2)}, CPU ${(busy * 100).toFixed(0)}% busy)…`);
+      o.log(
+        `  waiting for a quiet machine (load ${load1.toFixed(2)}, CPU ${(busy * 100).toFixed(0)}% busy)…`,
+      );
       said = true;
     }
     await sleep(3000);

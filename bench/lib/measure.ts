@@ -84,7 +84,10 @@ export class TreeSampler {
   #ticks = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(root: number, private readonly intervalMs = 20) {
+  constructor(
+    root: number,
+    private readonly intervalMs = 20,
+  ) {
     this.tracked.add(root);
     this.seen.add(root);
   }
@@ -139,7 +142,11 @@ export class TreeSampler {
   }
 }
 
-export function runMeasured(command: string, args: readonly string[], options: MeasureOptions = {}): Promise<Measured> {
+export function runMeasured(
+  command: string,
+  args: readonly string[],
+  options: MeasureOptions = {},
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const loadBefore = loadAverage()[0];
     const started = performance.now();

@@ -16,7 +16,11 @@ import { parseRecap, type Recap } from './recap.js';
 function findRepoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'novastation') return dir;
+      if (
+        (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name ===
+        'novastation'
+      )
+        return dir;
     } catch {
       /* no package.json here */
     }
@@ -45,11 +49,20 @@ const env = (): NodeJS.ProcessEnv => {
   return e;
 };
 
-export async function runNovaStation(o: { inventory: string; knownHosts: string; extra?: string[]; playbook?: string }): Promise<NovaRun> {
-  const m = await runMeasured(playbookBin, [o.playbook ?? novastationPlaybook, '-i', o.inventory, '--known-hosts', o.knownHosts, ...(o.extra ?? [])], {
-    cwd: repoRoot,
-    env: env(),
-  });
+export async function runNovaStation(o: {
+  inventory: string;
+  knownHosts: string;
+  extra?: string[];
+  playbook?: string;
+}): Promise<NovaRun> {
+  const m = await runMeasured(
+    playbookBin,
+    [o.playbook ?? novastationPlaybook, '-i', o.inventory, '--known-hosts', o.knownHosts, ...(o.extra ?? [])],
+    {
+      cwd: repoRoot,
+      env: env(),
+    },
+  );
   return { ...m, recap: parseRecap(m.stdout + m.stderr) };
 }
 
@@ -58,7 +71,10 @@ export async function runNovaStation(o: { inventory: string; knownHosts: string;
  * every rerun of a user does (the first load of a changed playbook also runs esbuild).
  */
 export async function warmNovaStation(inventory: string): Promise<Measured> {
-  return runMeasured(playbookBin, [novastationPlaybook, '-i', inventory, '--list-hosts'], { cwd: repoRoot, env: env() });
+  return runMeasured(playbookBin, [novastationPlaybook, '-i', inventory, '--list-hosts'], {
+    cwd: repoRoot,
+    env: env(),
+  });
 }
 
 export interface StartUp {
@@ -85,7 +101,8 @@ export async function measureStartUp(tries = 5): Promise<StartUp> {
     await runMeasured(cmd, args, { cwd: repoRoot, env: env() }); // warm the page cache
     for (let i = 0; i < tries; i++) {
       const m = await runMeasured(cmd, args, { cwd: repoRoot, env: env() });
-      if (m.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${m.code}: ${m.stderr.slice(0, 500)}`);
+      if (m.code !== 0)
+        throw new Error(`${cmd} ${args.join(' ')} exited ${m.code}: ${m.stderr.slice(0, 500)}`);
       xs.push(m.seconds);
     }
     return median(xs);
@@ -100,6 +117,14 @@ export async function measureStartUp(tries = 5): Promise<StartUp> {
 export const floorScript = join(repoRoot, 'bench', 'floor.mjs');
 
 /** The floor (bench/floor.mjs): node-ssh, one shell per host, one probe per task, whole process. */
-export async function runFloor(o: { addresses: string[]; keyFile: string; knownHosts: string }): Promise<Measured> {
-  return runMeasured(process.execPath, [floorScript, '--key', o.keyFile, '--known-hosts', o.knownHosts, ...o.addresses], { cwd: repoRoot, env: env() });
+export async function runFloor(o: {
+  addresses: string[];
+  keyFile: string;
+  knownHosts: string;
+}): Promise<Measured> {
+  return runMeasured(
+    process.execPath,
+    [floorScript, '--key', o.keyFile, '--known-hosts', o.knownHosts, ...o.addresses],
+    { cwd: repoRoot, env: env() },
+  );
 }

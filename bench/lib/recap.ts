@@ -17,12 +17,18 @@ export function parseRecap(output: string): Recap {
   const at = output.lastIndexOf('PLAY RECAP');
   const recap: Recap = new Map();
   if (at < 0) return recap;
-  // eslint-disable-next-line no-control-regex
+
   for (const raw of output.slice(at).split('\n')) {
     const m = LINE.exec(raw.replace(/\u001b\[[0-9;]*m/g, '').trim());
     if (!m) continue;
     const [, host = '', ok, changed, unreachable, failed, skipped] = m;
-    recap.set(host, { ok: Number(ok), changed: Number(changed), unreachable: Number(unreachable), failed: Number(failed), skipped: Number(skipped) });
+    recap.set(host, {
+      ok: Number(ok),
+      changed: Number(changed),
+      unreachable: Number(unreachable),
+      failed: Number(failed),
+      skipped: Number(skipped),
+    });
   }
   return recap;
 }
@@ -33,7 +39,8 @@ export function recapProblems(recap: Recap, hosts: readonly string[]): string[] 
   for (const h of hosts) {
     const c = recap.get(h);
     if (!c) problems.push(`${h}: not in the recap`);
-    else if (c.failed || c.unreachable) problems.push(`${h}: failed=${c.failed} unreachable=${c.unreachable}`);
+    else if (c.failed || c.unreachable)
+      problems.push(`${h}: failed=${c.failed} unreachable=${c.unreachable}`);
   }
   return problems;
 }

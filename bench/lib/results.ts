@@ -52,7 +52,12 @@ export function median(xs: readonly number[]): number {
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-export function summarise(date: string, machine: Machine, ansible: string, samples: readonly Sample[]): Results {
+export function summarise(
+  date: string,
+  machine: Machine,
+  ansible: string,
+  samples: readonly Sample[],
+): Results {
   const runs: RunRow[] = [];
   const keys = new Map<string, Sample[]>();
   for (const s of samples) {
@@ -61,12 +66,23 @@ export function summarise(date: string, machine: Machine, ansible: string, sampl
   }
   const kindOrder: Kind[] = ['first', 'noop'];
   const sorted = [...keys.values()].sort(
-    (a, b) => a[0]!.hosts - b[0]!.hosts || kindOrder.indexOf(a[0]!.kind) - kindOrder.indexOf(b[0]!.kind) || a[0]!.tool.localeCompare(b[0]!.tool),
+    (a, b) =>
+      a[0]!.hosts - b[0]!.hosts ||
+      kindOrder.indexOf(a[0]!.kind) - kindOrder.indexOf(b[0]!.kind) ||
+      a[0]!.tool.localeCompare(b[0]!.tool),
   );
   for (const group of sorted) {
     const secs = group.map((s) => s.seconds);
     const { tool, hosts, kind } = group[0]!;
-    runs.push({ tool, hosts, kind, median_s: r3(median(secs)), min_s: r3(Math.min(...secs)), max_s: r3(Math.max(...secs)), peak_mb: r1(Math.max(...group.map((s) => s.peak_mb))) });
+    runs.push({
+      tool,
+      hosts,
+      kind,
+      median_s: r3(median(secs)),
+      min_s: r3(Math.min(...secs)),
+      max_s: r3(Math.max(...secs)),
+      peak_mb: r1(Math.max(...group.map((s) => s.peak_mb))),
+    });
   }
   const ratios: Record<Kind, Record<string, number>> = { noop: {}, first: {} };
   for (const kind of ['noop', 'first'] as const) {
@@ -127,11 +143,13 @@ export function markdown(res: Results, x: Extras): string {
     for (const kind of ['first', 'noop'] as const) {
       const a = res.runs.find((r) => r.tool === 'ansible' && r.hosts === hosts && r.kind === kind);
       const n = res.runs.find((r) => r.tool === 'novastation' && r.hosts === hosts && r.kind === kind);
-      const cell = (r: RunRow | undefined) => (r ? `${fmt(r.median_s)} (${fmt(r.min_s)}–${fmt(r.max_s)})` : '—');
+      const cell = (r: RunRow | undefined) =>
+        r ? `${fmt(r.median_s)} (${fmt(r.min_s)}–${fmt(r.max_s)})` : '—';
       const ratio = res.ratios[kind][String(hosts)];
       const floor = kind === 'noop' ? x.floor.filter((f) => f.hosts === hosts).map((f) => f.seconds) : [];
       const fm = floor.length ? median(floor) : undefined;
-      const floorCell = fm === undefined ? '—' : `${fmt(fm)} (${fmt(Math.min(...floor))}–${fmt(Math.max(...floor))})`;
+      const floorCell =
+        fm === undefined ? '—' : `${fmt(fm)} (${fmt(Math.min(...floor))}–${fmt(Math.max(...floor))})`;
       const vsFloor = fm && n ? `${(n.median_s / fm).toFixed(1)}×` : '—';
       lines.push(
         `| ${hosts} | ${kind === 'first' ? 'first run' : 'no-op re-run'} | ${cell(a)} | ${cell(n)} | ${ratio !== undefined ? `${ratio}×` : '—'} | ${floorCell} | ${vsFloor} | ${a?.peak_mb ?? '—'} | ${n?.peak_mb ?? '—'} |`,
@@ -146,6 +164,9 @@ export function markdown(res: Results, x: Extras): string {
         `(npx's own lookup ${s.npx_overhead_s.toFixed(3)} s, not in the figures above); \`node -e 0\` ${s.node_s.toFixed(3)} s.`,
     );
   }
-  lines.push('', `Sameness (same files, content, modes and step counts after a first run): ${x.samenessOk ? 'passed' : 'FAILED'} — ${x.sameness.length} comparison(s).`);
+  lines.push(
+    '',
+    `Sameness (same files, content, modes and step counts after a first run): ${x.samenessOk ? 'passed' : 'FAILED'} — ${x.sameness.length} comparison(s).`,
+  );
   return `${lines.join('\n')}\n`;
 }

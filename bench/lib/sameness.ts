@@ -43,7 +43,15 @@ export function ignoredPath(path: string): boolean {
  */
 const CANONICAL: { path: RegExp; kind: string; canon: (text: string) => string }[] = [
   { path: /^etc\/sysctl\.d\/[^/]+\.conf$/, kind: 'sysctl-settings', canon: sysctlSettings },
-  { path: /\.ini$/, kind: 'ini-without-blank-lines', canon: (t) => t.split('\n').filter((l) => l.trim() !== '').join('\n') },
+  {
+    path: /\.ini$/,
+    kind: 'ini-without-blank-lines',
+    canon: (t) =>
+      t
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .join('\n'),
+  },
 ];
 
 export function sysctlSettings(text: string): string {
@@ -52,7 +60,13 @@ export function sysctlSettings(text: string): string {
     const line = raw.trim();
     if (!line || line.startsWith('#') || line.startsWith(';') || !line.includes('=')) continue;
     const at = line.indexOf('=');
-    settings.push(`${line.slice(0, at).trim()}=${line.slice(at + 1).trim().split(/\s+/).join(' ')}`);
+    settings.push(
+      `${line.slice(0, at).trim()}=${line
+        .slice(at + 1)
+        .trim()
+        .split(/\s+/)
+        .join(' ')}`,
+    );
   }
   return settings.sort().join(',');
 }
@@ -74,7 +88,11 @@ function normalise(line: string, read?: (path: string) => string | undefined): s
  * What a run changed on one host: snapshot lines that are new or different after the run, and
  * `path\tgone` for entries the run removed from the upper dir.
  */
-export function runChanges(before: string, after: string, read?: (path: string) => string | undefined): string[] {
+export function runChanges(
+  before: string,
+  after: string,
+  read?: (path: string) => string | undefined,
+): string[] {
   const beforeLines = new Set(before.split('\n').filter(Boolean));
   const afterLines = after.split('\n').filter(Boolean);
   const afterPaths = new Set(afterLines.map(pathOf));

@@ -47,7 +47,14 @@ export interface Turn {
   /** The `--profile` output of an extra no-op run (NovaStation only, when asked). */
   profile?: string;
   /** bench/floor.mjs on the same hosts after NovaStation's no-op run: the least a no-op run can take. */
-  floor?: { seconds: number; peakMb: number; quiet: boolean; foreign: number; loadBefore: number; loadAfter: number };
+  floor?: {
+    seconds: number;
+    peakMb: number;
+    quiet: boolean;
+    foreign: number;
+    loadBefore: number;
+    loadAfter: number;
+  };
 }
 
 export interface TurnOptions {
@@ -75,18 +82,28 @@ export function stepsOf(tool: Tool, recap: Recap, host: string): number {
 
 const tail = (text: string, n = 3000) => (text.length > n ? `…${text.slice(-n)}` : text);
 
-async function timedRun(tool: Tool, h: BenchHosts, o: TurnOptions, kind: 'first' | 'noop', ansibleEnv?: ReturnType<typeof ansibleSetup>): Promise<RunFigure> {
+async function timedRun(
+  tool: Tool,
+  h: BenchHosts,
+  o: TurnOptions,
+  kind: 'first' | 'noop',
+  ansibleEnv?: ReturnType<typeof ansibleSetup>,
+): Promise<RunFigure> {
   const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
   const others = foreignMeter(ansibleEnv?.controlPathDir);
   const run: Measured & { recap: Recap } =
-    tool === 'ansible' ? await runAnsible(ansibleEnv!, ansiblePlaybook) : await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts });
+    tool === 'ansible'
+      ? await runAnsible(ansibleEnv!, ansiblePlaybook)
+      : await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts });
   const foreign = Math.round(others() * 100) / 100;
   const quiet = q.quiet && (!o.quiet || foreign <= o.quiet.maxForeign);
   const busyAfter = await cpuBusy(1000);
   const problems = recapProblems(run.recap, h.names);
   if (run.code !== 0) problems.unshift(`${tool} exited ${run.code}`);
   const changed = Object.fromEntries(h.names.map((n) => [n, run.recap.get(n)?.changed ?? -1]));
-  if (kind === 'noop') for (const [n, c] of Object.entries(changed)) if (c !== 0) problems.push(`${n}: the no-op run changed ${c}`);
+  if (kind === 'noop')
+    for (const [n, c] of Object.entries(changed))
+      if (c !== 0) problems.push(`${n}: the no-op run changed ${c}`);
   if (problems.length) problems.push(`output of ${tool}:\n${tail(run.stdout)}\n${tail(run.stderr)}`);
   const figure: RunFigure = {
     seconds: Math.round(run.seconds * 1000) / 1000,
@@ -119,7 +136,10 @@ export function turnQuiet(t: Turn): boolean {
 
 export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promise<Turn> {
   const h = await bootBenchHosts(count);
-  const ansibleEnv = tool === 'ansible' ? ansibleSetup(h.dir, { inventory: h.inventory, knownHosts: h.knownHosts, forks: count }) : undefined;
+  const ansibleEnv =
+    tool === 'ansible'
+      ? ansibleSetup(h.dir, { inventory: h.inventory, knownHosts: h.knownHosts, forks: count })
+      : undefined;
   try {
     const before = await Promise.all(h.names.map((n) => h.th.snapshotUpper(n)));
     const first = await timedRun(tool, h, o, 'first', ansibleEnv);
@@ -138,26 +158,47 @@ export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promi
       }),
     );
     const turn: Turn = { tool, hosts: count, names: h.names, first, changes };
-    if (o.noop !== false && first.problems.length === 0) turn.noop = await timedRun(tool, h, o, 'noop', ansibleEnv);
+    if (o.noop !== false && first.problems.length === 0)
+      turn.noop = await timedRun(tool, h, o, 'noop', ansibleEnv);
     if (o.floor !== false && tool === 'novastation' && turn.noop && turn.noop.problems.length === 0) {
       const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
       const others = foreignMeter();
-      const f = await runFloor({ addresses: h.th.hosts.map((x) => x.address), keyFile: h.th.privateKeyFile, knownHosts: h.knownHosts });
+      const f = await runFloor({
+        addresses: h.th.hosts.map((x) => x.address),
+        keyFile: h.th.privateKeyFile,
+        knownHosts: h.knownHosts,
+      });
       if (f.code !== 0) throw new Error(`bench/floor.mjs exited ${f.code}: ${tail(f.stderr)}`);
       const foreign = Math.round(others() * 100) / 100;
       const quiet = q.quiet && (!o.quiet || foreign <= o.quiet.maxForeign);
-      turn.floor = { seconds: Math.round(f.seconds * 1000) / 1000, peakMb: f.peakMb, quiet, foreign, loadBefore: f.loadBefore, loadAfter: f.loadAfter };
+      turn.floor = {
+        seconds: Math.round(f.seconds * 1000) / 1000,
+        peakMb: f.peakMb,
+        quiet,
+        foreign,
+        loadBefore: f.loadBefore,
+        loadAfter: f.loadAfter,
+      };
       o.log(
         `  ${'floor'.padEnd(11)} noop  ${count} host(s): ${turn.floor.seconds.toFixed(2)} s, ${f.peakMb} MB peak, ` +
           `load ${f.loadBefore.toFixed(2)}→${f.loadAfter.toFixed(2)}, others ${Math.round(foreign * 100)}% CPU${quiet ? '' : ' (NOISY)'}`,
       );
     }
     if (o.profile && tool === 'novastation' && first.problems.length === 0) {
-      const p = await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts, extra: ['--profile'] });
+      const p = await runNovaStation({
+        inventory: h.inventory,
+        knownHosts: h.knownHosts,
+        extra: ['--profile'],
+      });
       const out = p.stdout + p.stderr;
       const at = out.indexOf('PROFILE');
       turn.profile = `whole process ${p.seconds.toFixed(3)} s; ${at >= 0 ? out.slice(at).trim() : `no profile in the output (exit ${p.code})`}`;
-      const s = await runNovaStation({ inventory: h.inventory, knownHosts: h.knownHosts, playbook: spawnsPlaybook, extra: ['-l', h.names[0]!] });
+      const s = await runNovaStation({
+        inventory: h.inventory,
+        knownHosts: h.knownHosts,
+        playbook: spawnsPlaybook,
+        extra: ['-l', h.names[0]!],
+      });
       const lines = s.stderr.split('\n').filter((l) => l.startsWith('spawns '));
       turn.profile += `\nprocesses started on ${h.names[0]} per task (no-op run):\n${lines.length ? lines.join('\n') : `none reported (exit ${s.code})`}`;
     }
@@ -187,7 +228,9 @@ export function sameWork(a: Turn, n: Turn): SameWork {
     const stepsOk = steps(a, 'first') === steps(n, 'first') && steps(a, 'noop') === steps(n, 'noop');
     const stepText = `steps first ${steps(a, 'first')}/${steps(n, 'first')}, no-op ${steps(a, 'noop') ?? '—'}/${steps(n, 'noop') ?? '—'} (ansible/novastation)`;
     if (!c.same || !stepsOk || c.entries === 0) ok = false;
-    lines.push(`${describeComparison(c, a.tool, n.tool)}; ${stepText}${stepsOk ? '' : ' — STEP COUNTS DIFFER'}`);
+    lines.push(
+      `${describeComparison(c, a.tool, n.tool)}; ${stepText}${stepsOk ? '' : ' — STEP COUNTS DIFFER'}`,
+    );
   }
   return { ok, lines };
 }

@@ -35,4 +35,7 @@ const spawns = defineRole<HostPrepVars>({
   },
 });
 
-export default definePlaybook({ name: 'host preparation (process starts per task)', plays: [{ hosts: 'all', roles: [spawns] }] });
+export default definePlaybook({
+  name: 'host preparation (process starts per task)',
+  plays: [{ hosts: 'all', roles: [spawns] }],
+});

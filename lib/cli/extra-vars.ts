@@ -34,7 +34,8 @@ async function parseMapping(text: string, source: string): Promise<Record<string
   const doc = parseDocument(text);
   if (doc.errors.length) throw new InvalidInputError(doc.errors[0]!.message, { file: source });
   const value = doc.toJS();
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidInputError('extra vars must be a mapping', { file: source });
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidInputError('extra vars must be a mapping', { file: source });
   return value as Record<string, unknown>;
 }
 
@@ -45,7 +46,10 @@ export function parseKeyValues(text: string): Record<string, string> {
   for (const word of words) {
     const eq = word.indexOf('=');
     if (eq <= 0) throw new BadOptionsError(`--extra-vars: "${word}" is not key=value`);
-    const value = word.slice(eq + 1).replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+    const value = word
+      .slice(eq + 1)
+      .replace(/^"(.*)"$/s, '$1')
+      .replace(/^'(.*)'$/s, '$1');
     out[word.slice(0, eq)] = value;
   }
   return out;

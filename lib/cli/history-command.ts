@@ -61,7 +61,9 @@ export function listRuns(dir: string): RunSummary[] {
       continue;
     }
   }
-  return runs.sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt) || b.id.localeCompare(a.id));
+  return runs.sort(
+    (a, b) => b.record.startedAt.localeCompare(a.record.startedAt) || b.id.localeCompare(a.id),
+  );
 }
 
 function samePlaybook(record: RunRecord, playbook: string): boolean {
@@ -114,12 +116,23 @@ function outcomeCounts(record: RunRecord) {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function formatList(runs: RunSummary[]): string {
   if (!runs.length) return '';
-  const rows = [['ID', 'STARTED', 'USER', 'PLAYBOOK', 'MODE', 'EXIT', 'HOSTS', 'OK', 'CHANGED', 'FAILED', 'UNREACHABLE']];
+  const rows = [
+    ['ID', 'STARTED', 'USER', 'PLAYBOOK', 'MODE', 'EXIT', 'HOSTS', 'OK', 'CHANGED', 'FAILED', 'UNREACHABLE'],
+  ];
   for (const { record: r } of runs) {
     const c = outcomeCounts(r);
     rows.push([
@@ -161,17 +174,30 @@ export function formatRun(r: RunRecord): string {
   lines.push(`run ${r.id}`);
   lines.push(`  playbook     ${r.playbook}`);
   lines.push(`  user         ${r.user}${r.sudoUser ? ` (sudo from ${r.sudoUser})` : ''} on ${r.controller}`);
-  lines.push(`  started      ${localTime(r.startedAt)}   ended ${localTime(r.endedAt)}   (${secs(r.durationMs)})`);
+  lines.push(
+    `  started      ${localTime(r.startedAt)}   ended ${localTime(r.endedAt)}   (${secs(r.durationMs)})`,
+  );
   lines.push(`  options      ${optionsText(r)}`);
-  if (r.inventory) lines.push(`  inventory    ${r.inventory.sources.join(', ')} (sha256 ${r.inventory.digest.slice(0, 16)}…, ${r.inventory.files.length} files)`);
-  if (r.vault) lines.push(`  vault        ${r.vault.path}${r.vault.sha256Before !== r.vault.sha256After ? ' (changed by this run)' : ''}`);
-  lines.push(`  exit         ${r.exitCode === null ? '(none: the run did not finish)' : r.exitCode} (${r.status})`);
+  if (r.inventory)
+    lines.push(
+      `  inventory    ${r.inventory.sources.join(', ')} (sha256 ${r.inventory.digest.slice(0, 16)}…, ${r.inventory.files.length} files)`,
+    );
+  if (r.vault)
+    lines.push(
+      `  vault        ${r.vault.path}${r.vault.sha256Before !== r.vault.sha256After ? ' (changed by this run)' : ''}`,
+    );
+  lines.push(
+    `  exit         ${r.exitCode === null ? '(none: the run did not finish)' : r.exitCode} (${r.status})`,
+  );
   if (r.failedHosts?.length) lines.push(`  failed       ${r.failedHosts.join(', ')}`);
   if (r.unreachableHosts?.length) lines.push(`  unreachable  ${r.unreachableHosts.join(', ')}`);
   if (r.error) lines.push(`  error        ${r.error}`);
   for (const [name, h] of Object.entries(r.hosts ?? {})) {
     const c = h.counts;
-    lines.push('', `${name}  ${h.status}  (ok ${c.ok}, changed ${c.changed}, failed ${c.failed}, skipped ${c.skipped}, unreachable ${c.unreachable})`);
+    lines.push(
+      '',
+      `${name}  ${h.status}  (ok ${c.ok}, changed ${c.changed}, failed ${c.failed}, skipped ${c.skipped}, unreachable ${c.unreachable})`,
+    );
     if (h.error) lines.push(`    unreachable: ${h.error}`);
     for (const t of h.tasks) {
       lines.push(`    ${t.role} | ${t.handler ? 'handler ' : ''}${t.task} | ${t.status}`);
@@ -207,7 +233,9 @@ export async function historyCommand(argv: string[]): Promise<number> {
     process.stdout.write(HISTORY_HELP);
     return ExitCode.ok;
   }
-  const dir = v.dir ? resolve(v.dir) : defaultRunsDir(v.inventory?.length ? v.inventory : ['inventory/site.yml']);
+  const dir = v.dir
+    ? resolve(v.dir)
+    : defaultRunsDir(v.inventory?.length ? v.inventory : ['inventory/site.yml']);
   const [action = 'list', ...rest] = parsed.positionals;
   const shown = relative(process.cwd(), dir) || dir;
 
@@ -222,7 +250,8 @@ export async function historyCommand(argv: string[]): Promise<number> {
     let runs = listRuns(dir);
     if (v.n !== undefined) {
       const n = Number(v.n);
-      if (!Number.isInteger(n) || n < 1) throw new BadOptionsError(`-n must be a positive integer, got ${v.n}`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new BadOptionsError(`-n must be a positive integer, got ${v.n}`);
       runs = runs.slice(0, n);
     }
     if (v.json) {
@@ -240,5 +269,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
     process.stdout.write(v.json ? `${JSON.stringify(run.record, null, 2)}\n` : formatRun(run.record));
     return ExitCode.ok;
   }
-  throw new BadOptionsError(`unknown history action "${action}" (list, show ID, --last-failed; see playbook history --help)`);
+  throw new BadOptionsError(
+    `unknown history action "${action}" (list, show ID, --last-failed; see playbook history --help)`,
+  );
 }

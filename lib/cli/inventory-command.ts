@@ -66,7 +66,8 @@ function parse(argv: string[]): Parsed {
   } catch (e) {
     throw new BadOptionsError(`${(e as Error).message}\n\n${INVENTORY_HELP}`);
   }
-  if (positionals.length > 1) throw new BadOptionsError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
+  if (positionals.length > 1)
+    throw new BadOptionsError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
   return {
     inventory: (values.inventory as string[] | undefined) ?? [],
     list: values.list === true,
@@ -90,9 +91,18 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
       return ExitCode.ok;
     }
     const actions = [opts.list, opts.host !== undefined, opts.graph].filter(Boolean).length;
-    if (actions === 0) throw new BadOptionsError('No action selected, at least one of --host, --graph or --list needs to be specified.');
-    if (actions > 1) throw new BadOptionsError('Conflicting options used, only one of --host, --graph or --list can be used at the same time.');
-    if (!opts.inventory.length) throw new BadOptionsError('no inventory given: use -i FILE (a file, a directory or a comma-separated host list)');
+    if (actions === 0)
+      throw new BadOptionsError(
+        'No action selected, at least one of --host, --graph or --list needs to be specified.',
+      );
+    if (actions > 1)
+      throw new BadOptionsError(
+        'Conflicting options used, only one of --host, --graph or --list can be used at the same time.',
+      );
+    if (!opts.inventory.length)
+      throw new BadOptionsError(
+        'no inventory given: use -i FILE (a file, a directory or a comma-separated host list)',
+      );
   } catch (e) {
     if (e instanceof BadOptionsError) {
       process.stderr.write(`ERROR: ${e.message}\n`);
@@ -104,17 +114,23 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
   const inv = await import('../inventory/index.js');
   let result: string;
   try {
-    const inventory = await inv.loadInventory(opts.inventory, { playbookDirs: opts.playbookDir ? [opts.playbookDir] : [] });
+    const inventory = await inv.loadInventory(opts.inventory, {
+      playbookDirs: opts.playbookDir ? [opts.playbookDir] : [],
+    });
     for (const w of inventory.warnings ?? []) process.stderr.write(`[WARNING]: ${w}\n`);
     const limit = opts.limit.length ? { limit: opts.limit } : {};
     if (opts.host !== undefined) {
       // --host ignores --limit in Ansible.
       const name = inv.singleHost(inventory, opts.host);
-      if (name === undefined) throw new BadOptionsError(`You must pass a single valid host to --host parameter (${JSON.stringify(opts.host)} matches ${inv.selectHosts(inventory, opts.host).length} hosts)`);
+      if (name === undefined)
+        throw new BadOptionsError(
+          `You must pass a single valid host to --host parameter (${JSON.stringify(opts.host)} matches ${inv.selectHosts(inventory, opts.host).length} hosts)`,
+        );
       result = inv.pythonJson(inv.inventoryHostVars(inventory, name));
     } else if (opts.graph) {
       const group = opts.group ?? 'all';
-      if (!inventory.groups.has(group)) throw new BadOptionsError(`Pattern must be valid group name when using --graph: no group "${group}"`);
+      if (!inventory.groups.has(group))
+        throw new BadOptionsError(`Pattern must be valid group name when using --graph: no group "${group}"`);
       result = inv.inventoryGraph(inventory, group, opts.vars, limit);
     } else {
       result = inv.pythonJson(inv.inventoryToList(inventory, limit));
@@ -131,7 +147,9 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
     try {
       writeFileSync(opts.output, result);
     } catch (e) {
-      process.stderr.write(`ERROR: Unable to write to destination file (${opts.output}): ${(e as Error).message}\n`);
+      process.stderr.write(
+        `ERROR: Unable to write to destination file (${opts.output}): ${(e as Error).message}\n`,
+      );
       return ExitCode.error;
     }
   } else {

@@ -36,7 +36,10 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
     throw new InvalidInputError(`failed to load: ${(error as Error).message}`, { file });
   }
   if (!isPlaybook(module.default)) {
-    throw new InvalidInputError('the default export must be definePlaybook({ name, plays }) (imported from "novastation")', { file });
+    throw new InvalidInputError(
+      'the default export must be definePlaybook({ name, plays }) (imported from "novastation")',
+      { file },
+    );
   }
   return module.default;
 }
@@ -59,7 +62,8 @@ function cachedOutput(manifestFile: string): string | undefined {
     return undefined;
   }
   if (!existsSync(manifest.output)) return undefined;
-  for (const [input, print] of Object.entries(manifest.inputs)) if (fingerprint(input) !== print) return undefined;
+  for (const [input, print] of Object.entries(manifest.inputs))
+    if (fingerprint(input) !== print) return undefined;
   return manifest.output;
 }
 
@@ -84,10 +88,16 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
     code = result.outputFiles[0]!.text;
     inputs = Object.keys(result.metafile.inputs).map((i) => resolve(dirname(path), i));
   } catch (error) {
-    const first = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors?.[0];
+    const first = (
+      error as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }
+    ).errors?.[0];
     if (first) {
       const where = first.location ? resolve(dirname(path), first.location.file) : file;
-      throw new InvalidInputError(first.text, { file: where, line: first.location?.line, column: first.location ? first.location.column + 1 : undefined });
+      throw new InvalidInputError(first.text, {
+        file: where,
+        line: first.location?.line,
+        column: first.location ? first.location.column + 1 : undefined,
+      });
     }
     throw error;
   }
@@ -101,7 +111,10 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
     renameSync(tmp, target);
   };
   if (!existsSync(output)) write(output, code);
-  const manifest: Manifest = { output, inputs: Object.fromEntries(inputs.map((i) => [i, fingerprint(i) ?? ''])) };
+  const manifest: Manifest = {
+    output,
+    inputs: Object.fromEntries(inputs.map((i) => [i, fingerprint(i) ?? ''])),
+  };
   write(manifestFile, JSON.stringify(manifest));
   return output;
 }

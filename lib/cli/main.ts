@@ -28,13 +28,17 @@ async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (cli.version) {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     process.stdout.write(`novastation ${pkg.version}\n`);
     return ExitCode.ok;
   }
   const abort = new AbortController();
   process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: finishing the commands in flight, starting no new task (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      '\ninterrupted: finishing the commands in flight, starting no new task (Ctrl-C again to quit now)\n',
+    );
     abort.abort();
     process.once('SIGINT', () => process.exit(ExitCode.interrupted));
   });
@@ -48,7 +52,12 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const code = (error as { exitCode?: number }).exitCode ?? ExitCode.error;
-    const message = error instanceof Error ? (code === ExitCode.error ? (error.stack ?? error.message) : error.message) : String(error);
+    const message =
+      error instanceof Error
+        ? code === ExitCode.error
+          ? (error.stack ?? error.message)
+          : error.message
+        : String(error);
     process.stderr.write(`ERROR: ${processMasker.mask(message)}\n`);
     process.exit(code);
   },

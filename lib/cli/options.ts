@@ -86,12 +86,19 @@ export function parseCli(argv: string[]): CliOptions {
     throw new BadOptionsError((error as Error).message);
   }
   const v = parsed.values;
-  if (parsed.positionals.length > 1) throw new BadOptionsError(`one playbook at a time, got: ${parsed.positionals.join(' ')}`);
+  if (parsed.positionals.length > 1)
+    throw new BadOptionsError(`one playbook at a time, got: ${parsed.positionals.join(' ')}`);
   const forks = v.forks === undefined ? DEFAULT_FORKS : Number(v.forks);
-  if (!Number.isInteger(forks) || forks < 1) throw new BadOptionsError(`--forks must be a positive integer, got ${v.forks}`);
+  if (!Number.isInteger(forks) || forks < 1)
+    throw new BadOptionsError(`--forks must be a positive integer, got ${v.forks}`);
   const timeoutSeconds = v.timeout === undefined ? 10 : Number(v.timeout);
-  if (!(timeoutSeconds > 0)) throw new BadOptionsError(`--timeout must be a positive number of seconds, got ${v.timeout}`);
-  const list = (values: string[] | undefined) => (values ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (!(timeoutSeconds > 0))
+    throw new BadOptionsError(`--timeout must be a positive number of seconds, got ${v.timeout}`);
+  const list = (values: string[] | undefined) =>
+    (values ?? [])
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
   return {
     ...(parsed.positionals[0] ? { playbook: parsed.positionals[0] } : {}),
     inventory: v.inventory ?? [],

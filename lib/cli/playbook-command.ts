@@ -24,11 +24,17 @@ import { defaultRunsDir, runRecordReporter } from '../report/run-record.js';
 import { lastFailedHosts } from './history-command.js';
 
 export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Promise<number> {
-  if (!cli.playbook) throw new BadOptionsError('no playbook given (usage: playbook [options] PLAYBOOK.ts; see --help)');
+  if (!cli.playbook)
+    throw new BadOptionsError('no playbook given (usage: playbook [options] PLAYBOOK.ts; see --help)');
   const playbookFile = cli.playbook;
-  const inventoryPaths = cli.inventory.length ? cli.inventory : [join(dirname(playbookFile), 'inventory', 'site.yml')];
+  const inventoryPaths = cli.inventory.length
+    ? cli.inventory
+    : [join(dirname(playbookFile), 'inventory', 'site.yml')];
   for (const path of inventoryPaths) {
-    if (!existsSync(path)) throw new BadOptionsError(`inventory ${path} not found${cli.inventory.length ? '' : ' (the default beside the playbook; give one with -i)'}`);
+    if (!existsSync(path))
+      throw new BadOptionsError(
+        `inventory ${path} not found${cli.inventory.length ? '' : ' (the default beside the playbook; give one with -i)'}`,
+      );
   }
   const secrets = await prepareSecrets({
     inventoryPaths,
@@ -46,10 +52,16 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
   const runsDir = cli.runsDir ?? defaultRunsDir(inventoryPaths);
   let limit = cli.limit;
   if (cli.lastFailed) {
-    const within = cli.limit.length ? new Set(matchHosts(inventory, cli.limit).map((h) => h.name)) : undefined;
-    const hosts = lastFailedHosts(runsDir, { playbook: playbookFile }).filter((h) => (!within || within.has(h)) && inventory.hosts.has(h));
+    const within = cli.limit.length
+      ? new Set(matchHosts(inventory, cli.limit).map((h) => h.name))
+      : undefined;
+    const hosts = lastFailedHosts(runsDir, { playbook: playbookFile }).filter(
+      (h) => (!within || within.has(h)) && inventory.hosts.has(h),
+    );
     if (!hosts.length) {
-      process.stderr.write(`--last-failed: no host failed or was unreachable in the last run of ${playbookFile} (records in ${runsDir}): nothing to rerun\n`);
+      process.stderr.write(
+        `--last-failed: no host failed or was unreachable in the last run of ${playbookFile} (records in ${runsDir}): nothing to rerun\n`,
+      );
       return ExitCode.ok;
     }
     limit = [hosts.join(',')];
@@ -67,7 +79,9 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     return ExitCode.ok;
   }
   if (cli.listTasks) {
-    process.stdout.write(listTasks(playbook, relative(process.cwd(), playbookFile) || playbookFile, cli.roles));
+    process.stdout.write(
+      listTasks(playbook, relative(process.cwd(), playbookFile) || playbookFile, cli.roles),
+    );
     return ExitCode.ok;
   }
 
@@ -90,10 +104,20 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
   };
   await secrets.resolve(inventory, playbook, playbookFile, { limit, roles: cli.roles, extraVars });
   const plan = await planRun(playbook, playbookFile, inventory, options);
-  const record = runRecordReporter({ dir: runsDir, playbook: playbookFile, options: { ...options, lastFailed: cli.lastFailed }, inventoryFiles: inventoryPaths, vault: secrets.store.file });
+  const record = runRecordReporter({
+    dir: runsDir,
+    playbook: playbookFile,
+    options: { ...options, lastFailed: cli.lastFailed },
+    inventoryFiles: inventoryPaths,
+    vault: secrets.store.file,
+  });
   const reporter = await makeReporter(cli, [record]);
   const finish = (code: number, error?: unknown) =>
-    record.finish(code, error).catch((e: Error) => process.stderr.write(`[WARNING]: could not write the run record in ${runsDir}: ${e.message}\n`));
+    record
+      .finish(code, error)
+      .catch((e: Error) =>
+        process.stderr.write(`[WARNING]: could not write the run record in ${runsDir}: ${e.message}\n`),
+      );
   try {
     const result = await executePlan(plan, options, reporter, signal);
     await finish(result.exitCode);
@@ -125,7 +149,10 @@ async function makeReporter(cli: CliOptions, extra: Reporter[] = []): Promise<Re
 export function listTasks(playbook: Playbook, file: string, onlyRoles: string[]): string {
   const lines = [`playbook: ${file} (${playbook.name})`];
   playbook.plays.forEach((play, i) => {
-    lines.push('', `  play #${i + 1} (${play.hosts}): ${play.name ?? ''}\tTAGS: [${(play.tags ?? []).join(', ')}]`);
+    lines.push(
+      '',
+      `  play #${i + 1} (${play.hosts}): ${play.name ?? ''}\tTAGS: [${(play.tags ?? []).join(', ')}]`,
+    );
     for (const use of play.roles.map(roleUse)) {
       if (onlyRoles.length && !onlyRoles.includes(use.role.name)) continue;
       const tags = [...(use.tags ?? []), ...(use.role.tags ?? [])];
@@ -133,6 +160,10 @@ export function listTasks(playbook: Playbook, file: string, onlyRoles: string[])
       lines.push(`    role ${use.role.name}${delegated}\tTAGS: [${tags.join(', ')}]`);
     }
   });
-  lines.push('', '  (tasks are defined in each role\'s code and are listed as they run; use --check -v to see them)', '');
+  lines.push(
+    '',
+    "  (tasks are defined in each role's code and are listed as they run; use --check -v to see them)",
+    '',
+  );
   return lines.join('\n');
 }

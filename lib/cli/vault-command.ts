@@ -120,13 +120,18 @@ function parse(argv: string[]): VaultCli | 'help' {
   if (v.help || !parsed.positionals.length) return 'help';
   const [action, ...files] = parsed.positionals as [string, ...string[]];
   if (!['create', 'edit', 'view', 'encrypt', 'decrypt', 'rekey'].includes(action)) {
-    throw new BadOptionsError(`unknown vault action "${action}" (create, edit, view, encrypt, decrypt, rekey)`);
+    throw new BadOptionsError(
+      `unknown vault action "${action}" (create, edit, view, encrypt, decrypt, rekey)`,
+    );
   }
   if (!files.length) throw new BadOptionsError(`playbook vault ${action} needs a FILE`);
-  if ((action === 'create' || action === 'edit') && files.length > 1) throw new BadOptionsError(`playbook vault ${action} takes one FILE`);
+  if ((action === 'create' || action === 'edit') && files.length > 1)
+    throw new BadOptionsError(`playbook vault ${action} takes one FILE`);
   if (v.output !== undefined && files.length > 1) throw new BadOptionsError('--output works with one FILE');
-  if (v.output !== undefined && action !== 'encrypt' && action !== 'decrypt') throw new BadOptionsError('--output is for encrypt and decrypt');
-  if (v.format !== undefined && v.format !== 'novastation' && v.format !== 'ansible') throw new BadOptionsError(`--format must be novastation or ansible, got ${v.format}`);
+  if (v.output !== undefined && action !== 'encrypt' && action !== 'decrypt')
+    throw new BadOptionsError('--output is for encrypt and decrypt');
+  if (v.format !== undefined && v.format !== 'novastation' && v.format !== 'ansible')
+    throw new BadOptionsError(`--format must be novastation or ansible, got ${v.format}`);
   return {
     action,
     files,
@@ -148,9 +153,16 @@ async function openingPasswords(cli: VaultCli): Promise<VaultPassword[]> {
 
 /** The password for a new vault: the first one the options give, else asked for twice. */
 async function newVaultPassword(cli: VaultCli): Promise<VaultPassword> {
-  const passwords = await collectPasswords({ passwordFiles: cli.passwordFiles, vaultIds: cli.vaultIds, confirm: true });
+  const passwords = await collectPasswords({
+    passwordFiles: cli.passwordFiles,
+    vaultIds: cli.vaultIds,
+    confirm: true,
+  });
   if (passwords[0]) return passwords[0];
-  return { secret: new Secret(await askPassphrase('New vault password', { confirm: true })), source: 'prompt' };
+  return {
+    secret: new Secret(await askPassphrase('New vault password', { confirm: true })),
+    source: 'prompt',
+  };
 }
 
 /** rekey's new password: --new-vault-password-file / --new-vault-id / NOVASTATION_NEW_VAULT_PASSWORD / prompt. */
@@ -164,7 +176,10 @@ async function rekeyPassword(cli: VaultCli): Promise<VaultPassword> {
   }
   const env = process.env[NEW_PASSWORD_ENV];
   if (env) return { secret: new Secret(env), source: NEW_PASSWORD_ENV };
-  return { secret: new Secret(await askPassphrase('New vault password', { confirm: true })), source: 'prompt' };
+  return {
+    secret: new Secret(await askPassphrase('New vault password', { confirm: true })),
+    source: 'prompt',
+  };
 }
 
 function readText(file: string): string {
@@ -172,13 +187,17 @@ function readText(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new VaultError('format', code === 'ENOENT' ? `${file} not found` : `cannot read ${file}: ${(error as Error).message}`);
+    throw new VaultError(
+      'format',
+      code === 'ENOENT' ? `${file} not found` : `cannot read ${file}: ${(error as Error).message}`,
+    );
   }
 }
 
 async function open(file: string, passwords: VaultPassword[]) {
   const text = readText(file);
-  if (!vaultFormatOf(text)) throw new VaultError('format', `${file} is not a vault (no $NOVASTATION_VAULT or $ANSIBLE_VAULT header)`);
+  if (!vaultFormatOf(text))
+    throw new VaultError('format', `${file} is not a vault (no $NOVASTATION_VAULT or $ANSIBLE_VAULT header)`);
   return decryptVaultText(text, passwords, file);
 }
 
@@ -228,23 +247,39 @@ async function askYesNo(question: string): Promise<boolean> {
  * Let the user edit `initial` in $EDITOR; returns the new text, or undefined if it did not change.
  * The plaintext lives in a 0600 file inside a fresh 0700 folder, overwritten and removed after.
  */
-export async function editInTempFile(initial: string, nameHint: string, validate?: (text: string) => string | undefined): Promise<string | undefined> {
+export async function editInTempFile(
+  initial: string,
+  nameHint: string,
+  validate?: (text: string) => string | undefined,
+): Promise<string | undefined> {
   const dir = mkdtempSync(join(editBase(), 'novastation-vault-'));
-  const name = basename(nameHint).replace(/\.vault$/, '').replace(/^\.+/, '') || 'vault';
+  const name =
+    basename(nameHint)
+      .replace(/\.vault$/, '')
+      .replace(/^\.+/, '') || 'vault';
   const file = join(dir, /\.ya?ml$/.test(name) ? name : `${name}.yml`);
   const ignoreSigint = () => undefined; // the editor handles Ctrl-C; we must live to clean up
   process.on('SIGINT', ignoreSigint);
   try {
     writeFileSync(file, initial, { mode: 0o600, flag: 'wx' });
     for (;;) {
-      const result = spawnSync('/bin/sh', ['-c', `${editorCommand()} "$1"`, 'sh', file], { stdio: 'inherit' });
-      if (result.error) throw new EditAborted(`could not run the editor (${editorCommand()}): ${result.error.message}; nothing was saved`);
-      if (result.status !== 0) throw new EditAborted(`the editor (${editorCommand()}) exited with ${result.status ?? result.signal}; nothing was saved`);
+      const result = spawnSync('/bin/sh', ['-c', `${editorCommand()} "$1"`, 'sh', file], {
+        stdio: 'inherit',
+      });
+      if (result.error)
+        throw new EditAborted(
+          `could not run the editor (${editorCommand()}): ${result.error.message}; nothing was saved`,
+        );
+      if (result.status !== 0)
+        throw new EditAborted(
+          `the editor (${editorCommand()}) exited with ${result.status ?? result.signal}; nothing was saved`,
+        );
       const text = readFileSync(file, 'utf8');
       const problem = validate?.(text);
       if (!problem) return text === initial ? undefined : text;
       process.stderr.write(`${nameHint}: ${problem}\n`);
-      if (!(await askYesNo('Edit again?'))) throw new VaultError('format', `${nameHint}: ${problem}; nothing was saved`);
+      if (!(await askYesNo('Edit again?')))
+        throw new VaultError('format', `${nameHint}: ${problem}; nothing was saved`);
     }
   } finally {
     process.removeListener('SIGINT', ignoreSigint);
@@ -265,10 +300,15 @@ async function run(cli: VaultCli): Promise<number> {
   switch (cli.action) {
     case 'create': {
       const file = cli.files[0]!;
-      if (existsSync(file)) throw new BadOptionsError(`${file} already exists (change it with: playbook vault edit ${file})`);
+      if (existsSync(file))
+        throw new BadOptionsError(`${file} already exists (change it with: playbook vault edit ${file})`);
       const password = await newVaultPassword(cli);
       const text = (await editInTempFile(CREATE_TEMPLATE, file, checkSecretsYaml)) ?? CREATE_TEMPLATE;
-      await writeFileAtomic(file, await encryptVaultText(text, password, { format: cli.format ?? 'novastation' }), 0o600);
+      await writeFileAtomic(
+        file,
+        await encryptVaultText(text, password, { format: cli.format ?? 'novastation' }),
+        0o600,
+      );
       process.stderr.write(`created ${file} (mode 0600)\n`);
       return ExitCode.ok;
     }
@@ -276,14 +316,22 @@ async function run(cli: VaultCli): Promise<number> {
       const file = cli.files[0]!;
       const opened = await open(file, await openingPasswords(cli));
       const plaintext = opened.plaintext.toString('utf8');
-      const validate = opened.format === 'novastation' && looksLikeSecretsYaml(plaintext) ? checkSecretsYaml : undefined;
+      const validate =
+        opened.format === 'novastation' && looksLikeSecretsYaml(plaintext) ? checkSecretsYaml : undefined;
       const edited = await editInTempFile(plaintext, file, validate);
       const format = cli.format ?? opened.format;
       if (edited === undefined && format === opened.format) {
         process.stderr.write(`no changes: ${file} left as it was\n`);
         return ExitCode.ok;
       }
-      await writeFileAtomic(file, await encryptVaultText(edited ?? plaintext, opened.password, { format, ...(opened.vaultId ? { vaultId: opened.vaultId } : {}) }), 0o600);
+      await writeFileAtomic(
+        file,
+        await encryptVaultText(edited ?? plaintext, opened.password, {
+          format,
+          ...(opened.vaultId ? { vaultId: opened.vaultId } : {}),
+        }),
+        0o600,
+      );
       process.stderr.write(`saved ${file}${format !== opened.format ? ` (now in ${format} format)` : ''}\n`);
       return ExitCode.ok;
     }
@@ -326,7 +374,14 @@ async function run(cli: VaultCli): Promise<number> {
       for (const [i, file] of cli.files.entries()) {
         const o = opened[i]!;
         const vaultId = password.label ?? o.vaultId;
-        await writeFileAtomic(file, await encryptVaultText(o.plaintext, password, { format: cli.format ?? o.format, ...(vaultId ? { vaultId } : {}) }), 0o600);
+        await writeFileAtomic(
+          file,
+          await encryptVaultText(o.plaintext, password, {
+            format: cli.format ?? o.format,
+            ...(vaultId ? { vaultId } : {}),
+          }),
+          0o600,
+        );
         process.stderr.write(`rekeyed ${file}\n`);
       }
       return ExitCode.ok;
@@ -345,7 +400,12 @@ export async function vaultCommand(argv: string[]): Promise<number> {
     return await run(cli);
   } catch (error) {
     // Expected failures get a message, not a stack trace.
-    if (error instanceof VaultError || error instanceof PromptInterrupted || error instanceof EditAborted || error instanceof BadOptionsError) {
+    if (
+      error instanceof VaultError ||
+      error instanceof PromptInterrupted ||
+      error instanceof EditAborted ||
+      error instanceof BadOptionsError
+    ) {
       process.stderr.write(`ERROR: ${error.message}\n`);
       return error.exitCode;
     }

@@ -70,14 +70,21 @@ export class FileValidationError extends Error {
 
 /** Checks a `validate` option; returns an error text or undefined. Used by every primitive that writes. */
 export function validateCommandProblem(validate: unknown): string | undefined {
-  if (typeof validate !== 'string' || validate.trim() === '') return 'must be a command string like "visudo -cf %s"';
-  if (!validate.includes('%s')) return `must contain %s (the temp file's path), got ${JSON.stringify(validate)}`;
-  if (/['"]%s['"]/.test(validate)) return `must not quote %s (it is quoted for you), got ${JSON.stringify(validate)}`;
+  if (typeof validate !== 'string' || validate.trim() === '')
+    return 'must be a command string like "visudo -cf %s"';
+  if (!validate.includes('%s'))
+    return `must contain %s (the temp file's path), got ${JSON.stringify(validate)}`;
+  if (/['"]%s['"]/.test(validate))
+    return `must not quote %s (it is quoted for you), got ${JSON.stringify(validate)}`;
   return undefined;
 }
 
 /** The bytes a write sends, and their size and hash for the integrity check. */
-export function contentDigest(content: string | Buffer | Secret): { bytes: Buffer; size: number; sha256: string } {
+export function contentDigest(content: string | Buffer | Secret): {
+  bytes: Buffer;
+  size: number;
+  sha256: string;
+} {
   const raw = isSecret(content) ? content.reveal() : content;
   const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8');
   return { bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
@@ -97,9 +104,22 @@ export function targetPrelude(path: string): string {
 }
 
 /** The write script; the content itself travels on the command's stdin. */
-export function atomicWriteScript(path: string, content: { size: number; sha256: string }, options: WriteFileOptions = {}): string {
-  const mode = options.mode === undefined ? undefined : typeof options.mode === 'number' ? options.mode.toString(8) : options.mode;
-  const owner = options.owner ? `${options.owner}${options.group ? `:${options.group}` : ''}` : options.group ? `:${options.group}` : undefined;
+export function atomicWriteScript(
+  path: string,
+  content: { size: number; sha256: string },
+  options: WriteFileOptions = {},
+): string {
+  const mode =
+    options.mode === undefined
+      ? undefined
+      : typeof options.mode === 'number'
+        ? options.mode.toString(8)
+        : options.mode;
+  const owner = options.owner
+    ? `${options.owner}${options.group ? `:${options.group}` : ''}`
+    : options.group
+      ? `:${options.group}`
+      : undefined;
   const lines = [
     'set -e',
     targetPrelude(path),
@@ -120,8 +140,12 @@ export function atomicWriteScript(path: string, content: { size: number; sha256:
     `  echo "incomplete content (expected ${content.size} bytes): the transfer was cut off; $target left unchanged" >&2; exit ${EXIT_INCOMPLETE}`,
     'fi',
     // What the replaced file had, where nothing else was asked (a new file: 0644, the login user).
-    ...(mode ? [] : [`if [ -e "$target" ]; then chmod --reference="$target" -- "$fd"; else chmod 0644 -- "$fd"; fi`]),
-    ...(options.owner && options.group ? [] : [`if [ -e "$target" ]; then chown --reference="$target" -- "$fd"; fi`]),
+    ...(mode
+      ? []
+      : [`if [ -e "$target" ]; then chmod --reference="$target" -- "$fd"; else chmod 0644 -- "$fd"; fi`]),
+    ...(options.owner && options.group
+      ? []
+      : [`if [ -e "$target" ]; then chown --reference="$target" -- "$fd"; fi`]),
     // A leading 0 makes GNU chmod also clear setuid/setgid bits the mode does not ask for.
     ...(mode ? [`chmod ${quotePosix(`0${mode.padStart(4, '0')}`)} -- "$fd"`] : []),
     ...(owner ? [`chown ${quotePosix(owner)} -- "$fd"`] : []),
@@ -147,7 +171,12 @@ export function atomicWriteScript(path: string, content: { size: number; sha256:
 }
 
 /** Turns the script's result into the outcome, or the error that says what went wrong. */
-export function atomicWriteResult(hostName: string, path: string, result: CommandResult, options: WriteFileOptions = {}): WriteFileResult {
+export function atomicWriteResult(
+  hostName: string,
+  path: string,
+  result: CommandResult,
+  options: WriteFileOptions = {},
+): WriteFileResult {
   if (result.exitCode === EXIT_INVALID && options.validate !== undefined) {
     throw new FileValidationError(path, options.validate, result.stderr);
   }

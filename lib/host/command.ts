@@ -34,8 +34,11 @@ function quoteValue(shell: ShellType, value: unknown, index: number): string {
   }
   if (Array.isArray(value)) return value.map((v) => quoteValue(shell, v, index)).join(' ');
   if (typeof value === 'string') return quoteFor(shell, value);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return quoteFor(shell, String(value));
-  throw new TypeError(`interpolation #${index + 1} is ${value === null ? 'null' : typeof value}; only strings, numbers, booleans and arrays of them can be quoted`);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return quoteFor(shell, String(value));
+  throw new TypeError(
+    `interpolation #${index + 1} is ${value === null ? 'null' : typeof value}; only strings, numbers, booleans and arrays of them can be quoted`,
+  );
 }
 
 /** A command exited non-zero. The message carries the command and its stderr, never stdin. */
@@ -70,7 +73,10 @@ export function commandRunner(
   shell: () => ShellType,
   options: CommandOptions = {},
 ): CommandRunner {
-  function run(first: TemplateStringsArray | CommandOptions, ...values: unknown[]): Promise<CommandResult> | CommandRunner {
+  function run(
+    first: TemplateStringsArray | CommandOptions,
+    ...values: unknown[]
+  ): Promise<CommandResult> | CommandRunner {
     if (Array.isArray(first) && 'raw' in first) {
       return execute(buildCommand(shell(), first as TemplateStringsArray, values), options);
     }

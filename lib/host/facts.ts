@@ -30,7 +30,7 @@ const SECTION = '--novastation-facts--';
 // packages must match; `uname -m` on every normal install), $HOSTNAME is gethostname(), and the
 // prompt expansion of \u is the effective user's name (getpwuid, as `id -un`).
 export const FACTS_PROBE = [
-  "{ while IFS= read -r l || [ -n \"$l\" ]; do printf '%s\\n' \"$l\"; done < /etc/os-release; } 2>/dev/null",
+  '{ while IFS= read -r l || [ -n "$l" ]; do printf \'%s\\n\' "$l"; done < /etc/os-release; } 2>/dev/null',
   `echo ${SECTION}`,
   'echo "$HOSTTYPE"',
   `echo ${SECTION}`,
@@ -40,11 +40,16 @@ export const FACTS_PROBE = [
   `echo ${SECTION}`,
   'for m in apt-get dnf yum apk zypper pacman; do command -v $m >/dev/null 2>&1 && { echo $m; break; }; done',
   `echo ${SECTION}`,
-  "u='\\u'; echo \"${u@P}\"; echo \"$EUID\"",
+  'u=\'\\u\'; echo "${u@P}"; echo "$EUID"',
 ].join('; ');
 
 const MANAGERS: Record<string, Facts['packageManager']> = {
-  'apt-get': 'apt', dnf: 'dnf', yum: 'yum', apk: 'apk', zypper: 'zypper', pacman: 'pacman',
+  'apt-get': 'apt',
+  dnf: 'dnf',
+  yum: 'yum',
+  apk: 'apk',
+  zypper: 'zypper',
+  pacman: 'pacman',
 };
 
 export function parseFacts(output: string): Facts {

@@ -12,11 +12,23 @@
 import { Secret } from '../secret.js';
 import type { CommandResult, Connection, ShellType } from '../transport/types.js';
 import { currentTaskScope } from '../runner/task-scope.js';
-import { CheckModeSkip, CommandError, commandRunner, type CommandOptions, type CommandRunner } from './command.js';
+import {
+  CheckModeSkip,
+  CommandError,
+  commandRunner,
+  type CommandOptions,
+  type CommandRunner,
+} from './command.js';
 import { FACTS_PROBE, parseFacts, type Facts } from './facts.js';
 import { parseStat, statCommand, type FileStat } from './stat.js';
 import { quotePosix } from '../shell/quote.js';
-import { atomicWriteResult, atomicWriteScript, contentDigest, type WriteFileOptions, type WriteFileResult } from './atomic-write.js';
+import {
+  atomicWriteResult,
+  atomicWriteScript,
+  contentDigest,
+  type WriteFileOptions,
+  type WriteFileResult,
+} from './atomic-write.js';
 
 export interface HostInit {
   /** Inventory name. */
@@ -106,7 +118,11 @@ export class Host {
    * with a dot and ends in `~`, so no include glob (`*.conf`, `*.list`, sudoers.d, nginx's
    * `sites-enabled/*`) loads it; temps a killed run left are removed by the next write.
    */
-  async writeFile(path: string, content: string | Buffer | Secret, options: WriteFileOptions = {}): Promise<WriteFileResult> {
+  async writeFile(
+    path: string,
+    content: string | Buffer | Secret,
+    options: WriteFileOptions = {},
+  ): Promise<WriteFileResult> {
     const script = atomicWriteScript(path, contentDigest(content), options);
     const result = await this.#execute(script, { stdin: content, nothrow: true }, true, `write ${path}`);
     return atomicWriteResult(this.name, path, result, options);
@@ -116,7 +132,12 @@ export class Host {
     if (this.#connection) await (await this.#connection.catch(() => null))?.close();
   }
 
-  async #execute(command: string, options: CommandOptions, mutates: boolean, label = command): Promise<CommandResult> {
+  async #execute(
+    command: string,
+    options: CommandOptions,
+    mutates: boolean,
+    label = command,
+  ): Promise<CommandResult> {
     const scope = currentTaskScope();
     if (mutates && this.check) {
       scope?.skippedInCheck.push(label);

@@ -41,9 +41,20 @@ export function parseStat(path: string, result: CommandResult): FileStat | null 
 }
 
 /** STAT_FORMAT's line (`%F|%a|%u|%g|%U|%G|%s`) as a FileStat; checksum or link target added by type. */
-export function statFromLine(path: string, line: string, more: { sha256?: string; linkTarget?: string } = {}): FileStat {
+export function statFromLine(
+  path: string,
+  line: string,
+  more: { sha256?: string; linkTarget?: string } = {},
+): FileStat {
   const [kind = '', mode = '', uid = '', gid = '', owner = '', group = '', size = ''] = line.split('|');
-  const type = kind === 'regular file' || kind === 'regular empty file' ? 'file' : kind === 'directory' ? 'directory' : kind === 'symbolic link' ? 'symlink' : 'other';
+  const type =
+    kind === 'regular file' || kind === 'regular empty file'
+      ? 'file'
+      : kind === 'directory'
+        ? 'directory'
+        : kind === 'symbolic link'
+          ? 'symlink'
+          : 'other';
   return {
     path,
     type,

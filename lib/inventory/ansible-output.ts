@@ -43,7 +43,8 @@ export const INTERNAL_VARS = new Set([
 
 function withoutInternal(vars: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(vars)) if (!INTERNAL_VARS.has(k)) setWithMark(out, k, v, pyKindAt(vars, k));
+  for (const [k, v] of Object.entries(vars))
+    if (!INTERNAL_VARS.has(k)) setWithMark(out, k, v, pyKindAt(vars, k));
   return out;
 }
 
@@ -111,10 +112,17 @@ function showVars(vars: Record<string, unknown>, depth: number): string[] {
 }
 
 /** `ansible-inventory --graph [GROUP] [--vars]`, without the final newline. */
-export function inventoryGraph(inv: Inventory, groupName = 'all', withVars = false, options: SelectOptions = {}): string {
+export function inventoryGraph(
+  inv: Inventory,
+  groupName = 'all',
+  withVars = false,
+  options: SelectOptions = {},
+): string {
   const start = inv.groups.get(groupName);
   if (!start) throw new InvalidInputError(`--graph needs a group name, and there is no group "${groupName}"`);
-  const limited = options.limit !== undefined && (Array.isArray(options.limit) ? options.limit.length > 0 : !!options.limit);
+  const limited =
+    options.limit !== undefined &&
+    (Array.isArray(options.limit) ? options.limit.length > 0 : !!options.limit);
   const available = limited ? availableHosts(inv, options) : undefined;
   const walk = (g: InventoryGroup, depth: number): string[] => {
     const out = [graphName(`@${g.name}:`, depth)];
@@ -138,4 +146,3 @@ export function singleHost(inv: Inventory, pattern: string): string | undefined 
   const hosts = selectHosts(inv, pattern);
   return hosts.length === 1 ? hosts[0] : undefined;
 }
-

@@ -13,7 +13,13 @@ export type { Inventory, InventoryGroup, InventoryHost, VariableSource } from '.
 export { VaultedValue, UnsafeText } from './tagged-values.js';
 export { selectHosts, splitHostPattern, LOCALHOST_NAMES, type SelectOptions } from './patterns.js';
 export { getHost, implicitLocalhost } from './localhost.js';
-export { inventoryToList, inventoryHostVars, inventoryGraph, singleHost, INTERNAL_VARS } from './ansible-output.js';
+export {
+  inventoryToList,
+  inventoryHostVars,
+  inventoryGraph,
+  singleHost,
+  INTERNAL_VARS,
+} from './ansible-output.js';
 export { pythonJson, pyStr } from './python-format.js';
 export { PY_TUPLE, PY_SET } from './python-literal.js';
 

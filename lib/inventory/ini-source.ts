@@ -69,7 +69,9 @@ export function parseIniInventory(b: InventoryBuilder, text: string, src: Source
       groupName = m[1] as string;
       state = m[2] ?? 'hosts';
       if (!['hosts', 'children', 'vars'].includes(state)) {
-        throw at(`section [${groupName}:${state}] has an unknown type "${state}": expected [${groupName}], [${groupName}:vars] or [${groupName}:children]`);
+        throw at(
+          `section [${groupName}:${state}] has an unknown type "${state}": expected [${groupName}], [${groupName}:vars] or [${groupName}:children]`,
+        );
       }
       if (!b.groups.has(groupName)) {
         // [g] or [g:children] declares a group; [g:vars] alone does not (checked at the end).
@@ -86,7 +88,9 @@ export function parseIniInventory(b: InventoryBuilder, text: string, src: Source
       continue;
     }
     if (line.startsWith('[') && line.endsWith(']')) {
-      throw at(`invalid section header '${line}': expected [group], [group:vars] or [group:children], with no spaces inside the brackets`);
+      throw at(
+        `invalid section header '${line}': expected [group], [group:vars] or [group:children], with no spaces inside the brackets`,
+      );
     }
 
     if (state === 'hosts') {
@@ -96,7 +100,13 @@ export function parseIniInventory(b: InventoryBuilder, text: string, src: Source
       if (eq < 0) throw at(`expected key=value in [${groupName}:vars], got: ${line}`);
       const key = line.slice(0, eq).trim();
       const { value, float } = iniValue(line.slice(eq + 1).trim());
-      b.setGroupVar(b.group(groupName), key, value, where(`[${groupName}:vars].${key}`), float ? 'float' : undefined);
+      b.setGroupVar(
+        b.group(groupName),
+        key,
+        value,
+        where(`[${groupName}:vars].${key}`),
+        float ? 'float' : undefined,
+      );
     } else {
       const gm = GROUP_NAME.exec(line);
       if (!gm) throw at(`expected a group name in [${groupName}:children], got: ${line}`);
@@ -115,7 +125,9 @@ export function parseIniInventory(b: InventoryBuilder, text: string, src: Source
   for (const decl of pending.values()) {
     lineno = decl.line;
     if (decl.state === 'vars') {
-      throw at(`section [${decl.name}:vars] is for group "${decl.name}", which is never declared: add a [${decl.name}] or [${decl.name}:children] section`);
+      throw at(
+        `section [${decl.name}:vars] is for group "${decl.name}", which is never declared: add a [${decl.name}] or [${decl.name}:children] section`,
+      );
     }
     const parent = decl.parents[decl.parents.length - 1] as string;
     throw at(
@@ -155,7 +167,8 @@ export function parseIniInventory(b: InventoryBuilder, text: string, src: Source
     }
     for (const h of hosts) {
       const host = b.addHost(h, groupName, port, where(hostPath), src.absolute);
-      for (const [k, v] of vars) b.setHostVar(host, k, v.value, where(`[${groupName}].${h}.${k}`), v.float ? 'float' : undefined);
+      for (const [k, v] of vars)
+        b.setHostVar(host, k, v.value, where(`[${groupName}].${h}.${k}`), v.float ? 'float' : undefined);
     }
   }
 }

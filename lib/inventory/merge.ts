@@ -70,7 +70,8 @@ export function buildInventory(
   const all = b.group('all');
   const groupLayers = (dirs: string[], groups: GroupNode[]): VarsLayer[] =>
     dirs.flatMap((d) => groups.flatMap((g) => folders.layers(d, 'group_vars', g.name)));
-  const hostLayers = (dirs: string[], h: HostNode): VarsLayer[] => dirs.flatMap((d) => folders.layers(d, 'host_vars', h.name));
+  const hostLayers = (dirs: string[], h: HostNode): VarsLayer[] =>
+    dirs.flatMap((d) => folders.layers(d, 'host_vars', h.name));
 
   const hosts = new Map<string, InventoryHost>();
   for (const h of b.hosts.values()) {
@@ -108,7 +109,12 @@ export function buildInventory(
       hosts: g.hosts.map((x) => x.name),
     });
   }
-  const inventory: Inventory = { sources: [...sources], hosts, groups, warnings: [...b.warnings, ...folders.warnings] };
+  const inventory: Inventory = {
+    sources: [...sources],
+    hosts,
+    groups,
+    warnings: [...b.warnings, ...folders.warnings],
+  };
 
   // The implicit localhost: `all`'s vars and group_vars/all, then its own, then host_vars/<name>.
   const implicit = new Map<string, InventoryHost>();
@@ -119,8 +125,14 @@ export function buildInventory(
     applyLayers(acc, groupLayers(invDirs, [all]));
     applyLayers(acc, groupLayers(playbookDirs, [all]));
     apply(acc, { ansible_connection: 'local' }, { ansible_connection: { file: '(implicit localhost)' } });
-    applyLayers(acc, invDirs.flatMap((d) => folders.layers(d, 'host_vars', name)));
-    applyLayers(acc, playbookDirs.flatMap((d) => folders.layers(d, 'host_vars', name)));
+    applyLayers(
+      acc,
+      invDirs.flatMap((d) => folders.layers(d, 'host_vars', name)),
+    );
+    applyLayers(
+      acc,
+      playbookDirs.flatMap((d) => folders.layers(d, 'host_vars', name)),
+    );
     implicit.set(name, { name, vars: acc.vars, varSources: acc.sources, groups: [] });
   }
   setImplicitLocalhosts(inventory, implicit);

@@ -126,7 +126,13 @@ export class InventoryBuilder {
    * InventoryData.add_host. `source` is the absolute path of the inventory file (inventory_file;
    * its directory is inventory_dir), or a host list's text (inventory_dir is then null).
    */
-  addHost(name: string, groupName: string | undefined, port: number | undefined, where: VariableSource, source: string | undefined): HostNode {
+  addHost(
+    name: string,
+    groupName: string | undefined,
+    port: number | undefined,
+    where: VariableSource,
+    source: string | undefined,
+  ): HostNode {
     if (!name) throw located('a host name must not be empty', where);
     let host = this.hosts.get(name);
     if (!host) {
@@ -134,7 +140,12 @@ export class InventoryBuilder {
       this.hosts.set(name, host);
       if (port !== undefined) this.setHostVar(host, 'ansible_port', port, where);
       this.setHostVar(host, 'inventory_file', source ?? null, where);
-      this.setHostVar(host, 'inventory_dir', source && path.isAbsolute(source) ? path.dirname(source) : null, where);
+      this.setHostVar(
+        host,
+        'inventory_dir',
+        source && path.isAbsolute(source) ? path.dirname(source) : null,
+        where,
+      );
     }
     if (groupName !== undefined) this.addHostToGroup(this.group(groupName), host);
     return host;
@@ -156,7 +167,8 @@ export class InventoryBuilder {
   setGroupVar(group: GroupNode, key: string, value: unknown, where: VariableSource, kind?: PyKind): void {
     if (key === 'ansible_group_priority') {
       const p = pyIntOf(value);
-      if (p === undefined) throw located(`ansible_group_priority must be an integer, got ${JSON.stringify(value)}`, where);
+      if (p === undefined)
+        throw located(`ansible_group_priority must be an integer, got ${JSON.stringify(value)}`, where);
       group.priority = p;
       return;
     }
@@ -211,7 +223,8 @@ export class InventoryBuilder {
           for (const c of g.children) unprocessed.add(c);
         }
       }
-      if (depth - start > seen.size) throw located(`the group named '${group.name}' has a recursive dependency loop`, where);
+      if (depth - start > seen.size)
+        throw located(`the group named '${group.name}' has a recursive dependency loop`, where);
     }
   }
 
@@ -247,7 +260,9 @@ export class InventoryBuilder {
 
 /** sort_groups: the order group variables are applied in (later wins). */
 export function sortGroups(groups: Iterable<GroupNode>): GroupNode[] {
-  return [...groups].sort((a, b) => a.depth - b.depth || a.priority - b.priority || pyCompare(a.name, b.name));
+  return [...groups].sort(
+    (a, b) => a.depth - b.depth || a.priority - b.priority || pyCompare(a.name, b.name),
+  );
 }
 
 export function located(detail: string, where: VariableSource): InvalidInputError {

@@ -168,7 +168,9 @@ function matchOnePattern(inv: Inventory, raw: string): string[] {
   }
   const idx = start < 0 ? hosts.length + start : start;
   if (idx < 0 || idx >= hosts.length) {
-    throw new InvalidInputError(`no hosts matched the subscripted pattern '${raw.replace(/^[&!]/, '')}': it selects ${hosts.length} host(s)`);
+    throw new InvalidInputError(
+      `no hosts matched the subscripted pattern '${raw.replace(/^[&!]/, '')}': it selects ${hosts.length} host(s)`,
+    );
   }
   return [hosts[idx] as string];
 }
@@ -212,7 +214,8 @@ export function limitPatterns(limit: string | string[]): string[] {
     const file = x.slice(1);
     let text: string;
     try {
-      if (!fs.statSync(file).isFile()) throw new InvalidInputError(`a limit starting with "@" must be a file, not a directory`, { file });
+      if (!fs.statSync(file).isFile())
+        throw new InvalidInputError(`a limit starting with "@" must be a file, not a directory`, { file });
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
       if (e instanceof InvalidInputError) throw e;
@@ -232,7 +235,11 @@ export interface SelectOptions {
  * The hosts a pattern selects, in Ansible's order, without repeats. Names may include an implicit
  * localhost that is not in `inv.hosts` (see `getHost`).
  */
-export function selectHosts(inv: Inventory, pattern: string | string[], options: SelectOptions = {}): string[] {
+export function selectHosts(
+  inv: Inventory,
+  pattern: string | string[],
+  options: SelectOptions = {},
+): string[] {
   // get_hosts([]) selects nothing, while '' (like only `!x` / `&x` patterns) means `all`.
   if (Array.isArray(pattern) && pattern.length === 0) return [];
   let hosts = evaluatePatterns(inv, splitHostPattern(pattern));

@@ -59,12 +59,16 @@ export function pyRepr(v: unknown, kind?: PyKind): string {
   if (v instanceof VaultedValue) return '<vaulted value>';
   if (Array.isArray(v)) {
     const items = v.map((x, i) => pyRepr(x, pyKindAt(v, i)));
-    if ((v as unknown as Record<symbol, unknown>)[PY_TUPLE]) return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
-    if ((v as unknown as Record<symbol, unknown>)[PY_SET]) return items.length ? `{${items.join(', ')}}` : 'set()';
+    if ((v as unknown as Record<symbol, unknown>)[PY_TUPLE])
+      return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
+    if ((v as unknown as Record<symbol, unknown>)[PY_SET])
+      return items.length ? `{${items.join(', ')}}` : 'set()';
     return `[${items.join(', ')}]`;
   }
   if (typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyStringRepr(k)}: ${pyRepr(x, pyKindAt(v as object, k))}`);
+    const entries = Object.entries(v as Record<string, unknown>).map(
+      ([k, x]) => `${pyStringRepr(k)}: ${pyRepr(x, pyKindAt(v as object, k))}`,
+    );
     return `{${entries.join(', ')}}`;
   }
   return String(v);
@@ -79,7 +83,9 @@ export function pyStr(v: unknown, kind?: PyKind): string {
 
 /** repr() of a datetime.date / datetime.datetime given its isoformat() text. */
 function pyDateRepr(iso: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?([+-]\d{2}:\d{2})?)?$/.exec(iso);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?([+-]\d{2}:\d{2})?)?$/.exec(
+    iso,
+  );
   if (!m) return pyStringRepr(iso);
   const n = (x: string | undefined) => String(Number(x ?? 0));
   const [, y, mo, d, h, mi, s, us, tz] = m;
@@ -114,7 +120,8 @@ export function pythonJson(value: unknown, level = 0, kind?: PyKind): string {
     return pyNumberRepr(value, kind === 'float');
   }
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof VaultedValue || value instanceof UnsafeText || value instanceof SecretReference) return pythonJson(value.toJSON(), level);
+  if (value instanceof VaultedValue || value instanceof UnsafeText || value instanceof SecretReference)
+    return pythonJson(value.toJSON(), level);
   if (Array.isArray(value)) {
     if (!value.length) return '[]';
     return `[\n${value.map((x, i) => pad + pythonJson(x, level + 1, pyKindAt(value, i))).join(',\n')}\n${close}]`;
@@ -122,7 +129,10 @@ export function pythonJson(value: unknown, level = 0, kind?: PyKind): string {
   if (typeof value === 'object') {
     const keys = Object.keys(value as object).sort(pyCompare);
     if (!keys.length) return '{}';
-    const body = keys.map((k) => `${pad}${JSON.stringify(k)}: ${pythonJson((value as Record<string, unknown>)[k], level + 1, pyKindAt(value as object, k))}`);
+    const body = keys.map(
+      (k) =>
+        `${pad}${JSON.stringify(k)}: ${pythonJson((value as Record<string, unknown>)[k], level + 1, pyKindAt(value as object, k))}`,
+    );
     return `{\n${body.join(',\n')}\n${close}}`;
   }
   return JSON.stringify(String(value));

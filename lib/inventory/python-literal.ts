@@ -89,7 +89,11 @@ function tokenize(src: string): Tok[] {
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
       const start = i;
       const v = readNumber();
-      toks.push({ k: 'num', v, float: /[.eE]/.test(src.slice(start, i)) && !/^0[xX]/.test(src.slice(start, i)) });
+      toks.push({
+        k: 'num',
+        v,
+        float: /[.eE]/.test(src.slice(start, i)) && !/^0[xX]/.test(src.slice(start, i)),
+      });
       continue;
     }
     const ident = matchAt(RE_IDENT);
@@ -167,17 +171,38 @@ function tokenize(src: string): Tok[] {
       }
       i += 2;
       switch (nx) {
-        case '\n': break;
-        case '\\': out += '\\'; break;
-        case "'": out += "'"; break;
-        case '"': out += '"'; break;
-        case 'a': out += '\x07'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'v': out += '\v'; break;
+        case '\n':
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case "'":
+          out += "'";
+          break;
+        case '"':
+          out += '"';
+          break;
+        case 'a':
+          out += '\x07';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'v':
+          out += '\v';
+          break;
         case 'x': {
           const hex = src.slice(i, i + 2);
           if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail();
@@ -249,7 +274,7 @@ function parse(toks: Tok[]): Node {
         return { t: 'const', v: t.v, num: true, float: t.float };
       case 'str': {
         let s = t.v;
-        let bytes = t.bytes;
+        const bytes = t.bytes;
         let f = t.f;
         while (peek().k === 'str') {
           const nt = peek() as Extract<Tok, { k: 'str' }>;
@@ -432,7 +457,10 @@ function convert(node: Node): unknown {
 
 function convertItems(items: Node[]): unknown[] {
   const out = items.map(convert);
-  markItems(out, items.map((n) => (isFloatNode(n) ? 'float' : undefined)));
+  markItems(
+    out,
+    items.map((n) => (isFloatNode(n) ? 'float' : undefined)),
+  );
   return out;
 }
 

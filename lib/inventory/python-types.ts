@@ -22,7 +22,12 @@ export function pyKindAt(container: object, key: string | number): PyKind | unde
 }
 
 /** `to[key] = value`, with its Python kind marked (a float mark only matters for integral values). */
-export function setWithMark(to: Record<string, unknown>, key: string, value: unknown, kind: PyKind | undefined): void {
+export function setWithMark(
+  to: Record<string, unknown>,
+  key: string,
+  value: unknown,
+  kind: PyKind | undefined,
+): void {
   to[key] = value;
   const keep = kind === 'float' ? typeof value === 'number' && Number.isInteger(value) : kind !== undefined;
   if (keep) markPy(to, key, kind as PyKind);

@@ -65,7 +65,8 @@ export function parseAddress(address: string): { host: string; port: number | un
       port = parseInt(m[2] as string, 10);
     }
   }
-  if (ASCII_HOSTNAME.test(rest) || IPV4.test(rest) || IPV6.test(rest) || HOSTNAME.test(rest)) return { host: rest, port };
+  if (ASCII_HOSTNAME.test(rest) || IPV4.test(rest) || IPV6.test(rest) || HOSTNAME.test(rest))
+    return { host: rest, port };
   return undefined;
 }
 
@@ -82,7 +83,8 @@ const ASCII_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** Python's int(): optional sign, digits with single underscores, surrounding whitespace. */
 function pyInt(text: string): number {
   const t = text.trim();
-  if (!/^[+-]?[0-9](?:_?[0-9])*$/.test(t)) throw new RangeError(`invalid literal for int() with base 10: '${text}'`);
+  if (!/^[+-]?[0-9](?:_?[0-9])*$/.test(t))
+    throw new RangeError(`invalid literal for int() with base 10: '${text}'`);
   return parseInt(t.replace(/_/g, ''), 10);
 }
 

@@ -31,7 +31,8 @@ const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
 /** `unfrackpath(follow=False)`: `~` expanded, absolute, normalised. */
 export function absoluteSource(source: string): string {
-  const expanded = source === '~' || source.startsWith('~/') ? path.join(os.homedir(), source.slice(1)) : source;
+  const expanded =
+    source === '~' || source.startsWith('~/') ? path.join(os.homedir(), source.slice(1)) : source;
   return path.resolve(expanded);
 }
 
@@ -64,15 +65,20 @@ function parseSource(b: InventoryBuilder, display: string, absolute: string, dec
   try {
     st = fs.statSync(absolute);
   } catch {
-    throw new InvalidInputError('inventory source not found (expected a file, a directory or a comma-separated host list)', {
-      file: display,
-    });
+    throw new InvalidInputError(
+      'inventory source not found (expected a file, a directory or a comma-separated host list)',
+      {
+        file: display,
+      },
+    );
   }
   if (st.isDirectory()) {
     for (const entry of fs.readdirSync(absolute).sort()) {
       if (IGNORED.test(entry)) {
         if (/\.(ini|cfg)$/.test(entry)) {
-          b.warn(`Ignoring ${path.join(display, entry)}: Ansible skips .ini and .cfg files inside an inventory directory (INVENTORY_IGNORE_EXTS); pass it with -i to use it`);
+          b.warn(
+            `Ignoring ${path.join(display, entry)}: Ansible skips .ini and .cfg files inside an inventory directory (INVENTORY_IGNORE_EXTS); pass it with -i to use it`,
+          );
         }
         continue;
       }
@@ -96,7 +102,11 @@ function looksLikeYaml(text: string): boolean {
 function parseFile(b: InventoryBuilder, src: SourceFile, decrypt?: Decrypt): void {
   let text = fs.readFileSync(src.absolute, 'utf8');
   if (text.startsWith('$ANSIBLE_VAULT;')) {
-    if (!decrypt) throw new InvalidInputError('this inventory file is vault-encrypted and no vault password was given', { file: src.display, line: 1 });
+    if (!decrypt)
+      throw new InvalidInputError('this inventory file is vault-encrypted and no vault password was given', {
+        file: src.display,
+        line: 1,
+      });
     text = decrypt(text, src.display);
   }
   const ext = pyExt(path.basename(src.absolute));
@@ -126,16 +136,22 @@ function parseFile(b: InventoryBuilder, src: SourceFile, decrypt?: Decrypt): voi
         return;
       }
       const contents = y.doc.contents;
-      const empty = contents === null || (isScalar(contents) && contents.value === null) || (isMap(contents) && contents.items.length === 0);
+      const empty =
+        contents === null ||
+        (isScalar(contents) && contents.value === null) ||
+        (isMap(contents) && contents.items.length === 0);
       // An empty YAML document is an empty inventory. (Ansible hands it to the INI parser, which
       // reads a lone `---` as a bad host and `{}` as a host named "{}".)
       if (empty) return;
       // Not a mapping: Ansible tries INI next; this is the error to show if that fails too.
       const kind = isScalar(contents) ? 'a single value' : 'a list';
-      yamlError = new InvalidInputError(`a YAML inventory must be a mapping of group names (usually "all:"), got ${kind}`, {
-        file: src.display,
-        line: contents?.range ? y.lines.linePos(contents.range[0]).line : 1,
-      });
+      yamlError = new InvalidInputError(
+        `a YAML inventory must be a mapping of group names (usually "all:"), got ${kind}`,
+        {
+          file: src.display,
+          line: contents?.range ? y.lines.linePos(contents.range[0]).line : 1,
+        },
+      );
     }
   }
   try {

@@ -16,7 +16,16 @@ import { isMap } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '../errors.js';
 import type { VariableSource } from './types.js';
-import { describeType, deref, keyText, lineOf, mapPairs, parseYaml, pyKindOfNode, toValue } from './yaml-load.js';
+import {
+  describeType,
+  deref,
+  keyText,
+  lineOf,
+  mapPairs,
+  parseYaml,
+  pyKindOfNode,
+  toValue,
+} from './yaml-load.js';
 import { setWithMark } from './python-types.js';
 
 export interface VarsLayer {
@@ -80,7 +89,10 @@ export class VarsFolders {
     let text = fs.readFileSync(file, 'utf8');
     if (text.startsWith('$ANSIBLE_VAULT;')) {
       if (!this.decrypt) {
-        throw new InvalidInputError('this variables file is vault-encrypted and no vault password was given', { file: shown, line: 1 });
+        throw new InvalidInputError(
+          'this variables file is vault-encrypted and no vault password was given',
+          { file: shown, line: 1 },
+        );
       }
       text = this.decrypt(text, shown);
     }
@@ -88,12 +100,18 @@ export class VarsFolders {
     const root = deref(y, y.doc.contents as YamlNode | null);
     const whole = toValue(y, root);
     let layer: VarsLayer | null = null;
-    if (whole !== null && !(typeof whole === 'object' && !Array.isArray(whole) && Object.keys(whole).length === 0)) {
+    if (
+      whole !== null &&
+      !(typeof whole === 'object' && !Array.isArray(whole) && Object.keys(whole).length === 0)
+    ) {
       if (!isMap(root)) {
-        throw new InvalidInputError(`a variables file must be a mapping of variable names to values, got ${describeType(whole)}`, {
-          file: shown,
-          line: lineOf(y, root) ?? 1,
-        });
+        throw new InvalidInputError(
+          `a variables file must be a mapping of variable names to values, got ${describeType(whole)}`,
+          {
+            file: shown,
+            line: lineOf(y, root) ?? 1,
+          },
+        );
       }
       layer = { vars: {}, sources: {} };
       for (const { key, value } of mapPairs(y, root)) {

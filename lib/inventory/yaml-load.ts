@@ -150,7 +150,8 @@ const customTags = (tags: Tags): Tags => [
 /** `<<` may repeat (PyYAML merges each); every other key must be unique. */
 const sameKey = (a: ParsedNode, b: ParsedNode): boolean => {
   if (isScalar(a) && isScalar(b)) {
-    if (a.value === '<<' && b.value === '<<' && a.type === Scalar.PLAIN && b.type === Scalar.PLAIN) return false;
+    if (a.value === '<<' && b.value === '<<' && a.type === Scalar.PLAIN && b.type === Scalar.PLAIN)
+      return false;
     return a.value === b.value;
   }
   return a === b;
@@ -192,11 +193,14 @@ export function parseYaml(text: string, file: string): YamlFile {
     if (/^Unresolved tag: !unsafe\b/.test(w.message)) continue;
     const pos = lines.linePos(w.pos[0]);
     const tagName = /Unresolved tag: (\S+)/.exec(w.message)?.[1]?.replace('tag:yaml.org,2002:', '!!') ?? '';
-    throw new InvalidInputError(`unsupported YAML tag ${tagName} (understood: the standard scalar tags, !vault, !vault-encrypted, !unsafe, !secret NAME and !env NAME)`, {
-      file,
-      line: pos.line,
-      column: pos.col,
-    });
+    throw new InvalidInputError(
+      `unsupported YAML tag ${tagName} (understood: the standard scalar tags, !vault, !vault-encrypted, !unsafe, !secret NAME and !env NAME)`,
+      {
+        file,
+        line: pos.line,
+        column: pos.col,
+      },
+    );
   }
   return { file, doc, lines, json };
 }
@@ -271,7 +275,8 @@ export function mapPairs(y: YamlFile, node: YamlNode): { key: YamlNode | null; v
 
 /** Convert a node to a plain JS value (Ansible's Python value). */
 export function toValue(y: YamlFile, node: unknown, depth = 0): unknown {
-  if (depth > 200) throw new InvalidInputError('YAML value nested too deeply (recursive alias?)', { file: y.file });
+  if (depth > 200)
+    throw new InvalidInputError('YAML value nested too deeply (recursive alias?)', { file: y.file });
   const n = deref(y, node);
   if (n === null || n === undefined) return null;
   const unsafe = n.tag === '!unsafe';
@@ -291,7 +296,10 @@ export function toValue(y: YamlFile, node: unknown, depth = 0): unknown {
     else if (y.json && '__ansible_unsafe' in out) value = wrapUnsafe(out.__ansible_unsafe);
   } else if (isSeq(n)) {
     const items = n.items.map((it) => toValue(y, it, depth + 1));
-    markItems(items, n.items.map((it) => pyKindOfNode(y, it)));
+    markItems(
+      items,
+      n.items.map((it) => pyKindOfNode(y, it)),
+    );
     value = items;
   } else {
     value = null;
@@ -303,7 +311,8 @@ export function toValue(y: YamlFile, node: unknown, depth = 0): unknown {
 export function pyKindOfNode(y: YamlFile, node: unknown): PyKind | undefined {
   const n = deref(y, node);
   if (!isScalar(n)) return undefined;
-  if (y.json) return typeof n.value === 'number' && /[.eE]/.test(String(n.source ?? '')) ? 'float' : undefined;
+  if (y.json)
+    return typeof n.value === 'number' && /[.eE]/.test(String(n.source ?? '')) ? 'float' : undefined;
   const kind = (n as Scalar & { pyKind?: PyKind }).pyKind;
   if (kind) return kind;
   return n.tag === tag('float') && typeof n.value === 'number' ? 'float' : undefined;

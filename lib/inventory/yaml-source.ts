@@ -19,7 +19,16 @@ import type { InventoryBuilder } from './model.js';
 import type { SourceFile } from './ini-source.js';
 import { RangeError as HostRangeError, expandHostPattern } from './ranges.js';
 import { UnsafeText } from './tagged-values.js';
-import { deref, describeType, keyText, lineOf, mapPairs, pyKindOfNode, toValue, type YamlFile } from './yaml-load.js';
+import {
+  deref,
+  describeType,
+  keyText,
+  lineOf,
+  mapPairs,
+  pyKindOfNode,
+  toValue,
+  type YamlFile,
+} from './yaml-load.js';
 
 const SECTIONS = ['vars', 'children', 'hosts'] as const;
 
@@ -75,13 +84,26 @@ export function parseYamlInventory(b: InventoryBuilder, y: YamlFile, root: YamlN
       const v = deref(y, value);
       const kp = `${p}.${keyText(k)}`;
       if (typeof k !== 'string' || !(SECTIONS as readonly string[]).includes(k)) {
-        throw fail(`unexpected key "${keyText(k)}" in group "${name}": only "hosts", "children" and "vars" are allowed`, key, kp);
+        throw fail(
+          `unexpected key "${keyText(k)}" in group "${name}": only "hosts", "children" and "vars" are allowed`,
+          key,
+          kp,
+        );
       }
       const vNull = v === null || (isScalar(v) && v.value === null);
       const vString = isScalar(v) && (typeof v.value === 'string' || v.value instanceof UnsafeText);
       if (!vNull && !vString && !isMap(v)) {
-        const example = k === 'hosts' ? 'host name: its variables' : k === 'vars' ? 'variable: value' : 'group name: its definition';
-        throw fail(`"${k}" of group "${name}" must be a mapping (${example}), got ${describeType(toValue(y, v))}`, value ?? key, kp);
+        const example =
+          k === 'hosts'
+            ? 'host name: its variables'
+            : k === 'vars'
+              ? 'variable: value'
+              : 'group name: its definition';
+        throw fail(
+          `"${k}" of group "${name}" must be a mapping (${example}), got ${describeType(toValue(y, v))}`,
+          value ?? key,
+          kp,
+        );
       }
     }
 
@@ -93,7 +115,13 @@ export function parseYamlInventory(b: InventoryBuilder, y: YamlFile, root: YamlN
       if (k === 'vars') {
         for (const e of entries(v)) {
           const varName = keyText(toValue(y, e.key));
-          b.setGroupVar(b.group(name), varName, toValue(y, e.value), where(e.key, `${kp}.${varName}`), pyKindOfNode(y, e.value));
+          b.setGroupVar(
+            b.group(name),
+            varName,
+            toValue(y, e.value),
+            where(e.key, `${kp}.${varName}`),
+            pyKindOfNode(y, e.value),
+          );
         }
       } else if (k === 'children') {
         for (const e of entries(v)) {
@@ -108,31 +136,51 @@ export function parseYamlInventory(b: InventoryBuilder, y: YamlFile, root: YamlN
     return name;
   };
 
-  const parseHosts = (group: string, keyNode: YamlNode | null, valueNode: YamlNode | null, p: string): void => {
+  const parseHosts = (
+    group: string,
+    keyNode: YamlNode | null,
+    valueNode: YamlNode | null,
+    p: string,
+  ): void => {
     const pattern = scalarText(keyNode);
     const hp = `${p}.${keyText(pattern)}`;
     if (typeof pattern !== 'string') {
-      throw fail(`host name ${keyText(pattern)} must be a string: put integers and floats in quotes`, keyNode, hp);
+      throw fail(
+        `host name ${keyText(pattern)} must be a string: put integers and floats in quotes`,
+        keyNode,
+        hp,
+      );
     }
     let hosts: string[];
     let port: number | undefined;
     try {
       ({ hosts, port } = expandHostPattern(pattern));
     } catch (e) {
-      if (e instanceof HostRangeError) throw fail(`bad host range in '${pattern}': ${e.message}`, keyNode, hp);
+      if (e instanceof HostRangeError)
+        throw fail(`bad host range in '${pattern}': ${e.message}`, keyNode, hp);
       throw e;
     }
     const vNode = deref(y, valueNode);
     const value = toValue(y, vNode);
     if (!pyFalsy(value) && !isMap(vNode)) {
-      throw fail(`host "${pattern}" must be followed by a mapping of its variables (or nothing), got ${describeType(value)}`, valueNode ?? keyNode, hp);
+      throw fail(
+        `host "${pattern}" must be followed by a mapping of its variables (or nothing), got ${describeType(value)}`,
+        valueNode ?? keyNode,
+        hp,
+      );
     }
     const varPairs = isMap(vNode) ? mapPairs(y, vNode) : [];
     for (const h of hosts) {
       const host = b.addHost(h, group, port, where(keyNode, hp), src.absolute);
       for (const e of varPairs) {
         const varName = keyText(toValue(y, e.key));
-        b.setHostVar(host, varName, toValue(y, e.value), where(e.key, `${hp}.${varName}`), pyKindOfNode(y, e.value));
+        b.setHostVar(
+          host,
+          varName,
+          toValue(y, e.value),
+          where(e.key, `${hp}.${varName}`),
+          pyKindOfNode(y, e.value),
+        );
       }
     }
   };

@@ -32,7 +32,10 @@ export class TokenAuth implements Auth {
       throw new TypeError(`Proxmox tokenId "${tokenId}" should look like user@realm!tokenname`);
     }
     // A line break in the header would let the value inject headers; say so without showing it.
-    if (!/^[\x21-\x7e]+$/.test(secret.reveal())) throw new TypeError(`the secret of Proxmox API token ${tokenId} is empty or has spaces/control characters`);
+    if (!/^[\x21-\x7e]+$/.test(secret.reveal()))
+      throw new TypeError(
+        `the secret of Proxmox API token ${tokenId} is empty or has spaces/control characters`,
+      );
   }
   async headers(): Promise<Record<string, string>> {
     return { authorization: `PVEAPIToken=${this.tokenId}=${this.secret.reveal()}` };
@@ -69,7 +72,8 @@ export class TicketAuth implements Auth {
   }
 
   static checkUsername(username: string): void {
-    if (!/^[^\s@]+@[^\s@]+$/.test(username)) throw new TypeError(`Proxmox username "${username}" should look like user@realm (e.g. root@pam)`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(username))
+      throw new TypeError(`Proxmox username "${username}" should look like user@realm (e.g. root@pam)`);
   }
 
   async headers(method: string): Promise<Record<string, string>> {

@@ -55,7 +55,11 @@ export interface ProxmoxClient {
   /** Requests sent (each attempt, logins included) and writes (POST/PUT/DELETE, logins excluded). */
   readonly stats: { readonly requests: number; readonly writes: number };
   /** Sends one request and returns the whole JSON body (`data`, `total`, …), for what the proxy cannot say. */
-  request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params?: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    params?: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined>;
   /**
    * Uploads a file to a storage (`POST /nodes/{node}/storage/{storage}/upload`, multipart, the
    * file part last, as the Proxmox GUI sends it). Returns the UPID of the copy task (not waited
@@ -117,7 +121,10 @@ export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOp
       const path = `/nodes/${encodeURIComponent(node)}/storage/${encodeURIComponent(storage)}/upload`;
       const timeoutMs = file.timeoutMs ?? 60_000 + Math.ceil(file.data.byteLength / 1048576) * 1000;
       const data = (await transport.request('POST', path, undefined, { form, timeoutMs }))?.data;
-      if (typeof data !== 'string') throw new TypeError(`Proxmox upload of ${file.filename}: expected a task id, got ${JSON.stringify(data)}`);
+      if (typeof data !== 'string')
+        throw new TypeError(
+          `Proxmox upload of ${file.filename}: expected a task id, got ${JSON.stringify(data)}`,
+        );
       return data;
     },
     close: () => dispatcher.close(),
@@ -126,27 +133,38 @@ export function connectProxmox(conn: ProxmoxConnection, options: ProxmoxClientOp
 
 /** `https://host[:port][/…]` → `https://host:port`; the port is 8006 unless written. */
 export function parseOrigin(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#@\s]+)(?::(\d{1,5}))?(\/[^?#]*)?$/i.exec(url.trim());
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#@\s]+)(?::(\d{1,5}))?(\/[^?#]*)?$/i.exec(
+    url.trim(),
+  );
   if (!m) throw new TypeError(`Proxmox url "${url}" is not a URL like https://pve1.example:8006`);
-  if (m[1]!.toLowerCase() !== 'https') throw new TypeError(`Proxmox url "${url}": only https is supported (credentials must not travel in clear text)`);
+  if (m[1]!.toLowerCase() !== 'https')
+    throw new TypeError(
+      `Proxmox url "${url}": only https is supported (credentials must not travel in clear text)`,
+    );
   const port = m[3] === undefined ? DEFAULT_PORT : Number(m[3]);
   if (port < 1 || port > 65535) throw new TypeError(`Proxmox url "${url}": port ${port} is out of range`);
   const path = (m[4] ?? '').replace(/\/+$/, '');
-  if (path && path !== '/api2/json') throw new TypeError(`Proxmox url "${url}": give the server only (https://host:8006), not a path`);
+  if (path && path !== '/api2/json')
+    throw new TypeError(`Proxmox url "${url}": give the server only (https://host:8006), not a path`);
   return `https://${m[2]!.toLowerCase()}:${port}`;
 }
 
 function credentials(conn: ProxmoxConnection, clock: () => number): (transport: ProxmoxTransport) => Auth {
   const hasToken = conn.tokenId !== undefined || conn.tokenSecret !== undefined;
   const hasPassword = conn.username !== undefined || conn.password !== undefined;
-  if (hasToken && hasPassword) throw new TypeError('Proxmox connection: give either tokenId + tokenSecret or username + password, not both');
+  if (hasToken && hasPassword)
+    throw new TypeError(
+      'Proxmox connection: give either tokenId + tokenSecret or username + password, not both',
+    );
   if (hasToken) {
-    if (!conn.tokenId || !conn.tokenSecret) throw new TypeError('Proxmox connection: an API token needs both tokenId and tokenSecret');
+    if (!conn.tokenId || !conn.tokenSecret)
+      throw new TypeError('Proxmox connection: an API token needs both tokenId and tokenSecret');
     const auth = new TokenAuth(conn.tokenId, asSecret(conn.tokenSecret));
     return () => auth;
   }
   if (hasPassword) {
-    if (!conn.username || !conn.password) throw new TypeError('Proxmox connection: a ticket login needs both username and password');
+    if (!conn.username || !conn.password)
+      throw new TypeError('Proxmox connection: a ticket login needs both username and password');
     const { username } = conn;
     const password = asSecret(conn.password);
     TicketAuth.checkUsername(username);

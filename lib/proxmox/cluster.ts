@@ -57,14 +57,19 @@ export async function listGuests(client: ProxmoxClient): Promise<ClusterGuest[]>
  * decides and the caller compares the name (a renamed VM is drift to correct, not another VM).
  * Two guests with the same name make a name lookup ambiguous: that is an error, not a guess.
  */
-export async function findGuest(client: ProxmoxClient, by: { vmid?: number; name?: string }): Promise<ClusterGuest | undefined> {
+export async function findGuest(
+  client: ProxmoxClient,
+  by: { vmid?: number; name?: string },
+): Promise<ClusterGuest | undefined> {
   if (by.vmid === undefined && by.name === undefined) throw new TypeError('findGuest: give a vmid or a name');
   const guests = await listGuests(client);
   if (by.vmid !== undefined) return guests.find((g) => g.vmid === by.vmid);
   const named = guests.filter((g) => g.name === by.name);
   if (named.length > 1) {
     const list = named.map((g) => `${g.vmid} on ${g.node}`).join(', ');
-    throw new Error(`more than one Proxmox guest is named "${by.name}" (VMIDs ${list}): give the VM's vmid in the inventory, or rename the others`);
+    throw new Error(
+      `more than one Proxmox guest is named "${by.name}" (VMIDs ${list}): give the VM's vmid in the inventory, or rename the others`,
+    );
   }
   return named[0];
 }
@@ -74,14 +79,23 @@ export async function findGuest(client: ProxmoxClient, by: { vmid?: number; name
  * load (CPU fraction + memory fraction), ties by name. A preferred node that does not exist is
  * an error (a typo should not silently place the VM elsewhere); one that is offline is logged.
  */
-export async function pickNode(client: ProxmoxClient, preferred?: string, log?: (line: string) => void): Promise<string> {
+export async function pickNode(
+  client: ProxmoxClient,
+  preferred?: string,
+  log?: (line: string) => void,
+): Promise<string> {
   const rows = ((await client.api.cluster.resources.$get({ type: 'node' })) ?? []) as ResourceRow[];
   const nodes = rows.filter((r) => r.type === 'node' && r.node);
   if (preferred !== undefined) {
     const wanted = nodes.find((r) => r.node === preferred);
-    if (!wanted) throw new Error(`Proxmox node "${preferred}" is not in the cluster (nodes: ${nodes.map((r) => r.node).join(', ') || 'none'})`);
+    if (!wanted)
+      throw new Error(
+        `Proxmox node "${preferred}" is not in the cluster (nodes: ${nodes.map((r) => r.node).join(', ') || 'none'})`,
+      );
     if (wanted.status === 'online') return preferred;
-    log?.(`proxmox: node ${preferred} is ${wanted.status ?? 'not online'}; choosing the least loaded online node`);
+    log?.(
+      `proxmox: node ${preferred} is ${wanted.status ?? 'not online'}; choosing the least loaded online node`,
+    );
   }
   const online = nodes.filter((r) => r.status === 'online');
   if (!online.length) throw new Error('no Proxmox node is online');
@@ -95,11 +109,16 @@ export async function pickNode(client: ProxmoxClient, preferred?: string, log?: 
  * 400 when it is taken) or an error; else `nextid`, or — with `min` above it — the lowest id
  * ≥ min that no guest uses, checked the same way. Nothing is reserved: hold a lock (see top).
  */
-export async function allocateVmid(client: ProxmoxClient, options: { preferred?: number; min?: number } = {}): Promise<number> {
+export async function allocateVmid(
+  client: ProxmoxClient,
+  options: { preferred?: number; min?: number } = {},
+): Promise<number> {
   if (options.preferred !== undefined) {
     if (!(await isVmidFree(client, options.preferred))) {
       const owner = (await listGuests(client)).find((g) => g.vmid === options.preferred);
-      throw new Error(`VMID ${options.preferred} is already used${owner ? ` by "${owner.name ?? '?'}" on ${owner.node}` : ''}`);
+      throw new Error(
+        `VMID ${options.preferred} is already used${owner ? ` by "${owner.name ?? '?'}" on ${owner.node}` : ''}`,
+      );
     }
     return options.preferred;
   }
@@ -120,7 +139,12 @@ export async function isVmidFree(client: ProxmoxClient, vmid: number): Promise<b
     await client.api.cluster.nextid.$get({ vmid });
     return true;
   } catch (error) {
-    if (error instanceof ProxmoxApiError && error.status === 400 && /already exists/i.test(error.errors?.['vmid'] ?? error.pveMessage)) return false;
+    if (
+      error instanceof ProxmoxApiError &&
+      error.status === 400 &&
+      /already exists/i.test(error.errors?.['vmid'] ?? error.pveMessage)
+    )
+      return false;
     throw error;
   }
 }

@@ -9,7 +9,8 @@
  */
 import { isSecret } from '../secret.js';
 
-export type ParamValue = string | number | boolean | bigint | null | undefined | { reveal(): string } | ParamValue[];
+export type ParamValue =
+  string | number | boolean | bigint | null | undefined | { reveal(): string } | ParamValue[];
 export type Params = Record<string, unknown>;
 
 export interface EncodedRequest {
@@ -56,7 +57,9 @@ function scalar(key: string, value: unknown, inBody: boolean): string {
       return value.toString();
     default:
       // An object would become "[object Object]": a bug in the caller, not something to send.
-      throw new TypeError(`parameter ${key}: cannot send a value of type ${Array.isArray(value) ? 'nested array' : typeof value}`);
+      throw new TypeError(
+        `parameter ${key}: cannot send a value of type ${Array.isArray(value) ? 'nested array' : typeof value}`,
+      );
   }
 }
 

@@ -34,7 +34,10 @@ export class ProxmoxApiError extends Error {
   constructor(init: ProxmoxApiErrorInit) {
     const pveMessage = processMasker.mask(init.pveMessage);
     const errors = init.errors ? maskErrors(init.errors) : undefined;
-    super(formatApiError(init.method, init.path, init.status, pveMessage, errors), init.cause === undefined ? undefined : { cause: init.cause });
+    super(
+      formatApiError(init.method, init.path, init.status, pveMessage, errors),
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
     this.name = 'ProxmoxApiError';
     this.status = init.status;
     this.method = init.method;
@@ -64,13 +67,24 @@ export class ProxmoxTaskError extends Error {
 export class ProxmoxTaskTimeoutError extends ProxmoxTaskError {
   readonly waitedMs: number;
   constructor(upid: string, waitedMs: number) {
-    super(upid, 'running', [], `task ${upid} still running after waiting ${formatSeconds(waitedMs)} (it was not stopped; re-read its status later)`);
+    super(
+      upid,
+      'running',
+      [],
+      `task ${upid} still running after waiting ${formatSeconds(waitedMs)} (it was not stopped; re-read its status later)`,
+    );
     this.name = 'ProxmoxTaskTimeoutError';
     this.waitedMs = waitedMs;
   }
 }
 
-function formatApiError(method: string, path: string, status: number, pveMessage: string, errors?: Record<string, string>): string {
+function formatApiError(
+  method: string,
+  path: string,
+  status: number,
+  pveMessage: string,
+  errors?: Record<string, string>,
+): string {
   const head = `Proxmox ${method} ${path} failed: ${status === 0 ? '' : `${status} `}${pveMessage}`;
   const details = errors ? Object.entries(errors).map(([param, text]) => `${param}: ${text.trim()}`) : [];
   return details.length ? `${head} (${details.join('; ')})` : head;
@@ -81,7 +95,9 @@ const LOG_TAIL = 20;
 
 function formatTaskError(upid: string, exitstatus: string, log: string[]): string {
   const tail = log.slice(-LOG_TAIL);
-  const shown = tail.length ? `\n${log.length > tail.length ? '  …\n' : ''}${tail.map((l) => `  ${l}`).join('\n')}` : '';
+  const shown = tail.length
+    ? `\n${log.length > tail.length ? '  …\n' : ''}${tail.map((l) => `  ${l}`).join('\n')}`
+    : '';
   return `task ${upid} failed: ${exitstatus}${shown}`;
 }
 

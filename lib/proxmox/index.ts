@@ -7,7 +7,15 @@ export { connectProxmox, parseOrigin, DEFAULT_PORT } from './client.js';
 export type { ProxmoxConnection, ProxmoxClientOptions, ProxmoxClient, UploadFile } from './client.js';
 export { ProxmoxApiError, ProxmoxTaskError, ProxmoxTaskTimeoutError } from './errors.js';
 export { ProxmoxTlsError, normalizeFingerprint } from './tls.js';
-export { parsePropertyString, formatPropertyString, parseNet, formatNet, parseSize, formatSize, NET_ALIASES } from './property-string.js';
+export {
+  parsePropertyString,
+  formatPropertyString,
+  parseNet,
+  formatNet,
+  parseSize,
+  formatSize,
+  NET_ALIASES,
+} from './property-string.js';
 export type { KeyAliases } from './property-string.js';
 export { findGuest, listGuests, pickNode, allocateVmid, isVmidFree } from './cluster.js';
 export type { ClusterGuest } from './cluster.js';

@@ -9,4 +9,5 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 export const undici = (): typeof import('undici') => require('undici') as typeof import('undici');
-export const proxmoxApiPackage = (): typeof import('proxmox-api') => require('proxmox-api') as typeof import('proxmox-api');
+export const proxmoxApiPackage = (): typeof import('proxmox-api') =>
+  require('proxmox-api') as typeof import('proxmox-api');

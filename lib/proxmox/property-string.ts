@@ -27,10 +27,29 @@ export interface KeyAliases {
 export const NET_ALIASES: KeyAliases = {
   keyAlias: 'model',
   alias: 'macaddr',
-  keys: ['e1000', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em', 'e1000e', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio', 'vmxnet3'],
+  keys: [
+    'e1000',
+    'e1000-82540em',
+    'e1000-82544gc',
+    'e1000-82545em',
+    'e1000e',
+    'i82551',
+    'i82557b',
+    'i82559er',
+    'ne2k_isa',
+    'ne2k_pci',
+    'pcnet',
+    'rtl8139',
+    'virtio',
+    'vmxnet3',
+  ],
 };
 
-export function parsePropertyString(text: string, defaultKey?: string, aliases?: KeyAliases): Record<string, string> {
+export function parsePropertyString(
+  text: string,
+  defaultKey?: string,
+  aliases?: KeyAliases,
+): Record<string, string> {
   const result: Record<string, string> = {};
   const put = (key: string, value: string) => {
     if (Object.hasOwn(result, key)) throw new SyntaxError(`property string "${text}": duplicate key ${key}`);
@@ -40,7 +59,8 @@ export function parsePropertyString(text: string, defaultKey?: string, aliases?:
     if (/^\s*$/.test(part)) continue;
     const eq = part.indexOf('=');
     if (eq < 0) {
-      if (!defaultKey) throw new SyntaxError(`property string "${text}": "${part}" has no key and no default key was given`);
+      if (!defaultKey)
+        throw new SyntaxError(`property string "${text}": "${part}" has no key and no default key was given`);
       put(defaultKey, part);
     } else if (eq === 0 || eq === part.length - 1) {
       throw new SyntaxError(`property string "${text}": "${part}" is missing its key or value`);
@@ -65,8 +85,12 @@ export function formatPropertyString(
   const done = new Set<string>();
   const text = (key: string, value: string | number | boolean): string => {
     const s = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
-    if (s === '') throw new TypeError(`property ${key}: an empty value cannot be written (leave the key out instead)`);
-    if (s.includes(',')) throw new TypeError(`property ${key}: "${s}" contains a comma, which Proxmox property strings cannot hold`);
+    if (s === '')
+      throw new TypeError(`property ${key}: an empty value cannot be written (leave the key out instead)`);
+    if (s.includes(','))
+      throw new TypeError(
+        `property ${key}: "${s}" contains a comma, which Proxmox property strings cannot hold`,
+      );
     if (/[\r\n]/.test(s)) throw new TypeError(`property ${key}: a value cannot contain a line break`);
     return s;
   };

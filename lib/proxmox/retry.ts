@@ -37,8 +37,21 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 250, maxDelayMs: 5000 };
 
-const LOCK_CONTENTION = [/^VM \d+ is locked \(/i, /can't lock file '[^']*' - got timeout/i, /^CT \d+ is locked \(/i];
-const DEFINITE_500 = [/does not exist/i, /not running/i, /no such /i, /already exists/i, /not a template/i, /permission/i, /not allowed/i, /not implemented/i];
+const LOCK_CONTENTION = [
+  /^VM \d+ is locked \(/i,
+  /can't lock file '[^']*' - got timeout/i,
+  /^CT \d+ is locked \(/i,
+];
+const DEFINITE_500 = [
+  /does not exist/i,
+  /not running/i,
+  /no such /i,
+  /already exists/i,
+  /not a template/i,
+  /permission/i,
+  /not allowed/i,
+  /not implemented/i,
+];
 
 /** True when a write's answer says the server did nothing because of a lock held by someone else. */
 export function isLockContention(message: string): boolean {
@@ -69,17 +82,29 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: () => nu
 }
 
 /** Network error codes that mean the request never left: safe to send again, even a write. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EADDRNOTAVAIL',
+]);
 
 /** Classifies an exception from fetch (undici wraps the real error in `cause`). */
 export function classifyNetworkError(error: unknown): Extract<Failure, { kind: 'not-sent' | 'lost' }> {
   const chain: unknown[] = [];
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) chain.push(e);
-  const codes = chain.map((e) => (e as { code?: unknown }).code).filter((c): c is string => typeof c === 'string');
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    chain.push(e);
+  const codes = chain
+    .map((e) => (e as { code?: unknown }).code)
+    .filter((c): c is string => typeof c === 'string');
   const deepest = chain[chain.length - 1] as { message?: string; name?: string } | undefined;
   const reason = [codes[codes.length - 1], deepest?.message ?? String(deepest)].filter(Boolean).join(': ');
   if (codes.some((c) => NOT_SENT_CODES.has(c))) return { kind: 'not-sent', reason };
-  if (chain.some((e) => (e as { name?: string }).name === 'TimeoutError')) return { kind: 'lost', reason: `no answer in time (${reason})` };
+  if (chain.some((e) => (e as { name?: string }).name === 'TimeoutError'))
+    return { kind: 'lost', reason: `no answer in time (${reason})` };
   return { kind: 'lost', reason };
 }
 

@@ -23,7 +23,10 @@ export interface Upid {
 
 /** `UPID:<node>:<pid>:<pstart>:<starttime>:<type>:<id>:<user>:` (pve-common PVE/UPID.pm). */
 export function parseUpid(upid: string): Upid {
-  const m = /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8,}):([0-9A-Fa-f]{8,}):([0-9A-Fa-f]{8,}):([^:\s]+):([^:\s]*):([^:\s]+):$/.exec(upid);
+  const m =
+    /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8,}):([0-9A-Fa-f]{8,}):([0-9A-Fa-f]{8,}):([^:\s]+):([^:\s]*):([^:\s]+):$/.exec(
+      upid,
+    );
   if (!m) throw new TypeError(`not a Proxmox task id (UPID): ${JSON.stringify(upid)}`);
   return {
     node: m[1]!,
@@ -41,7 +44,10 @@ export function isTaskSuccess(exitstatus: string): boolean {
 }
 
 /** What the task poller needs from the client: one GET returning the whole JSON body. */
-export type GetFn = (path: string, params?: Record<string, unknown>) => Promise<{ data?: unknown } | undefined>;
+export type GetFn = (
+  path: string,
+  params?: Record<string, unknown>,
+) => Promise<{ data?: unknown } | undefined>;
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -71,7 +77,8 @@ export async function waitForTask(get: GetFn, upid: string, options: WaitOptions
       status = (await get(`${base}/status`))?.data as typeof status;
       seen = true;
     } catch (error) {
-      const notYetVisible = error instanceof ProxmoxApiError && error.status === 400 && !seen && Date.now() - started < grace;
+      const notYetVisible =
+        error instanceof ProxmoxApiError && error.status === 400 && !seen && Date.now() - started < grace;
       if (!notYetVisible) throw error;
       options.log?.(`proxmox: task ${upid} not visible yet (400); polling again`);
     }
@@ -92,7 +99,9 @@ async function readTaskLog(get: GetFn, base: string): Promise<string[]> {
   try {
     const lines = (await get(`${base}/log`, { start: 0, limit: 10_000 }))?.data;
     if (!Array.isArray(lines)) return [];
-    return lines.map((entry: { t?: unknown }) => (typeof entry?.t === 'string' ? entry.t : String(entry?.t ?? '')));
+    return lines.map((entry: { t?: unknown }) =>
+      typeof entry?.t === 'string' ? entry.t : String(entry?.t ?? ''),
+    );
   } catch (error) {
     return [`(the task log could not be read: ${error instanceof Error ? error.message : String(error)})`];
   }

@@ -24,7 +24,9 @@ import { undici } from './lazy-deps.js';
 export function normalizeFingerprint(text: string): string {
   const hex = text.replace(/[\s:]/g, '').toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) {
-    throw new TypeError(`Proxmox TLS fingerprint "${text}" is not a SHA-256 fingerprint (64 hex digits, optionally separated by ":")`);
+    throw new TypeError(
+      `Proxmox TLS fingerprint "${text}" is not a SHA-256 fingerprint (64 hex digits, optionally separated by ":")`,
+    );
   }
   return hex.match(/../g)!.join(':');
 }
@@ -51,7 +53,9 @@ export interface TlsOptions {
 
 export function createDispatcher(options: TlsOptions): Agent {
   if (options.fingerprint && options.caFile) {
-    throw new TypeError('Proxmox connection: give either fingerprint (pin the certificate) or caFile (trust a CA), not both');
+    throw new TypeError(
+      'Proxmox connection: give either fingerprint (pin the certificate) or caFile (trust a CA), not both',
+    );
   }
   const timeout = options.connectTimeoutMs ?? 10_000;
   if (options.fingerprint) {
@@ -107,7 +111,10 @@ export function tlsRefusal(error: unknown, url: string, usingCaFile: boolean): P
       const advice = usingCaFile
         ? 'check that caFile is the CA that signed this certificate and that the URL names the host the certificate is for'
         : "Proxmox's own certificate is self-signed: pin its SHA-256 fingerprint (fingerprint: 'AA:BB:…', shown under the node → System → Certificates) or give caFile (e.g. a copy of /etc/pve/pve-root-ca.pem)";
-      return new ProxmoxTlsError(`TLS: the certificate of ${url} is not trusted (${code}: ${(e as Error).message}); ${advice}`, 'UNTRUSTED');
+      return new ProxmoxTlsError(
+        `TLS: the certificate of ${url} is not trusted (${code}: ${(e as Error).message}); ${advice}`,
+        'UNTRUSTED',
+      );
     }
   }
   return undefined;

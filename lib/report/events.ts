@@ -67,7 +67,8 @@ export interface RecapEvent {
   durationMs: number;
 }
 
-export type RunEvent = PlayStartEvent | TaskStartEvent | TaskEvent | HostUnreachableEvent | LogEvent | RecapEvent;
+export type RunEvent =
+  PlayStartEvent | TaskStartEvent | TaskEvent | HostUnreachableEvent | LogEvent | RecapEvent;
 
 export interface Reporter {
   event(event: RunEvent): void;

@@ -19,7 +19,11 @@ export function plainReporter(out: Output, options: HumanOptions): Reporter {
     event(e: RunEvent) {
       switch (e.type) {
         case 'play':
-          out.line(c.bold(`PLAY [${e.name}] ${options.check ? '(check mode) ' : ''}hosts: ${e.hosts.join(', ') || '(none matched)'}`));
+          out.line(
+            c.bold(
+              `PLAY [${e.name}] ${options.check ? '(check mode) ' : ''}hosts: ${e.hosts.join(', ') || '(none matched)'}`,
+            ),
+          );
           break;
         case 'task': {
           const what = e.handler ? `handler ${e.task}` : e.task;
@@ -29,7 +33,8 @@ export function plainReporter(out: Output, options: HumanOptions): Reporter {
           if (e.message && (options.verbose > 0 || e.status === 'skipped')) line += ` — ${e.message}`;
           out.line(line);
           if (e.error) out.line(c.red(indent(e.error)));
-          if (e.changes?.length && (options.verbose > 0 || options.diff || options.check)) out.line(indent(e.changes.join('\n')));
+          if (e.changes?.length && (options.verbose > 0 || options.diff || options.check))
+            out.line(indent(e.changes.join('\n')));
           if (e.diff && options.diff) out.line(e.diff.trimEnd());
           break;
         }

@@ -24,10 +24,14 @@ export function profileReporter(out: Output): Reporter {
     },
     async close() {
       const trips = [...roles.values()].reduce((s, r) => s + r.trips, 0);
-      out.line('', );
-      out.line(`PROFILE (task time summed over hosts; wall clock ${(total / 1000).toFixed(3)} s; ${trips} remote round trips)`);
-      for (const [name, r] of [...roles].sort((a, b) => b[1].ms - a[1].ms)) out.line(`  role ${name}: ${r.ms} ms, ${r.trips} round trips`);
-      for (const [name, t] of [...tasks].sort((a, b) => b[1].ms - a[1].ms)) out.line(`    ${name}: ${t.ms} ms over ${t.count} host(s), ${t.trips} round trips`);
+      out.line('');
+      out.line(
+        `PROFILE (task time summed over hosts; wall clock ${(total / 1000).toFixed(3)} s; ${trips} remote round trips)`,
+      );
+      for (const [name, r] of [...roles].sort((a, b) => b[1].ms - a[1].ms))
+        out.line(`  role ${name}: ${r.ms} ms, ${r.trips} round trips`);
+      for (const [name, t] of [...tasks].sort((a, b) => b[1].ms - a[1].ms))
+        out.line(`    ${name}: ${t.ms} ms over ${t.count} host(s), ${t.trips} round trips`);
     },
   };
 }

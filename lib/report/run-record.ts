@@ -120,7 +120,10 @@ export interface RunRecordReporter extends Reporter {
 export const RUNS_SUBDIR = join('.novastation', 'runs');
 
 /** `.novastation/runs/` beside the first inventory source (inventory/site.yml → inventory/.novastation/runs). */
-export function defaultRunsDir(inventoryPaths: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+export function defaultRunsDir(
+  inventoryPaths: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (env.NOVASTATION_RUNS_DIR) return resolve(env.NOVASTATION_RUNS_DIR);
   const first = inventoryPaths.find((p) => existsSync(p));
   return join(first ? dirname(resolve(first)) : process.cwd(), RUNS_SUBDIR);
@@ -162,7 +165,10 @@ export function inventoryFilesOf(sources: readonly string[]): string[] {
 }
 
 function inventoryDigest(sources: readonly string[]) {
-  const files = inventoryFilesOf(sources).map((path) => ({ path: shownPath(path), sha256: sha256File(path) ?? '' }));
+  const files = inventoryFilesOf(sources).map((path) => ({
+    path: shownPath(path),
+    sha256: sha256File(path) ?? '',
+  }));
   const digest = createHash('sha256');
   for (const f of files) digest.update(`${f.path}\0${f.sha256}\n`);
   return { sources: [...sources], files, digest: digest.digest('hex') };
@@ -175,7 +181,10 @@ function shownPath(path: string): string {
 }
 
 function compactIso(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Every string in a JSON-able value passed through the masker. */
@@ -191,7 +200,9 @@ function maskDeep(value: unknown): unknown {
 const MAX_TEXT = 4000;
 
 function shorten(text: string): string {
-  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)`;
+  return text.length <= MAX_TEXT
+    ? text
+    : `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)`;
 }
 
 function hostOutcome(h: RecordedHost): HostOutcome {
@@ -240,7 +251,8 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
   };
   const plays: RunRecord['plays'] = [];
   const hosts: Record<string, RecordedHost> = {};
-  const hostOf = (name: string): RecordedHost => (hosts[name] ??= { status: 'ok', counts: emptyCounts(), tasks: [] });
+  const hostOf = (name: string): RecordedHost =>
+    (hosts[name] ??= { status: 'ok', counts: emptyCounts(), tasks: [] });
   let recapCounts: Record<string, HostCounts> | undefined;
   let written: Promise<string> | undefined;
 
@@ -270,7 +282,15 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
       playbook: shownPath(options.playbook),
       options: recordedOptions,
       inventory,
-      ...(options.vault ? { vault: { path: shownPath(options.vault), sha256Before: vaultBefore, sha256After: sha256File(options.vault) } } : {}),
+      ...(options.vault
+        ? {
+            vault: {
+              path: shownPath(options.vault),
+              sha256Before: vaultBefore,
+              sha256After: sha256File(options.vault),
+            },
+          }
+        : {}),
       plays,
       hosts,
       failedHosts: names.filter((n) => hosts[n]!.status === 'failed'),

@@ -34,7 +34,10 @@ export function ttyReporter(out: Output, options: HumanOptions): Reporter {
   };
 
   const finishPlay = () => {
-    for (const line of lines.values()) (line.failed ? line.fail(line.failed) : line.done());
+    for (const line of lines.values()) {
+      if (line.failed) line.fail(line.failed);
+      else line.done();
+    }
   };
 
   const startPlay = async (name: string, hosts: string[]) => {

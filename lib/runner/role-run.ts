@@ -36,7 +36,11 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
   const notified = new Set<string>();
   const baseTags = [...input.outerTags, ...(role.tags ?? [])];
 
-  const execute = async (name: string, body: () => Promise<TaskOutcome | void>, handler: boolean): Promise<TaskResult> => {
+  const execute = async (
+    name: string,
+    body: () => Promise<TaskOutcome | void>,
+    handler: boolean,
+  ): Promise<TaskResult> => {
     if (run.signal.aborted) throw new Interrupted();
     const startedAt = Date.now();
     const tripsBefore = input.host.roundTrips + input.controller.roundTrips;
@@ -48,7 +52,8 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       result = toResult(outcome, scope);
     } catch (error) {
       if (error instanceof UnreachableError || error instanceof Interrupted) throw error;
-      if (error instanceof CheckModeSkip) result = { status: 'skipped', changed: false, message: error.message };
+      if (error instanceof CheckModeSkip)
+        result = { status: 'skipped', changed: false, message: error.message };
       else if (error instanceof RoleFailed) throw error;
       else result = { status: 'failed', changed: false, error: errorText(error) };
     }
@@ -100,7 +105,16 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
         for (const h of [options.notify ?? []].flat()) {
           if (!role.handlers?.[h]) {
             const error = `task "${name}" notifies handler "${h}", which role ${role.name} does not define`;
-            run.emit({ type: 'task', host: inventoryHost, role: role.name, task: name, status: 'failed', error, startedAt: Date.now(), durationMs: 0 });
+            run.emit({
+              type: 'task',
+              host: inventoryHost,
+              role: role.name,
+              task: name,
+              status: 'failed',
+              error,
+              startedAt: Date.now(),
+              durationMs: 0,
+            });
             throw new RoleFailed(error);
           }
           notified.add(h);
@@ -112,15 +126,27 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     log(message: string) {
       run.emit({ type: 'log', host: inventoryHost, message });
     },
-    secrets: roleSecrets(run.options.secrets, (message) => run.emit({ type: 'log', host: inventoryHost, message })),
+    secrets: roleSecrets(run.options.secrets, (message) =>
+      run.emit({ type: 'log', host: inventoryHost, message }),
+    ),
   };
 
   try {
     await role.apply(ctx);
   } catch (error) {
-    if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted) throw error;
+    if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted)
+      throw error;
     // An error thrown by the role's own code outside any task.
-    run.emit({ type: 'task', host: inventoryHost, role: role.name, task: '(role)', status: 'failed', error: errorText(error), startedAt: Date.now(), durationMs: 0 });
+    run.emit({
+      type: 'task',
+      host: inventoryHost,
+      role: role.name,
+      task: '(role)',
+      status: 'failed',
+      error: errorText(error),
+      startedAt: Date.now(),
+      durationMs: 0,
+    });
     throw new RoleFailed(errorText(error));
   }
 
@@ -128,7 +154,17 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     if (!notified.has(name)) continue;
     if (run.options.check) {
       const now = Date.now();
-      run.emit({ type: 'task', host: inventoryHost, role: role.name, task: name, status: 'skipped', handler: true, message: 'check mode: handler not run', startedAt: now, durationMs: 0 });
+      run.emit({
+        type: 'task',
+        host: inventoryHost,
+        role: role.name,
+        task: name,
+        status: 'skipped',
+        handler: true,
+        message: 'check mode: handler not run',
+        startedAt: now,
+        durationMs: 0,
+      });
       continue;
     }
     const result = await execute(name, () => handler(ctx), true);
@@ -138,7 +174,12 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
 
 function toResult(outcome: TaskOutcome | void, scope: TaskScope): TaskResult {
   if (!outcome) {
-    if (scope.skippedInCheck.length) return { status: 'skipped', changed: false, message: `check mode: would run ${scope.skippedInCheck[0]}` };
+    if (scope.skippedInCheck.length)
+      return {
+        status: 'skipped',
+        changed: false,
+        message: `check mode: would run ${scope.skippedInCheck[0]}`,
+      };
     const changed = scope.mutations.length > 0;
     return { status: changed ? 'changed' : 'ok', changed };
   }

@@ -31,16 +31,20 @@ let ajvInstance: import('ajv').default | undefined;
 const validators = new WeakMap<object, ValidateFunction>();
 
 async function validatorFor(role: Role<any>): Promise<ValidateFunction> {
-  let validate = validators.get(role);
+  const validate = validators.get(role);
   if (!validate) {
     // ajv is CommonJS: under ESM its class is the module object's `default.default`.
-    const Ajv = ((await import('ajv')).default as unknown as { default: typeof import('ajv').default }).default;
+    const Ajv = ((await import('ajv')).default as unknown as { default: typeof import('ajv').default })
+      .default;
     const ajv = (ajvInstance ??= new Ajv({ allErrors: true, strict: false }));
     let compiled: ValidateFunction;
     try {
       compiled = ajv.compile(role.vars);
     } catch (error) {
-      throw new InvalidInputError(`role ${role.name}: its vars schema is invalid: ${(error as Error).message}`, { file: role.definedAt });
+      throw new InvalidInputError(
+        `role ${role.name}: its vars schema is invalid: ${(error as Error).message}`,
+        { file: role.definedAt },
+      );
     }
     validators.set(role, compiled);
     return compiled;
@@ -48,8 +52,16 @@ async function validatorFor(role: Role<any>): Promise<ValidateFunction> {
   return validate;
 }
 
-export async function resolveRoleVars(role: Role<any>, host: string, layers: VarLayer[]): Promise<ResolvedVars> {
-  const defaults: VarLayer = { label: `role ${role.name} defaults`, values: (role.defaults ?? {}) as Record<string, unknown>, where: { file: role.definedAt } };
+export async function resolveRoleVars(
+  role: Role<any>,
+  host: string,
+  layers: VarLayer[],
+): Promise<ResolvedVars> {
+  const defaults: VarLayer = {
+    label: `role ${role.name} defaults`,
+    values: (role.defaults ?? {}) as Record<string, unknown>,
+    where: { file: role.definedAt },
+  };
   const ordered = [defaults, ...layers];
   const all: Record<string, unknown> = {};
   const origin: Record<string, VarLayer> = {};
@@ -101,7 +113,12 @@ function locate(error: ErrorObject, origin: Record<string, VarLayer>): SourceLoc
   return source ? { file: source.file, line: source.line } : (layer.where ?? {});
 }
 
-function describeError(error: ErrorObject, role: Role<any>, host: string, origin: Record<string, VarLayer>): string {
+function describeError(
+  error: ErrorObject,
+  role: Role<any>,
+  host: string,
+  origin: Record<string, VarLayer>,
+): string {
   const name = topLevelName(error);
   const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : name;
   if (error.keyword === 'required') {
@@ -109,7 +126,12 @@ function describeError(error: ErrorObject, role: Role<any>, host: string, origin
   }
   const layer = name ? origin[name] : undefined;
   const source = name ? layer?.sources?.[name] : undefined;
-  const place = source ? `${source.file}${source.line ? `:${source.line}` : ''}` : (layer?.where?.file ?? layer?.label ?? '');
-  const allowed = error.keyword === 'enum' ? ` (one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
+  const place = source
+    ? `${source.file}${source.line ? `:${source.line}` : ''}`
+    : (layer?.where?.file ?? layer?.label ?? '');
+  const allowed =
+    error.keyword === 'enum'
+      ? ` (one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`
+      : '';
   return `${place ? `${place}: ` : ''}host ${host}, role ${role.name}: variable ${field} (from ${layer?.label ?? 'unknown'}) ${error.message}${allowed}`;
 }

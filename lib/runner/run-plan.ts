@@ -34,27 +34,42 @@ export interface RunPlan {
 
 /** The hosts a pattern selects, in Ansible's order; Ansible's implicit localhost included. */
 export function matchHosts(inventory: Inventory, pattern: string | string[]): InventoryHost[] {
-  const hosts = selectHosts(inventory, pattern).map((n) => getHost(inventory, n)).filter((h): h is InventoryHost => h !== undefined);
+  const hosts = selectHosts(inventory, pattern)
+    .map((n) => getHost(inventory, n))
+    .filter((h): h is InventoryHost => h !== undefined);
   const patterns = [pattern].flat();
-  const implicit = !hosts.length && patterns.length === 1 ? implicitLocalhost(inventory, patterns[0]!) : undefined;
+  const implicit =
+    !hosts.length && patterns.length === 1 ? implicitLocalhost(inventory, patterns[0]!) : undefined;
   return implicit ? [implicit] : hosts;
 }
 
-export async function planRun(playbook: Playbook, playbookFile: string, inventory: Inventory, options: RunOptions): Promise<RunPlan> {
+export async function planRun(
+  playbook: Playbook,
+  playbookFile: string,
+  inventory: Inventory,
+  options: RunOptions,
+): Promise<RunPlan> {
   const errors: string[] = [];
   const targets = new Map<string, ConnectionTarget>();
-  const limited = options.limit?.length ? new Set(matchHosts(inventory, options.limit).map((h) => h.name)) : undefined;
+  const limited = options.limit?.length
+    ? new Set(matchHosts(inventory, options.limit).map((h) => h.name))
+    : undefined;
 
   const knownRoles = new Set(playbook.plays.flatMap((p) => p.roles.map((r) => roleUse(r).role.name)));
   for (const name of options.roles ?? []) {
-    if (!knownRoles.has(name)) throw new BadOptionsError(`--role ${name}: no such role in ${playbookFile} (roles: ${[...knownRoles].join(', ') || 'none'})`);
+    if (!knownRoles.has(name))
+      throw new BadOptionsError(
+        `--role ${name}: no such role in ${playbookFile} (roles: ${[...knownRoles].join(', ') || 'none'})`,
+      );
   }
 
   const plays: PlannedPlay[] = [];
   const refCache = new Map<string, Promise<Record<string, unknown> | undefined>>();
   for (const [index, play] of playbook.plays.entries()) {
     const name = play.name ?? `play #${index + 1} (${play.hosts})`;
-    const uses = play.roles.map(roleUse).filter((u) => !options.roles?.length || options.roles.includes(u.role.name));
+    const uses = play.roles
+      .map(roleUse)
+      .filter((u) => !options.roles?.length || options.roles.includes(u.role.name));
     const hosts = matchHosts(inventory, play.hosts).filter((h) => !limited || limited.has(h.name));
     const planned: PlannedPlay = { name, pattern: play.hosts, hosts: [] };
     for (const host of hosts) {
@@ -67,14 +82,28 @@ export async function planRun(playbook: Playbook, playbookFile: string, inventor
       for (const use of uses) {
         const layers: VarLayer[] = [
           { label: 'inventory', values: host.vars, sources: host.varSources },
-          { label: `${playbookFile} (play "${name}" vars)`, values: play.vars ?? {}, where: { file: playbookFile } },
-          { label: `${playbookFile} (role ${use.role.name} vars in play "${name}")`, values: use.vars ?? {}, where: { file: playbookFile } },
+          {
+            label: `${playbookFile} (play "${name}" vars)`,
+            values: play.vars ?? {},
+            where: { file: playbookFile },
+          },
+          {
+            label: `${playbookFile} (role ${use.role.name} vars in play "${name}")`,
+            values: use.vars ?? {},
+            where: { file: playbookFile },
+          },
           { label: '--extra-vars', values: options.extraVars },
         ];
         try {
           const { vars, all } = await resolveRoleVars(use.role, host.name, layers);
           const refVars = await referencedVars(use.role, host, all, inventory, options, refCache, errors);
-          roles.push({ role: use.role, vars, hostVars: all, refVars, outerTags: [...(play.tags ?? []), ...(use.tags ?? [])] });
+          roles.push({
+            role: use.role,
+            vars,
+            hostVars: all,
+            refVars,
+            outerTags: [...(play.tags ?? []), ...(use.tags ?? [])],
+          });
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error;
           errors.push(error.message);
@@ -113,11 +142,17 @@ async function referencedVars(
     if (!target) {
       const source = host.varSources[variable];
       const at = source ? `${source.file}${source.line !== undefined ? `:${source.line}` : ''}: ` : '';
-      errors.push(`${at}host ${host.name}, role ${role.name}: variable ${variable} must name a host of the inventory, got ${JSON.stringify(name)}`);
+      errors.push(
+        `${at}host ${host.name}, role ${role.name}: variable ${variable} must name a host of the inventory, got ${JSON.stringify(name)}`,
+      );
       continue;
     }
     let refRole = refRoles.get(schema);
-    if (!refRole) refRoles.set(schema, (refRole = { name: role.name, vars: schema, definedAt: role.definedAt } as Role<any>));
+    if (!refRole)
+      refRoles.set(
+        schema,
+        (refRole = { name: role.name, vars: schema, definedAt: role.definedAt } as Role<any>),
+      );
     const key = `${target.name}\0${role.name}\0${variable}`;
     let pending = cache.get(key);
     if (!pending) {

@@ -6,7 +6,13 @@
  */
 import { ExitCode } from '../errors.js';
 import { Host } from '../host/host.js';
-import { emptyCounts, type HostCounts, type RecapEvent, type Reporter, type RunEvent } from '../report/events.js';
+import {
+  emptyCounts,
+  type HostCounts,
+  type RecapEvent,
+  type Reporter,
+  type RunEvent,
+} from '../report/events.js';
 import { openConnection } from '../transport/index.js';
 import { UnreachableError, type ConnectionTarget } from '../transport/types.js';
 import { NamedLocks, Semaphore } from './locks.js';
@@ -25,7 +31,12 @@ interface HostState {
   status: 'active' | 'failed' | 'unreachable';
 }
 
-export async function executePlan(plan: RunPlan, options: RunOptions, reporter: Reporter, signal: AbortSignal): Promise<RunResult> {
+export async function executePlan(
+  plan: RunPlan,
+  options: RunOptions,
+  reporter: Reporter,
+  signal: AbortSignal,
+): Promise<RunResult> {
   const started = Date.now();
   const counts: Record<string, HostCounts> = {};
   const emit = (event: RunEvent) => {
@@ -43,7 +54,11 @@ export async function executePlan(plan: RunPlan, options: RunOptions, reporter: 
     let state = hosts.get(name);
     if (!state) {
       const target = plan.targets.get(name)!;
-      state = { host: makeHost(target, options), controller: makeController(name, options), status: 'active' };
+      state = {
+        host: makeHost(target, options),
+        controller: makeController(name, options),
+        status: 'active',
+      };
       hosts.set(name, state);
     }
     return state;
@@ -64,9 +79,12 @@ export async function executePlan(plan: RunPlan, options: RunOptions, reporter: 
             for (const role of planned.roles) {
               if (signal.aborted || state.status !== 'active') break;
               const host = role.role.delegate === 'controller' ? state.controller : state.host;
-              const go = () => runRole(run, { ...role, inventoryHost: planned.name, host, controller: state.controller });
+              const go = () =>
+                runRole(run, { ...role, inventoryHost: planned.name, host, controller: state.controller });
               try {
-                await (role.role.throttle ? throttles.with(`role:${role.role.name}`, go, role.role.throttle) : go());
+                await (role.role.throttle
+                  ? throttles.with(`role:${role.role.name}`, go, role.role.throttle)
+                  : go());
               } catch (error) {
                 if (error instanceof RoleFailed) state.status = 'failed';
                 else if (error instanceof UnreachableError) {
@@ -75,7 +93,16 @@ export async function executePlan(plan: RunPlan, options: RunOptions, reporter: 
                 } else if (error instanceof Interrupted) break;
                 else {
                   state.status = 'failed';
-                  emit({ type: 'task', host: planned.name, role: role.role.name, task: '(engine)', status: 'failed', error: errorText(error), startedAt: Date.now(), durationMs: 0 });
+                  emit({
+                    type: 'task',
+                    host: planned.name,
+                    role: role.role.name,
+                    task: '(engine)',
+                    status: 'failed',
+                    error: errorText(error),
+                    startedAt: Date.now(),
+                    durationMs: 0,
+                  });
                 }
               }
             }
@@ -101,11 +128,26 @@ export async function executePlan(plan: RunPlan, options: RunOptions, reporter: 
 }
 
 function makeHost(target: ConnectionTarget, options: RunOptions): Host {
-  return new Host({ name: target.name, check: options.check, shellType: target.shellType, connect: () => openConnection(target, options.ssh) });
+  return new Host({
+    name: target.name,
+    check: options.check,
+    shellType: target.shellType,
+    connect: () => openConnection(target, options.ssh),
+  });
 }
 
 /** The controller, acting for one inventory host: its own local shell, so hosts do not queue behind each other. */
 function makeController(forHost: string, options: RunOptions): Host {
-  const target: ConnectionTarget = { name: 'localhost', kind: 'local', address: 'localhost', shellType: 'sh' };
-  return new Host({ name: `localhost (for ${forHost})`, check: options.check, shellType: 'sh', connect: () => openConnection(target, options.ssh) });
+  const target: ConnectionTarget = {
+    name: 'localhost',
+    kind: 'local',
+    address: 'localhost',
+    shellType: 'sh',
+  };
+  return new Host({
+    name: `localhost (for ${forHost})`,
+    check: options.check,
+    shellType: 'sh',
+    connect: () => openConnection(target, options.ssh),
+  });
 }

@@ -15,23 +15,34 @@ const CONNECTION_VARS: Record<string, object> = {
   ansible_become: { type: ['boolean', 'string'], description: 'Run as another user with sudo.' },
   ansible_become_method: { enum: ['sudo'], description: 'Only sudo is supported.' },
   ansible_become_user: { type: 'string', description: 'User to become (default root).' },
-  ansible_become_password: { description: 'sudo password; sent on stdin, never on a command line. Keep it in a vault.' },
+  ansible_become_password: {
+    description: 'sudo password; sent on stdin, never on a command line. Keep it in a vault.',
+  },
   ansible_shell_type: { enum: ['sh', 'powershell'], description: 'The login shell type.' },
-  ansible_group_priority: { type: 'integer', description: 'Merge order among sibling groups (group vars only).' },
+  ansible_group_priority: {
+    type: 'integer',
+    description: 'Merge order among sibling groups (group vars only).',
+  },
 };
 
 export function buildInventorySchema(roles: Role<any>[]): object {
   const variables: Record<string, object> = { ...CONNECTION_VARS };
   for (const role of [...roles].sort((a, b) => a.name.localeCompare(b.name))) {
     for (const [name, schema] of Object.entries(role.vars.properties)) {
-      variables[name] = { ...schema, description: `${(schema as { description?: string }).description ?? ''} (role ${role.name})`.trim() };
+      variables[name] = {
+        ...schema,
+        description: `${(schema as { description?: string }).description ?? ''} (role ${role.name})`.trim(),
+      };
     }
     // Variables a role reads from another host (e.g. a VM role's Proxmox API settings on pve1).
     for (const [via, ref] of Object.entries(role.hostRefs ?? {})) {
       for (const [name, schema] of Object.entries(ref.properties)) {
         if (role.vars.properties[name]) continue;
         const text = (schema as { description?: string }).description ?? '';
-        variables[name] = { ...schema, description: `${text} (read by role ${role.name} from the host its ${via} names)`.trim() };
+        variables[name] = {
+          ...schema,
+          description: `${text} (read by role ${role.name} from the host its ${via} names)`.trim(),
+        };
       }
     }
   }
@@ -47,7 +58,10 @@ export function buildInventorySchema(roles: Role<any>[]): object {
       group: {
         type: ['object', 'null'],
         properties: {
-          hosts: { type: ['object', 'null'], additionalProperties: { anyOf: [{ $ref: '#/definitions/vars' }, { type: 'null' }] } },
+          hosts: {
+            type: ['object', 'null'],
+            additionalProperties: { anyOf: [{ $ref: '#/definitions/vars' }, { type: 'null' }] },
+          },
           vars: { $ref: '#/definitions/vars' },
           children: { type: ['object', 'null'], additionalProperties: { $ref: '#/definitions/group' } },
         },

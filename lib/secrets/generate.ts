@@ -16,8 +16,12 @@ export interface GenerateOptions {
 export function randomSecretString(options: GenerateOptions = {}): string {
   const length = options.length ?? 32;
   const alphabet = [...new Set(options.alphabet ?? ALPHANUMERIC)];
-  if (!Number.isInteger(length) || length < 8 || length > 4096) throw new RangeError(`a generated secret needs a length from 8 to 4096, got ${length}`);
-  if (alphabet.length < 2 || alphabet.length > 256) throw new RangeError(`a generated secret needs an alphabet of 2 to 256 distinct characters, got ${alphabet.length}`);
+  if (!Number.isInteger(length) || length < 8 || length > 4096)
+    throw new RangeError(`a generated secret needs a length from 8 to 4096, got ${length}`);
+  if (alphabet.length < 2 || alphabet.length > 256)
+    throw new RangeError(
+      `a generated secret needs an alphabet of 2 to 256 distinct characters, got ${alphabet.length}`,
+    );
   const limit = 256 - (256 % alphabet.length); // bytes >= limit would favour the first characters
   const out: string[] = [];
   while (out.length < length) {

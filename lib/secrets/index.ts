@@ -22,12 +22,27 @@ import { BadOptionsError, InvalidInputError } from '../errors.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import { matchHosts } from '../runner/run-plan.js';
 import { Secret } from '../secret.js';
-import { ansiblePasswords, askPassphrase, canPrompt, collectPasswords, decryptAnsible, VaultError, type VaultPassword } from '../vault/index.js';
+import {
+  ansiblePasswords,
+  askPassphrase,
+  canPrompt,
+  collectPasswords,
+  decryptAnsible,
+  VaultError,
+  type VaultPassword,
+} from '../vault/index.js';
 import { containsReferences, PASSWORD_HINT, SecretResolver } from './resolve.js';
 import { SecretStore } from './store.js';
 
 export { SecretReference, fromVault, fromEnv, isSecretReference, SECRET_YAML_TAGS } from './reference.js';
-export { SecretStore, SecretMissingError, roleSecrets, envSecret, type RoleSecrets, type SecretStoreOptions } from './store.js';
+export {
+  SecretStore,
+  SecretMissingError,
+  roleSecrets,
+  envSecret,
+  type RoleSecrets,
+  type SecretStoreOptions,
+} from './store.js';
 export { resolveSecrets, SecretResolver, containsReferences, type ResolveContext } from './resolve.js';
 export { randomSecretString, ALPHANUMERIC, type GenerateOptions } from './generate.js';
 
@@ -39,7 +54,10 @@ export const VAULT_ENV = 'NOVASTATION_VAULT';
  * an inventory folder `inv/` → `secrets.vault` beside the folder (inside it, the inventory loader
  * would try to read it as an inventory). NOVASTATION_VAULT overrides.
  */
-export function defaultVaultFile(inventoryPaths: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+export function defaultVaultFile(
+  inventoryPaths: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (env[VAULT_ENV]) return env[VAULT_ENV];
   const first = inventoryPaths.find((p) => existsSync(p));
   return first ? join(dirname(resolvePath(first)), VAULT_FILE_NAME) : resolvePath(VAULT_FILE_NAME);
@@ -78,7 +96,12 @@ export interface RunSecrets {
    * the plays' vars and of the roles' defaults (those selected by --role), in place. Throws one
    * InvalidInputError naming every missing secret, its reference, file and line.
    */
-  resolve(inventory: Inventory, playbook: Playbook, playbookFile: string, options?: ResolveRunOptions): Promise<void>;
+  resolve(
+    inventory: Inventory,
+    playbook: Playbook,
+    playbookFile: string,
+    options?: ResolveRunOptions,
+  ): Promise<void>;
 }
 
 export async function prepareSecrets(options: SecretsOptions): Promise<RunSecrets> {
@@ -104,7 +127,10 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
 
   const decrypt = (ciphertext: string, where: string): string => {
     if (!store.passwords.length) {
-      throw new InvalidInputError(`this file is vault-encrypted and no vault password was given: ${PASSWORD_HINT}`, { file: where, line: 1 });
+      throw new InvalidInputError(
+        `this file is vault-encrypted and no vault password was given: ${PASSWORD_HINT}`,
+        { file: where, line: 1 },
+      );
     }
     try {
       const { plaintext } = decryptAnsible(ciphertext, ansiblePasswords(store.passwords), where);
@@ -112,14 +138,25 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
       return plaintext.toString('utf8');
     } catch (error) {
       if (!(error instanceof VaultError)) throw error;
-      throw new InvalidInputError(error.message.startsWith(`${where}: `) ? error.message.slice(where.length + 2) : error.message, { file: where, line: 1 });
+      throw new InvalidInputError(
+        error.message.startsWith(`${where}: `) ? error.message.slice(where.length + 2) : error.message,
+        { file: where, line: 1 },
+      );
     }
   };
 
-  const resolve = async (inventory: Inventory, playbook: Playbook, playbookFile: string, run: ResolveRunOptions = {}): Promise<void> => {
-    const limited = run.limit?.length ? new Set(matchHosts(inventory, [...run.limit]).map((h) => h.name)) : undefined;
+  const resolve = async (
+    inventory: Inventory,
+    playbook: Playbook,
+    playbookFile: string,
+    run: ResolveRunOptions = {},
+  ): Promise<void> => {
+    const limited = run.limit?.length
+      ? new Set(matchHosts(inventory, [...run.limit]).map((h) => h.name))
+      : undefined;
     const hosts = new Map<string, InventoryHost>();
-    const sets: { vars: Record<string, unknown>; sources?: InventoryHost['varSources']; label: string }[] = [];
+    const sets: { vars: Record<string, unknown>; sources?: InventoryHost['varSources']; label: string }[] =
+      [];
     const roles = new Set<Record<string, unknown>>();
     // Hosts whose variables a role of this run reads (its hostRefs) → the variables it reads.
     const referenced = new Map<InventoryHost, Set<string>>();
@@ -133,7 +170,13 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
         for (const [variable, schema] of Object.entries(use.role.hostRefs ?? {})) {
           for (const h of playHosts) {
             // The same precedence as the run's variables, highest first.
-            const layers = [run.extraVars, use.vars, play.vars, h.vars, use.role.defaults as Record<string, unknown> | undefined];
+            const layers = [
+              run.extraVars,
+              use.vars,
+              play.vars,
+              h.vars,
+              use.role.defaults as Record<string, unknown> | undefined,
+            ];
             const value = layers.find((l) => l && variable in l)?.[variable];
             const target = typeof value === 'string' ? inventory.hosts.get(value) : undefined;
             if (!target) continue; // planning reports a bad reference
@@ -142,21 +185,31 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
             referenced.set(target, names);
           }
         }
-        if (use.vars) sets.push({ vars: use.vars, label: `${playbookFile}: role ${use.role.name} vars in play "${name}"` });
+        if (use.vars)
+          sets.push({
+            vars: use.vars,
+            label: `${playbookFile}: role ${use.role.name} vars in play "${name}"`,
+          });
         const defaults = use.role.defaults as Record<string, unknown> | undefined;
         if (defaults && !roles.has(defaults)) {
           roles.add(defaults);
-          sets.push({ vars: defaults, label: `role ${use.role.name} defaults${use.role.definedAt ? ` (${use.role.definedAt})` : ''}` });
+          sets.push({
+            vars: defaults,
+            label: `role ${use.role.name} defaults${use.role.definedAt ? ` (${use.role.definedAt})` : ''}`,
+          });
         }
       }
     }
-    for (const h of hosts.values()) sets.unshift({ vars: h.vars, sources: h.varSources, label: `host ${h.name}` });
+    for (const h of hosts.values())
+      sets.unshift({ vars: h.vars, sources: h.varSources, label: `host ${h.name}` });
     // A referenced host outside the run (--limit vm-dev-01 leaves pve1 out): only the variables
     // the roles read from it, so an unrelated missing secret of that host does not stop the run.
     const partial: { host: InventoryHost; vars: Record<string, unknown> }[] = [];
     for (const [target, names] of referenced) {
       if (hosts.has(target.name)) continue;
-      const vars = Object.fromEntries([...names].filter((n) => n in target.vars).map((n) => [n, target.vars[n]]));
+      const vars = Object.fromEntries(
+        [...names].filter((n) => n in target.vars).map((n) => [n, target.vars[n]]),
+      );
       partial.push({ host: target, vars });
       sets.push({ vars, sources: target.varSources, label: `host ${target.name}` });
     }
@@ -164,7 +217,8 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
     // Ask for the password once, now, if something needs it and none was given.
     if (!store.passwords.length && interactive) {
       const needs = sets.map((s) => containsReferences(s.vars));
-      const needsVault = needs.some((n) => n.vaulted) || (needs.some((n) => n.vault) && (await store.encrypted()));
+      const needsVault =
+        needs.some((n) => n.vaulted) || (needs.some((n) => n.vault) && (await store.encrypted()));
       if (needsVault) {
         const value = await askPassphrase(`Vault password (for ${store.file} and !vault values)`);
         store.addPassword({ secret: new Secret(value), source: 'prompt' });

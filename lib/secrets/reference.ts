@@ -69,7 +69,10 @@ export function isSecretReference(value: unknown): value is SecretReference {
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 function checkName(name: string, source: SecretSource): string {
-  if (!NAME.test(name)) throw new TypeError(`${source === 'vault' ? 'vault entry' : 'environment variable'} name "${name}" is not valid (letters, digits, _ . -)`);
+  if (!NAME.test(name))
+    throw new TypeError(
+      `${source === 'vault' ? 'vault entry' : 'environment variable'} name "${name}" is not valid (letters, digits, _ . -)`,
+    );
   return name;
 }
 
@@ -82,7 +85,9 @@ export const SECRET_YAML_TAGS: ScalarTag[] = (['vault', 'env'] as const).map((so
   resolve(text: string, onError: (message: string) => void) {
     const name = text.trim();
     if (!NAME.test(name)) {
-      onError(`${source === 'vault' ? '!secret' : '!env'} needs a ${source === 'vault' ? 'vault entry' : 'environment variable'} name (letters, digits, _ . -), got "${name}"`);
+      onError(
+        `${source === 'vault' ? '!secret' : '!env'} needs a ${source === 'vault' ? 'vault entry' : 'environment variable'} name (letters, digits, _ . -), got "${name}"`,
+      );
       return text;
     }
     return new SecretReference(source, name) as unknown as string;

@@ -32,10 +32,14 @@ export interface ResolveContext {
   label?: string;
 }
 
-export const PASSWORD_HINT = 'give the vault password with --vault-password-file FILE, --vault-id, --ask-vault-pass or NOVASTATION_VAULT_PASSWORD';
+export const PASSWORD_HINT =
+  'give the vault password with --vault-password-file FILE, --vault-id, --ask-vault-pass or NOVASTATION_VAULT_PASSWORD';
 
 /** Replace references with Secrets in `vars`; throws one InvalidInputError listing every problem. */
-export async function resolveSecrets(vars: Record<string, unknown>, context: ResolveContext): Promise<Record<string, unknown>> {
+export async function resolveSecrets(
+  vars: Record<string, unknown>,
+  context: ResolveContext,
+): Promise<Record<string, unknown>> {
   const resolver = new SecretResolver();
   const out = await resolver.resolve(vars, context);
   resolver.throwIfErrors();
@@ -43,7 +47,10 @@ export async function resolveSecrets(vars: Record<string, unknown>, context: Res
 }
 
 /** Does this value hold anything a resolver would replace? (`!vault` values and references.) */
-export function containsReferences(value: unknown, depth = 0): { vault: boolean; vaulted: boolean; env: boolean } {
+export function containsReferences(
+  value: unknown,
+  depth = 0,
+): { vault: boolean; vaulted: boolean; env: boolean } {
   const found = { vault: false, vaulted: false, env: false };
   const walk = (v: unknown, d: number) => {
     if (d > 100) return;
@@ -62,7 +69,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-const place = (w: { file?: string; line?: number } | undefined) => (w?.file ? `${w.file}${w.line !== undefined ? `:${w.line}` : ''}` : '');
+const place = (w: { file?: string; line?: number } | undefined) =>
+  w?.file ? `${w.file}${w.line !== undefined ? `:${w.line}` : ''}` : '';
 
 /**
  * Resolves many variable sets (every host of a run, play vars, role defaults) with shared caches,
@@ -99,7 +107,13 @@ export class SecretResolver {
     if (resolved !== vars) for (const [k, v] of Object.entries(resolved)) if (vars[k] !== v) vars[k] = v;
   }
 
-  async #value(value: unknown, path: string[], source: VariableSource | undefined, encrypted: boolean, context: ResolveContext): Promise<unknown> {
+  async #value(
+    value: unknown,
+    path: string[],
+    source: VariableSource | undefined,
+    encrypted: boolean,
+    context: ResolveContext,
+  ): Promise<unknown> {
     if (value instanceof SecretReference) return this.#reference(value, path, source, context);
     if (value instanceof VaultedValue) return this.#vaultedValue(value, path, source, context);
     if (isSecret(value)) return value;
@@ -123,12 +137,22 @@ export class SecretResolver {
     return value;
   }
 
-  #where(path: string[], source: VariableSource | undefined, context: ResolveContext, own?: { file: string; line?: number }): string {
+  #where(
+    path: string[],
+    source: VariableSource | undefined,
+    context: ResolveContext,
+    own?: { file: string; line?: number },
+  ): string {
     const at = place(own) || place(source) || context.label || '';
     return `${at ? `${at}: ` : ''}variable ${path.join('.')}`;
   }
 
-  async #reference(ref: SecretReference, path: string[], source: VariableSource | undefined, context: ResolveContext): Promise<unknown> {
+  async #reference(
+    ref: SecretReference,
+    path: string[],
+    source: VariableSource | undefined,
+    context: ResolveContext,
+  ): Promise<unknown> {
     const where = this.#where(path, source, context, ref.where);
     if (ref.source === 'env') {
       try {
@@ -154,14 +178,22 @@ export class SecretResolver {
       this.#error(`${where}: ${ref}: ${store.missingMessage(ref.name)}`);
     } catch (error) {
       if (!(error instanceof VaultError || error instanceof SecretMissingError)) throw error;
-      const message = error instanceof VaultError && error.code === 'no-password' ? `vault ${store.file} is encrypted and no vault password was given: ${PASSWORD_HINT}` : error.message;
+      const message =
+        error instanceof VaultError && error.code === 'no-password'
+          ? `vault ${store.file} is encrypted and no vault password was given: ${PASSWORD_HINT}`
+          : error.message;
       if (error instanceof VaultError && error.code !== 'format') this.#storeFailure.set(store, message);
       this.#error(`${where}: ${ref}: ${message}`);
     }
     return ref;
   }
 
-  #vaultedValue(value: VaultedValue, path: string[], source: VariableSource | undefined, context: ResolveContext): unknown {
+  #vaultedValue(
+    value: VaultedValue,
+    path: string[],
+    source: VariableSource | undefined,
+    context: ResolveContext,
+  ): unknown {
     const known = this.#vaulted.get(value.ciphertext);
     if (known) return known;
     const where = this.#where(path, source, context);
@@ -171,7 +203,11 @@ export class SecretResolver {
       return value;
     }
     try {
-      const { plaintext } = decryptAnsible(value.ciphertext, ansiblePasswords(passwords), `${where} (!vault)`);
+      const { plaintext } = decryptAnsible(
+        value.ciphertext,
+        ansiblePasswords(passwords),
+        `${where} (!vault)`,
+      );
       const secret = new Secret(plaintext.toString('utf8'));
       this.#vaulted.set(value.ciphertext, secret);
       return secret;

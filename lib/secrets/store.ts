@@ -73,7 +73,8 @@ interface Loaded {
   invalid: Map<string, string>;
 }
 
-const NEW_VAULT_HEADER = (file: string) => `# NovaStation vault: secret names and their values (YAML). Edit with: playbook vault edit ${file}\n`;
+const NEW_VAULT_HEADER = (file: string) =>
+  `# NovaStation vault: secret names and their values (YAML). Edit with: playbook vault edit ${file}\n`;
 
 export class SecretStore {
   readonly file: string;
@@ -127,7 +128,11 @@ export class SecretStore {
     if (known) return known;
     const loaded = await this.#current();
     const bad = loaded.invalid.get(name);
-    if (bad) throw new VaultError('format', `${this.file}: vault entry ${name} is ${bad}: vault entries must be strings (quote the value)`);
+    if (bad)
+      throw new VaultError(
+        'format',
+        `${this.file}: vault entry ${name} is ${bad}: vault entries must be strings (quote the value)`,
+      );
     const value = loaded.entries.get(name);
     return value === undefined ? undefined : this.#secret(name, value);
   }
@@ -149,7 +154,11 @@ export class SecretStore {
    * The entry `name`, or a new random one saved into the vault. `onGenerate` hears what was done
    * (for the run's log). Returns the Secret and whether it was generated now.
    */
-  async generate(name: string, options: GenerateOptions = {}, onGenerate?: (message: string) => void): Promise<{ secret: Secret; generated: boolean }> {
+  async generate(
+    name: string,
+    options: GenerateOptions = {},
+    onGenerate?: (message: string) => void,
+  ): Promise<{ secret: Secret; generated: boolean }> {
     const known = this.#secrets.get(name);
     if (known) return { secret: known, generated: false };
     return this.#serialised(async () => {
@@ -164,7 +173,9 @@ export class SecretStore {
         const bits = entropyBits(options);
         const length = [...value].length;
         if (this.check) {
-          onGenerate?.(`check mode: would generate secret ${name} (${length} characters, ${bits} bits) and save it in ${this.file}`);
+          onGenerate?.(
+            `check mode: would generate secret ${name} (${length} characters, ${bits} bits) and save it in ${this.file}`,
+          );
           return { secret: this.#secret(name, value), generated: true };
         }
         const password = loaded.opened?.password ?? this.#passwords[0];
@@ -185,8 +196,21 @@ export class SecretStore {
         });
         await writeFileAtomic(this.file, text, 0o600);
         const entries = new Map(loaded.entries).set(name, value);
-        this.#loaded = Promise.resolve({ ...loaded, text, doc, entries, opened: { plaintext: Buffer.from(plaintext), format: loaded.opened?.format ?? 'novastation', password, ...(loaded.opened?.vaultId ? { vaultId: loaded.opened.vaultId } : {}) } });
-        onGenerate?.(`generated secret ${name} (${length} characters, ${bits} bits) and saved it in ${this.file}`);
+        this.#loaded = Promise.resolve({
+          ...loaded,
+          text,
+          doc,
+          entries,
+          opened: {
+            plaintext: Buffer.from(plaintext),
+            format: loaded.opened?.format ?? 'novastation',
+            password,
+            ...(loaded.opened?.vaultId ? { vaultId: loaded.opened.vaultId } : {}),
+          },
+        });
+        onGenerate?.(
+          `generated secret ${name} (${length} characters, ${bits} bits) and saved it in ${this.file}`,
+        );
         // Known to the run only once it is safely in the vault.
         return { secret: this.#secret(name, value), generated: true };
       };
@@ -241,31 +265,50 @@ export class SecretStore {
     if (previous && previous.text === text) return previous;
     if (text === null) return parsePayload(NEW_VAULT_HEADER(this.file), null, undefined, this.file);
     if (!vaultFormatOf(text)) {
-      throw new VaultError('format', `${this.file} is not encrypted (no $NOVASTATION_VAULT or $ANSIBLE_VAULT header): encrypt it with: playbook vault encrypt ${this.file}`);
+      throw new VaultError(
+        'format',
+        `${this.file} is not encrypted (no $NOVASTATION_VAULT or $ANSIBLE_VAULT header): encrypt it with: playbook vault encrypt ${this.file}`,
+      );
     }
     const opened = await decryptVaultText(text, this.#passwords, this.file);
     return parsePayload(opened.plaintext.toString('utf8'), text, opened, this.file);
   }
 }
 
-function parsePayload(plaintext: string, text: string | null, opened: OpenedVault | undefined, file: string): Loaded {
+function parsePayload(
+  plaintext: string,
+  text: string | null,
+  opened: OpenedVault | undefined,
+  file: string,
+): Loaded {
   const doc = parseDocument(plaintext, { version: '1.1', prettyErrors: false });
   if (doc.errors.length) {
     // Never quote the plaintext: the error position is enough.
     const e = doc.errors[0]!;
-    throw new VaultError('format', `${file}: the decrypted vault is not valid YAML (${e.code} at line ${e.linePos?.[0]?.line ?? '?'}): fix it with: playbook vault edit ${file}`);
+    throw new VaultError(
+      'format',
+      `${file}: the decrypted vault is not valid YAML (${e.code} at line ${e.linePos?.[0]?.line ?? '?'}): fix it with: playbook vault edit ${file}`,
+    );
   }
   const entries = new Map<string, string>();
   const invalid = new Map<string, string>();
   const root = doc.contents;
   const empty = root === null || (isScalar(root) && (root.value === null || root.value === ''));
   if (!empty) {
-    if (!isMap(root)) throw new VaultError('format', `${file}: the decrypted vault must be a YAML mapping of secret names to values`);
+    if (!isMap(root))
+      throw new VaultError(
+        'format',
+        `${file}: the decrypted vault must be a YAML mapping of secret names to values`,
+      );
     for (const pair of root.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const value = pair.value;
       if (isScalar(value) && typeof value.value === 'string') entries.set(key, value.value);
-      else invalid.set(key, isScalar(value) ? `a ${value.value === null ? 'null' : typeof value.value}` : 'not a single value');
+      else
+        invalid.set(
+          key,
+          isScalar(value) ? `a ${value.value === null ? 'null' : typeof value.value}` : 'not a single value',
+        );
     }
   }
   return { text, ...(opened ? { opened } : {}), doc, entries, invalid };

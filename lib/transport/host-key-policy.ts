@@ -5,7 +5,14 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { appendKnownHost, checkHostKey, fingerprint, knownHostName, readKnownHosts, wireKeyType } from './known-hosts.js';
+import {
+  appendKnownHost,
+  checkHostKey,
+  fingerprint,
+  knownHostName,
+  readKnownHosts,
+  wireKeyType,
+} from './known-hosts.js';
 import type { SshSettings } from './types.js';
 
 export interface HostKeyQuery {

@@ -17,11 +17,17 @@ export async function openConnection(target: ConnectionTarget, settings: SshSett
     );
   }
   if (target.become && target.become.method !== 'sudo') {
-    throw new UnreachableError(target.name, `${target.name}: become method ${target.become.method} is not supported; only sudo is`);
+    throw new UnreachableError(
+      target.name,
+      `${target.name}: become method ${target.become.method} is not supported; only sudo is`,
+    );
   }
   if (target.become?.password?.includes('\n')) {
     // sudo reads the password up to the first newline; the rest would reach bash as commands.
-    throw new BecomeError(target.name, `${target.name}: the become password contains a newline, which sudo cannot take`);
+    throw new BecomeError(
+      target.name,
+      `${target.name}: the become password contains a newline, which sudo cannot take`,
+    );
   }
   if (target.kind === 'local') {
     const { openLocalConnection } = await import('./local.js');

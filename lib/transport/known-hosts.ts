@@ -102,7 +102,9 @@ export type HostKeyStatus =
 /** What known_hosts says about `key` presented by `name` (as from knownHostName). */
 export function checkHostKey(entries: KnownHostLine[], name: string, key: Buffer): HostKeyStatus {
   // A revoked key is refused whoever presents it when its line's pattern matches (usually `*`).
-  const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(key) && hostFieldMatches(e.hosts, name));
+  const revoked = entries.find(
+    (e) => e.marker === 'revoked' && e.key.equals(key) && hostFieldMatches(e.hosts, name),
+  );
   if (revoked) return { status: 'revoked', entry: revoked };
   // Certificate authorities are not supported: their lines neither accept nor conflict.
   const forHost = entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name));
@@ -113,7 +115,9 @@ export function checkHostKey(entries: KnownHostLine[], name: string, key: Buffer
 
 /** Key types recorded for `name`, to ask the server for those first (as OpenSSH does). */
 export function recordedKeyTypes(entries: KnownHostLine[], name: string): string[] {
-  const types = entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name)).map((e) => e.keyType);
+  const types = entries
+    .filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name))
+    .map((e) => e.keyType);
   return [...new Set(types)];
 }
 

@@ -5,7 +5,10 @@ import { shellLaunch } from './shell-launch.js';
 import { startShellSession, type ShellChannel } from './shell-session.js';
 import type { Connection, ConnectionTarget, SshSettings } from './types.js';
 
-export async function openLocalConnection(target: ConnectionTarget, settings: Pick<SshSettings, 'connectTimeoutMs'>): Promise<Connection> {
+export async function openLocalConnection(
+  target: ConnectionTarget,
+  settings: Pick<SshSettings, 'connectTimeoutMs'>,
+): Promise<Connection> {
   const become = target.become && target.become.user !== currentUser() ? target.become : undefined;
   const launch = shellLaunch(become);
   const [file, ...args] = launch.argv;

@@ -27,10 +27,15 @@ export function shellLaunch(become?: BecomeOptions): ShellLaunch {
   // per-session framing token, so seeing it gives nothing away.
   const inner = [...BASH, '-c', `printf '%s\\n' '${readyMarker}'; exec ${BASH.join(' ')}`];
   if (!become) return { argv: inner, readyMarker };
-  if (!SAFE_USER.test(become.user)) throw new TypeError(`invalid become user name: ${JSON.stringify(become.user)}`);
+  if (!SAFE_USER.test(become.user))
+    throw new TypeError(`invalid become user name: ${JSON.stringify(become.user)}`);
   if (become.password === undefined) {
     // -n: fail at once with "a password is required" rather than wait for one.
-    return { argv: ['sudo', '-H', '-S', '-n', '-u', become.user, '--', ...inner], readyMarker, becomeUser: become.user };
+    return {
+      argv: ['sudo', '-H', '-S', '-n', '-u', become.user, '--', ...inner],
+      readyMarker,
+      becomeUser: become.user,
+    };
   }
   const sudoPrompt = `[novastation sudo ${randomBytes(6).toString('hex')}] password:`;
   return {

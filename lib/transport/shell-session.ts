@@ -80,7 +80,8 @@ class ShellSession implements Connection {
   private closing: Promise<void> | undefined;
   private readonly ended: Promise<void>;
   /** While starting: where stream data and the end go instead of the command machinery. */
-  private starting: { stdout(chunk: Buffer): void; stderr(chunk: Buffer): void; end(reason: string): void } | undefined;
+  private starting:
+    { stdout(chunk: Buffer): void; stderr(chunk: Buffer): void; end(reason: string): void } | undefined;
 
   constructor(
     private readonly channel: ShellChannel,
@@ -98,7 +99,11 @@ class ShellSession implements Connection {
     channel.onEnd((reason) => {
       markEnded();
       this.starting?.end(reason);
-      this.fail(this.closing ? this.closedError() : new UnreachableError(this.host, `${this.description}: the shell ended (${reason})`));
+      this.fail(
+        this.closing
+          ? this.closedError()
+          : new UnreachableError(this.host, `${this.description}: the shell ended (${reason})`),
+      );
     });
   }
 
@@ -136,7 +141,13 @@ class ShellSession implements Connection {
         else resolve();
       };
       const timer = setTimeout(
-        () => finish(new UnreachableError(this.host, `${this.description}: ${what} did not finish within ${startTimeoutMs} ms${detail(errors, launch)}`)),
+        () =>
+          finish(
+            new UnreachableError(
+              this.host,
+              `${this.description}: ${what} did not finish within ${startTimeoutMs} ms${detail(errors, launch)}`,
+            ),
+          ),
         startTimeoutMs,
       );
       this.starting = {
@@ -153,11 +164,22 @@ class ShellSession implements Connection {
             this.channel.stdin.write(`${becomePassword}\n`);
           } else if (seen > prompts && seen >= 2) {
             const user = launch.becomeUser ?? 'root';
-            finish(new BecomeError(this.host, `${this.description}: sudo to ${user} failed: incorrect become password`));
+            finish(
+              new BecomeError(
+                this.host,
+                `${this.description}: sudo to ${user} failed: incorrect become password`,
+              ),
+            );
           }
           prompts = seen;
         },
-        end: (reason) => finish(new (launch.becomeUser ? BecomeError : UnreachableError)(this.host, `${this.description}: ${what} failed (${reason})${detail(errors, launch)}`)),
+        end: (reason) =>
+          finish(
+            new (launch.becomeUser ? BecomeError : UnreachableError)(
+              this.host,
+              `${this.description}: ${what} failed (${reason})${detail(errors, launch)}`,
+            ),
+          ),
       };
     });
   }
@@ -187,9 +209,17 @@ class ShellSession implements Connection {
     const timeoutMs = job.options.timeoutMs;
     if (timeoutMs !== undefined) {
       // bash kills a timed-out command itself; this only fires when bash cannot report back.
-      running.backstop = setTimeout(() => {
-        this.fail(new UnreachableError(this.host, `${this.description}: no answer ${BACKSTOP_MS / 1000} s after a command's ${timeoutMs} ms timeout; connection dropped`));
-      }, timeoutMs + KILL_GRACE_SECONDS * 1000 + BACKSTOP_MS);
+      running.backstop = setTimeout(
+        () => {
+          this.fail(
+            new UnreachableError(
+              this.host,
+              `${this.description}: no answer ${BACKSTOP_MS / 1000} s after a command's ${timeoutMs} ms timeout; connection dropped`,
+            ),
+          );
+        },
+        timeoutMs + KILL_GRACE_SECONDS * 1000 + BACKSTOP_MS,
+      );
     }
     this.current = running;
     this.channel.stdin.write(script);
@@ -259,7 +289,10 @@ class ShellSession implements Connection {
     if (!this.dead) {
       this.channel.stdin.end('exit 0\n');
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.ended, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      await Promise.race([
+        this.ended,
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
       clearTimeout(timer);
       this.fail(this.closedError());
     }

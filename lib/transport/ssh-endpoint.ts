@@ -35,9 +35,18 @@ interface ConfigLookup {
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 const MAX_JUMPS = 8;
 
-export async function resolveSshEndpoint(target: ConnectionTarget, settings: Pick<SshSettings, 'sshConfigFile'>): Promise<SshEndpoint> {
+export async function resolveSshEndpoint(
+  target: ConnectionTarget,
+  settings: Pick<SshSettings, 'sshConfigFile'>,
+): Promise<SshEndpoint> {
   const config = await loadSshConfig(target.name, settings.sshConfigFile);
-  return resolve(config, target.name, target.address, { port: target.port, user: target.user, key: target.privateKeyFile }, 0);
+  return resolve(
+    config,
+    target.name,
+    target.address,
+    { port: target.port, user: target.user, key: target.privateKeyFile },
+    0,
+  );
 }
 
 async function loadSshConfig(host: string, file: string | undefined): Promise<ConfigLookup> {
@@ -61,8 +70,19 @@ interface Explicit {
   key?: string | undefined;
 }
 
-function resolve(config: ConfigLookup, name: string, address: string, explicit: Explicit, depth: number, via?: SshEndpoint): SshEndpoint {
-  if (depth > MAX_JUMPS) throw new UnreachableError(name, `ProxyJump chain for ${name} is longer than ${MAX_JUMPS} hops (a loop?)`);
+function resolve(
+  config: ConfigLookup,
+  name: string,
+  address: string,
+  explicit: Explicit,
+  depth: number,
+  via?: SshEndpoint,
+): SshEndpoint {
+  if (depth > MAX_JUMPS)
+    throw new UnreachableError(
+      name,
+      `ProxyJump chain for ${name} is longer than ${MAX_JUMPS} hops (a loop?)`,
+    );
   const c = config.compute(address);
   const host = expand(first(c.hostname) ?? '%h', { h: address });
   const port = explicit.port ?? toPort(first(c.port), name) ?? 22;
@@ -72,7 +92,9 @@ function resolve(config: ConfigLookup, name: string, address: string, explicit: 
     throw new UnreachableError(name, `${name}: ProxyCommand in ssh_config is not supported; use ProxyJump`);
   }
   const identitiesOnly = first(c.identitiesonly)?.toLowerCase() === 'yes';
-  const configured = list(c.identityfile).filter((f) => f !== 'none').map((f) => expand(f, tokens));
+  const configured = list(c.identityfile)
+    .filter((f) => f !== 'none')
+    .map((f) => expand(f, tokens));
   const files = configured.length ? configured : DEFAULT_KEYS.map((k) => join(homedir(), '.ssh', k));
   const identityFiles = [
     ...(explicit.key ? [{ path: expand(explicit.key, tokens), explicit: true }] : []),
@@ -124,7 +146,8 @@ function list(value: string | string[] | undefined): string[] {
 function toPort(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UnreachableError(name, `${name}: bad Port ${value} in ssh_config`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UnreachableError(name, `${name}: bad Port ${value} in ssh_config`);
   return port;
 }
 

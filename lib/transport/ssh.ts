@@ -21,7 +21,10 @@ type NodeSSHClass = typeof import('node-ssh').NodeSSH;
 /** Seconds of silence before ssh2 probes the server; after 4 unanswered probes the host is dead. */
 const KEEPALIVE_MS = 15_000;
 
-export async function openSshConnection(target: ConnectionTarget, settings: SshSettings): Promise<Connection> {
+export async function openSshConnection(
+  target: ConnectionTarget,
+  settings: SshSettings,
+): Promise<Connection> {
   const endpoint = await resolveSshEndpoint(target, settings);
   const { NodeSSH } = await import('node-ssh');
   const opened: NodeSSH[] = [];
@@ -83,7 +86,11 @@ async function login(
     keepaliveCountMax: 4,
     algorithms: { serverHostKey: await hostKeyAlgorithms(endpoint, settings) },
     hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-      decideHostKey(key, { label: endpoint.label, address: endpoint.host, port: endpoint.port }, settings).then(
+      decideHostKey(
+        key,
+        { label: endpoint.label, address: endpoint.host, port: endpoint.port },
+        settings,
+      ).then(
         (decision) => {
           if (!decision.accept) hostKeyProblem = decision.message;
           verify(decision.accept);
@@ -104,7 +111,10 @@ async function login(
   } catch (error) {
     ssh.dispose();
     if (hostKeyProblem) throw new UnreachableError(hostName, hostKeyProblem);
-    throw new UnreachableError(hostName, `${hostName}: cannot connect to ${where}: ${reason(error as Error & { code?: string; level?: string }, auth.tried, settings)}`);
+    throw new UnreachableError(
+      hostName,
+      `${hostName}: cannot connect to ${where}: ${reason(error as Error & { code?: string; level?: string }, auth.tried, settings)}`,
+    );
   }
   opened.push(ssh);
   // After login a lost connection shows as the shell channel closing; keep ssh2 from throwing.
@@ -115,7 +125,10 @@ async function login(
 /** A tunnel through `jump` to `to` (what `ssh -W` does for OpenSSH's ProxyJump). */
 function forward(jump: NodeSSH, to: SshEndpoint, hostName: string, timeoutMs: number): Promise<Duplex> {
   const fail = (why: string): UnreachableError =>
-    new UnreachableError(hostName, `${hostName}: jump host ${to.via?.host}:${to.via?.port} cannot reach ${to.host}:${to.port}: ${why}`);
+    new UnreachableError(
+      hostName,
+      `${hostName}: jump host ${to.via?.host}:${to.via?.port} cannot reach ${to.host}:${to.port}: ${why}`,
+    );
   return new Promise((resolve, reject) => {
     // The bastion's own TCP connect may hang far longer than our connect timeout.
     const timer = setTimeout(() => reject(fail(`timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -128,12 +141,25 @@ function forward(jump: NodeSSH, to: SshEndpoint, hostName: string, timeoutMs: nu
 }
 
 /** Host key algorithms with the types already in known_hosts first, as OpenSSH orders them. */
-async function hostKeyAlgorithms(endpoint: SshEndpoint, settings: SshSettings): Promise<ServerHostKeyAlgorithm[]> {
-  const all: ServerHostKeyAlgorithm[] = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+async function hostKeyAlgorithms(
+  endpoint: SshEndpoint,
+  settings: SshSettings,
+): Promise<ServerHostKeyAlgorithm[]> {
+  const all: ServerHostKeyAlgorithm[] = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+  ];
   if (!settings.hostKeyChecking) return all;
   const entries = await readKnownHosts(settings.knownHostsFile ?? defaultKnownHostsFile()).catch(() => []);
   const known = recordedKeyTypes(entries, knownHostName(endpoint.host, endpoint.port));
-  const preferred = all.filter((algo) => known.some((type) => algo === type || (type === 'ssh-rsa' && algo.startsWith('rsa-sha2'))));
+  const preferred = all.filter((algo) =>
+    known.some((type) => algo === type || (type === 'ssh-rsa' && algo.startsWith('rsa-sha2'))),
+  );
   return [...preferred, ...all.filter((algo) => !preferred.includes(algo))];
 }
 
@@ -149,7 +175,10 @@ async function authMethods(endpoint: SshEndpoint): Promise<{ methods: AnyAuthMet
       if (required) tried.push(`${path} (not readable)`);
     }
   };
-  const [explicit, others] = [endpoint.identityFiles.filter((f) => f.explicit), endpoint.identityFiles.filter((f) => !f.explicit)];
+  const [explicit, others] = [
+    endpoint.identityFiles.filter((f) => f.explicit),
+    endpoint.identityFiles.filter((f) => !f.explicit),
+  ];
   for (const file of explicit) await addKey(file.path, true);
   if (endpoint.agentSocket) {
     methods.push({ type: 'agent', username, agent: endpoint.agentSocket });
@@ -159,11 +188,16 @@ async function authMethods(endpoint: SshEndpoint): Promise<{ methods: AnyAuthMet
   return { methods, tried };
 }
 
-function reason(error: Error & { code?: string; level?: string }, tried: string[], settings: SshSettings): string {
+function reason(
+  error: Error & { code?: string; level?: string },
+  tried: string[],
+  settings: SshSettings,
+): string {
   if (error.level === 'client-authentication') {
     return `authentication failed (offered: ${tried.length ? tried.join(', ') : 'no keys found'})`;
   }
-  if (error.level === 'client-timeout' || error.code === 'ETIMEDOUT') return `timed out after ${settings.connectTimeoutMs} ms`;
+  if (error.level === 'client-timeout' || error.code === 'ETIMEDOUT')
+    return `timed out after ${settings.connectTimeoutMs} ms`;
   switch (error.code) {
     case 'ECONNREFUSED':
       return 'connection refused';
@@ -180,12 +214,20 @@ function reason(error: Error & { code?: string; level?: string }, tried: string[
   }
 }
 
-function openExecChannel(ssh: NodeSSH, command: string, hostName: string, description: string): Promise<ShellChannel> {
+function openExecChannel(
+  ssh: NodeSSH,
+  command: string,
+  hostName: string,
+  description: string,
+): Promise<ShellChannel> {
   return new Promise((resolve, reject) => {
     const client = ssh.connection;
     if (!client) return reject(new UnreachableError(hostName, `${description}: connection lost`));
     client.exec(command, (error, stream: ClientChannel) => {
-      if (error) return reject(new UnreachableError(hostName, `${description}: cannot start a shell: ${error.message}`));
+      if (error)
+        return reject(
+          new UnreachableError(hostName, `${description}: cannot start a shell: ${error.message}`),
+        );
       let endReason: string | undefined;
       let exit = 'channel closed';
       const listeners: ((why: string) => void)[] = [];

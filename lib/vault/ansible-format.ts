@@ -16,7 +16,14 @@
  * Synchronous on purpose: the inventory loader's decrypt hook is synchronous (PBKDF2 with 10000
  * iterations takes milliseconds).
  */
-import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  pbkdf2Sync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { VaultError } from './errors.js';
 
 export const ANSIBLE_MAGIC = '$ANSIBLE_VAULT';
@@ -37,24 +44,43 @@ export function isAnsibleVault(text: string): boolean {
 }
 
 function unhex(text: string, what: string, where: string): Buffer {
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw new VaultError('format', `${where}: malformed Ansible vault: the ${what} is not hexadecimal (was the file edited or truncated?)`);
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text))
+    throw new VaultError(
+      'format',
+      `${where}: malformed Ansible vault: the ${what} is not hexadecimal (was the file edited or truncated?)`,
+    );
   return Buffer.from(text, 'hex');
 }
 
 /** Parse the envelope (header and hex payload) without a password. */
 export function parseAnsibleVault(text: string, where: string): AnsibleEnvelope {
-  const lines = text.trim().split(/\r?\n/).map((l) => l.trim());
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   const header = (lines[0] ?? '').split(';').map((s) => s.trim());
-  if (header[0] !== ANSIBLE_MAGIC) throw new VaultError('format', `${where}: not an Ansible vault (no ${ANSIBLE_MAGIC} header)`);
+  if (header[0] !== ANSIBLE_MAGIC)
+    throw new VaultError('format', `${where}: not an Ansible vault (no ${ANSIBLE_MAGIC} header)`);
   const version = header[1];
   if (version !== '1.1' && version !== '1.2') {
-    throw new VaultError('format', `${where}: unsupported Ansible vault version "${version ?? ''}" (1.1 and 1.2 are supported)`);
+    throw new VaultError(
+      'format',
+      `${where}: unsupported Ansible vault version "${version ?? ''}" (1.1 and 1.2 are supported)`,
+    );
   }
   const cipher = header[2] ?? '';
-  if (cipher !== 'AES256') throw new VaultError('format', `${where}: unsupported Ansible vault cipher "${cipher}" (only AES256 exists in Ansible 2.14)`);
+  if (cipher !== 'AES256')
+    throw new VaultError(
+      'format',
+      `${where}: unsupported Ansible vault cipher "${cipher}" (only AES256 exists in Ansible 2.14)`,
+    );
   const label = version === '1.2' && header[3] ? header[3] : undefined;
   const inner = unhex(lines.slice(1).join(''), 'payload', where).toString('latin1').split('\n');
-  if (inner.length !== 3) throw new VaultError('format', `${where}: malformed Ansible vault payload (expected salt, HMAC and ciphertext)`);
+  if (inner.length !== 3)
+    throw new VaultError(
+      'format',
+      `${where}: malformed Ansible vault payload (expected salt, HMAC and ciphertext)`,
+    );
   const [salt, hmac, ciphertext] = inner as [string, string, string];
   return {
     version,
@@ -82,11 +108,20 @@ export interface AnsiblePassword {
  * matches. As Ansible does, passwords whose label matches a 1.2 envelope's vault id are tried
  * first, then the others.
  */
-export function decryptAnsible(text: string, passwords: readonly AnsiblePassword[], where: string): { plaintext: Buffer; passwordIndex: number; envelope: AnsibleEnvelope } {
+export function decryptAnsible(
+  text: string,
+  passwords: readonly AnsiblePassword[],
+  where: string,
+): { plaintext: Buffer; passwordIndex: number; envelope: AnsibleEnvelope } {
   const envelope = parseAnsibleVault(text, where);
-  if (!passwords.length) throw new VaultError('no-password', `${where}: this is vault-encrypted (${ANSIBLE_MAGIC};${envelope.version}) and no vault password was given`);
+  if (!passwords.length)
+    throw new VaultError(
+      'no-password',
+      `${where}: this is vault-encrypted (${ANSIBLE_MAGIC};${envelope.version}) and no vault password was given`,
+    );
   const order = passwords.map((p, i) => ({ p, i }));
-  if (envelope.label) order.sort((a, b) => Number(b.p.label === envelope.label) - Number(a.p.label === envelope.label));
+  if (envelope.label)
+    order.sort((a, b) => Number(b.p.label === envelope.label) - Number(a.p.label === envelope.label));
   for (const { p, i } of order) {
     const { key1, key2, iv } = keys(p.bytes, envelope.salt);
     const mac = createHmac('sha256', key2).update(envelope.ciphertext).digest();
@@ -94,12 +129,20 @@ export function decryptAnsible(text: string, passwords: readonly AnsiblePassword
     const decipher = createDecipheriv('aes-256-ctr', key1, iv);
     const padded = Buffer.concat([decipher.update(envelope.ciphertext), decipher.final()]);
     const pad = padded[padded.length - 1] ?? 0;
-    if (pad < 1 || pad > 16 || pad > padded.length || !padded.subarray(padded.length - pad).every((b) => b === pad)) {
+    if (
+      pad < 1 ||
+      pad > 16 ||
+      pad > padded.length ||
+      !padded.subarray(padded.length - pad).every((b) => b === pad)
+    ) {
       throw new VaultError('format', `${where}: Ansible vault decrypted with a bad padding (corrupt file)`);
     }
     return { plaintext: padded.subarray(0, padded.length - pad), passwordIndex: i, envelope };
   }
-  const tried = passwords.length === 1 ? 'the vault password given does not open it' : `none of the ${passwords.length} vault passwords given opens it`;
+  const tried =
+    passwords.length === 1
+      ? 'the vault password given does not open it'
+      : `none of the ${passwords.length} vault passwords given opens it`;
   throw new VaultError(
     'wrong-passphrase-or-modified',
     `${where}: ${tried}: wrong password, or the file was modified (Ansible's vault format cannot tell these apart: its HMAC check failed)`,
@@ -112,16 +155,26 @@ export interface AnsibleEncryptOptions {
 }
 
 /** Encrypt as `ansible-vault encrypt` does (the text ends in a newline). */
-export function encryptAnsible(plaintext: Buffer | string, password: Buffer, options: AnsibleEncryptOptions = {}): string {
+export function encryptAnsible(
+  plaintext: Buffer | string,
+  password: Buffer,
+  options: AnsibleEncryptOptions = {},
+): string {
   if (!password.length) throw new VaultError('no-password', 'an empty vault password is not allowed');
   const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
   const salt = randomBytes(32);
   const { key1, key2, iv } = keys(password, salt);
   const pad = 16 - (data.length % 16);
   const cipher = createCipheriv('aes-256-ctr', key1, iv);
-  const ciphertext = Buffer.concat([cipher.update(Buffer.concat([data, Buffer.alloc(pad, pad)])), cipher.final()]);
+  const ciphertext = Buffer.concat([
+    cipher.update(Buffer.concat([data, Buffer.alloc(pad, pad)])),
+    cipher.final(),
+  ]);
   const hmac = createHmac('sha256', key2).update(ciphertext).digest();
-  const inner = Buffer.from([salt.toString('hex'), hmac.toString('hex'), ciphertext.toString('hex')].join('\n'), 'latin1').toString('hex');
+  const inner = Buffer.from(
+    [salt.toString('hex'), hmac.toString('hex'), ciphertext.toString('hex')].join('\n'),
+    'latin1',
+  ).toString('hex');
   const label = options.vaultId && options.vaultId !== 'default' ? options.vaultId : undefined;
   const header = label ? `${ANSIBLE_MAGIC};1.2;AES256;${label}` : `${ANSIBLE_MAGIC};1.1;AES256`;
   const lines = [header];

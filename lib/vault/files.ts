@@ -26,7 +26,8 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   await fh.close();
   try {
     await chmod(tmp, mode); // the umask may have taken bits away; never adds any beyond `mode`
-    if (previous && process.getuid?.() === 0 && previous.uid !== 0) await chown(tmp, previous.uid, previous.gid);
+    if (previous && process.getuid?.() === 0 && previous.uid !== 0)
+      await chown(tmp, previous.uid, previous.gid);
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
@@ -78,7 +79,9 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, timeou
         continue;
       }
       if (Date.now() > deadline) {
-        throw new Error(`${path} is locked by process ${holder} (another run saving into it); if no such run is going on, remove ${lock}`);
+        throw new Error(
+          `${path} is locked by process ${holder} (another run saving into it); if no such run is going on, remove ${lock}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

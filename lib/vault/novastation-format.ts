@@ -27,7 +27,15 @@
  * The key check lets a guesser test a passphrase without the GCM step, which gains them nothing:
  * each guess still costs a full scrypt.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 import { VaultError } from './errors.js';
 
 export const NOVASTATION_MAGIC = '$NOVASTATION_VAULT';
@@ -73,10 +81,15 @@ function checkParams(params: ScryptParams, where: string): void {
   const { N, r, p } = params;
   const powerOfTwo = Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0;
   if (!powerOfTwo || N < MIN_SCRYPT_N || N > MAX_SCRYPT_N) {
-    throw new VaultError('format', `${where}: scrypt N=${N} is not allowed (a power of two from 2^15 to 2^20)`);
+    throw new VaultError(
+      'format',
+      `${where}: scrypt N=${N} is not allowed (a power of two from 2^15 to 2^20)`,
+    );
   }
-  if (!Number.isInteger(r) || r < 8 || r > MAX_R) throw new VaultError('format', `${where}: scrypt r=${r} is not allowed (8 to ${MAX_R})`);
-  if (!Number.isInteger(p) || p < 1 || p > MAX_P) throw new VaultError('format', `${where}: scrypt p=${p} is not allowed (1 to ${MAX_P})`);
+  if (!Number.isInteger(r) || r < 8 || r > MAX_R)
+    throw new VaultError('format', `${where}: scrypt r=${r} is not allowed (8 to ${MAX_R})`);
+  if (!Number.isInteger(p) || p < 1 || p > MAX_P)
+    throw new VaultError('format', `${where}: scrypt p=${p} is not allowed (1 to ${MAX_P})`);
 }
 
 /** The parameters for new writes: DEFAULT_SCRYPT, or N from NOVASTATION_VAULT_SCRYPT_N. */
@@ -94,14 +107,25 @@ export function formatHeader(params: ScryptParams): string {
 
 export function parseHeader(line: string, where: string): NovastationHeader {
   const parts = line.split(';');
-  if (parts[0] !== NOVASTATION_MAGIC) throw new VaultError('format', `${where}: not a NovaStation vault (the first line must start with ${NOVASTATION_MAGIC};)`);
+  if (parts[0] !== NOVASTATION_MAGIC)
+    throw new VaultError(
+      'format',
+      `${where}: not a NovaStation vault (the first line must start with ${NOVASTATION_MAGIC};)`,
+    );
   const [, version, kdf, params, cipher, ...rest] = parts;
   checkVersion(version, where);
   if (kdf !== KDF || cipher !== CIPHER || rest.length) {
-    throw new VaultError('format', `${where}: malformed vault header "${line}" (expected ${formatHeader(DEFAULT_SCRYPT)}): was the first line edited?`);
+    throw new VaultError(
+      'format',
+      `${where}: malformed vault header "${line}" (expected ${formatHeader(DEFAULT_SCRYPT)}): was the first line edited?`,
+    );
   }
   const m = /^N=(\d+),r=(\d+),p=(\d+)$/.exec(params ?? '');
-  if (!m) throw new VaultError('format', `${where}: malformed scrypt parameters "${params ?? ''}" in the vault header (expected N=…,r=…,p=…): was the first line edited?`);
+  if (!m)
+    throw new VaultError(
+      'format',
+      `${where}: malformed scrypt parameters "${params ?? ''}" in the vault header (expected N=…,r=…,p=…): was the first line edited?`,
+    );
   const scryptParams = { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
   return { line, version: version as string, scrypt: scryptParams };
 }
@@ -115,13 +139,20 @@ function checkVersion(version: string | undefined, where: string): void {
   );
 }
 
-function deriveKeys(passphrase: string, salt: Buffer, params: ScryptParams): Promise<{ encKey: Buffer; keyCheck: Buffer }> {
+function deriveKeys(
+  passphrase: string,
+  salt: Buffer,
+  params: ScryptParams,
+): Promise<{ encKey: Buffer; keyCheck: Buffer }> {
   const { N, r, p } = params;
   const maxmem = 128 * N * r * p + 64 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     scrypt(Buffer.from(passphrase.normalize('NFC'), 'utf8'), salt, 64, { N, r, p, maxmem }, (error, km) => {
       if (error) return reject(error);
-      const keyCheck = createHmac('sha256', km.subarray(32, 64)).update(KEY_CHECK_LABEL).digest().subarray(0, KEY_CHECK);
+      const keyCheck = createHmac('sha256', km.subarray(32, 64))
+        .update(KEY_CHECK_LABEL)
+        .digest()
+        .subarray(0, KEY_CHECK);
       resolve({ encKey: Buffer.from(km.subarray(0, 32)), keyCheck });
     });
   });
@@ -139,7 +170,11 @@ export interface EncryptOptions {
 }
 
 /** Encrypt `plaintext` into the text of a vault file (ending in a newline). */
-export async function encryptNovastation(plaintext: Buffer | string, passphrase: string, options: EncryptOptions = {}): Promise<string> {
+export async function encryptNovastation(
+  plaintext: Buffer | string,
+  passphrase: string,
+  options: EncryptOptions = {},
+): Promise<string> {
   if (!passphrase) throw new VaultError('no-password', 'an empty vault passphrase is not allowed');
   const params = options.scrypt ?? writeScrypt();
   checkParams(params, 'encrypt');
@@ -173,15 +208,26 @@ export function inspectNovastation(text: string, where: string): ParsedNovastati
   const newline = text.indexOf('\n');
   const headerLine = (newline < 0 ? text : text.slice(0, newline)).replace(/\r$/, '');
   const fields = headerLine.split(';');
-  if (fields[0] !== NOVASTATION_MAGIC) throw new VaultError('format', `${where}: not a NovaStation vault (the first line must start with ${NOVASTATION_MAGIC};)`);
+  if (fields[0] !== NOVASTATION_MAGIC)
+    throw new VaultError(
+      'format',
+      `${where}: not a NovaStation vault (the first line must start with ${NOVASTATION_MAGIC};)`,
+    );
   checkVersion(fields[1], where);
   const bodyText = newline < 0 ? '' : text.slice(newline + 1).replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(bodyText) || bodyText.length % 4 !== 0) {
-    throw new VaultError('damaged', `${where}: the vault is damaged or was modified: its body is not valid base64 (restore it from version control or a backup)`);
+    throw new VaultError(
+      'damaged',
+      `${where}: the vault is damaged or was modified: its body is not valid base64 (restore it from version control or a backup)`,
+    );
   }
   const body = Buffer.from(bodyText, 'base64');
   const min = SALT + NONCE + KEY_CHECK + TAG + CHECKSUM;
-  if (body.length < min) throw new VaultError('damaged', `${where}: the vault is damaged or truncated: ${body.length} bytes of body, at least ${min} expected`);
+  if (body.length < min)
+    throw new VaultError(
+      'damaged',
+      `${where}: the vault is damaged or truncated: ${body.length} bytes of body, at least ${min} expected`,
+    );
   const unsummed = body.subarray(0, body.length - CHECKSUM);
   const checksum = body.subarray(body.length - CHECKSUM);
   // The checksum covers the header line as written, so it is checked before the header is trusted.
@@ -214,9 +260,14 @@ export interface Decrypted {
  * Decrypt with the first passphrase that passes the key check. Throws VaultError: `format`,
  * `damaged` (before any passphrase is tried), `wrong-passphrase`, or `tampered`.
  */
-export async function decryptNovastation(text: string, passphrases: readonly string[], where: string): Promise<Decrypted> {
+export async function decryptNovastation(
+  text: string,
+  passphrases: readonly string[],
+  where: string,
+): Promise<Decrypted> {
   const v = inspectNovastation(text, where);
-  if (!passphrases.length) throw new VaultError('no-password', `${where}: the vault is encrypted and no vault password was given`);
+  if (!passphrases.length)
+    throw new VaultError('no-password', `${where}: the vault is encrypted and no vault password was given`);
   for (const [index, passphrase] of passphrases.entries()) {
     const { encKey, keyCheck } = await deriveKeys(passphrase, v.salt, v.header.scrypt);
     if (!timingSafeEqual(keyCheck, v.keyCheck)) continue;
@@ -233,6 +284,10 @@ export async function decryptNovastation(text: string, passphrases: readonly str
       );
     }
   }
-  const tried = passphrases.length === 1 ? 'the passphrase given' : `any of the ${passphrases.length} passphrases given`;
-  throw new VaultError('wrong-passphrase', `${where}: wrong vault passphrase: ${tried} does not open this vault (the file itself is intact)`);
+  const tried =
+    passphrases.length === 1 ? 'the passphrase given' : `any of the ${passphrases.length} passphrases given`;
+  throw new VaultError(
+    'wrong-passphrase',
+    `${where}: wrong vault passphrase: ${tried} does not open this vault (the file itself is intact)`,
+  );
 }

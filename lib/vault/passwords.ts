@@ -56,7 +56,8 @@ export function readPasswordFile(file: string, label?: string): VaultPassword {
   } catch {
     throw new VaultError('password-file', `vault password file ${file} not found`);
   }
-  if (!st.isFile()) throw new VaultError('password-file', `vault password file ${file} is not a regular file`);
+  if (!st.isFile())
+    throw new VaultError('password-file', `vault password file ${file} is not a regular file`);
   const source = `vault password file ${file}`;
   let text: string;
   if (st.mode & 0o111) {
@@ -68,10 +69,16 @@ export function readPasswordFile(file: string, label?: string): VaultPassword {
     }
     const client = basename(file, extname(file)).endsWith('-client');
     try {
-      text = execFileSync(file, client ? ['--vault-id', label ?? 'default'] : [], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
+      text = execFileSync(file, client ? ['--vault-id', label ?? 'default'] : [], {
+        stdio: ['inherit', 'pipe', 'inherit'],
+        encoding: 'utf8',
+      });
     } catch (error) {
       const status = (error as { status?: number }).status;
-      throw new VaultError('password-file', `vault password script ${file} failed${status !== undefined ? ` (exit ${status})` : `: ${(error as Error).message}`}`);
+      throw new VaultError(
+        'password-file',
+        `vault password script ${file} failed${status !== undefined ? ` (exit ${status})` : `: ${(error as Error).message}`}`,
+      );
     }
     text = text.replace(/^[\r\n]+|[\r\n]+$/g, '');
   } else {
@@ -91,7 +98,10 @@ export function readPasswordFile(file: string, label?: string): VaultPassword {
 export function parseVaultId(value: string): { label?: string; source: string } {
   const at = value.indexOf('@');
   if (at < 0) return { source: value };
-  return { label: value.slice(0, at) || undefined, source: value.slice(at + 1) } as { label?: string; source: string };
+  return { label: value.slice(0, at) || undefined, source: value.slice(at + 1) } as {
+    label?: string;
+    source: string;
+  };
 }
 
 /** Every passphrase the options name, in the order they are tried. Prompts only when asked to. */
@@ -104,8 +114,14 @@ export async function collectPasswords(options: PasswordOptions = {}): Promise<V
   for (const id of options.vaultIds ?? []) {
     const { label, source } = parseVaultId(id);
     if (source === 'prompt') {
-      const value = await askPassphrase(`Vault password${label ? ` (${label})` : ''}`, { confirm: options.confirm });
-      add({ secret: new Secret(value), source: `prompt${label ? ` (${label})` : ''}`, ...(label ? { label } : {}) });
+      const value = await askPassphrase(`Vault password${label ? ` (${label})` : ''}`, {
+        confirm: options.confirm,
+      });
+      add({
+        secret: new Secret(value),
+        source: `prompt${label ? ` (${label})` : ''}`,
+        ...(label ? { label } : {}),
+      });
     } else {
       add(readPasswordFile(source, label));
     }
@@ -114,7 +130,8 @@ export async function collectPasswords(options: PasswordOptions = {}): Promise<V
   const fromEnv = env[PASSWORD_ENV];
   if (fromEnv) add({ secret: new Secret(fromEnv), source: PASSWORD_ENV });
   const ansibleDefault = env.ANSIBLE_VAULT_PASSWORD_FILE;
-  if (ansibleDefault && !options.passwordFiles?.length && !options.vaultIds?.length) add(readPasswordFile(ansibleDefault));
+  if (ansibleDefault && !options.passwordFiles?.length && !options.vaultIds?.length)
+    add(readPasswordFile(ansibleDefault));
   if (options.ask) {
     const value = await askPassphrase('Vault password', { confirm: options.confirm });
     add({ secret: new Secret(value), source: 'prompt' });

@@ -32,7 +32,8 @@ export const NO_TERMINAL_HINT =
 export function promptHidden(question: string, streams: PromptStreams = {}): Promise<string> {
   const input = streams.input ?? process.stdin;
   const output = streams.output ?? process.stderr;
-  if (!canPrompt(streams)) return Promise.reject(new VaultError('no-password', `a vault passphrase is needed: ${NO_TERMINAL_HINT}`));
+  if (!canPrompt(streams))
+    return Promise.reject(new VaultError('no-password', `a vault passphrase is needed: ${NO_TERMINAL_HINT}`));
   return new Promise((resolve, reject) => {
     let value = '';
     const wasRaw = input.isRaw;
@@ -75,12 +76,16 @@ export function promptHidden(question: string, streams: PromptStreams = {}): Pro
 }
 
 /** Ask for a passphrase; with `confirm`, twice, refusing a mismatch. Empty passphrases are refused. */
-export async function askPassphrase(what: string, options: { confirm?: boolean } & PromptStreams = {}): Promise<string> {
+export async function askPassphrase(
+  what: string,
+  options: { confirm?: boolean } & PromptStreams = {},
+): Promise<string> {
   const first = await promptHidden(`${what}: `, options);
   if (!first) throw new VaultError('no-password', 'an empty vault passphrase is not allowed');
   if (options.confirm) {
     const again = await promptHidden(`Confirm ${what.charAt(0).toLowerCase()}${what.slice(1)}: `, options);
-    if (again !== first) throw new VaultError('no-password', 'the passphrases do not match; nothing was changed');
+    if (again !== first)
+      throw new VaultError('no-password', 'the passphrases do not match; nothing was changed');
   }
   return first;
 }

@@ -34,16 +34,28 @@ export const base = defineRole<BaseVars>({
     },
   },
   async apply({ host, vars, task }) {
-    await task('login banner', () => template(host, { path: '/etc/motd', src: 'base/motd.hbs', vars: { ...vars }, mode: '0644' }), { tags: ['motd'] });
-    await task('novastation folder', async () => {
-      const st = await host.stat('/etc/novastation');
-      if (st?.type === 'directory') return { changed: false };
-      await host.$`mkdir -p -m 0755 /etc/novastation`;
-      return { changed: true, changes: ['directory /etc/novastation created'] };
-    }, { tags: ['marker'] });
-    await task('site marker', () => file(host, { path: '/etc/novastation/site', content: `${vars.site_marker}\n`, mode: '0644' }), {
-      tags: ['marker'],
-      notify: 'site changed',
-    });
+    await task(
+      'login banner',
+      () => template(host, { path: '/etc/motd', src: 'base/motd.hbs', vars: { ...vars }, mode: '0644' }),
+      { tags: ['motd'] },
+    );
+    await task(
+      'novastation folder',
+      async () => {
+        const st = await host.stat('/etc/novastation');
+        if (st?.type === 'directory') return { changed: false };
+        await host.$`mkdir -p -m 0755 /etc/novastation`;
+        return { changed: true, changes: ['directory /etc/novastation created'] };
+      },
+      { tags: ['marker'] },
+    );
+    await task(
+      'site marker',
+      () => file(host, { path: '/etc/novastation/site', content: `${vars.site_marker}\n`, mode: '0644' }),
+      {
+        tags: ['marker'],
+        notify: 'site changed',
+      },
+    );
   },
 });

@@ -13,7 +13,18 @@
 import { defineRole } from '../../lib/define.js';
 import { pveVm } from '../../tasks/proxmox/vm.js';
 import { pveVmPower } from '../../tasks/proxmox/power.js';
-import { cloneConfig, cloneDefaults, cloneProperties, pveHostVarsSchema, pveSite, templateRefSchema, withProxmox, type CloneVars, type PveHostVars, type TemplateRef } from '../proxmox-vm.js';
+import {
+  cloneConfig,
+  cloneDefaults,
+  cloneProperties,
+  pveHostVarsSchema,
+  pveSite,
+  templateRefSchema,
+  withProxmox,
+  type CloneVars,
+  type PveHostVars,
+  type TemplateRef,
+} from '../proxmox-vm.js';
 
 export const devVm = defineRole<CloneVars>({
   name: 'dev-vm',
@@ -34,7 +45,14 @@ export const devVm = defineRole<CloneVars>({
           name,
           ...(vmid !== undefined ? { vmid } : {}),
           node: vars.vm_node ?? site.node,
-          source: { clone: { template: vars.vm_template, ...(template.vm_id ? { templateVmid: template.vm_id } : {}), full: vars.vm_clone === 'full', ...(vars.vm_clone === 'full' ? { storage: vars.vm_storage ?? site.vmStorage } : {}) } },
+          source: {
+            clone: {
+              template: vars.vm_template,
+              ...(template.vm_id ? { templateVmid: template.vm_id } : {}),
+              full: vars.vm_clone === 'full',
+              ...(vars.vm_clone === 'full' ? { storage: vars.vm_storage ?? site.vmStorage } : {}),
+            },
+          },
           config: cloneConfig(vars, site, template.vm_os),
           allowUnsafe: vars.vm_allow_unsafe,
           lock: ctx.lock,
@@ -42,7 +60,15 @@ export const devVm = defineRole<CloneVars>({
           log: ctx.log,
         }),
       );
-      await task(`power ${vars.vm_power}`, () => pveVmPower(host, { client, name, ...(vmid !== undefined ? { vmid } : {}), state: vars.vm_power, log: ctx.log }));
+      await task(`power ${vars.vm_power}`, () =>
+        pveVmPower(host, {
+          client,
+          name,
+          ...(vmid !== undefined ? { vmid } : {}),
+          state: vars.vm_power,
+          log: ctx.log,
+        }),
+      );
     });
   },
 });

@@ -13,7 +13,18 @@ import { defineRole } from '../../lib/define.js';
 import { pvePciMapping } from '../../tasks/proxmox/pci-mapping.js';
 import { pveVmPower } from '../../tasks/proxmox/power.js';
 import { pveVm } from '../../tasks/proxmox/vm.js';
-import { cloneConfig, cloneDefaults, cloneProperties, pveHostVarsSchema, pveSite, templateRefSchema, withProxmox, type CloneVars, type PveHostVars, type TemplateRef } from '../proxmox-vm.js';
+import {
+  cloneConfig,
+  cloneDefaults,
+  cloneProperties,
+  pveHostVarsSchema,
+  pveSite,
+  templateRefSchema,
+  withProxmox,
+  type CloneVars,
+  type PveHostVars,
+  type TemplateRef,
+} from '../proxmox-vm.js';
 
 export interface GpuVmVars extends CloneVars {
   gpu_mapping: string;
@@ -30,10 +41,26 @@ export const gpuVm = defineRole<GpuVmVars>({
     type: 'object',
     properties: {
       ...cloneProperties,
-      gpu_mapping: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$', description: 'Id of the cluster PCI mapping for the GPU (e.g. rtx3090).' },
-      gpu_device: { type: 'string', pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$', description: 'The GPU\'s vendor:device id, e.g. 10de:2204 (RTX 3090); see lspci -nn.' },
-      gpu_address: { type: 'string', pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(\\.[0-7])?$', description: 'PCI address (0000:01:00) when the node has several such GPUs.' },
-      gpu_x_vga: { type: 'boolean', description: 'Make the GPU the VM\'s primary display (x-vga=1). Default false: the console stays on the virtual display, desktops use RDP.' },
+      gpu_mapping: {
+        type: 'string',
+        pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$',
+        description: 'Id of the cluster PCI mapping for the GPU (e.g. rtx3090).',
+      },
+      gpu_device: {
+        type: 'string',
+        pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$',
+        description: "The GPU's vendor:device id, e.g. 10de:2204 (RTX 3090); see lspci -nn.",
+      },
+      gpu_address: {
+        type: 'string',
+        pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(\\.[0-7])?$',
+        description: 'PCI address (0000:01:00) when the node has several such GPUs.',
+      },
+      gpu_x_vga: {
+        type: 'boolean',
+        description:
+          "Make the GPU the VM's primary display (x-vga=1). Default false: the console stays on the virtual display, desktops use RDP.",
+      },
     },
     required: ['pve_host', 'vm_template', 'gpu_mapping', 'gpu_device'],
   },
@@ -46,7 +73,14 @@ export const gpuVm = defineRole<GpuVmVars>({
     const node = vars.vm_node ?? site.node;
     await withProxmox(site, ctx.log, async (client) => {
       await task(`PCI mapping ${vars.gpu_mapping}`, () =>
-        pvePciMapping(host, { client, id: vars.gpu_mapping, node, device: vars.gpu_device, ...(vars.gpu_address ? { address: vars.gpu_address } : {}), description: `GPU of ${name}` }),
+        pvePciMapping(host, {
+          client,
+          id: vars.gpu_mapping,
+          node,
+          device: vars.gpu_device,
+          ...(vars.gpu_address ? { address: vars.gpu_address } : {}),
+          description: `GPU of ${name}`,
+        }),
       );
 
       const base = cloneConfig(vars, site, template.vm_os);
@@ -58,11 +92,31 @@ export const gpuVm = defineRole<GpuVmVars>({
           name,
           ...(vmid !== undefined ? { vmid } : {}),
           node,
-          source: { clone: { template: vars.vm_template, ...(template.vm_id ? { templateVmid: template.vm_id } : {}), full: vars.vm_clone === 'full', ...(vars.vm_clone === 'full' ? { storage: vars.vm_storage ?? site.vmStorage } : {}) } },
+          source: {
+            clone: {
+              template: vars.vm_template,
+              ...(template.vm_id ? { templateVmid: template.vm_id } : {}),
+              full: vars.vm_clone === 'full',
+              ...(vars.vm_clone === 'full' ? { storage: vars.vm_storage ?? site.vmStorage } : {}),
+            },
+          },
           config: {
             ...base,
-            options: { ...base.options, machine: 'q35', bios: 'ovmf', cpu: 'host', balloon: 0, hostpci0: hostpci },
-            disks: { ...base.disks, efidisk0: { storage: vars.vm_storage ?? site.vmStorage, options: { efitype: '4m', 'pre-enrolled-keys': 1 } } },
+            options: {
+              ...base.options,
+              machine: 'q35',
+              bios: 'ovmf',
+              cpu: 'host',
+              balloon: 0,
+              hostpci0: hostpci,
+            },
+            disks: {
+              ...base.disks,
+              efidisk0: {
+                storage: vars.vm_storage ?? site.vmStorage,
+                options: { efitype: '4m', 'pre-enrolled-keys': 1 },
+              },
+            },
           },
           allowUnsafe: vars.vm_allow_unsafe,
           lock: ctx.lock,
@@ -70,7 +124,15 @@ export const gpuVm = defineRole<GpuVmVars>({
           log: ctx.log,
         }),
       );
-      await task(`power ${vars.vm_power}`, () => pveVmPower(host, { client, name, ...(vmid !== undefined ? { vmid } : {}), state: vars.vm_power, log: ctx.log }));
+      await task(`power ${vars.vm_power}`, () =>
+        pveVmPower(host, {
+          client,
+          name,
+          ...(vmid !== undefined ? { vmid } : {}),
+          state: vars.vm_power,
+          log: ctx.log,
+        }),
+      );
     });
   },
 });

@@ -8,7 +8,12 @@
 import type { Secret } from '../../lib/secret.js';
 
 export function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 export function hiddenPassword(password: string, field: string): string {
@@ -29,7 +34,8 @@ export interface AnswerFileInput {
 }
 
 export function answerFileVars(vmName: string, vars: AnswerFileInput): Record<string, unknown> {
-  if (!vars.win_admin_password) throw new Error(`${vmName}: win_admin_password is required for a Windows template`);
+  if (!vars.win_admin_password)
+    throw new Error(`${vmName}: win_admin_password is required for a Windows template`);
   let key = 0;
   return {
     vm_name: xmlEscape(vmName),
@@ -39,6 +45,8 @@ export function answerFileVars(vmName: string, vars: AnswerFileInput): Record<st
     product_key: vars.win_product_key ? xmlEscape(vars.win_product_key) : false,
     admin_user: xmlEscape(vars.win_admin_user),
     admin_password_hidden: hiddenPassword(vars.win_admin_password.reveal(), 'Password'),
-    driver_paths: LETTERS.flatMap((letter) => DRIVERS.map((d) => ({ key: String(++key), path: `${letter}:\\${d}\\w11\\amd64` }))),
+    driver_paths: LETTERS.flatMap((letter) =>
+      DRIVERS.map((d) => ({ key: String(++key), path: `${letter}:\\${d}\\w11\\amd64` })),
+    ),
   };
 }

@@ -28,10 +28,18 @@ import { buildIso } from '../../tasks/proxmox/iso9660.js';
 import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/storage.js';
 import { pveTemplate } from '../../tasks/proxmox/template.js';
 import { locateVm, pveVm } from '../../tasks/proxmox/vm.js';
-import { pveHostVarsSchema, pveSite, vmProperties, withProxmox, type PveHostVars, type VmVars } from '../proxmox-vm.js';
+import {
+  pveHostVarsSchema,
+  pveSite,
+  vmProperties,
+  withProxmox,
+  type PveHostVars,
+  type VmVars,
+} from '../proxmox-vm.js';
 import { answerFileVars, type AnswerFileInput } from './answer-file.js';
 
-export const UBUNTU_CLOUD_IMAGE = 'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img';
+export const UBUNTU_CLOUD_IMAGE =
+  'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img';
 
 export interface TemplateVars extends Omit<VmVars, 'vm_cores' | 'vm_memory'>, AnswerFileInput {
   vm_os: 'ubuntu' | 'windows';
@@ -51,16 +59,56 @@ export const vmTemplate = defineRole<TemplateVars>({
     type: 'object',
     properties: {
       ...vmProperties,
-      vm_os: { enum: ['ubuntu', 'windows'], description: 'What the template installs: Ubuntu 22.04 (cloud image) or Windows 11 (unattended install).' },
-      vm_cloud_image_url: { type: 'string', pattern: '^https?://', description: 'Ubuntu cloud image URL (default: the official jammy image).' },
-      vm_cloud_image_file: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*\\.(qcow2|raw|vmdk|img)$', description: 'Its file name in the import storage.' },
-      vm_cloud_image_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the image, checked by Proxmox while downloading.' },
-      vm_install_timeout_min: { type: 'integer', minimum: 1, description: 'How long the Windows install may take (default 120).' },
-      win_admin_user: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,20}$', description: 'Local administrator created by the answer file (default admin).' },
-      win_admin_password: { type: 'string', minLength: 8, description: 'Its password: a vault reference (!secret NAME).' },
-      win_image_name: { type: 'string', minLength: 1, description: 'Edition to install, as named in the ISO (default Windows 11 Pro).' },
-      win_product_key: { type: 'string', pattern: '^([A-Z0-9]{5}-){4}[A-Z0-9]{5}$', description: 'Product key (optional).' },
-      win_locale: { type: 'string', pattern: '^[a-z]{2,3}-[A-Z]{2}$', description: 'Language and locale (default en-US).' },
+      vm_os: {
+        enum: ['ubuntu', 'windows'],
+        description:
+          'What the template installs: Ubuntu 22.04 (cloud image) or Windows 11 (unattended install).',
+      },
+      vm_cloud_image_url: {
+        type: 'string',
+        pattern: '^https?://',
+        description: 'Ubuntu cloud image URL (default: the official jammy image).',
+      },
+      vm_cloud_image_file: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*\\.(qcow2|raw|vmdk|img)$',
+        description: 'Its file name in the import storage.',
+      },
+      vm_cloud_image_sha256: {
+        type: 'string',
+        pattern: '^[0-9a-f]{64}$',
+        description: 'SHA-256 of the image, checked by Proxmox while downloading.',
+      },
+      vm_install_timeout_min: {
+        type: 'integer',
+        minimum: 1,
+        description: 'How long the Windows install may take (default 120).',
+      },
+      win_admin_user: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_.-]{1,20}$',
+        description: 'Local administrator created by the answer file (default admin).',
+      },
+      win_admin_password: {
+        type: 'string',
+        minLength: 8,
+        description: 'Its password: a vault reference (!secret NAME).',
+      },
+      win_image_name: {
+        type: 'string',
+        minLength: 1,
+        description: 'Edition to install, as named in the ISO (default Windows 11 Pro).',
+      },
+      win_product_key: {
+        type: 'string',
+        pattern: '^([A-Z0-9]{5}-){4}[A-Z0-9]{5}$',
+        description: 'Product key (optional).',
+      },
+      win_locale: {
+        type: 'string',
+        pattern: '^[a-z]{2,3}-[A-Z]{2}$',
+        description: 'Language and locale (default en-US).',
+      },
       win_timezone: { type: 'string', minLength: 1, description: 'Windows time zone name (default UTC).' },
     },
     required: ['pve_host', 'vm_os'],
@@ -89,19 +137,39 @@ export const vmTemplate = defineRole<TemplateVars>({
     const cores = vars.vm_cores ?? (windows ? 4 : 2);
     const memory = vars.vm_memory ?? (windows ? 8192 : 2048);
     const vmid = vars.vm_id;
-    const common = { client: undefined as never, name, ...(vmid !== undefined ? { vmid } : {}), log: ctx.log };
+    const common = {
+      client: undefined as never,
+      name,
+      ...(vmid !== undefined ? { vmid } : {}),
+      log: ctx.log,
+    };
     // What the template keeps in line once built: CPU and memory (its disks are set at creation).
     const config = { options: { cores, memory } };
 
     await withProxmox(site, ctx.log, async (client) => {
-      const vm = { ...common, client, node, allowUnsafe: vars.vm_allow_unsafe, lock: ctx.lock, vmidLock: `vmid:${vars.pve_host}`, config };
+      const vm = {
+        ...common,
+        client,
+        node,
+        allowUnsafe: vars.vm_allow_unsafe,
+        lock: ctx.lock,
+        vmidLock: `vmid:${vars.pve_host}`,
+        config,
+      };
 
       if (!windows) {
         const image = `${site.importStorage}:import/${vars.vm_cloud_image_file}`;
         await task('Ubuntu cloud image in storage', () =>
           pveDownload(host, {
-            client, node, storage: site.importStorage, content: 'import', url: vars.vm_cloud_image_url, filename: vars.vm_cloud_image_file,
-            ...(vars.vm_cloud_image_sha256 ? { checksum: { algorithm: 'sha256' as const, value: vars.vm_cloud_image_sha256 } } : {}),
+            client,
+            node,
+            storage: site.importStorage,
+            content: 'import',
+            url: vars.vm_cloud_image_url,
+            filename: vars.vm_cloud_image_file,
+            ...(vars.vm_cloud_image_sha256
+              ? { checksum: { algorithm: 'sha256' as const, value: vars.vm_cloud_image_sha256 } }
+              : {}),
           }),
         );
         await task('template VM', () =>
@@ -109,10 +177,19 @@ export const vmTemplate = defineRole<TemplateVars>({
             ...vm,
             source: {
               create: {
-                ostype: 'l26', machine: 'q35', cpu: 'x86-64-v2-AES', scsihw: 'virtio-scsi-single',
+                ostype: 'l26',
+                machine: 'q35',
+                cpu: 'x86-64-v2-AES',
+                scsihw: 'virtio-scsi-single',
                 scsi0: `${storage}:0,import-from=${image},iothread=1,discard=on`,
-                ide2: `${storage}:cloudinit`, boot: 'order=scsi0', serial0: 'socket', vga: 'serial0',
-                agent: 'enabled=1', net0, cores, memory,
+                ide2: `${storage}:cloudinit`,
+                boot: 'order=scsi0',
+                serial0: 'socket',
+                vga: 'serial0',
+                agent: 'enabled=1',
+                net0,
+                cores,
+                memory,
               },
             },
           }),
@@ -122,7 +199,10 @@ export const vmTemplate = defineRole<TemplateVars>({
       }
 
       const { windowsIso, virtioIso } = site;
-      if (!windowsIso || !virtioIso) throw new Error(`${name}: set pve_windows_iso and pve_virtio_iso on ${vars.pve_host} (the ISOs you uploaded to ${site.isoStorage})`);
+      if (!windowsIso || !virtioIso)
+        throw new Error(
+          `${name}: set pve_windows_iso and pve_virtio_iso on ${vars.pve_host} (the ISOs you uploaded to ${site.isoStorage})`,
+        );
       const iso = (file: string) => `${site.isoStorage}:iso/${file},media=cdrom`;
       const answerIso = `autounattend-${name}.iso`;
       // The answer file is needed only to build the template; once built it is not uploaded again.
@@ -130,8 +210,22 @@ export const vmTemplate = defineRole<TemplateVars>({
       if (!built) {
         await task('answer file ISO', () =>
           pveUpload(host, {
-            client, node, storage: site.isoStorage, content: 'iso', filename: answerIso, sensitive: true,
-            data: () => buildIso('AUTOUNATTEND', [{ name: 'autounattend.xml', content: Buffer.from(renderTemplate('windows/autounattend.xml.hbs', answerFileVars(name, vars)), 'utf8') }]),
+            client,
+            node,
+            storage: site.isoStorage,
+            content: 'iso',
+            filename: answerIso,
+            sensitive: true,
+            data: () =>
+              buildIso('AUTOUNATTEND', [
+                {
+                  name: 'autounattend.xml',
+                  content: Buffer.from(
+                    renderTemplate('windows/autounattend.xml.hbs', answerFileVars(name, vars)),
+                    'utf8',
+                  ),
+                },
+              ]),
           }),
         );
       }
@@ -140,23 +234,51 @@ export const vmTemplate = defineRole<TemplateVars>({
           ...vm,
           source: {
             create: {
-              ostype: 'win11', machine: 'q35', bios: 'ovmf', cpu: 'x86-64-v2-AES', cores, memory,
-              efidisk0: `${storage}:1,efitype=4m,pre-enrolled-keys=1`, tpmstate0: `${storage}:1,version=v2.0`,
-              scsihw: 'virtio-scsi-single', scsi0: `${storage}:${vars.vm_disk_gb ?? 64},iothread=1,discard=on`,
-              ide2: iso(windowsIso), ide0: iso(virtioIso), ide1: iso(answerIso),
-              boot: 'order=scsi0;ide2', net0, agent: 'enabled=1', start: 1,
+              ostype: 'win11',
+              machine: 'q35',
+              bios: 'ovmf',
+              cpu: 'x86-64-v2-AES',
+              cores,
+              memory,
+              efidisk0: `${storage}:1,efitype=4m,pre-enrolled-keys=1`,
+              tpmstate0: `${storage}:1,version=v2.0`,
+              scsihw: 'virtio-scsi-single',
+              scsi0: `${storage}:${vars.vm_disk_gb ?? 64},iothread=1,discard=on`,
+              ide2: iso(windowsIso),
+              ide0: iso(virtioIso),
+              ide1: iso(answerIso),
+              boot: 'order=scsi0;ide2',
+              net0,
+              agent: 'enabled=1',
+              start: 1,
             },
           },
         }),
       );
       await task('unattended install finished', () =>
-        pveWaitInstall(host, { ...common, client, osId: 'mswindows', timeoutMs: vars.vm_install_timeout_min * 60_000 }),
+        pveWaitInstall(host, {
+          ...common,
+          client,
+          osId: 'mswindows',
+          timeoutMs: vars.vm_install_timeout_min * 60_000,
+        }),
       );
       await task('install media detached', () =>
-        pveVm(host, { ...vm, config: { options: { ...config.options, ide0: null, ide1: null, ide2: null, boot: 'order=scsi0' } } }),
+        pveVm(host, {
+          ...vm,
+          config: { options: { ...config.options, ide0: null, ide1: null, ide2: null, boot: 'order=scsi0' } },
+        }),
       );
       await task('converted to a template', () => pveTemplate(host, { ...common, client }));
-      await task('answer file ISO removed', () => pveVolumeAbsent(host, { client, node, storage: site.isoStorage, content: 'iso', filename: answerIso }));
+      await task('answer file ISO removed', () =>
+        pveVolumeAbsent(host, {
+          client,
+          node,
+          storage: site.isoStorage,
+          content: 'iso',
+          filename: answerIso,
+        }),
+      );
     });
   },
 });

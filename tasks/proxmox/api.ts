@@ -14,7 +14,13 @@ export async function pveGet<T>(client: ProxmoxClient, path: string, params?: Pa
 }
 
 /** POST/PUT/DELETE; waits for the task when the answer is a UPID. Returns the answer's data. */
-export async function pveWrite(client: ProxmoxClient, method: 'POST' | 'PUT' | 'DELETE', path: string, params?: Params, wait?: { timeoutMs?: number }): Promise<unknown> {
+export async function pveWrite(
+  client: ProxmoxClient,
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  params?: Params,
+  wait?: { timeoutMs?: number },
+): Promise<unknown> {
   const data = (await client.request(method, path, params))?.data;
   if (typeof data === 'string' && data.startsWith('UPID:')) await client.waitForTask(data, wait);
   return data;
@@ -28,7 +34,11 @@ export function vmPath(node: string, vmid: number, rest = ''): string {
 export function isNotFound(error: unknown): boolean {
   // Proxmox answers a missing VM with 500 "Configuration file … does not exist", a missing
   // storage volume or mapping with 404/500 "… does not exist"/"no such …".
-  return error instanceof ProxmoxApiError && (error.status === 404 || (error.status === 500 && /does not exist|no such|not found/i.test(error.pveMessage)));
+  return (
+    error instanceof ProxmoxApiError &&
+    (error.status === 404 ||
+      (error.status === 500 && /does not exist|no such|not found/i.test(error.pveMessage)))
+  );
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -40,7 +50,10 @@ export function sleep(ms: number): Promise<void> {
  * `maxDelayMs`, so a short wait (a clone of a small disk, the simulator) costs little and a long
  * one (a Windows install) does not hammer the API. Throws `onTimeout()` after `timeoutMs`.
  */
-export async function pollUntil<T>(check: () => Promise<T | undefined>, options: { timeoutMs: number; maxDelayMs?: number; onTimeout: () => Error }): Promise<T> {
+export async function pollUntil<T>(
+  check: () => Promise<T | undefined>,
+  options: { timeoutMs: number; maxDelayMs?: number; onTimeout: () => Error },
+): Promise<T> {
   const started = Date.now();
   let delay = 50;
   for (;;) {

@@ -12,8 +12,21 @@ export { pveVmPower, pveVmPowerResource } from './power.js';
 export type { PveVmPowerOptions } from './power.js';
 export { pveTemplate, pveTemplateResource } from './template.js';
 export type { PveTemplateOptions } from './template.js';
-export { pveDownload, pveDownloadResource, pveUpload, pveUploadResource, pveVolumeAbsent, pveVolumeAbsentResource, volumeId } from './storage.js';
-export type { PveDownloadOptions, PveUploadOptions, PveVolumeAbsentOptions, StorageContent } from './storage.js';
+export {
+  pveDownload,
+  pveDownloadResource,
+  pveUpload,
+  pveUploadResource,
+  pveVolumeAbsent,
+  pveVolumeAbsentResource,
+  volumeId,
+} from './storage.js';
+export type {
+  PveDownloadOptions,
+  PveUploadOptions,
+  PveVolumeAbsentOptions,
+  StorageContent,
+} from './storage.js';
 export { pvePciMapping, pvePciMappingResource, deviceEntry } from './pci-mapping.js';
 export type { PvePciMappingOptions } from './pci-mapping.js';
 export { pveWaitInstall } from './install.js';

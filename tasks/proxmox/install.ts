@@ -39,15 +39,32 @@ async function agentOs(client: ProxmoxClient, node: string, vmid: number): Promi
 export async function pveWaitInstall(host: Host, o: PveWaitInstallOptions): Promise<TaskOutcome> {
   const guest = await locateVm(o.client, o.name, o.vmid);
   if (!guest) {
-    if (host.check) return { changed: false, skipped: true, message: `check mode: ${o.name} does not exist yet; its install would be waited for` };
+    if (host.check)
+      return {
+        changed: false,
+        skipped: true,
+        message: `check mode: ${o.name} does not exist yet; its install would be waited for`,
+      };
     throw new Error(`${o.name}: no such VM in Proxmox`);
   }
   if (guest.template) return { changed: false, message: `${o.name} is already a template` };
-  const status = async () => (await pveGet<{ status?: string; agent?: number }>(o.client, vmPath(guest.node, guest.vmid, '/status/current'))) ?? {};
-  if ((await status()).status !== 'running') return { changed: false, message: `${o.name} is powered off: its install has finished` };
-  if (host.check) return { changed: false, skipped: true, message: `check mode: would wait for the install in ${o.name} to finish` };
+  const status = async () =>
+    (await pveGet<{ status?: string; agent?: number }>(
+      o.client,
+      vmPath(guest.node, guest.vmid, '/status/current'),
+    )) ?? {};
+  if ((await status()).status !== 'running')
+    return { changed: false, message: `${o.name} is powered off: its install has finished` };
+  if (host.check)
+    return {
+      changed: false,
+      skipped: true,
+      message: `check mode: would wait for the install in ${o.name} to finish`,
+    };
 
-  o.log?.(`${o.name}: waiting for the unattended install to finish (up to ${Math.round(o.timeoutMs / 60_000)} min)`);
+  o.log?.(
+    `${o.name}: waiting for the unattended install to finish (up to ${Math.round(o.timeoutMs / 60_000)} min)`,
+  );
   const started = Date.now();
   const how = await pollUntil<'powered off' | 'agent'>(
     async () => {
@@ -56,9 +73,21 @@ export async function pveWaitInstall(host: Host, o: PveWaitInstallOptions): Prom
       if (s.agent && (await agentOs(o.client, guest.node, guest.vmid)) === o.osId) return 'agent';
       return undefined;
     },
-    { timeoutMs: o.timeoutMs, maxDelayMs: 10_000, onTimeout: () => new Error(`${o.name}: the install has not finished after ${Math.round(o.timeoutMs / 60_000)} min (see the VM's console in Proxmox)`) },
+    {
+      timeoutMs: o.timeoutMs,
+      maxDelayMs: 10_000,
+      onTimeout: () =>
+        new Error(
+          `${o.name}: the install has not finished after ${Math.round(o.timeoutMs / 60_000)} min (see the VM's console in Proxmox)`,
+        ),
+    },
   );
   if (how === 'agent') await setPower(o.client, guest, 'stopped');
   const took = Math.round((Date.now() - started) / 1000);
-  return { changed: true, changes: [`vm ${o.name}: install finished (${how === 'agent' ? `the guest agent reports ${o.osId}; shut down` : 'it powered itself off'}) after ${took} s`] };
+  return {
+    changed: true,
+    changes: [
+      `vm ${o.name}: install finished (${how === 'agent' ? `the guest agent reports ${o.osId}; shut down` : 'it powered itself off'}) after ${took} s`,
+    ],
+  };
 }

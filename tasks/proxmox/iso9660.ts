@@ -41,7 +41,9 @@ function ucs2be(text: string): Buffer {
 
 /** A fixed-width text field: ASCII padded with spaces, or UCS-2 padded with U+0020. */
 function textField(buf: Buffer, offset: number, width: number, text: string, joliet: boolean): void {
-  const padded = joliet ? ucs2be(text.padEnd(width / 2, ' ').slice(0, width / 2)) : Buffer.from(text.padEnd(width, ' ').slice(0, width), 'ascii');
+  const padded = joliet
+    ? ucs2be(text.padEnd(width / 2, ' ').slice(0, width / 2))
+    : Buffer.from(text.padEnd(width, ' ').slice(0, width), 'ascii');
   padded.copy(buf, offset);
 }
 
@@ -86,7 +88,14 @@ function primaryName(name: string): string {
   return `${base.slice(0, 30 - Math.min(ext.length, 3) - 1)}.${ext.slice(0, 3)};1`;
 }
 
-function volumeDescriptor(kind: 1 | 2, label: string, totalSectors: number, lPath: number, mPath: number, root: Buffer): Buffer {
+function volumeDescriptor(
+  kind: 1 | 2,
+  label: string,
+  totalSectors: number,
+  lPath: number,
+  mPath: number,
+  root: Buffer,
+): Buffer {
   const joliet = kind === 2;
   const d = Buffer.alloc(SECTOR);
   d[0] = kind;
@@ -103,7 +112,15 @@ function volumeDescriptor(kind: 1 | 2, label: string, totalSectors: number, lPat
   d.writeUInt32LE(lPath, 140);
   d.writeUInt32BE(mPath, 148);
   root.copy(d, 156);
-  for (const [offset, width] of [[190, 128], [318, 128], [446, 128], [574, 128], [702, 37], [739, 37], [776, 37]] as const) {
+  for (const [offset, width] of [
+    [190, 128],
+    [318, 128],
+    [446, 128],
+    [574, 128],
+    [702, 37],
+    [739, 37],
+    [776, 37],
+  ] as const) {
     textField(d, offset, width, offset === 574 ? 'NOVASTATION' : '', joliet);
   }
   VOLUME_DATE.copy(d, 813);
@@ -123,8 +140,11 @@ function volumeDescriptor(kind: 1 | 2, label: string, totalSectors: number, lPat
 export function buildIso(label: string, files: IsoFile[]): Buffer {
   if (!/^[A-Z0-9_]{1,16}$/.test(label)) throw new Error(`ISO label "${label}" must be 1–16 of A–Z, 0–9, _`);
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const f of sorted) if (!/^[A-Za-z0-9_.-]{1,64}$/.test(f.name)) throw new Error(`ISO file name "${f.name}" must be 1–64 of letters, digits, . _ -`);
-  if (new Set(sorted.map((f) => primaryName(f.name))).size !== sorted.length) throw new Error('ISO file names clash once upper-cased');
+  for (const f of sorted)
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(f.name))
+      throw new Error(`ISO file name "${f.name}" must be 1–64 of letters, digits, . _ -`);
+  if (new Set(sorted.map((f) => primaryName(f.name))).size !== sorted.length)
+    throw new Error('ISO file names clash once upper-cased');
 
   const [lPrimary, mPrimary, lJoliet, mJoliet, rootPrimary, rootJoliet] = [19, 20, 21, 22, 23, 24];
   let next = 25;
@@ -136,7 +156,10 @@ export function buildIso(label: string, files: IsoFile[]): Buffer {
   const total = next;
 
   const folder = (self: number, joliet: boolean): Buffer => {
-    const records = [directoryRecord(Buffer.from([0]), self, SECTOR, true), directoryRecord(Buffer.from([1]), self, SECTOR, true)];
+    const records = [
+      directoryRecord(Buffer.from([0]), self, SECTOR, true),
+      directoryRecord(Buffer.from([1]), self, SECTOR, true),
+    ];
     sorted.forEach((f, i) => {
       const id = joliet ? ucs2be(`${f.name};1`) : Buffer.from(primaryName(f.name), 'ascii');
       records.push(directoryRecord(id, extents[i]!, f.content.length, false));
@@ -148,8 +171,28 @@ export function buildIso(label: string, files: IsoFile[]): Buffer {
 
   const image = Buffer.alloc(total * SECTOR);
   const put = (sector: number, data: Buffer) => data.copy(image, sector * SECTOR);
-  put(16, volumeDescriptor(1, label, total, lPrimary, mPrimary, directoryRecord(Buffer.from([0]), rootPrimary, SECTOR, true)));
-  put(17, volumeDescriptor(2, label, total, lJoliet, mJoliet, directoryRecord(Buffer.from([0]), rootJoliet, SECTOR, true)));
+  put(
+    16,
+    volumeDescriptor(
+      1,
+      label,
+      total,
+      lPrimary,
+      mPrimary,
+      directoryRecord(Buffer.from([0]), rootPrimary, SECTOR, true),
+    ),
+  );
+  put(
+    17,
+    volumeDescriptor(
+      2,
+      label,
+      total,
+      lJoliet,
+      mJoliet,
+      directoryRecord(Buffer.from([0]), rootJoliet, SECTOR, true),
+    ),
+  );
   const terminator = Buffer.alloc(SECTOR);
   terminator[0] = 255;
   terminator.write('CD001', 1, 'ascii');

@@ -60,23 +60,35 @@ export interface PciMappingState {
 const hex4 = (value: string | undefined) => (value ?? '').replace(/^0x/i, '').toLowerCase().padStart(4, '0');
 
 /** The device's functions on the node, and the mapping entry that covers all of them. */
-export function deviceEntry(rows: PciRow[], o: Pick<PvePciMappingOptions, 'node' | 'device' | 'address'>): { entry: string; functions: string[] } {
+export function deviceEntry(
+  rows: PciRow[],
+  o: Pick<PvePciMappingOptions, 'node' | 'device' | 'address'>,
+): { entry: string; functions: string[] } {
   const [vendor, device] = o.device.toLowerCase().split(':');
   const slot = (id: string) => id.toLowerCase().replace(/\.[0-7]$/, '');
   let matches = rows.filter((r) => hex4(r.vendor) === vendor && hex4(r.device) === device);
   if (o.address) matches = matches.filter((r) => slot(r.id) === slot(o.address!));
   if (!matches.length) {
-    throw new Error(`PCI device ${o.device}${o.address ? ` at ${o.address}` : ''} not found on node ${o.node} (is it installed, and not hidden by the BIOS?)`);
+    throw new Error(
+      `PCI device ${o.device}${o.address ? ` at ${o.address}` : ''} not found on node ${o.node} (is it installed, and not hidden by the BIOS?)`,
+    );
   }
   const slots = [...new Set(matches.map((r) => slot(r.id)))];
-  if (slots.length > 1) throw new Error(`node ${o.node} has ${slots.length} PCI devices ${o.device} (${slots.join(', ')}): give the address to use`);
+  if (slots.length > 1)
+    throw new Error(
+      `node ${o.node} has ${slots.length} PCI devices ${o.device} (${slots.join(', ')}): give the address to use`,
+    );
   const first = matches.sort((a, b) => a.id.localeCompare(b.id))[0]!;
-  const functions = rows.filter((r) => slot(r.id) === slots[0]).map((r) => `${r.id} ${r.device_name ?? r.class ?? ''}`.trim());
+  const functions = rows
+    .filter((r) => slot(r.id) === slots[0])
+    .map((r) => `${r.id} ${r.device_name ?? r.class ?? ''}`.trim());
   const values: Record<string, string | number | undefined> = {
     node: o.node,
     path: slots[0],
     id: `${hex4(first.vendor)}:${hex4(first.device)}`,
-    ...(first.subsystem_vendor && first.subsystem_device ? { 'subsystem-id': `${hex4(first.subsystem_vendor)}:${hex4(first.subsystem_device)}` } : {}),
+    ...(first.subsystem_vendor && first.subsystem_device
+      ? { 'subsystem-id': `${hex4(first.subsystem_vendor)}:${hex4(first.subsystem_device)}` }
+      : {}),
     ...(first.iommugroup !== undefined ? { iommugroup: first.iommugroup } : {}),
   };
   return { entry: formatPropertyString(values), functions };
@@ -93,12 +105,15 @@ function sameEntry(a: string, b: string): boolean {
 }
 
 export function pvePciMappingResource(o: PvePciMappingOptions): Resource<PciMappingState> {
-  if (!/^[a-z][a-z0-9_-]*$/i.test(o.id)) throw new Error(`pvePciMapping: id "${o.id}" must be a Proxmox config id (letters, digits, _ -)`);
-  if (!/^[0-9a-f]{4}:[0-9a-f]{4}$/i.test(o.device)) throw new Error(`pvePciMapping: device "${o.device}" must be vendor:device, like 10de:2204`);
+  if (!/^[a-z][a-z0-9_-]*$/i.test(o.id))
+    throw new Error(`pvePciMapping: id "${o.id}" must be a Proxmox config id (letters, digits, _ -)`);
+  if (!/^[0-9a-f]{4}:[0-9a-f]{4}$/i.test(o.device))
+    throw new Error(`pvePciMapping: device "${o.device}" must be vendor:device, like 10de:2204`);
   return {
     id: `pci mapping ${o.id}`,
     async read() {
-      const rows = (await pveGet<PciRow[]>(o.client, `/nodes/${encodeURIComponent(o.node)}/hardware/pci`)) ?? [];
+      const rows =
+        (await pveGet<PciRow[]>(o.client, `/nodes/${encodeURIComponent(o.node)}/hardware/pci`)) ?? [];
       const { entry, functions } = deviceEntry(rows, o);
       const mappings = (await pveGet<MappingRow[]>(o.client, '/cluster/mapping/pci')) ?? [];
       const mapping = mappings.find((m) => m.id === o.id);
@@ -108,13 +123,21 @@ export function pvePciMappingResource(o: PvePciMappingOptions): Resource<PciMapp
       const devices = `${entry} (${functions.join('; ')})`;
       if (!mapping) return [{ field: 'mapping', to: devices }];
       const mine = asList(mapping.map).find((m) => entryNode(m) === o.node);
-      const changes = mine && sameEntry(mine, entry) ? [] : [{ field: `map for ${o.node}`, ...(mine ? { from: mine } : {}), to: devices }];
-      if (o.description !== undefined && (mapping.description ?? '') !== o.description) changes.push({ field: 'description', from: mapping.description ?? '', to: o.description });
+      const changes =
+        mine && sameEntry(mine, entry)
+          ? []
+          : [{ field: `map for ${o.node}`, ...(mine ? { from: mine } : {}), to: devices }];
+      if (o.description !== undefined && (mapping.description ?? '') !== o.description)
+        changes.push({ field: 'description', from: mapping.description ?? '', to: o.description });
       return changes;
     },
     async apply(_host, { entry, mapping }) {
       if (!mapping) {
-        await pveWrite(o.client, 'POST', '/cluster/mapping/pci', { id: o.id, map: [entry], ...(o.description ? { description: o.description } : {}) });
+        await pveWrite(o.client, 'POST', '/cluster/mapping/pci', {
+          id: o.id,
+          map: [entry],
+          ...(o.description ? { description: o.description } : {}),
+        });
         return;
       }
       const others = asList(mapping.map).filter((m) => entryNode(m) !== o.node);

@@ -27,20 +27,39 @@ export interface PowerState {
   status?: string;
 }
 
-export async function readPower(client: ProxmoxClient, name: string, vmid?: number, log?: (line: string) => void): Promise<PowerState> {
+export async function readPower(
+  client: ProxmoxClient,
+  name: string,
+  vmid?: number,
+  log?: (line: string) => void,
+): Promise<PowerState> {
   const guest = await locateVm(client, name, vmid);
   if (!guest) return {};
   await waitUnlocked(client, guest, 30 * 60_000, log);
-  const current = await pveGet<{ status?: string }>(client, vmPath(guest.node, guest.vmid, '/status/current'));
+  const current = await pveGet<{ status?: string }>(
+    client,
+    vmPath(guest.node, guest.vmid, '/status/current'),
+  );
   return { guest, status: current?.status ?? 'unknown' };
 }
 
-export async function setPower(client: ProxmoxClient, guest: ClusterGuest, state: 'running' | 'stopped', shutdownTimeoutS = 180): Promise<void> {
+export async function setPower(
+  client: ProxmoxClient,
+  guest: ClusterGuest,
+  state: 'running' | 'stopped',
+  shutdownTimeoutS = 180,
+): Promise<void> {
   if (state === 'running') {
     await pveWrite(client, 'POST', vmPath(guest.node, guest.vmid, '/status/start'));
     return;
   }
-  await pveWrite(client, 'POST', vmPath(guest.node, guest.vmid, '/status/shutdown'), { forceStop: 1, timeout: shutdownTimeoutS }, { timeoutMs: (shutdownTimeoutS + 60) * 1000 });
+  await pveWrite(
+    client,
+    'POST',
+    vmPath(guest.node, guest.vmid, '/status/shutdown'),
+    { forceStop: 1, timeout: shutdownTimeoutS },
+    { timeoutMs: (shutdownTimeoutS + 60) * 1000 },
+  );
 }
 
 export function pveVmPowerResource(o: PveVmPowerOptions): Resource<PowerState> {
@@ -49,7 +68,8 @@ export function pveVmPowerResource(o: PveVmPowerOptions): Resource<PowerState> {
     read: () => readPower(o.client, o.name, o.vmid, o.log),
     plan(current) {
       // A VM not created yet (check mode) will be created stopped.
-      if (!current.guest) return o.state === 'stopped' ? [] : [{ field: 'power', from: 'absent', to: o.state }];
+      if (!current.guest)
+        return o.state === 'stopped' ? [] : [{ field: 'power', from: 'absent', to: o.state }];
       if (current.guest.template) throw new Error(`${o.name} is a template: it cannot be ${o.state}`);
       return current.status === o.state ? [] : [{ field: 'power', from: current.status!, to: o.state }];
     },

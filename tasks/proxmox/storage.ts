@@ -26,8 +26,15 @@ function storagePath(node: string, storage: string, rest = ''): string {
   return `/nodes/${encodeURIComponent(node)}/storage/${encodeURIComponent(storage)}${rest}`;
 }
 
-export async function findVolume(client: ProxmoxClient, node: string, storage: string, content: StorageContent, filename: string): Promise<ContentRow | undefined> {
-  const rows = (await pveGet<ContentRow[]>(client, storagePath(node, storage, '/content'), { content })) ?? [];
+export async function findVolume(
+  client: ProxmoxClient,
+  node: string,
+  storage: string,
+  content: StorageContent,
+  filename: string,
+): Promise<ContentRow | undefined> {
+  const rows =
+    (await pveGet<ContentRow[]>(client, storagePath(node, storage, '/content'), { content })) ?? [];
   const volid = volumeId(storage, content, filename);
   return rows.find((r) => r.volid === volid);
 }
@@ -35,7 +42,10 @@ export async function findVolume(client: ProxmoxClient, node: string, storage: s
 const FILENAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 
 function checkFilename(primitive: string, filename: string): void {
-  if (!FILENAME.test(filename)) throw new Error(`${primitive}: filename "${filename}" must be a plain file name (letters, digits, . _ + -)`);
+  if (!FILENAME.test(filename))
+    throw new Error(
+      `${primitive}: filename "${filename}" must be a plain file name (letters, digits, . _ + -)`,
+    );
 }
 
 export interface PveDownloadOptions {
@@ -108,7 +118,11 @@ export function pveUploadResource(o: PveUploadOptions): Resource<ContentRow | un
     async apply() {
       const data = typeof o.data === 'function' ? o.data() : o.data;
       // One multipart request, never re-sent once it may have arrived (lib/proxmox); then its task.
-      const upid = await o.client.uploadFile(o.node, o.storage, { content: o.content, filename: o.filename, data });
+      const upid = await o.client.uploadFile(o.node, o.storage, {
+        content: o.content,
+        filename: o.filename,
+        data,
+      });
       await o.client.waitForTask(upid);
     },
   };
@@ -134,7 +148,11 @@ export function pveVolumeAbsentResource(o: PveVolumeAbsentOptions): Resource<Con
     read: () => findVolume(o.client, o.node, o.storage, o.content, o.filename),
     plan: (found) => (found ? [{ field: 'volume', from: 'present', to: 'removed' }] : []),
     async apply() {
-      await pveWrite(o.client, 'DELETE', storagePath(o.node, o.storage, `/content/${encodeURIComponent(volid)}`));
+      await pveWrite(
+        o.client,
+        'DELETE',
+        storagePath(o.node, o.storage, `/content/${encodeURIComponent(volid)}`),
+      );
     },
   };
 }

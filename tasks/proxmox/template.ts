@@ -23,7 +23,9 @@ export function pveTemplateResource(o: PveTemplateOptions): Resource<PowerState>
     read: () => readPower(o.client, o.name, o.vmid, o.log),
     plan(current) {
       if (!current.guest) return [{ field: 'template', from: 'absent', to: 'converted' }];
-      return current.guest.template ? [] : [{ field: 'template', from: `VM (${current.status})`, to: 'template' }];
+      return current.guest.template
+        ? []
+        : [{ field: 'template', from: `VM (${current.status})`, to: 'template' }];
     },
     async apply(_host, current) {
       const guest = current.guest;

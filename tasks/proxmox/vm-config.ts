@@ -17,7 +17,13 @@
  *   BitLocker state are on the old one.
  * A smaller disk is always refused: Proxmox cannot shrink disks.
  */
-import { formatNet, formatPropertyString, parseNet, parsePropertyString, parseSize } from '../../lib/proxmox/index.js';
+import {
+  formatNet,
+  formatPropertyString,
+  parseNet,
+  parsePropertyString,
+  parseSize,
+} from '../../lib/proxmox/index.js';
 import type { Change } from '../../lib/resource.js';
 
 export type OptionValue = string | number | boolean;
@@ -78,7 +84,9 @@ const PROPERTY_OPTIONS: [RegExp, string | undefined, 'subset' | 'exact'][] = [
  * accepts any pinned q35 version (changing the pin is what Proxmox avoids on purpose).
  */
 function machineFamily(type: string): string {
-  return type.replace(/^pc-(q35|i440fx)-[0-9.]+(\+pve\d+)?$/, (_, family: string) => (family === 'q35' ? 'q35' : 'pc'));
+  return type.replace(/^pc-(q35|i440fx)-[0-9.]+(\+pve\d+)?$/, (_, family: string) =>
+    family === 'q35' ? 'q35' : 'pc',
+  );
 }
 
 const GiB = 1024 ** 3;
@@ -112,7 +120,10 @@ function optionEqual(key: string, want: string, have: string): boolean {
 }
 
 function keyLines(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 function decodeKeys(value: string): string {
@@ -125,7 +136,12 @@ function decodeKeys(value: string): string {
 
 const count = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
 
-export function planVmConfig(vm: string, desired: VmConfigSpec, current: Record<string, unknown>, allowUnsafe: boolean): ConfigPlan {
+export function planVmConfig(
+  vm: string,
+  desired: VmConfigSpec,
+  current: Record<string, unknown>,
+  allowUnsafe: boolean,
+): ConfigPlan {
   const plan: ConfigPlan = { changes: [], params: {}, delete: [], resize: [] };
   const unsafe: string[] = [];
   const impossible: string[] = [];
@@ -152,21 +168,35 @@ export function planVmConfig(vm: string, desired: VmConfigSpec, current: Record<
     if (want.join('\n') !== have.join('\n')) {
       // Proxmox checks sshkeys as strict URL-encoding (pve-common pve_verify_urlencoded).
       plan.params.sshkeys = encodeURIComponent(want.join('\n'));
-      plan.changes.push({ field: 'sshkeys', from: count(have.length), to: want.length === have.length ? `${count(want.length)} (changed)` : count(want.length) });
+      plan.changes.push({
+        field: 'sshkeys',
+        from: count(have.length),
+        to: want.length === have.length ? `${count(want.length)} (changed)` : count(want.length),
+      });
     }
   }
 
   for (const [key, disk] of Object.entries(desired.disks ?? {})) {
     const have = current[key] === undefined ? undefined : parsePropertyString(text(current[key]), 'file');
-    const fresh = formatPropertyString({ file: `${disk.storage}:${disk.sizeGb ?? 1}`, ...disk.options }, 'file');
+    const fresh = formatPropertyString(
+      { file: `${disk.storage}:${disk.sizeGb ?? 1}`, ...disk.options },
+      'file',
+    );
     if (!have || have.file === 'none') {
       plan.params[key] = fresh;
-      plan.changes.push({ field: key, to: `new disk on ${disk.storage}${disk.sizeGb ? ` (${disk.sizeGb}G)` : ''}` });
+      plan.changes.push({
+        field: key,
+        to: `new disk on ${disk.storage}${disk.sizeGb ? ` (${disk.sizeGb}G)` : ''}`,
+      });
       continue;
     }
     const storage = have.file!.split(':')[0];
     const isStateDisk = /^(efidisk|tpmstate)\d+$/.test(key);
-    const optionsDiffer = !partsEqual(Object.fromEntries(Object.entries(disk.options ?? {}).map(([k, v]) => [k, text(v)])), have, false);
+    const optionsDiffer = !partsEqual(
+      Object.fromEntries(Object.entries(disk.options ?? {}).map(([k, v]) => [k, text(v)])),
+      have,
+      false,
+    );
     if (storage !== disk.storage || have.media === 'cdrom' || (isStateDisk && optionsDiffer)) {
       const why =
         have.media === 'cdrom'
@@ -182,7 +212,10 @@ export function planVmConfig(vm: string, desired: VmConfigSpec, current: Record<
     }
     if (optionsDiffer) {
       // The same volume with other options (never a bare `storage:size`, which would allocate a new disk).
-      const merged = { ...have, ...Object.fromEntries(Object.entries(disk.options ?? {}).map(([k, v]) => [k, text(v)])) };
+      const merged = {
+        ...have,
+        ...Object.fromEntries(Object.entries(disk.options ?? {}).map(([k, v]) => [k, text(v)])),
+      };
       plan.params[key] = formatPropertyString(merged, 'file');
       plan.changes.push({ field: key, from: text(current[key]), to: plan.params[key]! });
     }
@@ -193,13 +226,21 @@ export function planVmConfig(vm: string, desired: VmConfigSpec, current: Record<
         plan.resize.push({ disk: key, size: `${disk.sizeGb}G` });
         plan.changes.push({ field: `${key} size`, from: have.size!, to: `${disk.sizeGb}G` });
       } else if (bytes !== undefined && wanted < bytes) {
-        impossible.push(`${key}: the disk would shrink from ${have.size} to ${disk.sizeGb}G (Proxmox VE cannot shrink disks; declare at least ${have.size})`);
+        impossible.push(
+          `${key}: the disk would shrink from ${have.size} to ${disk.sizeGb}G (Proxmox VE cannot shrink disks; declare at least ${have.size})`,
+        );
       }
     }
   }
 
   for (const [key, nic] of Object.entries(desired.nics ?? {})) {
-    const want: Record<string, string | number | boolean | undefined> = { model: nic.model, bridge: nic.bridge, tag: nic.tag, firewall: nic.firewall, macaddr: nic.macaddr };
+    const want: Record<string, string | number | boolean | undefined> = {
+      model: nic.model,
+      bridge: nic.bridge,
+      tag: nic.tag,
+      firewall: nic.firewall,
+      macaddr: nic.macaddr,
+    };
     if (current[key] === undefined) {
       plan.params[key] = formatNet(want);
       plan.changes.push({ field: key, to: plan.params[key]! });
@@ -221,7 +262,11 @@ export function planVmConfig(vm: string, desired: VmConfigSpec, current: Record<
       (nic.macaddr !== undefined && nic.macaddr.toUpperCase() !== (have.macaddr ?? '').toUpperCase());
     if (differs) {
       // Re-sent with the MAC it has (a NIC without macaddr gets a new random one).
-      const merged: Record<string, string | number | boolean | undefined> = { ...have, ...want, macaddr: nic.macaddr ?? have.macaddr };
+      const merged: Record<string, string | number | boolean | undefined> = {
+        ...have,
+        ...want,
+        macaddr: nic.macaddr ?? have.macaddr,
+      };
       if (nic.tag === undefined) delete merged.tag;
       if (nic.firewall === undefined) merged.firewall = have.firewall;
       plan.params[key] = formatNet(merged);
@@ -234,7 +279,9 @@ export function planVmConfig(vm: string, desired: VmConfigSpec, current: Record<
       ...impossible,
       ...unsafe.map((u) => `${u} — unsafe; set vm_allow_unsafe: true for ${vm} to allow it`),
     ];
-    throw new Error(`${vm}: refusing ${lines.length === 1 ? 'a change' : `${lines.length} changes`} that would lose data or identity: ${lines.join('; ')}`);
+    throw new Error(
+      `${vm}: refusing ${lines.length === 1 ? 'a change' : `${lines.length} changes`} that would lose data or identity: ${lines.join('; ')}`,
+    );
   }
   return plan;
 }

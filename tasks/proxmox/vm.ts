@@ -18,7 +18,15 @@
  */
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { allocateVmid, listGuests, pickNode, ProxmoxApiError, ProxmoxTaskError, type ClusterGuest, type ProxmoxClient } from '../../lib/proxmox/index.js';
+import {
+  allocateVmid,
+  listGuests,
+  pickNode,
+  ProxmoxApiError,
+  ProxmoxTaskError,
+  type ClusterGuest,
+  type ProxmoxClient,
+} from '../../lib/proxmox/index.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
 import { pollUntil, pveGet, pveWrite, sleep, vmPath, type Params } from './api.js';
 import { planVmConfig, type VmConfigSpec } from './vm-config.js';
@@ -78,7 +86,12 @@ export interface LocateOptions {
  * after sending the request: wait for those to finish, then look again — else a rerun would
  * clone a second copy.
  */
-export async function locateVm(client: ProxmoxClient, name: string, vmid?: number, options: LocateOptions = {}): Promise<ClusterGuest | undefined> {
+export async function locateVm(
+  client: ProxmoxClient,
+  name: string,
+  vmid?: number,
+  options: LocateOptions = {},
+): Promise<ClusterGuest | undefined> {
   const deadline = Date.now() + (options.waitMs ?? 30 * 60_000);
   let said = false;
   let delay = 50;
@@ -86,22 +99,34 @@ export async function locateVm(client: ProxmoxClient, name: string, vmid?: numbe
     const guests = await listGuests(client);
     const named = guests.filter((g) => g.name === name);
     if (named.length > 1) {
-      throw new Error(`${name}: more than one Proxmox guest has this name (VMIDs ${named.map((g) => `${g.vmid} on ${g.node}`).join(', ')}); give the VM's vm_id in the inventory, or rename the others`);
+      throw new Error(
+        `${name}: more than one Proxmox guest has this name (VMIDs ${named.map((g) => `${g.vmid} on ${g.node}`).join(', ')}); give the VM's vm_id in the inventory, or rename the others`,
+      );
     }
     const byName = named[0];
     const byId = vmid === undefined ? undefined : guests.find((g) => g.vmid === vmid);
     if (byId && !unfinished(byId) && byId.name !== name) {
-      throw new Error(`${name}: VMID ${vmid} belongs to another VM, "${byId.name ?? '(no name)'}" on ${byId.node}; choose another vm_id`);
+      throw new Error(
+        `${name}: VMID ${vmid} belongs to another VM, "${byId.name ?? '(no name)'}" on ${byId.node}; choose another vm_id`,
+      );
     }
     if (vmid !== undefined && !byId && byName) {
-      throw new Error(`${name}: Proxmox has this VM as VMID ${byName.vmid} on ${byName.node}, but the inventory says vm_id ${vmid}; change vm_id to ${byName.vmid}`);
+      throw new Error(
+        `${name}: Proxmox has this VM as VMID ${byName.vmid} on ${byName.node}, but the inventory says vm_id ${vmid}; change vm_id to ${byName.vmid}`,
+      );
     }
     const found = vmid === undefined ? byName : byId && !unfinished(byId) ? byId : undefined;
     if (found) return found;
     const pending = guests.filter(unfinished).filter((g) => vmid === undefined || g.vmid === vmid);
     if (!pending.length) return undefined;
-    if (Date.now() >= deadline) throw new Error(`${name}: not found, and VMs ${pending.map((g) => g.vmid).join(', ')} are still being created or cloned`);
-    if (!said) options.log?.(`${name}: not found yet; waiting for the create/clone in progress of VM ${pending.map((g) => g.vmid).join(', ')}, which may be this one`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${name}: not found, and VMs ${pending.map((g) => g.vmid).join(', ')} are still being created or cloned`,
+      );
+    if (!said)
+      options.log?.(
+        `${name}: not found yet; waiting for the create/clone in progress of VM ${pending.map((g) => g.vmid).join(', ')}, which may be this one`,
+      );
     said = true;
     await sleep(delay);
     delay = Math.min(delay * 2, 5000);
@@ -113,32 +138,61 @@ export async function locateVm(client: ProxmoxClient, name: string, vmid?: numbe
  * `guest` came from carries each guest's lock (pve-manager reads it from the config), so an
  * unlocked VM costs no request here; a locked one is polled until the lock is gone.
  */
-export async function waitUnlocked(client: ProxmoxClient, guest: ClusterGuest, timeoutMs: number, log?: (line: string) => void): Promise<void> {
+export async function waitUnlocked(
+  client: ProxmoxClient,
+  guest: ClusterGuest,
+  timeoutMs: number,
+  log?: (line: string) => void,
+): Promise<void> {
   if (!guest.lock) return;
   let said = false;
   await pollUntil(
     async () => {
-      const status = await pveGet<{ lock?: string }>(client, vmPath(guest.node, guest.vmid, '/status/current'));
+      const status = await pveGet<{ lock?: string }>(
+        client,
+        vmPath(guest.node, guest.vmid, '/status/current'),
+      );
       if (!status?.lock) return true;
-      if (!said) log?.(`${guest.name ?? guest.vmid}: VM ${guest.vmid} is locked (${status.lock}); waiting for the task that holds it`);
+      if (!said)
+        log?.(
+          `${guest.name ?? guest.vmid}: VM ${guest.vmid} is locked (${status.lock}); waiting for the task that holds it`,
+        );
       said = true;
       return undefined;
     },
-    { timeoutMs, onTimeout: () => new Error(`VM ${guest.vmid} (${guest.name ?? ''}) is still locked after ${Math.round(timeoutMs / 1000)} s`) },
+    {
+      timeoutMs,
+      onTimeout: () =>
+        new Error(
+          `VM ${guest.vmid} (${guest.name ?? ''}) is still locked after ${Math.round(timeoutMs / 1000)} s`,
+        ),
+    },
   );
 }
 
-export async function readVm(client: ProxmoxClient, name: string, vmid: number | undefined, lockWaitMs: number, log?: (line: string) => void): Promise<VmState> {
+export async function readVm(
+  client: ProxmoxClient,
+  name: string,
+  vmid: number | undefined,
+  lockWaitMs: number,
+  log?: (line: string) => void,
+): Promise<VmState> {
   const guest = await locateVm(client, name, vmid, { waitMs: lockWaitMs, ...(log ? { log } : {}) });
   if (!guest) return {};
-  if (guest.type === 'lxc') throw new Error(`${name}: a container (CT ${guest.vmid}) has this name, not a VM`);
+  if (guest.type === 'lxc')
+    throw new Error(`${name}: a container (CT ${guest.vmid}) has this name, not a VM`);
   await waitUnlocked(client, guest, lockWaitMs, log);
   const config = await pveGet<Record<string, unknown>>(client, vmPath(guest.node, guest.vmid, '/config'));
   return { guest, config };
 }
 
 /** Applies a config plan to an existing VM: one POST with the digest, then resizes. */
-export async function applyVmConfig(client: ProxmoxClient, guest: ClusterGuest, config: Record<string, unknown>, plan: ReturnType<typeof planVmConfig>): Promise<void> {
+export async function applyVmConfig(
+  client: ProxmoxClient,
+  guest: ClusterGuest,
+  config: Record<string, unknown>,
+  plan: ReturnType<typeof planVmConfig>,
+): Promise<void> {
   if (Object.keys(plan.params).length || plan.delete.length) {
     await pveWrite(client, 'POST', vmPath(guest.node, guest.vmid, '/config'), {
       ...plan.params,
@@ -150,7 +204,8 @@ export async function applyVmConfig(client: ProxmoxClient, guest: ClusterGuest, 
 }
 
 function sourceText(o: PveVmOptions): string {
-  if (!o.source) return `configured once created (${[...Object.keys(o.config.options ?? {}), ...Object.keys(o.config.disks ?? {}), ...Object.keys(o.config.nics ?? {})].join(', ')})`;
+  if (!o.source)
+    return `configured once created (${[...Object.keys(o.config.options ?? {}), ...Object.keys(o.config.disks ?? {}), ...Object.keys(o.config.nics ?? {})].join(', ')})`;
   if ('create' in o.source) return 'created';
   const { template, full } = o.source.clone;
   return `created as a ${full ? 'full' : 'linked'} clone of ${template}`;
@@ -160,7 +215,11 @@ function sourceText(o: PveVmOptions): string {
 async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
   const { client, name } = o;
   const vmidLock = o.vmidLock ?? 'vmid';
-  const send = async (node: string, path: (vmid: number) => string, params: (vmid: number) => Params): Promise<ClusterGuest> => {
+  const send = async (
+    node: string,
+    path: (vmid: number) => string,
+    params: (vmid: number) => Params,
+  ): Promise<ClusterGuest> => {
     // Another process may take the VMID between nextid and our request: allocate again then.
     for (let attempt = 1; ; attempt++) {
       let upid: unknown;
@@ -178,7 +237,13 @@ async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
           if (found) return found;
           throw error;
         }
-        if (o.vmid === undefined && attempt < 3 && error instanceof ProxmoxApiError && /already exists/i.test(error.message)) continue;
+        if (
+          o.vmid === undefined &&
+          attempt < 3 &&
+          error instanceof ProxmoxApiError &&
+          /already exists/i.test(error.message)
+        )
+          continue;
         throw error;
       }
       if (typeof upid === 'string' && upid.startsWith('UPID:')) {
@@ -188,14 +253,28 @@ async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
           // The task could not take a config or storage lock in time (parallel clones of one
           // template from elsewhere, a backup): Proxmox removed what it had started, so this is
           // "nothing done" and worth another try (bpg's provider retries clones the same way).
-          if (!(error instanceof ProxmoxTaskError) || !/got timeout|is locked/.test(error.exitstatus) || attempt >= 4) throw error;
+          if (
+            !(error instanceof ProxmoxTaskError) ||
+            !/got timeout|is locked/.test(error.exitstatus) ||
+            attempt >= 4
+          )
+            throw error;
           if (await locateVm(client, name, o.vmid)) throw error;
           o.log?.(`${name}: ${error.exitstatus}; trying again`);
           await sleep(500 * 2 ** attempt);
           continue;
         }
       }
-      return (await locateVm(client, name, vmid)) ?? { vmid, node, name, status: 'stopped', template: false, type: 'qemu' };
+      return (
+        (await locateVm(client, name, vmid)) ?? {
+          vmid,
+          node,
+          name,
+          status: 'stopped',
+          template: false,
+          type: 'qemu',
+        }
+      );
     }
   };
 
@@ -203,20 +282,33 @@ async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
   if ('create' in o.source) {
     const params = o.source.create;
     const node = await pickNode(client, o.node, o.log);
-    return send(node, () => `/nodes/${encodeURIComponent(node)}/qemu`, (vmid) => ({ ...params, vmid, name }));
+    return send(
+      node,
+      () => `/nodes/${encodeURIComponent(node)}/qemu`,
+      (vmid) => ({ ...params, vmid, name }),
+    );
   }
   const { template, templateVmid, full, storage } = o.source.clone;
   const tpl = await locateVm(client, template, templateVmid);
-  if (!tpl) throw new Error(`${name}: template ${template} not found in Proxmox (the vm-template role creates it)`);
-  if (!tpl.template) throw new Error(`${name}: ${template} (VM ${tpl.vmid}) is not a template yet (the vm-template role converts it when it is ready)`);
-  if (o.node && o.node !== tpl.node) o.log?.(`${name}: cloned on ${tpl.node}, where template ${template} is (not ${o.node})`);
+  if (!tpl)
+    throw new Error(`${name}: template ${template} not found in Proxmox (the vm-template role creates it)`);
+  if (!tpl.template)
+    throw new Error(
+      `${name}: ${template} (VM ${tpl.vmid}) is not a template yet (the vm-template role converts it when it is ready)`,
+    );
+  if (o.node && o.node !== tpl.node)
+    o.log?.(`${name}: cloned on ${tpl.node}, where template ${template} is (not ${o.node})`);
   return o.lock(`clone:${tpl.node}:${tpl.vmid}`, () =>
-    send(tpl.node, () => vmPath(tpl.node, tpl.vmid, '/clone'), (newid) => ({
-      newid,
-      name,
-      full: full ? 1 : 0,
-      ...(full && storage ? { storage } : {}),
-    })),
+    send(
+      tpl.node,
+      () => vmPath(tpl.node, tpl.vmid, '/clone'),
+      (newid) => ({
+        newid,
+        name,
+        full: full ? 1 : 0,
+        ...(full && storage ? { storage } : {}),
+      }),
+    ),
   );
 }
 

@@ -16,7 +16,10 @@ import { skipHosts } from '../support/hosts.js';
 
 const ci = process.env.CI === 'true';
 const noAnsible = !ansiblePresent() && !ci;
-if (noAnsible) console.warn('bench sameness test skipped: ansible-playbook is missing (apt-get install -y ansible; with CI=true the test installs it)');
+if (noAnsible)
+  console.warn(
+    'bench sameness test skipped: ansible-playbook is missing (apt-get install -y ansible; with CI=true the test installs it)',
+  );
 
 describe('sameness check (pure parts)', () => {
   it('compares what a run changed, leaving out what the tools write for themselves', () => {
@@ -33,7 +36,9 @@ describe('sameness check (pure parts)', () => {
   });
 
   it('reads sysctl files by their settings, whatever the spacing and comments', () => {
-    expect(sysctlSettings('# managed\nvm.swappiness = 10\nnet.ipv4.ip_forward = 1\n')).toBe(sysctlSettings('net.ipv4.ip_forward=1\nvm.swappiness=10\n'));
+    expect(sysctlSettings('# managed\nvm.swappiness = 10\nnet.ipv4.ip_forward = 1\n')).toBe(
+      sysctlSettings('net.ipv4.ip_forward=1\nvm.swappiness=10\n'),
+    );
     expect(sysctlSettings('vm.swappiness=10\n')).not.toBe(sysctlSettings('vm.swappiness=60\n'));
   });
 });

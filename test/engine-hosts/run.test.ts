@@ -16,8 +16,12 @@ describe.skipIf(skipHosts)('engine on real hosts', () => {
   let f: HostFixture;
   let names: string[];
   const run = (...args: string[]) => runCli([PLAYBOOK, ...f.sshArgs, '--json', ...args]);
-  const reset = () => Promise.all(names.map((h) => f.hosts.exec(h, 'rm -f /root/probe-a /root/probe-b /root/other /root/handler-runs')));
-  const read = async (host: string, path: string) => (await f.hosts.exec(host, `cat ${path} 2>/dev/null || true`)).stdout;
+  const reset = () =>
+    Promise.all(
+      names.map((h) => f.hosts.exec(h, 'rm -f /root/probe-a /root/probe-b /root/other /root/handler-runs')),
+    );
+  const read = async (host: string, path: string) =>
+    (await f.hosts.exec(host, `cat ${path} 2>/dev/null || true`)).stdout;
 
   beforeAll(async () => {
     f = await bootFixture(3, 'eng');
@@ -47,12 +51,18 @@ describe.skipIf(skipHosts)('engine on real hosts', () => {
 
   it('runs hosts in parallel: a barrier that every host must reach before any may pass', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns-barrier-'));
-    const r = await run("--tags", "barrier", "-e", JSON.stringify({ barrier_dir: dir, barrier_count: names.length }));
+    const r = await run(
+      '--tags',
+      'barrier',
+      '-e',
+      JSON.stringify({ barrier_dir: dir, barrier_count: names.length }),
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const met = taskEvents(r, { role: 'barrier', status: 'ok' });
     expect(met.map((e) => e.host).sort()).toEqual([...names].sort());
     // Every pair of barrier intervals overlaps: each started before the other ended.
-    for (const a of met) for (const b of met) expect(a.startedAt).toBeLessThanOrEqual(b.startedAt + b.durationMs);
+    for (const a of met)
+      for (const b of met) expect(a.startedAt).toBeLessThanOrEqual(b.startedAt + b.durationMs);
   });
 
   it('handlers: two notifications run the handler once; none on a failed host; none in check mode', async () => {
@@ -146,7 +156,10 @@ describe.skipIf(skipHosts)('engine on real hosts', () => {
     // Ansible users' switch: ANSIBLE_HOST_KEY_CHECKING=False accepts any key and records nothing.
     const unchecked = join(f.dir, 'known_hosts.unchecked');
     writeFileSync(unchecked, '');
-    const loose = await runCli([PLAYBOOK, '-i', f.inventory, '--known-hosts', unchecked, '--json', '--limit', names[0]!], { env: { ANSIBLE_HOST_KEY_CHECKING: 'False' } });
+    const loose = await runCli(
+      [PLAYBOOK, '-i', f.inventory, '--known-hosts', unchecked, '--json', '--limit', names[0]!],
+      { env: { ANSIBLE_HOST_KEY_CHECKING: 'False' } },
+    );
     expect(loose.code, loose.stderr).toBe(0);
     expect(readFileSync(unchecked, 'utf8')).toBe('');
 
@@ -154,8 +167,20 @@ describe.skipIf(skipHosts)('engine on real hosts', () => {
     const changed = join(f.dir, 'known_hosts.changed');
     const otherKey = f.hosts.hosts[1]!.hostPublicKey.split(' ').slice(0, 2).join(' ');
     writeFileSync(changed, `${host0.address} ${otherKey}\n`);
-    const refusedChanged = await runCli([PLAYBOOK, '-i', f.inventory, '--known-hosts', changed, '--json', '--limit', names[0]!, '--accept-new-host-keys']);
+    const refusedChanged = await runCli([
+      PLAYBOOK,
+      '-i',
+      f.inventory,
+      '--known-hosts',
+      changed,
+      '--json',
+      '--limit',
+      names[0]!,
+      '--accept-new-host-keys',
+    ]);
     expect(refusedChanged.code).toBe(3);
-    expect(refusedChanged.events.find((e) => e.type === 'host')?.error).toMatch(/changed|does not match|mismatch/i);
+    expect(refusedChanged.events.find((e) => e.type === 'host')?.error).toMatch(
+      /changed|does not match|mismatch/i,
+    );
   });
 });

@@ -39,7 +39,10 @@ describe('invalid input exits 4 naming file and line, touching no host', () => {
     expect(r.stderr).toMatch(new RegExp(`type\\.yml:\\d+`));
   });
   it('a role variable of the wrong type names the inventory file, line and variable', async () => {
-    const inv = file('vars.yml', 'all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      probe_content: 42\n');
+    const inv = file(
+      'vars.yml',
+      'all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      probe_content: 42\n',
+    );
     const r = await runCli([PLAYBOOK, '-i', inv]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`${inv}:5`);
@@ -48,7 +51,10 @@ describe('invalid input exits 4 naming file and line, touching no host', () => {
   });
   it('a playbook that does not compile names its file and line', async () => {
     const inv = file('ok.yml', 'all:\n  hosts:\n    h1:\n');
-    const pb = file('broken.ts', 'import { definePlaybook } from "novastation";\nexport default definePlaybook({ name: "x", plays: [ });\n');
+    const pb = file(
+      'broken.ts',
+      'import { definePlaybook } from "novastation";\nexport default definePlaybook({ name: "x", plays: [ });\n',
+    );
     const r = await runCli([pb, '-i', inv]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`broken.ts:2`);

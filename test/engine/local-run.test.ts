@@ -38,7 +38,9 @@ function workspace() {
 
 /** Intervals [start, end] per host from `name.log`; true when no two overlap. */
 function serialised(dir: string, name: string): boolean {
-  const lines = readFileSync(join(dir, `${name}.log`), 'utf8').trim().split('\n');
+  const lines = readFileSync(join(dir, `${name}.log`), 'utf8')
+    .trim()
+    .split('\n');
   const spans = new Map<string, number[]>();
   for (const line of lines) {
     const [host, , at] = line.split(' ');
@@ -56,7 +58,11 @@ describe('engine over local connections', () => {
     const facts = JSON.parse(readFileSync(join(dir, 'm1', 'facts.json'), 'utf8'));
     const osRelease = readFileSync('/etc/os-release', 'utf8');
     expect(osRelease).toContain(`ID=${facts.os}`);
-    expect(facts).toMatchObject({ init: expect.any(String), packageManager: expect.any(String), arch: expect.any(String) });
+    expect(facts).toMatchObject({
+      init: expect.any(String),
+      packageManager: expect.any(String),
+      arch: expect.any(String),
+    });
     expect(taskEvents(r, { role: 'api-object', status: 'changed' })).toHaveLength(2);
     expect(existsSync(join(dir, 'vm-ghost-01.object'))).toBe(true);
     expect(r.events.filter((e) => e.type === 'host')).toHaveLength(0);
@@ -70,14 +76,20 @@ describe('engine over local connections', () => {
 
   it('Ctrl-C lets the command in flight finish, starts nothing new, exits 99', async () => {
     const { dir, inventory } = workspace();
-    const child = spawn(playbookBin, [PLAYBOOK, '-i', inventory, '--tags', 'slow', '--limit', 'm1', '-vv'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' }, detached: true });
+    const child = spawn(playbookBin, [PLAYBOOK, '-i', inventory, '--tags', 'slow', '--limit', 'm1', '-vv'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+      detached: true,
+    });
     const closed = new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     // Wait until the slow command is running (-vv prints task starts), then interrupt.
     const deadline = Date.now() + 20_000;
-    while (!out.includes('slow write | started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!out.includes('slow write | started') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
     process.kill(-child.pid!, 'SIGINT'); // the whole process group, as a terminal's Ctrl-C does
     const code = await closed;
@@ -90,7 +102,12 @@ describe('engine over local connections', () => {
     const { inventory } = workspace();
     // `script` gives the command a pseudo-terminal, as a user's shell would.
     const command = [playbookBin, PLAYBOOK, '-i', inventory, '--limit', 'm1'].map((a) => `'${a}'`).join(' ');
-    const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: '' }, timeout: 60_000 });
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+      timeout: 60_000,
+    });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('PLAY [on the machine]');
     expect(r.stdout).toMatch(/m1 .*ok=/);

@@ -8,8 +8,39 @@ import { join } from 'node:path';
 
 describe('CLI options', () => {
   it('takes Ansible flags', () => {
-    const o = parseCli(['site.ts', '-i', 'a.yml', '-i', 'b.ini', '-l', 'web', '-r', 'nginx,base', '-t', 'a,b', '--skip-tags', 'c', '-C', '-D', '-f', '3', '-vv', '--json']);
-    expect(o).toMatchObject({ playbook: 'site.ts', inventory: ['a.yml', 'b.ini'], limit: ['web'], roles: ['nginx', 'base'], tags: { only: ['a', 'b'], skip: ['c'] }, check: true, diff: true, forks: 3, verbose: 2, json: true });
+    const o = parseCli([
+      'site.ts',
+      '-i',
+      'a.yml',
+      '-i',
+      'b.ini',
+      '-l',
+      'web',
+      '-r',
+      'nginx,base',
+      '-t',
+      'a,b',
+      '--skip-tags',
+      'c',
+      '-C',
+      '-D',
+      '-f',
+      '3',
+      '-vv',
+      '--json',
+    ]);
+    expect(o).toMatchObject({
+      playbook: 'site.ts',
+      inventory: ['a.yml', 'b.ini'],
+      limit: ['web'],
+      roles: ['nginx', 'base'],
+      tags: { only: ['a', 'b'], skip: ['c'] },
+      check: true,
+      diff: true,
+      forks: 3,
+      verbose: 2,
+      json: true,
+    });
   });
   it('refuses unknown flags and bad numbers as bad options', () => {
     expect(() => parseCli(['--nope'])).toThrow(BadOptionsError);
@@ -22,6 +53,8 @@ describe('CLI options', () => {
   it('parses extra vars: k=v, JSON and @file, later wins', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ns-ev-'));
     writeFileSync(join(dir, 'v.yml'), 'a: 3\nlist: [1, 2]\n');
-    expect(await parseExtraVars(['a=1 b="two words"', '{"c": {"d": true}}', `@${join(dir, 'v.yml')}`])).toEqual({ a: 3, b: 'two words', c: { d: true }, list: [1, 2] });
+    expect(
+      await parseExtraVars(['a=1 b="two words"', '{"c": {"d": true}}', `@${join(dir, 'v.yml')}`]),
+    ).toEqual({ a: 3, b: 'two words', c: { d: true }, list: [1, 2] });
   });
 });

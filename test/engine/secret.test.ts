@@ -11,7 +11,12 @@ describe('secrets and masking', () => {
   it('masks raw, base64, URL-encoded and JSON-escaped forms', () => {
     const raw = 'pa"ss wo/rd+€';
     secret(raw);
-    const text = [raw, Buffer.from(raw).toString('base64'), encodeURIComponent(raw), JSON.stringify(raw)].join(' | ');
+    const text = [
+      raw,
+      Buffer.from(raw).toString('base64'),
+      encodeURIComponent(raw),
+      JSON.stringify(raw),
+    ].join(' | ');
     const masked = processMasker.mask(text);
     expect(masked).not.toContain('pa"ss');
     expect(masked).not.toContain(Buffer.from(raw).toString('base64'));
@@ -24,7 +29,9 @@ describe('secrets and masking', () => {
     secret(big);
     const small = 'small-secret-after-the-big-one';
     secret(small);
-    expect(processMasker.mask(`a ${big} b ${Buffer.from(big).toString('base64')} c ${small} d`)).toBe('a ******** b ******** c ******** d');
+    expect(processMasker.mask(`a ${big} b ${Buffer.from(big).toString('base64')} c ${small} d`)).toBe(
+      'a ******** b ******** c ******** d',
+    );
     expect(processMasker.mask('nothing secret here')).toBe('nothing secret here');
   });
 });

@@ -10,7 +10,15 @@ import { BASE_DIR, BASE_LOCK, CACHE_DIR } from './paths.js';
 import { run } from './run.js';
 
 export const BASE_PACKAGES = [
-  'systemd', 'systemd-sysv', 'openssh-server', 'dbus', 'iproute2', 'python3', 'sudo', 'ca-certificates', 'procps',
+  'systemd',
+  'systemd-sysv',
+  'openssh-server',
+  'dbus',
+  'iproute2',
+  'python3',
+  'sudo',
+  'ca-certificates',
+  'procps',
 ];
 
 /** Where the stamp lives inside the root (harmless, and tells a host which recipe it runs). */
@@ -73,7 +81,9 @@ install -d -m 700 /root/.ssh
 
 /** Changes whenever the package list or the configuration changes. */
 export const BASE_STAMP = createHash('sha256')
-  .update(JSON.stringify({ packages: BASE_PACKAGES, configure: CONFIGURE, suite: 'bookworm', variant: 'minbase' }))
+  .update(
+    JSON.stringify({ packages: BASE_PACKAGES, configure: CONFIGURE, suite: 'bookworm', variant: 'minbase' }),
+  )
   .digest('hex')
   .slice(0, 16);
 
@@ -90,13 +100,28 @@ export function baseIsCurrent(): boolean {
 }
 
 async function buildInto(tmp: string): Promise<void> {
-  await run('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, 'bookworm', tmp, 'http://deb.debian.org/debian'], {
-    timeoutMs: 20 * 60_000,
-  });
+  await run(
+    'debootstrap',
+    [
+      '--variant=minbase',
+      `--include=${BASE_PACKAGES.join(',')}`,
+      'bookworm',
+      tmp,
+      'http://deb.debian.org/debian',
+    ],
+    {
+      timeoutMs: 20 * 60_000,
+    },
+  );
   // The chroot needs a resolver for apt-get update; nspawn replaces resolv.conf at each boot.
   writeFileSync(`${tmp}/etc/resolv.conf`, readFileSync('/etc/resolv.conf'));
   await run('chroot', [tmp, '/bin/sh', '-c', CONFIGURE], {
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive', LANG: 'C', HOME: '/root' },
+    env: {
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+      DEBIAN_FRONTEND: 'noninteractive',
+      LANG: 'C',
+      HOME: '/root',
+    },
     timeoutMs: 10 * 60_000,
   });
   writeFileSync(`${tmp}/${STAMP_FILE}`, `${BASE_STAMP}\n`);
@@ -112,7 +137,8 @@ export async function ensureBase(log: (line: string) => void = () => {}): Promis
   return withLock(BASE_LOCK, async () => {
     if (baseIsCurrent()) return BASE_DIR; // another process built it while we waited
     // Anything half-built is from a dead builder: only the lock holder builds.
-    for (const e of readdirSync(CACHE_DIR)) if (e.startsWith('base.tmp-')) await removeTree(`${CACHE_DIR}/${e}`);
+    for (const e of readdirSync(CACHE_DIR))
+      if (e.startsWith('base.tmp-')) await removeTree(`${CACHE_DIR}/${e}`);
     const tmp = `${CACHE_DIR}/base.tmp-${process.pid}`;
     const started = Date.now();
     // One retry: a mirror hiccup during a two-minute download should not fail a whole test run.

@@ -77,7 +77,9 @@ async function up(args: string[]): Promise<number> {
   });
   const result = await new Promise<{ ok: boolean; message?: string }>((resolve) => {
     child.once('message', (m) => resolve(m as { ok: boolean; message?: string }));
-    child.once('exit', (code) => resolve({ ok: false, message: `serve exited with ${code}; see ${SERVE_LOG}` }));
+    child.once('exit', (code) =>
+      resolve({ ok: false, message: `serve exited with ${code}; see ${SERVE_LOG}` }),
+    );
   });
   child.removeAllListeners();
   if (child.connected) child.disconnect();
@@ -87,7 +89,9 @@ async function up(args: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(readFileSync(INVENTORY_FILE, 'utf8'));
-  console.error(`inventory:   ${INVENTORY_FILE}\nknown_hosts: ${KNOWN_HOSTS_FILE}\nprivate key: ${readCliState()?.privateKeyFile}\nlog:         ${SERVE_LOG}`);
+  console.error(
+    `inventory:   ${INVENTORY_FILE}\nknown_hosts: ${KNOWN_HOSTS_FILE}\nprivate key: ${readCliState()?.privateKeyFile}\nlog:         ${SERVE_LOG}`,
+  );
   return 0;
 }
 

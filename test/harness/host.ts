@@ -2,7 +2,17 @@
 // namespace, supervised so a reboot from inside comes back like a real machine.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHostNet } from './network.js';
 import { APT_ARCHIVES, BASE_DIR } from './paths.js';
 import { killHard, pidsInNetns, startTimeOf } from './procs.js';
@@ -53,17 +63,42 @@ export class Host {
 
   /** Network, overlay and the per-host identity (host key, client key, hostname, machine id). */
   async prepare(clientPublicKey: string): Promise<void> {
-    for (const d of [this.upperDir, this.workDir, this.rootDir, this.aptUpperDir]) mkdirSync(d, { recursive: true });
+    for (const d of [this.upperDir, this.workDir, this.rootDir, this.aptUpperDir])
+      mkdirSync(d, { recursive: true });
     await createHostNet(this.record.netns, this.record.veth, this.address);
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${BASE_DIR},upperdir=${this.upperDir},workdir=${this.workDir}`, this.rootDir]);
+    await run('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${BASE_DIR},upperdir=${this.upperDir},workdir=${this.workDir}`,
+      this.rootDir,
+    ]);
     // Written through the merged root, so overlayfs copies parent dirs up with their real metadata.
     const r = this.rootDir;
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${this.name}`, '-f', `${r}/etc/ssh/ssh_host_ed25519_key`]);
-    this.hostPublicKey = readFileSync(`${r}/etc/ssh/ssh_host_ed25519_key.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    await run('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `root@${this.name}`,
+      '-f',
+      `${r}/etc/ssh/ssh_host_ed25519_key`,
+    ]);
+    this.hostPublicKey = readFileSync(`${r}/etc/ssh/ssh_host_ed25519_key.pub`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' ');
     writeFileSync(`${r}/root/.ssh/authorized_keys`, `${clientPublicKey.trim()}\n`, { mode: 0o600 });
     chmodSync(`${r}/root/.ssh`, 0o700);
     writeFileSync(`${r}/etc/hostname`, `${this.name}\n`);
-    writeFileSync(`${r}/etc/hosts`, `127.0.0.1\tlocalhost\n127.0.1.1\t${this.name}\n::1\t\tlocalhost ip6-localhost ip6-loopback\n`);
+    writeFileSync(
+      `${r}/etc/hosts`,
+      `127.0.0.1\tlocalhost\n127.0.1.1\t${this.name}\n::1\t\tlocalhost ip6-localhost ip6-loopback\n`,
+    );
     writeFileSync(`${r}/etc/machine-id`, `${randomBytes(16).toString('hex')}\n`, { mode: 0o444 });
   }
 
@@ -79,7 +114,9 @@ export class Host {
     try {
       await waitForSsh(this.address, 22, timeoutMs, () => this.wanted === 'up');
     } catch (e) {
-      throw new Error(`${this.name}: ${(e as Error).message}\n--- console (last lines) ---\n${this.consoleTail()}`);
+      throw new Error(
+        `${this.name}: ${(e as Error).message}\n--- console (last lines) ---\n${this.consoleTail()}`,
+      );
     }
   }
 
@@ -87,24 +124,34 @@ export class Host {
     const out = openSync(this.consoleLog, 'a');
     // setpriv --pdeathsig: if the owning process is killed, nspawn gets SIGTERM and shuts the
     // container down instead of leaving it running; the next run removes the rest.
-    const proc = spawn('setpriv', [
-      '--pdeathsig', 'TERM', '--',
-      'systemd-nspawn',
-      '--quiet',
-      `--directory=${this.rootDir}`,
-      '--boot',
-      `--network-namespace-path=/run/netns/${this.record.netns}`,
-      // No system bus on the machine: registering with machined or creating a scope would fail.
-      '--register=no', '--keep-unit',
-      // Unique per instance (nspawn keys some /run paths by machine name); the hostname is the short name.
-      `--machine=${this.machineName}`, `--hostname=${this.name}`,
-      '--link-journal=no', '--resolv-conf=copy-host', '--timezone=off',
-      '--console=read-only',
-      // Shared apt archive as a lower layer with a private upper: every host sees what any earlier
-      // host downloaded, yet hosts never contend for apt's archive lock (a shared bind mount makes
-      // a parallel `apt-get install` on two hosts fail). New .debs are harvested at teardown.
-      `--overlay=${APT_ARCHIVES}:${this.aptUpperDir}:/var/cache/apt/archives`,
-    ], { stdio: ['ignore', out, out] });
+    const proc = spawn(
+      'setpriv',
+      [
+        '--pdeathsig',
+        'TERM',
+        '--',
+        'systemd-nspawn',
+        '--quiet',
+        `--directory=${this.rootDir}`,
+        '--boot',
+        `--network-namespace-path=/run/netns/${this.record.netns}`,
+        // No system bus on the machine: registering with machined or creating a scope would fail.
+        '--register=no',
+        '--keep-unit',
+        // Unique per instance (nspawn keys some /run paths by machine name); the hostname is the short name.
+        `--machine=${this.machineName}`,
+        `--hostname=${this.name}`,
+        '--link-journal=no',
+        '--resolv-conf=copy-host',
+        '--timezone=off',
+        '--console=read-only',
+        // Shared apt archive as a lower layer with a private upper: every host sees what any earlier
+        // host downloaded, yet hosts never contend for apt's archive lock (a shared bind mount makes
+        // a parallel `apt-get install` on two hosts fail). New .debs are harvested at teardown.
+        `--overlay=${APT_ARCHIVES}:${this.aptUpperDir}:/var/cache/apt/archives`,
+      ],
+      { stdio: ['ignore', out, out] },
+    );
     closeSync(out);
     this.proc = proc;
     this.bootCount++;
@@ -150,7 +197,11 @@ export class Host {
     while (Date.now() < deadline) {
       const nspawn = this.proc?.pid;
       if (nspawn === undefined) throw new Error(`${this.name} is not running`);
-      if (this.record.initPid && this.record.nspawnPid === nspawn && startTimeOf(this.record.initPid) === this.record.initStart) {
+      if (
+        this.record.initPid &&
+        this.record.nspawnPid === nspawn &&
+        startTimeOf(this.record.initPid) === this.record.initStart
+      ) {
         return this.record.initPid;
       }
       const init = containerInitOf(nspawn);
@@ -168,11 +219,32 @@ export class Host {
   /** Runs a shell command inside the host without SSH, with a clean root-like environment. */
   async exec(command: string, opts: { timeoutMs?: number } = {}): Promise<RunResult> {
     const pid = await this.initPid();
-    return run('nsenter', [
-      '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--',
-      '/usr/bin/env', '-i', `PATH=${EXEC_PATH}`, 'HOME=/root', 'USER=root', 'LOGNAME=root', 'LANG=C.UTF-8',
-      '/bin/sh', '-c', command,
-    ], { allowFail: true, timeoutMs: opts.timeoutMs ?? 300_000 });
+    return run(
+      'nsenter',
+      [
+        '-t',
+        String(pid),
+        '-m',
+        '-u',
+        '-i',
+        '-n',
+        '-p',
+        '-r',
+        '-w',
+        '--',
+        '/usr/bin/env',
+        '-i',
+        `PATH=${EXEC_PATH}`,
+        'HOME=/root',
+        'USER=root',
+        'LOGNAME=root',
+        'LANG=C.UTF-8',
+        '/bin/sh',
+        '-c',
+        command,
+      ],
+      { allowFail: true, timeoutMs: opts.timeoutMs ?? 300_000 },
+    );
   }
 
   /** `systemctl reboot` inside; resolves once the next boot answers SSH. */
@@ -212,7 +284,9 @@ export class Host {
   sshLoginCount(): number {
     const log = `${this.rootDir}/var/log/sshd.log`;
     if (!existsSync(log)) return 0;
-    return readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('Accepted publickey')).length;
+    return readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('Accepted publickey')).length;
   }
 
   /** Moves .debs this host downloaded into the shared archive, so later hosts need not download them. */

@@ -81,7 +81,17 @@ export interface BootOptions {
 /** The harness's client key pair, created once (under the state lock) and shared by instances. */
 async function ensureClientKey(): Promise<string> {
   if (!existsSync(CLIENT_KEY)) {
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'novastation-testhosts', '-f', CLIENT_KEY]);
+    await run('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'novastation-testhosts',
+      '-f',
+      CLIENT_KEY,
+    ]);
   }
   return readFileSync(`${CLIENT_KEY}.pub`, 'utf8');
 }
@@ -89,9 +99,11 @@ async function ensureClientKey(): Promise<string> {
 export async function bootTestHosts(count: number, options: BootOptions = {}): Promise<TestHosts> {
   const support = testHostSupport();
   if (!support.ok) throw new Error(`test hosts unavailable: ${support.why}`);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`bootTestHosts: count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`bootTestHosts: count must be a positive integer, got ${count}`);
   const prefix = options.prefix ?? 'h';
-  if (!/^[a-z][a-z0-9-]{0,20}$/.test(prefix)) throw new Error(`bootTestHosts: prefix must be a short hostname part, got ${prefix}`);
+  if (!/^[a-z][a-z0-9-]{0,20}$/.test(prefix))
+    throw new Error(`bootTestHosts: prefix must be a short hostname part, got ${prefix}`);
   const log = options.log ?? (() => {});
 
   await ensureBase(log);

@@ -54,7 +54,8 @@ export async function ensureNetwork(): Promise<void> {
 const INOTIFY_INSTANCES = '/proc/sys/fs/inotify/max_user_instances';
 const INOTIFY_MIN = 8192;
 function raiseInotifyInstances(): void {
-  if (Number(readFileSync(INOTIFY_INSTANCES, 'utf8')) < INOTIFY_MIN) writeFileSync(INOTIFY_INSTANCES, String(INOTIFY_MIN));
+  if (Number(readFileSync(INOTIFY_INSTANCES, 'utf8')) < INOTIFY_MIN)
+    writeFileSync(INOTIFY_INSTANCES, String(INOTIFY_MIN));
 }
 
 /** Removes the bridge and NAT; only when no instance is left (the caller checks). */
@@ -89,11 +90,17 @@ export async function deleteHostNet(netns: string, veth: string): Promise<void> 
 
 export async function listNetns(): Promise<string[]> {
   const r = await run('ip', ['netns', 'list'], { allowFail: true });
-  return r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter(Boolean);
 }
 
 export async function listLinks(): Promise<string[]> {
   const r = await run('ip', ['-o', 'link', 'show'], { allowFail: true });
   // "12: vthabc1231@if2: <...>" → "vthabc1231"
-  return r.stdout.split('\n').map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? '').filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? '')
+    .filter(Boolean);
 }

@@ -34,7 +34,9 @@ export function isAlive(pid: number | undefined, start: string | undefined): boo
 }
 
 export function allPids(): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
 }
 
 export function pidNamespaceOf(pid: number): string | undefined {

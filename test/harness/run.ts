@@ -42,7 +42,9 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       };
       if (r.exitCode !== 0 && !opts.allowFail) {
         const why = signal ? `killed by ${signal}` : `exit ${r.exitCode}`;
-        reject(new Error(`${cmd} ${args.join(' ')}: ${why}: ${r.stderr.trim() || r.stdout.trim().slice(-2000)}`));
+        reject(
+          new Error(`${cmd} ${args.join(' ')}: ${why}: ${r.stderr.trim() || r.stdout.trim().slice(-2000)}`),
+        );
         return;
       }
       resolve(r);

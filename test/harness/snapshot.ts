@@ -38,7 +38,9 @@ async function lstatOrNull(p: string): Promise<Stats | null> {
 }
 
 async function sha256(p: string): Promise<string> {
-  return createHash('sha256').update(await readFile(p)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(p))
+    .digest('hex');
 }
 
 const sameOwner = (a: Stats, b: Stats) => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid;
@@ -52,8 +54,25 @@ const sameOwner = (a: Stats, b: Stats) => a.mode === b.mode && a.uid === b.uid &
  */
 export async function snapshotUpper(upperDir: string, lowerDir: string, mergedDir: string): Promise<string> {
   const lines: string[] = [];
-  const line = (rel: string, type: string, st: Stats | null, size: number | string, hash: string, target: string) =>
-    lines.push([rel, type, st ? (st.mode & 0o7777).toString(8).padStart(4, '0') : '-', st ? `${st.uid}:${st.gid}` : '-', String(size), hash, target].join('\t'));
+  const line = (
+    rel: string,
+    type: string,
+    st: Stats | null,
+    size: number | string,
+    hash: string,
+    target: string,
+  ) =>
+    lines.push(
+      [
+        rel,
+        type,
+        st ? (st.mode & 0o7777).toString(8).padStart(4, '0') : '-',
+        st ? `${st.uid}:${st.gid}` : '-',
+        String(size),
+        hash,
+        target,
+      ].join('\t'),
+    );
 
   async function walk(rel: string): Promise<void> {
     const entries = (await readdir(rel ? `${upperDir}/${rel}` : upperDir)).sort();
@@ -71,14 +90,32 @@ export async function snapshotUpper(upperDir: string, lowerDir: string, mergedDi
         await walk(r);
       } else if (st.isSymbolicLink()) {
         const target = await readlink(up);
-        if (low?.isSymbolicLink() && low.uid === st.uid && low.gid === st.gid && (await readlink(`${lowerDir}/${r}`)) === target) continue;
+        if (
+          low?.isSymbolicLink() &&
+          low.uid === st.uid &&
+          low.gid === st.gid &&
+          (await readlink(`${lowerDir}/${r}`)) === target
+        )
+          continue;
         line(r, 'symlink', st, st.size, '-', target);
       } else if (st.isFile()) {
         const hash = await sha256(up);
-        if (low?.isFile() && sameOwner(st, low) && low.size === st.size && (await sha256(`${lowerDir}/${r}`)) === hash) continue;
+        if (
+          low?.isFile() &&
+          sameOwner(st, low) &&
+          low.size === st.size &&
+          (await sha256(`${lowerDir}/${r}`)) === hash
+        )
+          continue;
         line(r, 'file', st, st.size, hash, '-');
       } else {
-        const type = st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() ? 'chardev' : 'blockdev';
+        const type = st.isFIFO()
+          ? 'fifo'
+          : st.isSocket()
+            ? 'socket'
+            : st.isCharacterDevice()
+              ? 'chardev'
+              : 'blockdev';
         line(r, type, st, st.rdev, '-', '-');
       }
     }

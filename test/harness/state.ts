@@ -7,9 +7,27 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { removeTree } from './mounts.js';
 import { deleteHostNet, ensureNetwork, listLinks, listNetns, removeNetwork } from './network.js';
 import {
-  CACHE_DIR, FIRST_SLOT, HOSTS_DIR, INSTANCES_DIR, LAST_SLOT, NET_PREFIX, NETNS_PREFIX, VETH_PREFIX, netnsName, vethName,
+  CACHE_DIR,
+  FIRST_SLOT,
+  HOSTS_DIR,
+  INSTANCES_DIR,
+  LAST_SLOT,
+  NET_PREFIX,
+  NETNS_PREFIX,
+  VETH_PREFIX,
+  netnsName,
+  vethName,
 } from './paths.js';
-import { allPids, isAlive, killHard, parentOf, pidNamespaceOf, pidsInNamespace, pidsInNetns, startTimeOf } from './procs.js';
+import {
+  allPids,
+  isAlive,
+  killHard,
+  parentOf,
+  pidNamespaceOf,
+  pidsInNamespace,
+  pidsInNetns,
+  startTimeOf,
+} from './procs.js';
 import { run, sleep } from './run.js';
 
 export interface HostRecord {
@@ -125,7 +143,9 @@ export async function cleanStale(): Promise<string[]> {
       continue;
     }
     await destroyInstance(r.runId, r.hosts);
-    removed.push(`instance ${r.runId} (owner pid ${r.ownerPid} is gone): ${r.hosts.map((h) => h.name).join(', ')}`);
+    removed.push(
+      `instance ${r.runId} (owner pid ${r.ownerPid} is gone): ${r.hosts.map((h) => h.name).join(', ')}`,
+    );
   }
   // Orphans: objects with our prefixes whose run has no live record (e.g. killed before writing one).
   const orphanRuns = new Set<string>();
@@ -143,14 +163,18 @@ export async function cleanStale(): Promise<string[]> {
   if (existsSync(HOSTS_DIR)) for (const d of readdirSync(HOSTS_DIR)) if (!live.has(d)) orphanRuns.add(d);
   for (const runId of orphanRuns) {
     const nets = (await listNetns()).filter((n) => n.startsWith(`${NETNS_PREFIX}${runId}-`));
-    await destroyInstance(runId, nets.map((netns) => ({ netns, veth: '' }) as HostRecord));
+    await destroyInstance(
+      runId,
+      nets.map((netns) => ({ netns, veth: '' }) as HostRecord),
+    );
     removed.push(`orphaned run ${runId}`);
   }
   if (live.size === 0) {
     await removeNetwork();
     // Old base roots are kept while hosts may still overlay them (see base-image.ts).
     if (existsSync(CACHE_DIR)) {
-      for (const e of readdirSync(CACHE_DIR)) if (e.startsWith('base.old-')) await removeTree(`${CACHE_DIR}/${e}`);
+      for (const e of readdirSync(CACHE_DIR))
+        if (e.startsWith('base.old-')) await removeTree(`${CACHE_DIR}/${e}`);
     }
   }
   return removed;

@@ -7,7 +7,8 @@ import { CACHE_DIR } from './paths.js';
 
 export type Support = { ok: true } | { ok: false; why: string };
 
-const INSTALL_HINT = 'apt-get install -y debootstrap systemd-container nftables iproute2 openssh-client util-linux';
+const INSTALL_HINT =
+  'apt-get install -y debootstrap systemd-container nftables iproute2 openssh-client util-linux';
 let cached: Support | undefined;
 
 function onPath(tool: string): boolean {
@@ -28,7 +29,11 @@ function overlayWorks(): string | undefined {
   const t = mkdtempSync(`${CACHE_DIR}/probe-`);
   try {
     for (const d of ['l', 'u', 'w', 'm']) mkdirSync(`${t}/${d}`);
-    const m = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${t}/l,upperdir=${t}/u,workdir=${t}/w`, `${t}/m`], { encoding: 'utf8' });
+    const m = spawnSync(
+      'mount',
+      ['-t', 'overlay', 'overlay', '-o', `lowerdir=${t}/l,upperdir=${t}/u,workdir=${t}/w`, `${t}/m`],
+      { encoding: 'utf8' },
+    );
     if (m.status !== 0) return `overlayfs mount failed: ${(m.stderr || m.error?.message || '').trim()}`;
     spawnSync('umount', [`${t}/m`]);
     return undefined;
@@ -45,8 +50,20 @@ export function testHostSupport(): Support {
 
 function check(): Support {
   if (process.platform !== 'linux') return { ok: false, why: 'test hosts need Linux' };
-  if (process.getuid?.() !== 0) return { ok: false, why: 'test hosts need root (namespaces, mounts, systemd-nspawn)' };
-  const tools = ['systemd-nspawn', 'ip', 'nft', 'nsenter', 'setpriv', 'flock', 'mount', 'umount', 'ssh-keygen', 'ssh'];
+  if (process.getuid?.() !== 0)
+    return { ok: false, why: 'test hosts need root (namespaces, mounts, systemd-nspawn)' };
+  const tools = [
+    'systemd-nspawn',
+    'ip',
+    'nft',
+    'nsenter',
+    'setpriv',
+    'flock',
+    'mount',
+    'umount',
+    'ssh-keygen',
+    'ssh',
+  ];
   if (!baseIsCurrent()) tools.push('debootstrap', 'chroot');
   const missing = tools.filter((t) => !onPath(t));
   if (missing.length) return { ok: false, why: `missing tools: ${missing.join(', ')} (${INSTALL_HINT})` };

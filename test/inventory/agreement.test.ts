@@ -11,9 +11,23 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inventoryGraph, inventoryHostVars, inventoryToList, loadInventorySync, pythonJson, selectHosts } from '../../lib/inventory/index.js';
+import {
+  inventoryGraph,
+  inventoryHostVars,
+  inventoryToList,
+  loadInventorySync,
+  pythonJson,
+  selectHosts,
+} from '../../lib/inventory/index.js';
 import type { Inventory } from '../../lib/inventory/index.js';
-import { AnsibleRunner, findAnsibleInventory, parseListHosts, reportTimes, type AnsibleCommand, type AnsibleResult } from './ansible-runner.js';
+import {
+  AnsibleRunner,
+  findAnsibleInventory,
+  parseListHosts,
+  reportTimes,
+  type AnsibleCommand,
+  type AnsibleResult,
+} from './ansible-runner.js';
 
 interface PatternCase {
   pattern: string;
@@ -62,20 +76,32 @@ if (!ansibleInventory) {
   // Every command of a case goes to Ansible as one batch; tests look their results up by args.
   const results = new Map<string, Promise<AnsibleResult>>();
   const key = (caseName: string, cmd: string, args: string[]) => `${caseName}\0${cmd}\0${args.join('\0')}`;
-  const result = (c: (typeof cases)[number], cmd: AnsibleCommand['cmd'], args: string[]): Promise<AnsibleResult> => {
+  const result = (
+    c: (typeof cases)[number],
+    cmd: AnsibleCommand['cmd'],
+    args: string[],
+  ): Promise<AnsibleResult> => {
     const p = results.get(key(c.name, cmd, args));
     if (!p) throw new Error(`not queued: ${cmd} ${args.join(' ')}`);
     return p;
   };
-  const listHostsArgs = (c: (typeof cases)[number], p: PatternCase) => [p.pattern, ...invArgs(c.spec), '--list-hosts', ...(p.limit ? ['--limit', p.limit] : [])];
-  const ansibleInv = (c: (typeof cases)[number], ...args: string[]) => result(c, 'ansible-inventory', [...invArgs(c.spec), ...args]);
-  const ansibleHosts = (c: (typeof cases)[number], p: PatternCase) => result(c, 'ansible', listHostsArgs(c, p));
+  const listHostsArgs = (c: (typeof cases)[number], p: PatternCase) => [
+    p.pattern,
+    ...invArgs(c.spec),
+    '--list-hosts',
+    ...(p.limit ? ['--limit', p.limit] : []),
+  ];
+  const ansibleInv = (c: (typeof cases)[number], ...args: string[]) =>
+    result(c, 'ansible-inventory', [...invArgs(c.spec), ...args]);
+  const ansibleHosts = (c: (typeof cases)[number], p: PatternCase) =>
+    result(c, 'ansible', listHostsArgs(c, p));
 
   beforeAll(() => {
     runner = new AnsibleRunner(ansibleInventory);
     for (const c of cases) {
       const commands: AnsibleCommand[] = [];
-      const inv = (...args: string[]) => commands.push({ cmd: 'ansible-inventory', args: [...invArgs(c.spec), ...args] });
+      const inv = (...args: string[]) =>
+        commands.push({ cmd: 'ansible-inventory', args: [...invArgs(c.spec), ...args] });
       inv('--list');
       inv('--graph');
       if (!c.spec.skipGraphVars) inv('--graph', '--vars');
@@ -116,7 +142,10 @@ if (!ansibleInventory) {
     });
 
     it('--host matches ansible-inventory for every host', async () => {
-      const listed = parsePyJson((await ansibleInv(c, '--list')).stdout) as Record<string, { hosts?: string[] }>;
+      const listed = parsePyJson((await ansibleInv(c, '--list')).stdout) as Record<
+        string,
+        { hosts?: string[] }
+      >;
       expect([...inv.hosts.keys()].sort()).toEqual([...hostsOf(listed)].sort());
       for (const h of inv.hosts.keys()) {
         if (c.spec.skipHosts?.includes(h)) continue;
@@ -138,36 +167,40 @@ if (!ansibleInventory) {
       for (const [g, withVars] of runs) {
         const theirs = await ansibleInv(c, '--graph', ...(withVars ? ['--vars'] : []), ...(g ? [g] : []));
         expect(theirs.code, theirs.stderr).toBe(0);
-        expect(inventoryGraph(inv, g ?? 'all', withVars) + '\n', `--graph ${withVars ? '--vars ' : ''}${g ?? ''}`).toBe(theirs.stdout);
+        expect(
+          inventoryGraph(inv, g ?? 'all', withVars) + '\n',
+          `--graph ${withVars ? '--vars ' : ''}${g ?? ''}`,
+        ).toBe(theirs.stdout);
       }
     });
 
-    if ((c.spec.patterns ?? []).length > 0) it('host patterns select what ansible --list-hosts selects', async () => {
-      for (const p of c.spec.patterns ?? []) {
-        const theirs = await ansibleHosts(c, p);
-        const label = `${p.pattern}${p.limit ? ` --limit ${p.limit}` : ''}`;
-        // `@file` limits are relative to the directory ansible runs in (the case's).
-        const limit = p.limit?.startsWith('@') ? '@' + path.join(c.dir, p.limit.slice(1)) : p.limit;
-        let ours: string[] | Error;
-        try {
-          ours = selectHosts(inv, p.pattern, limit ? { limit } : {});
-        } catch (e) {
-          ours = e as Error;
+    if ((c.spec.patterns ?? []).length > 0)
+      it('host patterns select what ansible --list-hosts selects', async () => {
+        for (const p of c.spec.patterns ?? []) {
+          const theirs = await ansibleHosts(c, p);
+          const label = `${p.pattern}${p.limit ? ` --limit ${p.limit}` : ''}`;
+          // `@file` limits are relative to the directory ansible runs in (the case's).
+          const limit = p.limit?.startsWith('@') ? '@' + path.join(c.dir, p.limit.slice(1)) : p.limit;
+          let ours: string[] | Error;
+          try {
+            ours = selectHosts(inv, p.pattern, limit ? { limit } : {});
+          } catch (e) {
+            ours = e as Error;
+          }
+          // `ansible` turns an inventory error (e.g. `g[7]` past the end) or an empty selection into
+          // "No hosts matched" (exit 0) or, with --limit, an error; the inventory API (what plays use)
+          // raises. Either way we must select nothing or raise.
+          if (theirs.code !== 0 || theirs.stderr.includes('No hosts matched, nothing to do')) {
+            expect(parseListHosts(theirs.stdout), label).toEqual([]);
+            if (!(ours instanceof Error)) expect(ours, `${label}: ansible: ${theirs.stderr}`).toEqual([]);
+            continue;
+          }
+          if (ours instanceof Error) throw ours;
+          const expected = parseListHosts(theirs.stdout);
+          if (p.order === 'set') expect([...ours].sort(), label).toEqual([...expected].sort());
+          else expect(ours, label).toEqual(expected);
         }
-        // `ansible` turns an inventory error (e.g. `g[7]` past the end) or an empty selection into
-        // "No hosts matched" (exit 0) or, with --limit, an error; the inventory API (what plays use)
-        // raises. Either way we must select nothing or raise.
-        if (theirs.code !== 0 || theirs.stderr.includes('No hosts matched, nothing to do')) {
-          expect(parseListHosts(theirs.stdout), label).toEqual([]);
-          if (!(ours instanceof Error)) expect(ours, `${label}: ansible: ${theirs.stderr}`).toEqual([]);
-          continue;
-        }
-        if (ours instanceof Error) throw ours;
-        const expected = parseListHosts(theirs.stdout);
-        if (p.order === 'set') expect([...ours].sort(), label).toEqual([...expected].sort());
-        else expect(ours, label).toEqual(expected);
-      }
-    });
+      });
   });
 }
 
@@ -178,6 +211,7 @@ function parsePyJson(text: string): unknown {
 
 function hostsOf(listed: Record<string, { hosts?: string[] }>): string[] {
   const out = new Set<string>();
-  for (const [name, g] of Object.entries(listed)) if (name !== '_meta') for (const h of g.hosts ?? []) out.add(h);
+  for (const [name, g] of Object.entries(listed))
+    if (name !== '_meta') for (const h of g.hosts ?? []) out.add(h);
   return [...out];
 }

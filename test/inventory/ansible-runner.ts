@@ -49,7 +49,10 @@ class Driver {
 
   constructor(python: string) {
     const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ansible-driver.py');
-    this.proc = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+    this.proc = spawn(python, [script], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+    });
     createInterface({ input: this.proc.stdout }).on('line', (line) => {
       const reply = JSON.parse(line) as { id: number; results: AnsibleResult[] };
       this.waiting.get(reply.id)?.(reply.results);
@@ -58,7 +61,8 @@ class Driver {
     let err = '';
     this.proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
     this.proc.on('exit', (code) => {
-      for (const resolve of this.waiting.values()) resolve([{ code: code ?? 1, stdout: '', stderr: `driver died: ${err}` }]);
+      for (const resolve of this.waiting.values())
+        resolve([{ code: code ?? 1, stdout: '', stderr: `driver died: ${err}` }]);
       this.waiting.clear();
     });
   }
@@ -103,7 +107,9 @@ export function reportTimes(results: AnsibleResult[]): void {
   if (process.env.INVENTORY_DRIVER_STATS !== '1') return;
   const ms = results.map((r) => r.ms ?? 0);
   const total = ms.reduce((a, b) => a + b, 0);
-  console.log(`ansible commands: ${ms.length}, ${total} ms in total, ${Math.round(total / Math.max(1, ms.length))} ms each`);
+  console.log(
+    `ansible commands: ${ms.length}, ${total} ms in total, ${Math.round(total / Math.max(1, ms.length))} ms each`,
+  );
 }
 
 /** The host names from `ansible PATTERN --list-hosts` output. */

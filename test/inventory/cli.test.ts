@@ -46,7 +46,9 @@ describe('playbook inventory', () => {
 
   it('--graph [GROUP] [--vars]', async () => {
     expect(await inventoryCommand(['-i', inv, '--graph', 'web', '--vars'])).toBe(0);
-    expect(out).toBe('@web:\n  |--w1\n  |  |--{port = 80}\n  |  |--{role = web}\n  |--w2\n  |  |--{role = web}\n  |--{role = web}\n');
+    expect(out).toBe(
+      '@web:\n  |--w1\n  |  |--{port = 80}\n  |  |--{role = web}\n  |--w2\n  |  |--{role = web}\n  |--{role = web}\n',
+    );
     expect(await inventoryCommand(['-i', inv, '--graph', 'nope'])).toBe(5);
   });
 

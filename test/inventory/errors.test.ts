@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../lib/errors.js';
 import { loadError } from './helpers.js';
 
-function expectAt(e: ReturnType<typeof loadError>, file: string, line: number | undefined, text: RegExp): void {
+function expectAt(
+  e: ReturnType<typeof loadError>,
+  file: string,
+  line: number | undefined,
+  text: RegExp,
+): void {
   expect(e.exitCode).toBe(ExitCode.invalidInput);
   expect(e.where.file).toBe(path.join(e.dir, file));
   expect(e.where.line).toBe(line);
@@ -28,7 +33,9 @@ describe('YAML inventories', () => {
   });
 
   it('hosts given as a list instead of a mapping', () => {
-    const e = loadError({ 'hosts.yml': 'all:\n  children:\n    web:\n      hosts:\n        - web1\n        - web2\n' });
+    const e = loadError({
+      'hosts.yml': 'all:\n  children:\n    web:\n      hosts:\n        - web1\n        - web2\n',
+    });
     expectAt(e, 'hosts.yml', 5, /"hosts" of group "web" must be a mapping .*got a list/);
     expect(e.where.path).toBe('all.children.web.hosts');
   });
@@ -66,7 +73,10 @@ describe('YAML inventories', () => {
 
   it('a cycle between groups', () => {
     // As in Ansible, b's children are read first (b gets child a), then adding b under a closes the loop.
-    const e = loadError({ 'hosts.yml': 'all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n' });
+    const e = loadError({
+      'hosts.yml':
+        'all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n',
+    });
     expectAt(e, 'hosts.yml', 5, /adding group 'b' as a child of 'a' creates a cycle/);
   });
 
@@ -168,7 +178,9 @@ describe('vars folders and sources', () => {
   });
 
   it('a vault-encrypted vars file without a password', () => {
-    const e = loadError({ hosts: '[web]\nw1\n', 'host_vars/w1.yml': '$ANSIBLE_VAULT;1.1;AES256\n6162\n' }, ['hosts']);
+    const e = loadError({ hosts: '[web]\nw1\n', 'host_vars/w1.yml': '$ANSIBLE_VAULT;1.1;AES256\n6162\n' }, [
+      'hosts',
+    ]);
     expectAt(e, 'host_vars/w1.yml', 1, /vault-encrypted/);
   });
 

@@ -24,7 +24,11 @@ export function fixture(files: Record<string, string>): string {
 }
 
 /** Load `sources` (relative to a fixture of `files`). */
-export function load(files: Record<string, string>, sources: string[] = [Object.keys(files)[0] as string], options?: LoadOptions): Inventory {
+export function load(
+  files: Record<string, string>,
+  sources: string[] = [Object.keys(files)[0] as string],
+  options?: LoadOptions,
+): Inventory {
   const dir = fixture(files);
   return loadInventorySync(
     sources.map((s) => path.join(dir, s)),
@@ -33,7 +37,10 @@ export function load(files: Record<string, string>, sources: string[] = [Object.
 }
 
 /** The InvalidInputError loading these files throws (fails the test if none). */
-export function loadError(files: Record<string, string>, sources: string[] = [Object.keys(files)[0] as string]): InvalidInputError & { dir: string } {
+export function loadError(
+  files: Record<string, string>,
+  sources: string[] = [Object.keys(files)[0] as string],
+): InvalidInputError & { dir: string } {
   const dir = fixture(files);
   try {
     loadInventorySync(sources.map((s) => path.join(dir, s)));

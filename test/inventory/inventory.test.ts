@@ -32,10 +32,18 @@ describe('provenance (varSources)', () => {
         line: 10,
         path: 'all.children.web.hosts.h1.nginx_port',
       });
-      expect(h1.varSources.workers).toEqual({ file: path.join(dir, 'inventory/group_vars/web.yml'), line: 3, path: 'workers' });
+      expect(h1.varSources.workers).toEqual({
+        file: path.join(dir, 'inventory/group_vars/web.yml'),
+        line: 3,
+        path: 'workers',
+      });
       const h2 = i.hosts.get('h2')!;
       expect(h2.vars.nginx_port).toBe(9090);
-      expect(h2.varSources.nginx_port).toEqual({ file: path.join(dir, 'inventory/host_vars/h2/main.yml'), line: 2, path: 'nginx_port' });
+      expect(h2.varSources.nginx_port).toEqual({
+        file: path.join(dir, 'inventory/host_vars/h2/main.yml'),
+        line: 2,
+        path: 'nginx_port',
+      });
       expect(h2.varSources.ansible_host?.line).toBe(12);
     });
   });
@@ -65,7 +73,9 @@ describe('precedence', () => {
   });
 
   it('dictionaries are replaced, not merged', () => {
-    const inv = load({ 'h.yml': 'all:\n  vars:\n    cfg: {a: 1, b: 2}\n  hosts:\n    h1:\n      cfg: {c: 3}\n' });
+    const inv = load({
+      'h.yml': 'all:\n  vars:\n    cfg: {a: 1, b: 2}\n  hosts:\n    h1:\n      cfg: {c: 3}\n',
+    });
     expect(varsOf(inv, 'h1').cfg).toEqual({ c: 3 });
   });
 
@@ -79,7 +89,11 @@ describe('precedence', () => {
 
   it('leaves ansible_* variables as they are', () => {
     const inv = load({ 'h.ini': 'h1:2222 ansible_user=root ansible_become=True\n' });
-    expect(varsOf(inv, 'h1')).toMatchObject({ ansible_port: 2222, ansible_user: 'root', ansible_become: true });
+    expect(varsOf(inv, 'h1')).toMatchObject({
+      ansible_port: 2222,
+      ansible_user: 'root',
+      ansible_become: true,
+    });
   });
 
   it('applies the playbook directory group_vars/host_vars after the inventory ones when asked', () => {
@@ -89,21 +103,29 @@ describe('precedence', () => {
       'play/group_vars/web.yml': 'x: playbook\n',
       'play/host_vars/w1.yml': 'z: playbook\n',
     });
-    return loadInventory([path.join(dir, 'inv/hosts')], { playbookDirs: [path.join(dir, 'play')] }).then((inv) => {
-      expect(varsOf(inv, 'w1')).toMatchObject({ x: 'playbook', y: 'inventory', z: 'playbook' });
-    });
+    return loadInventory([path.join(dir, 'inv/hosts')], { playbookDirs: [path.join(dir, 'play')] }).then(
+      (inv) => {
+        expect(varsOf(inv, 'w1')).toMatchObject({ x: 'playbook', y: 'inventory', z: 'playbook' });
+      },
+    );
   });
 });
 
 describe('sources', () => {
   it('merges several sources in order', () => {
-    const inv = load({ 'a.yml': 'all:\n  hosts:\n    h1:\n      v: a\n', 'b.ini': 'h1 v=b\nh2\n' }, ['a.yml', 'b.ini']);
+    const inv = load({ 'a.yml': 'all:\n  hosts:\n    h1:\n      v: a\n', 'b.ini': 'h1 v=b\nh2\n' }, [
+      'a.yml',
+      'b.ini',
+    ]);
     expect([...inv.hosts.keys()]).toEqual(['h1', 'h2']);
     expect(varsOf(inv, 'h1').v).toBe('b');
   });
 
   it('reads a directory like Ansible, warning about the .ini it ignores', () => {
-    const inv = load({ 'inv/a.yml': 'web:\n  hosts:\n    w1:\n', 'inv/b.ini': '[db]\nd1\n', 'inv/c': '[db]\nd2\n' }, ['inv']);
+    const inv = load(
+      { 'inv/a.yml': 'web:\n  hosts:\n    w1:\n', 'inv/b.ini': '[db]\nd1\n', 'inv/c': '[db]\nd2\n' },
+      ['inv'],
+    );
     expect([...inv.hosts.keys()]).toEqual(['w1', 'd2']);
     expect(inv.warnings?.join('\n')).toMatch(/Ignoring .*b\.ini/);
   });
@@ -132,7 +154,8 @@ describe('sources', () => {
 describe('tagged values', () => {
   it('keeps !vault values as VaultedValue and !unsafe ones as UnsafeText', () => {
     const inv = load({
-      'h.yml': 'all:\n  hosts:\n    h1:\n      s: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        6162\n      u: !unsafe "{{ x }}"\n      l: !unsafe ["{{ y }}", 1]\n',
+      'h.yml':
+        'all:\n  hosts:\n    h1:\n      s: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        6162\n      u: !unsafe "{{ x }}"\n      l: !unsafe ["{{ y }}", 1]\n',
     });
     const v = varsOf(inv, 'h1');
     expect(v.s).toBeInstanceOf(VaultedValue);
@@ -166,7 +189,9 @@ describe('patterns', () => {
     expect(selectHosts(inv, 'web', { limit: ['all', '!w2'] })).toEqual(['w1', 'w3']);
     const dir = fixture({ limit: 'w3\nd1\n' });
     expect(selectHosts(inv, 'all', { limit: `@${path.join(dir, 'limit')}` })).toEqual(['w3', 'd1']);
-    expect(() => selectHosts(inv, 'all', { limit: `@${path.join(dir, 'missing')}` })).toThrow(/limit file not found/);
+    expect(() => selectHosts(inv, 'all', { limit: `@${path.join(dir, 'missing')}` })).toThrow(
+      /limit file not found/,
+    );
   });
   it('knows the implicit localhost', () => {
     expect(selectHosts(inv, 'localhost')).toEqual(['localhost']);

@@ -115,7 +115,7 @@ describe('printing like Python', () => {
   it('str() and repr()', () => {
     expect(pyStr('plain')).toBe('plain');
     expect(pyStr(null)).toBe('None');
-    expect(pyStr([true, 'it\'s', "q\"uote", 1.5])).toBe(`[True, "it's", 'q"uote', 1.5]`);
+    expect(pyStr([true, "it's", 'q"uote', 1.5])).toBe(`[True, "it's", 'q"uote', 1.5]`);
     expect(pyStr({ a: { b: [] } })).toBe("{'a': {'b': []}}");
     expect(pyStr(0.00001)).toBe('1e-05');
     expect(pyStr(new UnsafeText('{{ x }}'))).toBe('{{ x }}');

@@ -6,19 +6,41 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatNet, formatPropertyString, formatSize, NET_ALIASES, parseNet, parsePropertyString, parseSize } from '../../lib/proxmox/index.js';
+import {
+  formatNet,
+  formatPropertyString,
+  formatSize,
+  NET_ALIASES,
+  parseNet,
+  parsePropertyString,
+  parseSize,
+} from '../../lib/proxmox/index.js';
 
 describe('parsePropertyString', () => {
   it('reads a disk with its default key (file)', () => {
-    expect(parsePropertyString('local-lvm:vm-100-disk-0,iothread=1,size=32G', 'file')).toEqual({ file: 'local-lvm:vm-100-disk-0', iothread: '1', size: '32G' });
-    expect(parsePropertyString('local-lvm:0,import-from=local:import/jammy.qcow2', 'file')).toEqual({ file: 'local-lvm:0', 'import-from': 'local:import/jammy.qcow2' });
+    expect(parsePropertyString('local-lvm:vm-100-disk-0,iothread=1,size=32G', 'file')).toEqual({
+      file: 'local-lvm:vm-100-disk-0',
+      iothread: '1',
+      size: '32G',
+    });
+    expect(parsePropertyString('local-lvm:0,import-from=local:import/jammy.qcow2', 'file')).toEqual({
+      file: 'local-lvm:0',
+      'import-from': 'local:import/jammy.qcow2',
+    });
   });
   it('reads a NIC written as <model>=<mac> into model and macaddr', () => {
-    expect(parseNet('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1')).toEqual({ model: 'virtio', macaddr: 'BC:24:11:2A:3B:4C', bridge: 'vmbr0', firewall: '1' });
+    expect(parseNet('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1')).toEqual({
+      model: 'virtio',
+      macaddr: 'BC:24:11:2A:3B:4C',
+      bridge: 'vmbr0',
+      firewall: '1',
+    });
     expect(parseNet('e1000,bridge=vmbr1,tag=20')).toEqual({ model: 'e1000', bridge: 'vmbr1', tag: '20' });
   });
   it('splits key=value at the first = and skips empty parts', () => {
-    expect(parsePropertyString('user=local:snippets/a=b.yml,,', undefined)).toEqual({ user: 'local:snippets/a=b.yml' });
+    expect(parsePropertyString('user=local:snippets/a=b.yml,,', undefined)).toEqual({
+      user: 'local:snippets/a=b.yml',
+    });
     expect(parsePropertyString('2048', 'current')).toEqual({ current: '2048' });
   });
   it('refuses what PVE refuses: duplicates, a missing key or value, a bare value without default key', () => {
@@ -33,15 +55,25 @@ describe('parsePropertyString', () => {
 
 describe('formatPropertyString', () => {
   it('writes the default key first and without its name, booleans as 1/0, undefined left out', () => {
-    expect(formatPropertyString({ size: '32G', file: 'local-lvm:vm-100-disk-0', ssd: true, discard: 'on', cache: undefined }, 'file')).toBe('local-lvm:vm-100-disk-0,size=32G,ssd=1,discard=on');
-    expect(formatPropertyString({ mapping: 'rtx3090', pcie: true, 'x-vga': false }, 'host')).toBe('mapping=rtx3090,pcie=1,x-vga=0');
+    expect(
+      formatPropertyString(
+        { size: '32G', file: 'local-lvm:vm-100-disk-0', ssd: true, discard: 'on', cache: undefined },
+        'file',
+      ),
+    ).toBe('local-lvm:vm-100-disk-0,size=32G,ssd=1,discard=on');
+    expect(formatPropertyString({ mapping: 'rtx3090', pcie: true, 'x-vga': false }, 'host')).toBe(
+      'mapping=rtx3090,pcie=1,x-vga=0',
+    );
   });
   it('writes a NIC as <model>=<mac> when the MAC is known, so an update keeps the MAC', () => {
-    expect(formatNet({ bridge: 'vmbr0', model: 'virtio', macaddr: 'BC:24:11:2A:3B:4C', firewall: true })).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1');
+    expect(
+      formatNet({ bridge: 'vmbr0', model: 'virtio', macaddr: 'BC:24:11:2A:3B:4C', firewall: true }),
+    ).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1');
     expect(formatNet({ model: 'virtio', bridge: 'vmbr0' })).toBe('virtio,bridge=vmbr0');
   });
   it('round-trips', () => {
-    for (const text of ['virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1', 'e1000,bridge=vmbr1,tag=20']) expect(formatNet(parseNet(text))).toBe(text);
+    for (const text of ['virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1', 'e1000,bridge=vmbr1,tag=20'])
+      expect(formatNet(parseNet(text))).toBe(text);
     const disk = 'local-lvm:vm-100-disk-0,iothread=1,size=32G';
     expect(formatPropertyString(parsePropertyString(disk, 'file'), 'file')).toBe(disk);
   });
@@ -69,7 +101,14 @@ describe('sizes', () => {
 const schemaPath = resolve(import.meta.dirname, '../../../shared/reference/pve-api-schema.json');
 
 describe.skipIf(!existsSync(schemaPath))('against the PVE 9.1.3 schema', () => {
-  type Node = { path: string; info?: Record<string, { parameters?: { properties?: Record<string, { typetext?: string; format?: unknown }> } }>; children?: Node[] };
+  type Node = {
+    path: string;
+    info?: Record<
+      string,
+      { parameters?: { properties?: Record<string, { typetext?: string; format?: unknown }> } }
+    >;
+    children?: Node[];
+  };
   const find = (nodes: Node[], path: string): Node | undefined => {
     for (const n of nodes) {
       if (n.path === path) return n;
@@ -78,18 +117,31 @@ describe.skipIf(!existsSync(schemaPath))('against the PVE 9.1.3 schema', () => {
     }
     return undefined;
   };
-  const create = () => find(JSON.parse(readFileSync(schemaPath, 'utf8')) as Node[], '/nodes/{node}/qemu')!.info!['POST']!.parameters!.properties!;
+  const create = () =>
+    find(JSON.parse(readFileSync(schemaPath, 'utf8')) as Node[], '/nodes/{node}/qemu')!.info!['POST']!
+      .parameters!.properties!;
 
   it('names the default keys we use in its typetext ([key=])', () => {
     const props = create();
-    const expected: Record<string, string> = { 'scsi[n]': 'file', 'ide[n]': 'file', efidisk0: 'file', tpmstate0: 'file', 'net[n]': 'model', memory: 'current', agent: 'enabled', 'hostpci[n]': 'host' };
+    const expected: Record<string, string> = {
+      'scsi[n]': 'file',
+      'ide[n]': 'file',
+      efidisk0: 'file',
+      tpmstate0: 'file',
+      'net[n]': 'model',
+      memory: 'current',
+      agent: 'enabled',
+      'hostpci[n]': 'host',
+    };
     for (const [param, key] of Object.entries(expected)) {
       expect(props[param]?.typetext, param).toMatch(new RegExp(`^\\[\\[?${key}=\\]`));
     }
   });
   it('lists exactly our NIC model aliases (alias macaddr, keyAlias model)', () => {
     const format = create()['net[n]']!.format as Record<string, { alias?: string; keyAlias?: string }>;
-    const models = Object.entries(format).filter(([, v]) => v.alias === 'macaddr' && v.keyAlias === 'model').map(([k]) => k);
+    const models = Object.entries(format)
+      .filter(([, v]) => v.alias === 'macaddr' && v.keyAlias === 'model')
+      .map(([k]) => k);
     expect(models.sort()).toEqual([...NET_ALIASES.keys].sort());
   });
 });

@@ -27,11 +27,68 @@ export interface CertSet {
 export function makeCerts(): CertSet {
   const dir = mkdtempSync(join(tmpdir(), 'pve-client-tls-'));
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Test PVE CA');
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Test PVE CA',
+  );
+  ssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'leaf.key',
+    '-out',
+    'leaf.csr',
+    '-subj',
+    '/CN=localhost',
+  );
   writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '2', '-extfile', 'leaf.ext');
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=pve1', '-addext', 'subjectAltName=IP:127.0.0.1');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'leaf.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'leaf.ext',
+  );
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=pve1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  );
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
   const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
   return {
@@ -60,14 +117,23 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startFakeServer(tls: { key: string; cert: string }, handler: Handler): Promise<FakeServer> {
+export async function startFakeServer(
+  tls: { key: string; cert: string },
+  handler: Handler,
+): Promise<FakeServer> {
   const received: Received[] = [];
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'https://x');
-      const entry: Received = { method: req.method ?? '', path: url.pathname, query: url.searchParams, body: Buffer.concat(chunks).toString(), headers: req.headers };
+      const entry: Received = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        body: Buffer.concat(chunks).toString(),
+        headers: req.headers,
+      };
       received.push(entry);
       Promise.resolve(handler(entry, res)).catch((e) => {
         res.statusCode = 599;
@@ -92,7 +158,10 @@ export async function startFakeServer(tls: { key: string; cert: string }, handle
 /** Answers like pveproxy: JSON with Proxmox's content type, the message as the reason phrase. */
 export function answer(res: ServerResponse, status: number, body: unknown, reason?: string): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, reason ?? (status === 200 ? 'OK' : 'Error'), { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, reason ?? (status === 200 ? 'OK' : 'Error'), {
+    'content-type': 'application/json;charset=UTF-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

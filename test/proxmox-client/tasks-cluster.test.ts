@@ -5,9 +5,24 @@
  * simulator. The simulator tests (sim.test.ts) run the same helpers against modelled Proxmox.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { allocateVmid, connectProxmox, findGuest, pickNode, ProxmoxTaskError, ProxmoxTaskTimeoutError, type ProxmoxClient } from '../../lib/proxmox/index.js';
+import {
+  allocateVmid,
+  connectProxmox,
+  findGuest,
+  pickNode,
+  ProxmoxTaskError,
+  ProxmoxTaskTimeoutError,
+  type ProxmoxClient,
+} from '../../lib/proxmox/index.js';
 import { Secret } from '../../lib/secret.js';
-import { answer, makeCerts, startFakeServer, type CertSet, type FakeServer, type Handler } from './support.js';
+import {
+  answer,
+  makeCerts,
+  startFakeServer,
+  type CertSet,
+  type FakeServer,
+  type Handler,
+} from './support.js';
 
 const UPID = 'UPID:pve2:0000A1B2:0012D687:66F0A1B2:qmclone:9000:novastation@pve!site:';
 let certs: CertSet;
@@ -27,7 +42,12 @@ afterAll(() => certs?.cleanup());
 async function connect(handler: Handler, taskTimeoutMs = 5000): Promise<ProxmoxClient> {
   server = await startFakeServer(certs.selfSigned, handler);
   client = connectProxmox(
-    { url: server.url, fingerprint: certs.selfSigned.fingerprint, tokenId: 'novastation@pve!site', tokenSecret: new Secret('1e0c4b7a-9d3f-4a2b-8c6e-0f5d7b9a1c3e') },
+    {
+      url: server.url,
+      fingerprint: certs.selfSigned.fingerprint,
+      tokenId: 'novastation@pve!site',
+      tokenSecret: new Secret('1e0c4b7a-9d3f-4a2b-8c6e-0f5d7b9a1c3e'),
+    },
     { taskTimeoutMs, retry: { baseMs: 1, maxDelayMs: 5 } },
   );
   return client;
@@ -37,10 +57,22 @@ async function connect(handler: Handler, taskTimeoutMs = 5000): Promise<ProxmoxC
 function taskScript(steps: Array<'missing' | 'running' | string>, log: string[] = []): Handler {
   let poll = 0;
   return (req, res) => {
-    if (req.path.endsWith('/log')) return answer(res, 200, { data: log.map((t, i) => ({ n: i + 1, t })), total: log.length });
+    if (req.path.endsWith('/log'))
+      return answer(res, 200, { data: log.map((t, i) => ({ n: i + 1, t })), total: log.length });
     const step = steps[Math.min(poll++, steps.length - 1)]!;
-    if (step === 'missing') return answer(res, 400, { data: null, errors: { upid: 'unable to parse worker upid' } }, 'Parameter verification failed.');
-    return answer(res, 200, { data: step === 'running' ? { status: 'running', upid: UPID } : { status: 'stopped', exitstatus: step, upid: UPID } });
+    if (step === 'missing')
+      return answer(
+        res,
+        400,
+        { data: null, errors: { upid: 'unable to parse worker upid' } },
+        'Parameter verification failed.',
+      );
+    return answer(res, 200, {
+      data:
+        step === 'running'
+          ? { status: 'running', upid: UPID }
+          : { status: 'stopped', exitstatus: step, upid: UPID },
+    });
   };
 }
 
@@ -49,7 +81,9 @@ describe('waitForTask', () => {
     const pve = await connect(taskScript(['missing', 'missing', 'running', 'running', 'OK']));
     expect(await pve.waitForTask(UPID)).toEqual({ upid: UPID, exitstatus: 'OK' });
     const paths = server!.received.map((r) => r.path);
-    expect(new Set(paths)).toEqual(new Set([`/api2/json/nodes/pve2/tasks/${encodeURIComponent(UPID)}/status`]));
+    expect(new Set(paths)).toEqual(
+      new Set([`/api2/json/nodes/pve2/tasks/${encodeURIComponent(UPID)}/status`]),
+    );
     expect(paths).toHaveLength(5);
   });
 
@@ -59,8 +93,16 @@ describe('waitForTask', () => {
   });
 
   it('throws ProxmoxTaskError with the exit status and the log on failure', async () => {
-    const log = ['create full clone of drive scsi0 (local-lvm:base-9000-disk-0)', "TASK ERROR: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout"];
-    const pve = await connect(taskScript(['running', "can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout"], log));
+    const log = [
+      'create full clone of drive scsi0 (local-lvm:base-9000-disk-0)',
+      "TASK ERROR: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
+    ];
+    const pve = await connect(
+      taskScript(
+        ['running', "can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout"],
+        log,
+      ),
+    );
     const error = (await pve.waitForTask(UPID).catch((e: unknown) => e)) as ProxmoxTaskError;
     expect(error).toBeInstanceOf(ProxmoxTaskError);
     expect(error.upid).toBe(UPID);
@@ -77,7 +119,9 @@ describe('waitForTask', () => {
     const started = Date.now();
     const error = (await pve.waitForTask(UPID).catch((e: unknown) => e)) as ProxmoxTaskTimeoutError;
     expect(error).toBeInstanceOf(ProxmoxTaskTimeoutError);
-    expect(error.message).toMatch(new RegExp(`task ${UPID.replace(/[!]/g, '\\$&')} still running after waiting 0\\.[345] s`));
+    expect(error.message).toMatch(
+      new RegExp(`task ${UPID.replace(/[!]/g, '\\$&')} still running after waiting 0\\.[345] s`),
+    );
     expect(Date.now() - started).toBeLessThan(1500);
     // polling starts fast (100 ms, then 200…) rather than once a second
     expect(server!.received.length).toBeGreaterThanOrEqual(2);
@@ -96,21 +140,63 @@ describe('waitForTask', () => {
 });
 
 const guests = [
-  { id: 'qemu/9000', type: 'qemu', vmid: 9000, name: 'tpl-ubuntu-2204', node: 'pve1', status: 'stopped', template: 1 },
-  { id: 'qemu/2001', type: 'qemu', vmid: 2001, name: 'vm-dev-01', node: 'pve2', status: 'running', template: 0, lock: 'backup' },
+  {
+    id: 'qemu/9000',
+    type: 'qemu',
+    vmid: 9000,
+    name: 'tpl-ubuntu-2204',
+    node: 'pve1',
+    status: 'stopped',
+    template: 1,
+  },
+  {
+    id: 'qemu/2001',
+    type: 'qemu',
+    vmid: 2001,
+    name: 'vm-dev-01',
+    node: 'pve2',
+    status: 'running',
+    template: 0,
+    lock: 'backup',
+  },
   { id: 'lxc/300', type: 'lxc', vmid: 300, name: 'dup', node: 'pve1', status: 'running', template: 0 },
   { id: 'qemu/301', type: 'qemu', vmid: 301, name: 'dup', node: 'pve2', status: 'stopped', template: 0 },
 ];
 const nodes = [
-  { id: 'node/pve1', type: 'node', node: 'pve1', status: 'online', cpu: 0.5, maxcpu: 16, mem: 60, maxmem: 100 },
-  { id: 'node/pve2', type: 'node', node: 'pve2', status: 'online', cpu: 0.1, maxcpu: 16, mem: 20, maxmem: 100 },
+  {
+    id: 'node/pve1',
+    type: 'node',
+    node: 'pve1',
+    status: 'online',
+    cpu: 0.5,
+    maxcpu: 16,
+    mem: 60,
+    maxmem: 100,
+  },
+  {
+    id: 'node/pve2',
+    type: 'node',
+    node: 'pve2',
+    status: 'online',
+    cpu: 0.1,
+    maxcpu: 16,
+    mem: 20,
+    maxmem: 100,
+  },
   { id: 'node/pve3', type: 'node', node: 'pve3', status: 'offline' },
 ];
 const cluster: Handler = (req, res) => {
-  if (req.path === '/api2/json/cluster/resources') return answer(res, 200, { data: req.query.get('type') === 'node' ? nodes : guests });
+  if (req.path === '/api2/json/cluster/resources')
+    return answer(res, 200, { data: req.query.get('type') === 'node' ? nodes : guests });
   if (req.path === '/api2/json/cluster/nextid') {
     const vmid = req.query.get('vmid');
-    if (vmid && [9000, 2001, 300, 301, 2002].includes(Number(vmid))) return answer(res, 400, { data: null, errors: { vmid: `VM ${vmid} already exists` } }, 'Parameter verification failed.');
+    if (vmid && [9000, 2001, 300, 301, 2002].includes(Number(vmid)))
+      return answer(
+        res,
+        400,
+        { data: null, errors: { vmid: `VM ${vmid} already exists` } },
+        'Parameter verification failed.',
+      );
     return answer(res, 200, { data: vmid ?? '100' });
   }
   return answer(res, 501, { data: null }, 'Method not implemented');
@@ -119,7 +205,15 @@ const cluster: Handler = (req, res) => {
 describe('cluster helpers', () => {
   it('finds a guest by vmid or by name, cluster-wide', async () => {
     const pve = await connect(cluster);
-    expect(await findGuest(pve, { vmid: 2001 })).toEqual({ vmid: 2001, name: 'vm-dev-01', node: 'pve2', status: 'running', template: false, lock: 'backup', type: 'qemu' });
+    expect(await findGuest(pve, { vmid: 2001 })).toEqual({
+      vmid: 2001,
+      name: 'vm-dev-01',
+      node: 'pve2',
+      status: 'running',
+      template: false,
+      lock: 'backup',
+      type: 'qemu',
+    });
     expect(await findGuest(pve, { name: 'tpl-ubuntu-2204' })).toMatchObject({ vmid: 9000, template: true });
     expect(await findGuest(pve, { name: 'vm-dev-09' })).toBeUndefined();
     expect(server!.received[0]!.query.get('type')).toBe('vm');
@@ -127,7 +221,9 @@ describe('cluster helpers', () => {
 
   it('refuses to guess between two guests with the same name', async () => {
     const pve = await connect(cluster);
-    await expect(findGuest(pve, { name: 'dup' })).rejects.toThrow(/more than one Proxmox guest is named "dup" \(VMIDs 300 on pve1, 301 on pve2\)/);
+    await expect(findGuest(pve, { name: 'dup' })).rejects.toThrow(
+      /more than one Proxmox guest is named "dup" \(VMIDs 300 on pve1, 301 on pve2\)/,
+    );
   });
 
   it('picks the preferred node if online, else the least loaded online one', async () => {
@@ -135,14 +231,18 @@ describe('cluster helpers', () => {
     expect(await pickNode(pve, 'pve1')).toBe('pve1');
     expect(await pickNode(pve)).toBe('pve2');
     expect(await pickNode(pve, 'pve3')).toBe('pve2');
-    await expect(pickNode(pve, 'pve9')).rejects.toThrow(/"pve9" is not in the cluster \(nodes: pve1, pve2, pve3\)/);
+    await expect(pickNode(pve, 'pve9')).rejects.toThrow(
+      /"pve9" is not in the cluster \(nodes: pve1, pve2, pve3\)/,
+    );
   });
 
   it('allocates nextid, a preferred VMID if free, or the lowest free one above min', async () => {
     const pve = await connect(cluster);
     expect(await allocateVmid(pve)).toBe(100);
     expect(await allocateVmid(pve, { preferred: 2003 })).toBe(2003);
-    await expect(allocateVmid(pve, { preferred: 2001 })).rejects.toThrow(/VMID 2001 is already used by "vm-dev-01" on pve2/);
+    await expect(allocateVmid(pve, { preferred: 2001 })).rejects.toThrow(
+      /VMID 2001 is already used by "vm-dev-01" on pve2/,
+    );
     // 2001 is in the listing; 2002 is not, but nextid says it is taken (created meanwhile): skip both.
     expect(await allocateVmid(pve, { min: 2001 })).toBe(2003);
   });

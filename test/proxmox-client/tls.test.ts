@@ -5,18 +5,27 @@
  * verifies chain and name — and NODE_TLS_REJECT_UNAUTHORIZED is never touched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectProxmox, ProxmoxApiError, ProxmoxTlsError, normalizeFingerprint } from '../../lib/proxmox/index.js';
+import {
+  connectProxmox,
+  ProxmoxApiError,
+  ProxmoxTlsError,
+  normalizeFingerprint,
+} from '../../lib/proxmox/index.js';
 import { Secret } from '../../lib/secret.js';
 import { answer, makeCerts, startFakeServer, type CertSet, type FakeServer } from './support.js';
 
-const token = { tokenId: 'novastation@pve!site', tokenSecret: new Secret('0b5e2f43-7c1d-4d55-9a0e-8f3b1c2d4e5f') };
+const token = {
+  tokenId: 'novastation@pve!site',
+  tokenSecret: new Secret('0b5e2f43-7c1d-4d55-9a0e-8f3b1c2d4e5f'),
+};
 let certs: CertSet;
 let selfSigned: FakeServer;
 let caSigned: FakeServer;
 
 beforeAll(async () => {
   certs = makeCerts();
-  const version = (_: unknown, res: Parameters<typeof answer>[0]) => answer(res, 200, { data: { version: '9.1.3', release: '9.1' } });
+  const version = (_: unknown, res: Parameters<typeof answer>[0]) =>
+    answer(res, 200, { data: { version: '9.1.3', release: '9.1' } });
   selfSigned = await startFakeServer(certs.selfSigned, (req, res) => version(req, res));
   caSigned = await startFakeServer(certs.leaf, (req, res) => version(req, res));
 });
@@ -27,7 +36,10 @@ afterAll(async () => {
 });
 
 async function failure(promise: Promise<unknown>): Promise<ProxmoxApiError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProxmoxApiError);
   return error as ProxmoxApiError;
 }
@@ -45,7 +57,10 @@ describe('pinned fingerprint', () => {
 
   it('refuses another certificate, naming the expected and the actual fingerprint, and sends nothing', async () => {
     const before = selfSigned.received.length;
-    const pve = connectProxmox({ url: selfSigned.url, ...token, fingerprint: certs.leaf.fingerprint }, { retry: { baseMs: 1 } });
+    const pve = connectProxmox(
+      { url: selfSigned.url, ...token, fingerprint: certs.leaf.fingerprint },
+      { retry: { baseMs: 1 } },
+    );
     try {
       const error = await failure(pve.api.version.$get());
       expect(error.status).toBe(0);
@@ -60,7 +75,11 @@ describe('pinned fingerprint', () => {
   });
 
   it('pins per connection: a pinned client does not make another client trust the certificate', async () => {
-    const pinned = connectProxmox({ url: selfSigned.url, ...token, fingerprint: certs.selfSigned.fingerprint });
+    const pinned = connectProxmox({
+      url: selfSigned.url,
+      ...token,
+      fingerprint: certs.selfSigned.fingerprint,
+    });
     const plain = connectProxmox({ url: selfSigned.url, ...token });
     try {
       await pinned.api.version.$get();
@@ -74,7 +93,9 @@ describe('pinned fingerprint', () => {
   it('normalises and validates fingerprints', () => {
     expect(normalizeFingerprint(certs.leaf.fingerprint.toLowerCase())).toBe(certs.leaf.fingerprint);
     expect(() => normalizeFingerprint('AA:BB')).toThrow(/not a SHA-256 fingerprint/);
-    expect(() => connectProxmox({ url: selfSigned.url, ...token, fingerprint: 'AA:BB' })).toThrow(/not a SHA-256 fingerprint/);
+    expect(() => connectProxmox({ url: selfSigned.url, ...token, fingerprint: 'AA:BB' })).toThrow(
+      /not a SHA-256 fingerprint/,
+    );
   });
 });
 
@@ -84,7 +105,9 @@ describe('verification without a pin', () => {
     try {
       const error = await failure(pve.api.version.$get());
       expect(error.status).toBe(0);
-      expect(error.message).toMatch(/TLS: the certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT/);
+      expect(error.message).toMatch(
+        /TLS: the certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT/,
+      );
       expect(error.message).toMatch(/pin its SHA-256 fingerprint.*or give caFile/);
       expect(pve.stats.requests).toBe(1);
     } finally {
@@ -94,13 +117,19 @@ describe('verification without a pin', () => {
 
   it('trusts a certificate signed by caFile, and only for the name it was issued for', async () => {
     const byIp = connectProxmox({ url: caSigned.url, ...token, caFile: certs.caFile });
-    const byName = connectProxmox({ url: `https://localhost:${caSigned.port}`, ...token, caFile: certs.caFile });
+    const byName = connectProxmox({
+      url: `https://localhost:${caSigned.port}`,
+      ...token,
+      caFile: certs.caFile,
+    });
     // selfSigned's certificate was not issued by the CA.
     const wrongServer = connectProxmox({ url: selfSigned.url, ...token, caFile: certs.caFile });
     try {
       expect(await byIp.api.version.$get()).toMatchObject({ version: '9.1.3' });
       expect(await byName.api.version.$get()).toMatchObject({ version: '9.1.3' });
-      expect((await failure(wrongServer.api.version.$get())).message).toMatch(/not trusted.*check that caFile is the CA/);
+      expect((await failure(wrongServer.api.version.$get())).message).toMatch(
+        /not trusted.*check that caFile is the CA/,
+      );
     } finally {
       await Promise.all([byIp.close(), byName.close(), wrongServer.close()]);
     }
@@ -111,6 +140,13 @@ describe('verification without a pin', () => {
   });
 
   it('refuses fingerprint and caFile together', () => {
-    expect(() => connectProxmox({ url: selfSigned.url, ...token, caFile: certs.caFile, fingerprint: certs.leaf.fingerprint })).toThrow(/not both/);
+    expect(() =>
+      connectProxmox({
+        url: selfSigned.url,
+        ...token,
+        caFile: certs.caFile,
+        fingerprint: certs.leaf.fingerprint,
+      }),
+    ).toThrow(/not both/);
   });
 });

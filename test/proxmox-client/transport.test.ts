@@ -4,9 +4,23 @@
  * error and log line. (Proxmox's behaviour itself is the simulator's: see sim.test.ts.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectProxmox, ProxmoxApiError, type ProxmoxClient, type ProxmoxClientOptions, type ProxmoxConnection } from '../../lib/proxmox/index.js';
+import {
+  connectProxmox,
+  ProxmoxApiError,
+  type ProxmoxClient,
+  type ProxmoxClientOptions,
+  type ProxmoxConnection,
+} from '../../lib/proxmox/index.js';
 import { Secret } from '../../lib/secret.js';
-import { answer, drop, makeCerts, startFakeServer, type CertSet, type FakeServer, type Handler } from './support.js';
+import {
+  answer,
+  drop,
+  makeCerts,
+  startFakeServer,
+  type CertSet,
+  type FakeServer,
+  type Handler,
+} from './support.js';
 
 const SECRET = '7d2c9a4e-1f3b-4c6d-8e0a-5b9f1d3c7e2a';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -27,17 +41,28 @@ afterEach(async () => {
 });
 afterAll(() => certs?.cleanup());
 
-async function connect(conn: Partial<ProxmoxConnection>, options: ProxmoxClientOptions = {}): Promise<ProxmoxClient> {
+async function connect(
+  conn: Partial<ProxmoxConnection>,
+  options: ProxmoxClientOptions = {},
+): Promise<ProxmoxClient> {
   server = await startFakeServer(certs.selfSigned, (req, res) => handler(req, res));
   client = connectProxmox(
-    { url: server.url, fingerprint: certs.selfSigned.fingerprint, ...(conn.username ? {} : { tokenId: 'novastation@pve!site', tokenSecret: new Secret(SECRET) }), ...conn },
+    {
+      url: server.url,
+      fingerprint: certs.selfSigned.fingerprint,
+      ...(conn.username ? {} : { tokenId: 'novastation@pve!site', tokenSecret: new Secret(SECRET) }),
+      ...conn,
+    },
     { retry: { baseMs: 2, maxDelayMs: 10 }, log: (l) => lines.push(l), ...options },
   );
   return client;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ProxmoxApiError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProxmoxApiError);
   return error as ProxmoxApiError;
 }
@@ -55,9 +80,23 @@ describe('token auth', () => {
   });
 
   it('refuses a malformed token id and never echoes the secret', () => {
-    expect(() => connectProxmox({ url: 'https://pve1', tokenId: 'site', tokenSecret: new Secret(SECRET) })).toThrow(/user@realm!tokenname/);
-    expect(() => connectProxmox({ url: 'https://pve1', tokenId: 'a@pve!t', tokenSecret: new Secret('bad secret\r\nX: y') })).toThrow(/spaces\/control characters/);
-    expect(() => connectProxmox({ url: 'https://pve1', tokenId: 'a@pve!t', tokenSecret: new Secret('bad secret\r\nX: y') })).not.toThrow(/bad secret/);
+    expect(() =>
+      connectProxmox({ url: 'https://pve1', tokenId: 'site', tokenSecret: new Secret(SECRET) }),
+    ).toThrow(/user@realm!tokenname/);
+    expect(() =>
+      connectProxmox({
+        url: 'https://pve1',
+        tokenId: 'a@pve!t',
+        tokenSecret: new Secret('bad secret\r\nX: y'),
+      }),
+    ).toThrow(/spaces\/control characters/);
+    expect(() =>
+      connectProxmox({
+        url: 'https://pve1',
+        tokenId: 'a@pve!t',
+        tokenSecret: new Secret('bad secret\r\nX: y'),
+      }),
+    ).not.toThrow(/bad secret/);
   });
 });
 
@@ -67,13 +106,22 @@ describe('ticket auth', () => {
   const ticketHandler: Handler = (req, res) => {
     if (req.path === '/api2/json/access/ticket') {
       const form = new URLSearchParams(req.body);
-      if (form.get('username') !== 'root@pam' || form.get('password') !== PASSWORD) return answer(res, 401, { data: null }, 'authentication failure');
+      if (form.get('username') !== 'root@pam' || form.get('password') !== PASSWORD)
+        return answer(res, 401, { data: null }, 'authentication failure');
       tickets++;
-      return answer(res, 200, { data: { ticket: `PVE:root@pam:${tickets.toString(16).padStart(8, '0')}::c2lnbmF0dXJl${tickets}`, CSRFPreventionToken: `csrf-${tickets}`, username: 'root@pam' } });
+      return answer(res, 200, {
+        data: {
+          ticket: `PVE:root@pam:${tickets.toString(16).padStart(8, '0')}::c2lnbmF0dXJl${tickets}`,
+          CSRFPreventionToken: `csrf-${tickets}`,
+          username: 'root@pam',
+        },
+      });
     }
     const ticket = /PVEAuthCookie=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    if (ticket !== `PVE:root@pam:${tickets.toString(16).padStart(8, '0')}::c2lnbmF0dXJl${tickets}`) return answer(res, 401, { data: null }, 'invalid PVE ticket');
-    if (req.method !== 'GET' && req.headers.csrfpreventiontoken !== `csrf-${tickets}`) return answer(res, 401, { data: null }, 'Permission denied - invalid csrf token');
+    if (ticket !== `PVE:root@pam:${tickets.toString(16).padStart(8, '0')}::c2lnbmF0dXJl${tickets}`)
+      return answer(res, 401, { data: null }, 'invalid PVE ticket');
+    if (req.method !== 'GET' && req.headers.csrfpreventiontoken !== `csrf-${tickets}`)
+      return answer(res, 401, { data: null }, 'Permission denied - invalid csrf token');
     return answer(res, 200, { data: req.method === 'GET' ? { ok: true } : null });
   };
 
@@ -133,30 +181,73 @@ describe('ticket auth', () => {
 
 describe('errors', () => {
   it('turns a 400 into a typed error with per-parameter errors', async () => {
-    handler = (_req, res) => answer(res, 400, { data: null, errors: { vmid: 'VM 100 already exists', memory: "type check ('integer') failed - got 'lots'" } }, 'Parameter verification failed.');
+    handler = (_req, res) =>
+      answer(
+        res,
+        400,
+        {
+          data: null,
+          errors: { vmid: 'VM 100 already exists', memory: "type check ('integer') failed - got 'lots'" },
+        },
+        'Parameter verification failed.',
+      );
     const pve = await connect({});
     const error = await rejection(pve.api.cluster.nextid.$get({ vmid: 100 }));
-    expect(error).toMatchObject({ status: 400, method: 'GET', path: '/cluster/nextid', pveMessage: 'Parameter verification failed.', errors: { vmid: 'VM 100 already exists' } });
-    expect(error.message).toBe("Proxmox GET /cluster/nextid failed: 400 Parameter verification failed. (vmid: VM 100 already exists; memory: type check ('integer') failed - got 'lots')");
+    expect(error).toMatchObject({
+      status: 400,
+      method: 'GET',
+      path: '/cluster/nextid',
+      pveMessage: 'Parameter verification failed.',
+      errors: { vmid: 'VM 100 already exists' },
+    });
+    expect(error.message).toBe(
+      "Proxmox GET /cluster/nextid failed: 400 Parameter verification failed. (vmid: VM 100 already exists; memory: type check ('integer') failed - got 'lots')",
+    );
     expect(pve.stats.requests).toBe(1);
   });
 
   it("takes Proxmox's message from the body (pve-http-server >= 5.2) or else the reason phrase", async () => {
     let withBody = true;
-    handler = (_req, res) => answer(res, 500, withBody ? { data: null, message: 'VM 101 not running\n' } : { data: null }, 'VM 101 not running');
+    handler = (_req, res) =>
+      answer(
+        res,
+        500,
+        withBody ? { data: null, message: 'VM 101 not running\n' } : { data: null },
+        'VM 101 not running',
+      );
     const pve = await connect({});
-    expect((await rejection(pve.api.nodes.$('pve1').qemu.$(101).agent.ping.$post())).pveMessage).toBe('VM 101 not running');
+    expect((await rejection(pve.api.nodes.$('pve1').qemu.$(101).agent.ping.$post())).pveMessage).toBe(
+      'VM 101 not running',
+    );
     withBody = false;
-    expect((await rejection(pve.api.nodes.$('pve1').qemu.$(101).agent.ping.$post())).pveMessage).toBe('VM 101 not running');
+    expect((await rejection(pve.api.nodes.$('pve1').qemu.$(101).agent.ping.$post())).pveMessage).toBe(
+      'VM 101 not running',
+    );
   });
 
   it('keeps the secrets out of error messages, even when Proxmox echoes a value back', async () => {
     const cipassword = new Secret('s3cret-cloud-init-pw');
-    handler = (_req, res) => answer(res, 400, { data: null, errors: { cipassword: "value 's3cret-cloud-init-pw' is too short" } }, 'Parameter verification failed.');
+    handler = (_req, res) =>
+      answer(
+        res,
+        400,
+        { data: null, errors: { cipassword: "value 's3cret-cloud-init-pw' is too short" } },
+        'Parameter verification failed.',
+      );
     const pve = await connect({});
-    const error = await rejection(pve.api.nodes.$('pve1').qemu.$(101).config.$put({ cipassword: cipassword as unknown as string }));
+    const error = await rejection(
+      pve.api.nodes
+        .$('pve1')
+        .qemu.$(101)
+        .config.$put({ cipassword: cipassword as unknown as string }),
+    );
     expect(new URLSearchParams(server!.received[0]!.body).get('cipassword')).toBe('s3cret-cloud-init-pw');
-    const everything = JSON.stringify({ message: error.message, stack: error.stack, errors: error.errors, lines });
+    const everything = JSON.stringify({
+      message: error.message,
+      stack: error.stack,
+      errors: error.errors,
+      lines,
+    });
     expect(everything).not.toContain('s3cret-cloud-init-pw');
     expect(everything).not.toContain(SECRET);
     expect(error.errors?.['cipassword']).toBe("value '********' is too short");
@@ -166,7 +257,12 @@ describe('errors', () => {
 describe('retries', () => {
   it('retries a write refused for lock contention, with backoff, until it goes through', async () => {
     let calls = 0;
-    handler = (_req, res) => (++calls < 3 ? answer(res, 500, { data: null, message: 'VM 9000 is locked (clone)' }, 'VM 9000 is locked (clone)') : answer(res, 200, { data: 'UPID:pve1:00000001:00000001:66F0A1B2:qmclone:9000:novastation@pve!site:' }));
+    handler = (_req, res) =>
+      ++calls < 3
+        ? answer(res, 500, { data: null, message: 'VM 9000 is locked (clone)' }, 'VM 9000 is locked (clone)')
+        : answer(res, 200, {
+            data: 'UPID:pve1:00000001:00000001:66F0A1B2:qmclone:9000:novastation@pve!site:',
+          });
     const pve = await connect({});
     expect(await pve.api.nodes.$('pve1').qemu.$(9000).clone.$post({ newid: 2001 })).toMatch(/^UPID:/);
     expect(server!.received.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
@@ -174,7 +270,11 @@ describe('retries', () => {
   });
 
   it('gives up on lock contention after the configured attempts with the typed error', async () => {
-    handler = (_req, res) => answer(res, 500, { data: null, message: "can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout" });
+    handler = (_req, res) =>
+      answer(res, 500, {
+        data: null,
+        message: "can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout",
+      });
     const pve = await connect({}, { retry: { attempts: 3, baseMs: 1 } });
     const error = await rejection(pve.api.nodes.$('pve1').qemu.$(101).config.$put({ cores: 2 }));
     expect(error.status).toBe(500);
@@ -231,10 +331,13 @@ describe('retries', () => {
 
 describe('uploadFile', () => {
   it('sends a multipart body (content first, the file part last) with the token, and returns the UPID', async () => {
-    handler = (_req, res) => answer(res, 200, { data: 'UPID:pve1:00000002:00000002:66F0A1B2:imgcopy::novastation@pve!site:' });
+    handler = (_req, res) =>
+      answer(res, 200, { data: 'UPID:pve1:00000002:00000002:66F0A1B2:imgcopy::novastation@pve!site:' });
     const pve = await connect({});
     const data = new Uint8Array([0x43, 0x44, 0x30, 0x30, 0x31, 0x00, 0xff]);
-    expect(await pve.uploadFile('pve1', 'local', { content: 'iso', filename: 'answer.iso', data })).toMatch(/^UPID:pve1:.*:imgcopy:/);
+    expect(await pve.uploadFile('pve1', 'local', { content: 'iso', filename: 'answer.iso', data })).toMatch(
+      /^UPID:pve1:.*:imgcopy:/,
+    );
     const [req] = server!.received;
     expect(req!.path).toBe('/api2/json/nodes/pve1/storage/local/upload');
     expect(req!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
@@ -249,7 +352,9 @@ describe('uploadFile', () => {
   it('does not re-send an upload whose answer was lost', async () => {
     handler = (_req, res) => drop(res);
     const pve = await connect({});
-    const error = await rejection(pve.uploadFile('pve1', 'local', { content: 'iso', filename: 'answer.iso', data: new Uint8Array(10) }));
+    const error = await rejection(
+      pve.uploadFile('pve1', 'local', { content: 'iso', filename: 'answer.iso', data: new Uint8Array(10) }),
+    );
     expect(error.answerLost).toBe(true);
     expect(server!.received).toHaveLength(1);
   });

@@ -15,8 +15,10 @@ import { buildIso } from '../../tasks/proxmox/iso9660.js';
 import { renderTemplate } from '../../tasks/template.js';
 
 const hasXorriso = spawnSync('xorriso', ['-version'], { stdio: 'ignore' }).status === 0;
-if (!hasXorriso && process.env.CI === 'true') throw new Error('xorriso is needed to check the answer ISO (apt-get install xorriso)');
-if (!hasXorriso) console.warn('answer ISO checks skipped: xorriso is not installed (apt-get install xorriso)');
+if (!hasXorriso && process.env.CI === 'true')
+  throw new Error('xorriso is needed to check the answer ISO (apt-get install xorriso)');
+if (!hasXorriso)
+  console.warn('answer ISO checks skipped: xorriso is not installed (apt-get install xorriso)');
 
 const PASSWORD = 'Tr0ub4dor&<3"quoted"';
 
@@ -34,40 +36,67 @@ function render(): string {
 }
 
 describe('the Windows answer file', () => {
-  it('is well-formed XML with the password only in Setup\'s hidden form', () => {
+  it("is well-formed XML with the password only in Setup's hidden form", () => {
     const xml = render();
     const dir = mkdtempSync(join(tmpdir(), 'ns-answer-'));
     writeFileSync(join(dir, 'a.xml'), xml);
     // An independent parser: a stray & or < (e.g. from a value) fails here.
-    const py = spawnSync('python3', ['-c', 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(len(r))', join(dir, 'a.xml')], { encoding: 'utf8' });
+    const py = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(len(r))',
+        join(dir, 'a.xml'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(py.status, py.stderr).toBe(0);
     expect(py.stdout.trim()).toBe('3'); // windowsPE, specialize, oobeSystem
     expect(xml).not.toContain(PASSWORD);
     expect(xml).toContain(`<Value>${hiddenPassword(PASSWORD, 'Password')}</Value>`);
-    expect(Buffer.from(hiddenPassword(PASSWORD, 'Password'), 'base64').toString('utf16le')).toBe(`${PASSWORD}Password`);
+    expect(Buffer.from(hiddenPassword(PASSWORD, 'Password'), 'base64').toString('utf16le')).toBe(
+      `${PASSWORD}Password`,
+    );
     expect(xml).toContain('<fDenyTSConnections>false</fDenyTSConnections>');
     expect(xml).toContain('E:\\vioscsi\\w11\\amd64');
     expect(xml).toContain('virtio-win-guest-tools.exe');
     expect(xml).not.toMatch(/<ProductKey>/); // none given: left out, not empty
   });
 
-  it.skipIf(!hasXorriso)('travels on an ISO that xorriso reads back byte for byte, under its real name', () => {
-    const xml = Buffer.from(render(), 'utf8');
-    const big = Buffer.alloc(5000, 7); // more than one sector
-    const iso = buildIso('AUTOUNATTEND', [{ name: 'autounattend.xml', content: xml }, { name: 'extra-data.bin', content: big }]);
-    expect(buildIso('AUTOUNATTEND', [{ name: 'extra-data.bin', content: big }, { name: 'autounattend.xml', content: xml }]).equals(iso)).toBe(true);
-    const dir = mkdtempSync(join(tmpdir(), 'ns-iso-'));
-    writeFileSync(join(dir, 'a.iso'), iso);
-    const ls = spawnSync('xorriso', ['-indev', join(dir, 'a.iso'), '-pvd_info', '-ls', '/'], { encoding: 'utf8' });
-    expect(ls.status, ls.stderr).toBe(0);
-    expect(ls.stdout).toContain("'autounattend.xml'");
-    expect(ls.stdout + ls.stderr).toMatch(/Volume id\s*: 'AUTOUNATTEND'/);
-    const out = join(dir, 'x');
-    const ex = spawnSync('xorriso', ['-osirrox', 'on', '-indev', join(dir, 'a.iso'), '-extract', '/', out], { encoding: 'utf8' });
-    expect(ex.status, ex.stderr).toBe(0);
-    expect(readFileSync(join(out, 'autounattend.xml')).equals(xml)).toBe(true);
-    expect(readFileSync(join(out, 'extra-data.bin')).equals(big)).toBe(true);
-    // The primary (non-Joliet) tree too: ISO level 2 upper-case names.
-    expect(iso.includes(Buffer.from('AUTOUNATTEND.XML;1'))).toBe(true);
-  });
+  it.skipIf(!hasXorriso)(
+    'travels on an ISO that xorriso reads back byte for byte, under its real name',
+    () => {
+      const xml = Buffer.from(render(), 'utf8');
+      const big = Buffer.alloc(5000, 7); // more than one sector
+      const iso = buildIso('AUTOUNATTEND', [
+        { name: 'autounattend.xml', content: xml },
+        { name: 'extra-data.bin', content: big },
+      ]);
+      expect(
+        buildIso('AUTOUNATTEND', [
+          { name: 'extra-data.bin', content: big },
+          { name: 'autounattend.xml', content: xml },
+        ]).equals(iso),
+      ).toBe(true);
+      const dir = mkdtempSync(join(tmpdir(), 'ns-iso-'));
+      writeFileSync(join(dir, 'a.iso'), iso);
+      const ls = spawnSync('xorriso', ['-indev', join(dir, 'a.iso'), '-pvd_info', '-ls', '/'], {
+        encoding: 'utf8',
+      });
+      expect(ls.status, ls.stderr).toBe(0);
+      expect(ls.stdout).toContain("'autounattend.xml'");
+      expect(ls.stdout + ls.stderr).toMatch(/Volume id\s*: 'AUTOUNATTEND'/);
+      const out = join(dir, 'x');
+      const ex = spawnSync(
+        'xorriso',
+        ['-osirrox', 'on', '-indev', join(dir, 'a.iso'), '-extract', '/', out],
+        { encoding: 'utf8' },
+      );
+      expect(ex.status, ex.stderr).toBe(0);
+      expect(readFileSync(join(out, 'autounattend.xml')).equals(xml)).toBe(true);
+      expect(readFileSync(join(out, 'extra-data.bin')).equals(big)).toBe(true);
+      // The primary (non-Joliet) tree too: ISO level 2 upper-case names.
+      expect(iso.includes(Buffer.from('AUTOUNATTEND.XML;1'))).toBe(true);
+    },
+  );
 });

@@ -47,7 +47,11 @@ describe('faults on the Proxmox side', () => {
     expectEachVmOnce(s);
     // The faults really bit: a 500 answered to a clone, a clone task that failed on its lock.
     expect(s.sim.requests.some((q) => q.status === 500 && q.path.endsWith('/clone'))).toBe(true);
-    expect([...s.sim.state.tasks.values()].some((t) => t.type === 'qmclone' && /got timeout/.test(t.exitstatus ?? ''))).toBe(true);
+    expect(
+      [...s.sim.state.tasks.values()].some(
+        (t) => t.type === 'qmclone' && /got timeout/.test(t.exitstatus ?? ''),
+      ),
+    ).toBe(true);
 
     // Drift fixed while another process holds the VM's config lock for a while.
     s.sim.state.vms.get(2001)!.config.cores = '2';
@@ -63,8 +67,10 @@ describe('faults on the Proxmox side', () => {
     // Long enough that the killed run's VM is still being made when the rerun looks for it.
     s.sim.faults.slowTasks({ factor: 20, type: 'qmcreate' });
     s.sim.faults.slowTasks({ factor: 20, type: 'qmclone' });
-    const isCreate = (q: { method: string; path: string }) => q.method === 'POST' && q.path === '/nodes/pve1/qemu';
-    const isClone = (q: { method: string; path: string }) => q.method === 'POST' && /^\/nodes\/pve1\/qemu\/\d+\/clone$/.test(q.path);
+    const isCreate = (q: { method: string; path: string }) =>
+      q.method === 'POST' && q.path === '/nodes/pve1/qemu';
+    const isClone = (q: { method: string; path: string }) =>
+      q.method === 'POST' && /^\/nodes\/pve1\/qemu\/\d+\/clone$/.test(q.path);
 
     const first = await runKilledAt(s, isCreate);
     expect(first.signal).toBe('SIGKILL');

@@ -25,9 +25,15 @@ describe('bad inventory input for the Proxmox roles', () => {
     });
     const r = await site.run();
     expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toMatch(/hosts\.yml:\d+: host pve1 \(read through pve_host\), role \S+: variable pve_fingerprint \(from inventory\) must match pattern/);
-    expect(r.stderr).toMatch(/hosts\.yml:\d+: host vm-dev-02, role dev-vm: variable vm_cores \(from inventory\) must be integer/);
-    expect(r.stderr).toMatch(/hosts\.yml:\d+: host vm-gpu-01, role gpu-vm: variable gpu_device \(from inventory\) must match pattern/);
+    expect(r.stderr).toMatch(
+      /hosts\.yml:\d+: host pve1 \(read through pve_host\), role \S+: variable pve_fingerprint \(from inventory\) must match pattern/,
+    );
+    expect(r.stderr).toMatch(
+      /hosts\.yml:\d+: host vm-dev-02, role dev-vm: variable vm_cores \(from inventory\) must be integer/,
+    );
+    expect(r.stderr).toMatch(
+      /hosts\.yml:\d+: host vm-gpu-01, role gpu-vm: variable gpu_device \(from inventory\) must match pattern/,
+    );
     expect(site.sim.requests).toEqual([]);
   });
 
@@ -37,10 +43,14 @@ describe('bad inventory input for the Proxmox roles', () => {
     });
     const r = await site.run();
     expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toMatch(/hosts\.yml:\d+: host vm-dev-01, role dev-vm: variable vm_template must name a host of the inventory, got "tpl-ubuntu-2404"/);
+    expect(r.stderr).toMatch(
+      /hosts\.yml:\d+: host vm-dev-01, role dev-vm: variable vm_template must name a host of the inventory, got "tpl-ubuntu-2404"/,
+    );
     const noSecret = await site.run([], { env: { PVE_TOKEN_SECRET: '' } });
     expect(noSecret.code, noSecret.stderr).toBe(4);
-    expect(noSecret.stderr).toMatch(/hosts\.yml:\d+: variable pve_token_secret: !env PVE_TOKEN_SECRET: environment variable PVE_TOKEN_SECRET is empty/);
+    expect(noSecret.stderr).toMatch(
+      /hosts\.yml:\d+: variable pve_token_secret: !env PVE_TOKEN_SECRET: environment variable PVE_TOKEN_SECRET is empty/,
+    );
     expect(site.sim.requests).toEqual([]);
   });
 

@@ -66,6 +66,8 @@ describe('the API token needs only the privileges the README lists', () => {
     site.sim.state.vms.get(2001)!.status = 'stopped';
     const r = await site.run(['--limit', 'vm-dev-01']);
     expect(r.code).toBe(2);
-    expect(r.events.find((e) => e.type === 'task' && e.status === 'failed')?.error).toMatch(/403 Permission check failed \(\/vms\/2001, VM\.PowerMgmt\)/);
+    expect(r.events.find((e) => e.type === 'task' && e.status === 'failed')?.error).toMatch(
+      /403 Permission check failed \(\/vms\/2001, VM\.PowerMgmt\)/,
+    );
   });
 });

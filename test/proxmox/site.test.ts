@@ -45,8 +45,13 @@ describe('the Proxmox part of the site against the simulator', () => {
     site.sim.onRequest((q) => {
       const m = /^\/nodes\/pve1\/qemu\/(\d+)\/clone$/.exec(q.path);
       if (q.method !== 'POST' || !m) return;
-      const busy = [...sourceOf].filter(([newid, source]) => source === m[1] && site.sim.state.vms.get(newid)?.lock === 'clone');
-      if (busy.length) overlaps.push(`clone of ${m[1]} sent while VM ${busy.map(([id]) => id).join(', ')} is still being cloned from it`);
+      const busy = [...sourceOf].filter(
+        ([newid, source]) => source === m[1] && site.sim.state.vms.get(newid)?.lock === 'clone',
+      );
+      if (busy.length)
+        overlaps.push(
+          `clone of ${m[1]} sent while VM ${busy.map(([id]) => id).join(', ')} is still being cloned from it`,
+        );
       sourceOf.set(Number(q.params.newid), m[1]!);
     });
     const r = await site.run();
@@ -57,7 +62,12 @@ describe('the Proxmox part of the site against the simulator', () => {
 
     const ubuntu = one('tpl-ubuntu-2204');
     expect(ubuntu.vmid).toBe(9000);
-    expect(ubuntu.config).toMatchObject({ template: '1', ostype: 'l26', agent: 'enabled=1', boot: 'order=scsi0' });
+    expect(ubuntu.config).toMatchObject({
+      template: '1',
+      ostype: 'l26',
+      agent: 'enabled=1',
+      boot: 'order=scsi0',
+    });
     expect(ubuntu.config.scsi0).toMatch(/^local-lvm:base-9000-disk-0,/);
     expect(ubuntu.config.ide2).toMatch(/^local-lvm:vm-9000-cloudinit,media=cdrom/);
     expect(site.sim.state.volumes.has('local:import/jammy-server-cloudimg-amd64.qcow2')).toBe(true);
@@ -93,10 +103,19 @@ describe('the Proxmox part of the site against the simulator', () => {
 
     const gpu = one('vm-gpu-01');
     expect(gpu.status).toBe('running');
-    expect(gpu.config).toMatchObject({ hostpci0: 'mapping=rtx3090,pcie=1', cpu: 'host', balloon: '0', bios: 'ovmf' });
+    expect(gpu.config).toMatchObject({
+      hostpci0: 'mapping=rtx3090,pcie=1',
+      cpu: 'host',
+      balloon: '0',
+      bios: 'ovmf',
+    });
     expect(gpu.config.machine).toMatch(/q35/);
     const mapping = site.sim.state.mappings.get('rtx3090');
-    expect(mapping?.map).toEqual([expect.stringMatching(/^(?=.*node=pve1)(?=.*path=0000:01:00(,|$))(?=.*id=10de:2204)(?=.*iommugroup=14)/)]);
+    expect(mapping?.map).toEqual([
+      expect.stringMatching(
+        /^(?=.*node=pve1)(?=.*path=0000:01:00(,|$))(?=.*id=10de:2204)(?=.*iommugroup=14)/,
+      ),
+    ]);
   });
 
   it('a second run changes nothing and sends no write request; nor does check mode', async () => {
@@ -118,16 +137,28 @@ describe('the Proxmox part of the site against the simulator', () => {
     const check = await site.run(['--check', '--diff']);
     expect(check.code, summary(check)).toBe(0);
     expect(site.writes(before)).toEqual([]);
-    expect(changedTasks(check)).toEqual([{ host: 'vm-dev-01', task: 'full clone of tpl-ubuntu-2204', changes: ['vm vm-dev-01: cores 1 → 4', 'vm vm-dev-01: memory 2048 → 8192'] }]);
+    expect(changedTasks(check)).toEqual([
+      {
+        host: 'vm-dev-01',
+        task: 'full clone of tpl-ubuntu-2204',
+        changes: ['vm vm-dev-01: cores 1 → 4', 'vm vm-dev-01: memory 2048 → 8192'],
+      },
+    ]);
 
     // pve1 is not in this run; its API settings (and token secret) are still there for vm-dev-01.
     const fix = await site.run(['--limit', 'vm-dev-01']);
     expect(fix.code, summary(fix)).toBe(0);
-    expect(new Set(fix.events.filter((e) => e.type === 'task').map((e) => e.host))).toEqual(new Set(['vm-dev-01']));
+    expect(new Set(fix.events.filter((e) => e.type === 'task').map((e) => e.host))).toEqual(
+      new Set(['vm-dev-01']),
+    );
     expect(one('vm-dev-01').config).toMatchObject({ cores: '4', memory: '8192' });
     const writes = site.writes(before);
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual(['POST /nodes/pve1/qemu/2001/config']);
-    expect(writes[0]!.params).toMatchObject({ cores: '4', memory: '8192', digest: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(writes[0]!.params).toMatchObject({
+      cores: '4',
+      memory: '8192',
+      digest: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
   });
 
   it('refuses unsafe changes, naming the VM and the field, and applies one when allowed', async () => {
@@ -140,10 +171,17 @@ describe('the Proxmox part of the site against the simulator', () => {
     const before = site.sim.requests.length;
     const refused = await site.run(['--limit', 'vm-dev-01,vm-dev-03']);
     expect(refused.code).toBe(2);
-    const errors = refused.events.filter((e) => e.type === 'task' && e.status === 'failed').map((e) => `${e.host}: ${e.error}`).sort();
+    const errors = refused.events
+      .filter((e) => e.type === 'task' && e.status === 'failed')
+      .map((e) => `${e.host}: ${e.error}`)
+      .sort();
     expect(errors).toEqual([
-      expect.stringMatching(/^vm-dev-01: vm-dev-01: refusing .*scsi0: the disk would shrink from 64G to 32G \(Proxmox VE cannot shrink disks/),
-      expect.stringMatching(/^vm-dev-03: vm-dev-03: refusing .*net0: MAC address BC:24:11:[0-9A-F:]+ → BC:24:11:00:00:01 .*vm_allow_unsafe: true for vm-dev-03/),
+      expect.stringMatching(
+        /^vm-dev-01: vm-dev-01: refusing .*scsi0: the disk would shrink from 64G to 32G \(Proxmox VE cannot shrink disks/,
+      ),
+      expect.stringMatching(
+        /^vm-dev-03: vm-dev-03: refusing .*net0: MAC address BC:24:11:[0-9A-F:]+ → BC:24:11:00:00:01 .*vm_allow_unsafe: true for vm-dev-03/,
+      ),
     ]);
     expect(site.writes(before)).toEqual([]);
 

@@ -11,7 +11,15 @@ import { stringify } from 'yaml';
 import { runCli, type CliRun } from '../support/cli.js';
 import { startPveSim, type PveSim, type PveSimOptions, type RecordedRequest } from '../pve-sim/index.js';
 
-export const VM_NAMES = ['tpl-ubuntu-2204', 'tpl-win11', 'vm-dev-01', 'vm-dev-02', 'vm-dev-03', 'vm-dev-04', 'vm-gpu-01'];
+export const VM_NAMES = [
+  'tpl-ubuntu-2204',
+  'tpl-win11',
+  'vm-dev-01',
+  'vm-dev-02',
+  'vm-dev-03',
+  'vm-dev-04',
+  'vm-gpu-01',
+];
 export const WIN_PASSWORD = 'Corr3ct-Horse-Battery';
 export const KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtestkeyonlyfortheproxmoxsuite dev@studio'];
 
@@ -47,11 +55,24 @@ export function inventoryFor(sim: PveSim, tweak: (inv: any) => void = () => {}):
             vm_templates: {
               hosts: {
                 'tpl-ubuntu-2204': { vm_os: 'ubuntu', vm_id: 9000 },
-                'tpl-win11': { vm_os: 'windows', vm_id: 9001, vm_disk_gb: 64, win_admin_password: '__ENV_WIN__' },
+                'tpl-win11': {
+                  vm_os: 'windows',
+                  vm_id: 9001,
+                  vm_disk_gb: 64,
+                  win_admin_password: '__ENV_WIN__',
+                },
               },
             },
             dev_vms: {
-              vars: { vm_template: 'tpl-ubuntu-2204', vm_cores: 4, vm_memory: 8192, vm_disk_gb: 64, ci_user: 'dev', ci_ssh_keys: KEYS, vm_ip: 'dhcp' },
+              vars: {
+                vm_template: 'tpl-ubuntu-2204',
+                vm_cores: 4,
+                vm_memory: 8192,
+                vm_disk_gb: 64,
+                ci_user: 'dev',
+                ci_ssh_keys: KEYS,
+                vm_ip: 'dhcp',
+              },
               hosts: {
                 // VMIDs allocated for two of them: found again by name on every run.
                 'vm-dev-01': { vm_id: 2001 },
@@ -62,7 +83,15 @@ export function inventoryFor(sim: PveSim, tweak: (inv: any) => void = () => {}):
             },
             gpu_vms: {
               hosts: {
-                'vm-gpu-01': { vm_id: 3001, vm_template: 'tpl-win11', vm_cores: 8, vm_memory: 32768, vm_disk_gb: 128, gpu_mapping: 'rtx3090', gpu_device: '10de:2204' },
+                'vm-gpu-01': {
+                  vm_id: 3001,
+                  vm_template: 'tpl-win11',
+                  vm_cores: 8,
+                  vm_memory: 32768,
+                  vm_disk_gb: 128,
+                  gpu_mapping: 'rtx3090',
+                  gpu_device: '10de:2204',
+                },
               },
             },
           },
@@ -104,7 +133,11 @@ export async function startSite(options: PveSimOptions = FAST): Promise<Site> {
         .replace(/'?__ENV_WIN__'?/, '!env WIN_ADMIN_PASSWORD');
       writeFileSync(inventory, text);
     },
-    run: (args = [], o = {}) => runCli(['site.ts', '-i', inventory, '--json', ...args], { env: { ...env, ...o.env }, timeoutMs: 90_000 }),
+    run: (args = [], o = {}) =>
+      runCli(['site.ts', '-i', inventory, '--json', ...args], {
+        env: { ...env, ...o.env },
+        timeoutMs: 90_000,
+      }),
     writes: (from = 0) => sim.requests.slice(from).filter((r) => r.method !== 'GET'),
     close: () => sim.close(),
   };
@@ -120,14 +153,21 @@ export function summary(run: CliRun): string {
 }
 
 export function changedTasks(run: CliRun): { host: string; task: string; changes?: string[] }[] {
-  return run.events.filter((e) => e.type === 'task' && e.status === 'changed').map((e) => ({ host: e.host, task: e.task, changes: e.changes }));
+  return run.events
+    .filter((e) => e.type === 'task' && e.status === 'changed')
+    .map((e) => ({ host: e.host, task: e.task, changes: e.changes }));
 }
 
-export function vmsByName(sim: PveSim): Map<string, { vmid: number; config: Record<string, string>; status: string }[]> {
+export function vmsByName(
+  sim: PveSim,
+): Map<string, { vmid: number; config: Record<string, string>; status: string }[]> {
   const out = new Map<string, { vmid: number; config: Record<string, string>; status: string }[]>();
   for (const vm of sim.state.vms.values()) {
     const name = vm.config.name ?? '';
-    out.set(name, [...(out.get(name) ?? []), { vmid: vm.vmid, config: vm.effectiveConfig(), status: vm.status }]);
+    out.set(name, [
+      ...(out.get(name) ?? []),
+      { vmid: vm.vmid, config: vm.effectiveConfig(), status: vm.status },
+    ]);
   }
   return out;
 }
@@ -137,10 +177,17 @@ export function vmsByName(sim: PveSim): Map<string, { vmid: number; config: Reco
  * `when` (from the simulator's request hook, before it answers): as if the controller died just
  * after sending that request. Resolves once the process is gone, with what it printed.
  */
-export async function runKilledAt(site: Site, when: (r: RecordedRequest) => boolean): Promise<{ signal: NodeJS.Signals | null; killedAt?: RecordedRequest; output: string }> {
+export async function runKilledAt(
+  site: Site,
+  when: (r: RecordedRequest) => boolean,
+): Promise<{ signal: NodeJS.Signals | null; killedAt?: RecordedRequest; output: string }> {
   const { spawn } = await import('node:child_process');
   const { playbookBin, repoRoot } = await import('../support/cli.js');
-  const child = spawn(playbookBin, ['site.ts', '-i', site.inventory, '--json'], { cwd: repoRoot, env: { ...process.env, CI: 'true', ...site.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(playbookBin, ['site.ts', '-i', site.inventory, '--json'], {
+    cwd: repoRoot,
+    env: { ...process.env, CI: 'true', ...site.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -152,7 +199,9 @@ export async function runKilledAt(site: Site, when: (r: RecordedRequest) => bool
     killedAt = r;
     child.kill('SIGKILL');
   });
-  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('close', (_code, sig) => resolve(sig)),
+  );
   armed = false;
   return { signal, ...(killedAt ? { killedAt } : {}), output };
 }

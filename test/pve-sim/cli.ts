@@ -44,6 +44,8 @@ Ctrl-C stops it.`);
     process.once('SIGTERM', resolve);
   });
   await sim.close();
-  console.log(`pve-sim: stopped (${sim.requests.length} requests, ${sim.violations.length} schema violations)`);
+  console.log(
+    `pve-sim: stopped (${sim.requests.length} requests, ${sim.violations.length} schema violations)`,
+  );
   return 0;
 }

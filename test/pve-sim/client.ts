@@ -21,7 +21,12 @@ export interface CallOptions {
 
 export function simClient(sim: PveSim) {
   const dispatcher = new Agent({ connect: { ca: sim.caPem } });
-  async function call(method: string, path: string, params: Record<string, string | number | string[]> = {}, opts: CallOptions = {}): Promise<SimResponse> {
+  async function call(
+    method: string,
+    path: string,
+    params: Record<string, string | number | string[]> = {},
+    opts: CallOptions = {},
+  ): Promise<SimResponse> {
     const headers: Record<string, string> = { ...opts.headers };
     const auth = opts.auth ?? 'token';
     if (auth === 'token') headers.Authorization = `PVEAPIToken=${sim.token.id}=${sim.token.secret}`;
@@ -30,7 +35,8 @@ export function simClient(sim: PveSim) {
       if (auth.csrf) headers.CSRFPreventionToken = auth.csrf;
     }
     const form = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) form.append(k, String(x));
+    for (const [k, v] of Object.entries(params))
+      for (const x of Array.isArray(v) ? v : [v]) form.append(k, String(x));
     let url = `${sim.url}/api2/json${path}`;
     let body: string | undefined;
     if (method === 'GET' || method === 'DELETE') {
@@ -44,9 +50,18 @@ export function simClient(sim: PveSim) {
     }
     const res = await fetch(url, { method, headers, body, dispatcher });
     const text = await res.text();
-    return { status: res.status, statusText: res.statusText, body: text ? JSON.parse(text) : undefined, contentType: res.headers.get('content-type') };
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      body: text ? JSON.parse(text) : undefined,
+      contentType: res.headers.get('content-type'),
+    };
   }
-  async function waitTask(node: string, upid: string, timeoutMs = 20_000): Promise<{ status: string; exitstatus?: string }> {
+  async function waitTask(
+    node: string,
+    upid: string,
+    timeoutMs = 20_000,
+  ): Promise<{ status: string; exitstatus?: string }> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const r = await call('GET', `/nodes/${node}/tasks/${encodeURIComponent(upid)}/status`);

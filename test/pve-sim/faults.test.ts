@@ -23,7 +23,11 @@ describe('faults', () => {
   });
 
   it('a failing task ends with the given exitstatus and TASK ERROR in its log, having done nothing', async () => {
-    t.sim.faults.failTask({ type: 'qmstart', vmid: 500, exitstatus: 'start failed: QEMU exited with code 1' });
+    t.sim.faults.failTask({
+      type: 'qmstart',
+      vmid: 500,
+      exitstatus: 'start failed: QEMU exited with code 1',
+    });
     const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu/500/status/start');
     expect((await t.c.waitTask('pve1', upid)).exitstatus).toBe('start failed: QEMU exited with code 1');
     const log = await ok(t.c, 'GET', `/nodes/pve1/tasks/${encodeURIComponent(upid)}/log`);
@@ -68,6 +72,10 @@ describe('faults', () => {
     await expect(t.c.call('POST', '/nodes/pve1/qemu/500/clone', { newid: 502 })).rejects.toThrow();
     await t.sim.idle();
     expect(t.sim.state.vm(502)?.config.name).toBe('Copy-of-VM-ubuntu-500');
-    expect(t.sim.requests.filter((r) => r.path.endsWith('/clone') && r.params.newid === '502').map((r) => r.status)).toEqual([0]);
+    expect(
+      t.sim.requests
+        .filter((r) => r.path.endsWith('/clone') && r.params.newid === '502')
+        .map((r) => r.status),
+    ).toEqual([0]);
   });
 });

@@ -45,7 +45,14 @@ export class FaultSet implements PveSimFaults {
   private errors: Counted<{ match: RequestMatch; message: string; afterAction: boolean }>[] = [];
   private drops: Counted<RequestMatch>[] = [];
 
-  constructor(private readonly lockHook: (vmid: number, ms: number, kind: 'flock' | 'config', reason: string) => Promise<void>) {}
+  constructor(
+    private readonly lockHook: (
+      vmid: number,
+      ms: number,
+      kind: 'flock' | 'config',
+      reason: string,
+    ) => Promise<void>,
+  ) {}
 
   slowTasks(options: { factor?: number; fixedMs?: number; type?: string }): void {
     this.slow.push(options);
@@ -55,12 +62,26 @@ export class FaultSet implements PveSimFaults {
     this.failures.push({ spec: options, left: options.times ?? 1 });
   }
 
-  lockVm(vmid: number, ms: number, options: { kind?: 'flock' | 'config'; reason?: string } = {}): Promise<void> {
+  lockVm(
+    vmid: number,
+    ms: number,
+    options: { kind?: 'flock' | 'config'; reason?: string } = {},
+  ): Promise<void> {
     return this.lockHook(vmid, ms, options.kind ?? 'flock', options.reason ?? 'backup');
   }
 
-  http500(match: RequestMatch, options: { times?: number; message?: string; afterAction?: boolean } = {}): void {
-    this.errors.push({ spec: { match, message: options.message ?? 'simulated internal error', afterAction: !!options.afterAction }, left: options.times ?? 1 });
+  http500(
+    match: RequestMatch,
+    options: { times?: number; message?: string; afterAction?: boolean } = {},
+  ): void {
+    this.errors.push({
+      spec: {
+        match,
+        message: options.message ?? 'simulated internal error',
+        afterAction: !!options.afterAction,
+      },
+      left: options.times ?? 1,
+    });
   }
 
   dropConnection(match: RequestMatch, options: { times?: number } = {}): void {
@@ -87,14 +108,21 @@ export class FaultSet implements PveSimFaults {
   }
 
   takeTaskFailure(type: string, id: string): string | undefined {
-    const f = this.failures.find((c) => c.left > 0 && (!c.spec.type || c.spec.type === type) && (c.spec.vmid === undefined || String(c.spec.vmid) === id));
+    const f = this.failures.find(
+      (c) =>
+        c.left > 0 &&
+        (!c.spec.type || c.spec.type === type) &&
+        (c.spec.vmid === undefined || String(c.spec.vmid) === id),
+    );
     if (!f) return undefined;
     f.left--;
     return f.spec.exitstatus;
   }
 
   takeHttp500(method: string, path: string, phase: 'before' | 'after'): string | undefined {
-    const f = this.errors.find((c) => c.left > 0 && c.spec.afterAction === (phase === 'after') && matches(c.spec.match, method, path));
+    const f = this.errors.find(
+      (c) => c.left > 0 && c.spec.afterAction === (phase === 'after') && matches(c.spec.match, method, path),
+    );
     if (!f) return undefined;
     f.left--;
     return f.spec.message;

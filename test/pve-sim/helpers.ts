@@ -5,18 +5,35 @@ import { CLOUD_IMAGE_URL, startPveSim, type PveSim, type PveSimOptions } from '.
 export async function openSim(options: PveSimOptions = {}) {
   const sim: PveSim = await startPveSim({ taskMs: 10, ...options });
   const c = simClient(sim);
-  return { sim, c, close: async () => { await c.close(); await sim.close(); } };
+  return {
+    sim,
+    c,
+    close: async () => {
+      await c.close();
+      await sim.close();
+    },
+  };
 }
 
 type Client = ReturnType<typeof simClient>;
 
-export async function ok(c: Client, method: string, path: string, params: Record<string, string | number | string[]> = {}) {
+export async function ok(
+  c: Client,
+  method: string,
+  path: string,
+  params: Record<string, string | number | string[]> = {},
+) {
   const r = await c.call(method, path, params);
   if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${r.statusText}`);
   return r.body.data;
 }
 
-export async function task(c: Client, method: string, path: string, params: Record<string, string | number | string[]> = {}) {
+export async function task(
+  c: Client,
+  method: string,
+  path: string,
+  params: Record<string, string | number | string[]> = {},
+) {
   const upid = (await ok(c, method, path, params)) as string;
   return c.waitTask('pve1', upid);
 }
@@ -24,10 +41,23 @@ export async function task(c: Client, method: string, path: string, params: Reco
 /** Downloads the cloud image and creates VM `vmid` from it (cloud-init drive, agent on). */
 export async function ubuntuVm(c: Client, vmid: number, extra: Record<string, string | number> = {}) {
   if (!(await ok(c, 'GET', '/nodes/pve1/storage/local/content', { content: 'import' })).length) {
-    await task(c, 'POST', '/nodes/pve1/storage/local/download-url', { url: CLOUD_IMAGE_URL, content: 'import', filename: 'jammy-server-cloudimg-amd64.qcow2' });
+    await task(c, 'POST', '/nodes/pve1/storage/local/download-url', {
+      url: CLOUD_IMAGE_URL,
+      content: 'import',
+      filename: 'jammy-server-cloudimg-amd64.qcow2',
+    });
   }
   return task(c, 'POST', '/nodes/pve1/qemu', {
-    vmid, name: `ubuntu-${vmid}`, memory: '2048', cores: 2, net0: 'virtio,bridge=vmbr0', scsihw: 'virtio-scsi-single', agent: '1',
-    scsi0: 'local-lvm:0,import-from=local:import/jammy-server-cloudimg-amd64.qcow2', ide2: 'local-lvm:cloudinit', ipconfig0: 'ip=dhcp', ...extra,
+    vmid,
+    name: `ubuntu-${vmid}`,
+    memory: '2048',
+    cores: 2,
+    net0: 'virtio,bridge=vmbr0',
+    scsihw: 'virtio-scsi-single',
+    agent: '1',
+    scsi0: 'local-lvm:0,import-from=local:import/jammy-server-cloudimg-amd64.qcow2',
+    ide2: 'local-lvm:cloudinit',
+    ipconfig0: 'ip=dhcp',
+    ...extra,
   });
 }

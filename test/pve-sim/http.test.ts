@@ -36,9 +36,18 @@ describe('responses', () => {
     const r = await c.call('POST', '/nodes/pve1/qemu', { vmid: 100, net0: 'virtio,brige=vmbr0' });
     expect(r.status).toBe(400);
     expect(r.statusText).toBe('Parameter verification failed.');
-    expect(r.body).toEqual({ data: null, errors: { net0: 'invalid format - invalid key in comma-separated list property: brige\n' }, message: 'Parameter verification failed.\n' });
+    expect(r.body).toEqual({
+      data: null,
+      errors: { net0: 'invalid format - invalid key in comma-separated list property: brige\n' },
+      message: 'Parameter verification failed.\n',
+    });
     expect(sim.violations.length).toBe(before + 1);
-    expect(sim.violations.at(-1)).toMatchObject({ kind: 'params', status: 400, method: 'POST', path: '/nodes/pve1/qemu' });
+    expect(sim.violations.at(-1)).toMatchObject({
+      kind: 'params',
+      status: 400,
+      method: 'POST',
+      path: '/nodes/pve1/qemu',
+    });
     expect(sim.state.vms.has(100)).toBe(false);
   });
 
@@ -58,11 +67,19 @@ describe('responses', () => {
     const r = await c.call('GET', '/nodes/pve1/qemu/4242/config');
     expect(r.status).toBe(500);
     expect(r.statusText).toBe("Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist");
-    expect(r.body).toEqual({ data: null, message: "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist\n" });
+    expect(r.body).toEqual({
+      data: null,
+      message: "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist\n",
+    });
   });
 
   it('accepts JSON bodies as well as forms', async () => {
-    const r = await c.call('POST', '/cluster/mapping/pci', { id: 'jsonmap', map: ['node=pve1,path=0000:01:00,id=10de:2204'] }, { json: true });
+    const r = await c.call(
+      'POST',
+      '/cluster/mapping/pci',
+      { id: 'jsonmap', map: ['node=pve1,path=0000:01:00,id=10de:2204'] },
+      { json: true },
+    );
     expect(r.status).toBe(200);
     expect(sim.state.mappings.get('jsonmap')?.map).toEqual(['node=pve1,path=0000:01:00,id=10de:2204']);
   });
@@ -79,26 +96,42 @@ describe('API token', () => {
   });
 
   it('401 for a wrong secret', async () => {
-    const r = await c.call('GET', '/version', {}, { auth: 'none', headers: { Authorization: `PVEAPIToken=${sim.token.id}=00000000-0000-0000-0000-000000000000` } });
+    const r = await c.call(
+      'GET',
+      '/version',
+      {},
+      {
+        auth: 'none',
+        headers: { Authorization: `PVEAPIToken=${sim.token.id}=00000000-0000-0000-0000-000000000000` },
+      },
+    );
     expect(r.status).toBe(401);
   });
 
   it('403 on an endpoint without allowtoken, recorded as a violation', async () => {
     const r = await c.call('POST', '/access/ticket', { username: 'root@pam', password: sim.root.password });
     expect(r.status).toBe(403);
-    expect(r.statusText).toBe("Permission check failed (URI '/access/ticket' not available with API token, need proper ticket.");
+    expect(r.statusText).toBe(
+      "Permission check failed (URI '/access/ticket' not available with API token, need proper ticket.",
+    );
     expect(sim.violations.at(-1)?.kind).toBe('allowtoken');
   });
 
   it('needs no CSRF token for writes', async () => {
-    const r = await c.call('POST', '/cluster/mapping/pci', { id: 'tokenmap', map: 'node=pve1,path=0000:01:00,id=10de:2204' });
+    const r = await c.call('POST', '/cluster/mapping/pci', {
+      id: 'tokenmap',
+      map: 'node=pve1,path=0000:01:00,id=10de:2204',
+    });
     expect(r.status).toBe(200);
   });
 
   it('403 when the token lacks a privilege; the denial names it', async () => {
     sim.tokenPrivileges = new Set(['Sys.Audit', 'VM.Audit']);
     try {
-      const r = await c.call('POST', '/cluster/mapping/pci', { id: 'denied', map: 'node=pve1,path=0000:01:00,id=10de:2204' });
+      const r = await c.call('POST', '/cluster/mapping/pci', {
+        id: 'denied',
+        map: 'node=pve1,path=0000:01:00,id=10de:2204',
+      });
       expect(r.status).toBe(403);
       expect(r.statusText).toBe('Permission check failed (/mapping/pci, Mapping.Modify)');
       expect(sim.permissionDenials.at(-1)?.detail).toBe('/mapping/pci, Mapping.Modify');
@@ -110,13 +143,23 @@ describe('API token', () => {
 
 describe('ticket', () => {
   const login = async () => {
-    const r = await c.call('POST', '/access/ticket', { username: 'root@pam', password: sim.root.password }, { auth: 'none' });
+    const r = await c.call(
+      'POST',
+      '/access/ticket',
+      { username: 'root@pam', password: sim.root.password },
+      { auth: 'none' },
+    );
     expect(r.status).toBe(200);
     return r.body.data as { ticket: string; CSRFPreventionToken: string; username: string };
   };
 
   it('rejects a wrong password with 401', async () => {
-    const r = await c.call('POST', '/access/ticket', { username: 'root@pam', password: 'wrong' }, { auth: 'none' });
+    const r = await c.call(
+      'POST',
+      '/access/ticket',
+      { username: 'root@pam', password: 'wrong' },
+      { auth: 'none' },
+    );
     expect(r.status).toBe(401);
     expect(r.statusText).toBe('authentication failure');
   });
@@ -125,36 +168,60 @@ describe('ticket', () => {
     const t = await login();
     expect(t.username).toBe('root@pam');
     expect((await c.call('GET', '/nodes', {}, { auth: { ticket: t.ticket } })).status).toBe(200);
-    const noCsrf = await c.call('POST', '/cluster/mapping/pci', { id: 'nocsrf', map: 'node=pve1,path=0000:01:00,id=10de:2204' }, { auth: { ticket: t.ticket } });
+    const noCsrf = await c.call(
+      'POST',
+      '/cluster/mapping/pci',
+      { id: 'nocsrf', map: 'node=pve1,path=0000:01:00,id=10de:2204' },
+      { auth: { ticket: t.ticket } },
+    );
     expect(noCsrf.status).toBe(401);
     expect(noCsrf.statusText).toBe('Permission denied - invalid csrf token');
     expect(sim.state.mappings.has('nocsrf')).toBe(false);
-    const ok = await c.call('POST', '/cluster/mapping/pci', { id: 'withcsrf', map: 'node=pve1,path=0000:01:00,id=10de:2204' }, { auth: { ticket: t.ticket, csrf: t.CSRFPreventionToken } });
+    const ok = await c.call(
+      'POST',
+      '/cluster/mapping/pci',
+      { id: 'withcsrf', map: 'node=pve1,path=0000:01:00,id=10de:2204' },
+      { auth: { ticket: t.ticket, csrf: t.CSRFPreventionToken } },
+    );
     expect(ok.status).toBe(200);
   });
 
   it('expires after 2 hours; renewal with the ticket as password works before that', async () => {
     const t = await login();
     sim.advanceClock(110 * 60 * 1000);
-    const renewed = await c.call('POST', '/access/ticket', { username: 'root@pam', password: t.ticket }, { auth: 'none' });
+    const renewed = await c.call(
+      'POST',
+      '/access/ticket',
+      { username: 'root@pam', password: t.ticket },
+      { auth: 'none' },
+    );
     expect(renewed.status).toBe(200);
     sim.advanceClock(11 * 60 * 1000);
     const old = await c.call('GET', '/nodes', {}, { auth: { ticket: t.ticket } });
     expect(old.status).toBe(401);
     expect(old.statusText).toBe('invalid PVE ticket');
-    expect((await c.call('GET', '/nodes', {}, { auth: { ticket: renewed.body.data.ticket } })).status).toBe(200);
+    expect((await c.call('GET', '/nodes', {}, { auth: { ticket: renewed.body.data.ticket } })).status).toBe(
+      200,
+    );
   });
 
   it('root@pam may set a raw hostpci device; a token may not', async () => {
     const t = await login();
     const root = { auth: { ticket: t.ticket, csrf: t.CSRFPreventionToken } };
-    const create = await c.call('POST', '/nodes/pve1/qemu', { vmid: 700, hostpci0: '0000:01:00,pcie=1', machine: 'q35' }, root);
+    const create = await c.call(
+      'POST',
+      '/nodes/pve1/qemu',
+      { vmid: 700, hostpci0: '0000:01:00,pcie=1', machine: 'q35' },
+      root,
+    );
     expect(create.status).toBe(200);
     await c.waitTask('pve1', create.body.data);
     const token = await c.call('PUT', '/nodes/pve1/qemu/700/config', { hostpci1: '0000:01:00.1' });
     expect(token.status).toBe(500);
     expect(token.statusText).toBe("only root can set 'hostpci1' config for non-mapped devices");
-    const mapped = await c.call('PUT', '/nodes/pve1/qemu/700/config', { hostpci1: 'mapping=tokenmap,pcie=1' });
+    const mapped = await c.call('PUT', '/nodes/pve1/qemu/700/config', {
+      hostpci1: 'mapping=tokenmap,pcie=1',
+    });
     expect(mapped.status).toBe(200);
   });
 });

@@ -11,7 +11,12 @@ import { SimCore, type SimTiming } from './core.js';
 import type { PveSimFaults } from './faults.js';
 import { buildRouter } from './handlers/index.js';
 import { Auth } from './http/auth.js';
-import { createSimServer, type RecordedRequest, type SchemaViolation, type ServerHooks } from './http/server.js';
+import {
+  createSimServer,
+  type RecordedRequest,
+  type SchemaViolation,
+  type ServerHooks,
+} from './http/server.js';
 import { makeCertificate } from './http/tls.js';
 import { defaultSchemaPath, loadSchema } from './schema/load.js';
 import type { PveSimState } from './state/model.js';
@@ -19,7 +24,16 @@ import { seedState } from './state/seed.js';
 
 export type { RecordedRequest, SchemaViolation } from './http/server.js';
 export type { PveSimFaults, RequestMatch } from './faults.js';
-export type { PveSimState, SimVm, SimVolume, SimStorage, SimNode, PciDevice, PciMapping, VolumeOs } from './state/model.js';
+export type {
+  PveSimState,
+  SimVm,
+  SimVolume,
+  SimStorage,
+  SimNode,
+  PciDevice,
+  PciMapping,
+  VolumeOs,
+} from './state/model.js';
 export type { SimTask } from './state/tasks.js';
 export { CLOUD_IMAGE_URL } from './state/seed.js';
 
@@ -89,7 +103,10 @@ export async function startPveSim(options: PveSimOptions = {}): Promise<PveSim> 
   const { token, root } = auth.seed();
   const cert = makeCertificate(host);
   const hooks: ServerHooks = { requests: [], violations: [], unhandled: [], listeners: [] };
-  const server = createSimServer(core, auth, buildRouter(auth, cert.fingerprint), hooks, { key: cert.keyPem, cert: cert.certPem });
+  const server = createSimServer(core, auth, buildRouter(auth, cert.fingerprint), hooks, {
+    key: cert.keyPem,
+    cert: cert.certPem,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());

@@ -14,10 +14,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('tasks', () => {
-  it('a task runs, then stops with OK; its UPID has PVE\'s format; its log ends with TASK OK', async () => {
+  it("a task runs, then stops with OK; its UPID has PVE's format; its log ends with TASK OK", async () => {
     t.sim.faults.slowTasks({ type: 'qmcreate', fixedMs: 300 });
     const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu', { vmid: 200, name: 'plain', memory: '1024' });
-    expect(upid).toMatch(/^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmcreate:200:novastation@pve!site:$/);
+    expect(upid).toMatch(
+      /^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmcreate:200:novastation@pve!site:$/,
+    );
     expect(parseUpid(upid)?.type).toBe('qmcreate');
     const running = await ok(t.c, 'GET', `/nodes/pve1/tasks/${encodeURIComponent(upid)}/status`);
     expect(running).toMatchObject({ status: 'running', type: 'qmcreate', id: '200', node: 'pve1' });
@@ -29,7 +31,10 @@ describe('tasks', () => {
   });
 
   it('an unknown task is a 400 on upid', async () => {
-    const r = await t.c.call('GET', `/nodes/pve1/tasks/${encodeURIComponent('UPID:pve1:00000001:00000001:00000001:qmstart:1:root@pam:')}/status`);
+    const r = await t.c.call(
+      'GET',
+      `/nodes/pve1/tasks/${encodeURIComponent('UPID:pve1:00000001:00000001:00000001:qmstart:1:root@pam:')}/status`,
+    );
     expect(r.status).toBe(400);
     expect(r.body.errors).toEqual({ upid: 'no such task' });
   });
@@ -49,7 +54,14 @@ describe('nextid and create', () => {
     expect(dup.status).toBe(500);
     expect(dup.statusText).toBe("unable to create VM 200 - VM 200 already exists on node 'pve1'");
     t.sim.faults.slowTasks({ type: 'qmcreate', fixedMs: 400 });
-    const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu', { vmid: 202, scsi0: 'local-lvm:8', efidisk0: 'local-lvm:1,efitype=4m,pre-enrolled-keys=1', tpmstate0: 'local-lvm:1,version=v2.0', ostype: 'win11', machine: 'q35' });
+    const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu', {
+      vmid: 202,
+      scsi0: 'local-lvm:8',
+      efidisk0: 'local-lvm:1,efitype=4m,pre-enrolled-keys=1',
+      tpmstate0: 'local-lvm:1,version=v2.0',
+      ostype: 'win11',
+      machine: 'q35',
+    });
     const during = await ok(t.c, 'GET', '/cluster/resources', { type: 'vm' });
     expect(during.find((r: { vmid: number }) => r.vmid === 202)).toMatchObject({ lock: 'create' });
     await t.c.waitTask('pve1', upid);
@@ -64,10 +76,16 @@ describe('nextid and create', () => {
   });
 
   it('import-from needs <storage>:0 and an import/images volume; ISOs need media=cdrom', async () => {
-    const bad = await t.c.call('POST', '/nodes/pve1/qemu', { vmid: 203, scsi0: 'local-lvm:8,import-from=local:iso/virtio-win-0.1.262.iso' });
+    const bad = await t.c.call('POST', '/nodes/pve1/qemu', {
+      vmid: 203,
+      scsi0: 'local-lvm:8,import-from=local:iso/virtio-win-0.1.262.iso',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.scsi0).toContain("'import-from' requires special syntax");
-    const iso = await t.c.call('POST', '/nodes/pve1/qemu', { vmid: 203, ide2: 'local:iso/virtio-win-0.1.262.iso' });
+    const iso = await t.c.call('POST', '/nodes/pve1/qemu', {
+      vmid: 203,
+      ide2: 'local:iso/virtio-win-0.1.262.iso',
+    });
     expect(iso.body.errors).toEqual({ ide2: "explicit 'media=cdrom' is required for iso images" });
     expect(t.sim.state.vms.has(203)).toBe(false);
   });
@@ -83,7 +101,9 @@ describe('clone and template', () => {
     expect((await task(t.c, 'POST', '/nodes/pve1/qemu/9000/template')).exitstatus).toBe('OK');
     const again = await t.c.call('POST', '/nodes/pve1/qemu/9000/template');
     expect(again.statusText).toBe("you can't convert a template to a template");
-    expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/9000/config')).scsi0).toMatch(/^local-lvm:base-9000-disk-0,/);
+    expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/9000/config')).scsi0).toMatch(
+      /^local-lvm:base-9000-disk-0,/,
+    );
 
     t.sim.faults.slowTasks({ type: 'qmclone', factor: 50 });
     const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu/9000/clone', { newid: 301, name: 'vm-dev-01' });
@@ -108,7 +128,11 @@ describe('clone and template', () => {
   });
 
   it('a linked clone refuses storage=; a locked clone target times out after 1 s in the task', async () => {
-    const linked = await t.c.call('POST', '/nodes/pve1/qemu/9000/clone', { newid: 302, full: 0, storage: 'local-lvm' });
+    const linked = await t.c.call('POST', '/nodes/pve1/qemu/9000/clone', {
+      newid: 302,
+      full: 0,
+      storage: 'local-lvm',
+    });
     expect(linked.statusText).toBe("parameter 'storage' not allowed for linked clones");
     void t.sim.faults.lockVm(303, 1500);
     const upid = await ok(t.c, 'POST', '/nodes/pve1/qemu/9000/clone', { newid: 303, full: 1 });
@@ -130,7 +154,13 @@ describe('clone and template', () => {
 describe('config', () => {
   it('PUT is synchronous; a stale digest is refused; delete moves a disk to unused0', async () => {
     const before = await ok(t.c, 'GET', '/nodes/pve1/qemu/304/config');
-    expect(await ok(t.c, 'PUT', '/nodes/pve1/qemu/304/config', { cores: 4, scsi1: 'local-lvm:4', digest: before.digest })).toBeNull();
+    expect(
+      await ok(t.c, 'PUT', '/nodes/pve1/qemu/304/config', {
+        cores: 4,
+        scsi1: 'local-lvm:4',
+        digest: before.digest,
+      }),
+    ).toBeNull();
     const stale = await t.c.call('PUT', '/nodes/pve1/qemu/304/config', { cores: 2, digest: before.digest });
     expect(stale.statusText).toBe('checksum mismatch (file change by other user?)');
     await ok(t.c, 'PUT', '/nodes/pve1/qemu/304/config', { delete: 'scsi1' });
@@ -144,19 +174,28 @@ describe('config', () => {
 
   it('POST is a qmconfig task; a running VM keeps non-hotplug changes pending', async () => {
     await task(t.c, 'POST', '/nodes/pve1/qemu/305/status/start');
-    expect((await task(t.c, 'POST', '/nodes/pve1/qemu/305/config', { memory: '4096', name: 'renamed' })).exitstatus).toBe('OK');
+    expect(
+      (await task(t.c, 'POST', '/nodes/pve1/qemu/305/config', { memory: '4096', name: 'renamed' }))
+        .exitstatus,
+    ).toBe('OK');
     const current = await ok(t.c, 'GET', '/nodes/pve1/qemu/305/config', { current: 1 });
     expect(current.memory).toBe('2048');
     expect(current.name).toBe('renamed');
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/305/config')).memory).toBe('4096');
     const pending = await ok(t.c, 'GET', '/nodes/pve1/qemu/305/pending');
-    expect(pending.find((p: { key: string }) => p.key === 'memory')).toEqual({ key: 'memory', value: '2048', pending: '4096' });
+    expect(pending.find((p: { key: string }) => p.key === 'memory')).toEqual({
+      key: 'memory',
+      value: '2048',
+      pending: '4096',
+    });
     await task(t.c, 'POST', '/nodes/pve1/qemu/305/status/stop');
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/305/config', { current: 1 })).memory).toBe('4096');
   });
 
   it('resize grows and refuses to shrink', async () => {
-    expect((await task(t.c, 'PUT', '/nodes/pve1/qemu/304/resize', { disk: 'scsi0', size: '32G' })).exitstatus).toBe('OK');
+    expect(
+      (await task(t.c, 'PUT', '/nodes/pve1/qemu/304/resize', { disk: 'scsi0', size: '32G' })).exitstatus,
+    ).toBe('OK');
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/304/config')).scsi0).toMatch(/size=32G/);
     const shrink = await t.c.call('PUT', '/nodes/pve1/qemu/304/resize', { disk: 'scsi0', size: '16G' });
     expect(shrink.status).toBe(500);
@@ -176,9 +215,14 @@ describe('guest agent and delete', () => {
     expect(os.result).toMatchObject({ id: 'ubuntu', 'version-id': '22.04' });
     const nics = await ok(t.c, 'GET', '/nodes/pve1/qemu/304/agent/network-get-interfaces');
     expect(nics.result[1]['ip-addresses'][0]['ip-address']).toMatch(/^192\.168\.100\./);
-    const { pid } = await ok(t.c, 'POST', '/nodes/pve1/qemu/304/agent/exec', { command: ['bash', '-c', 'true'] });
+    const { pid } = await ok(t.c, 'POST', '/nodes/pve1/qemu/304/agent/exec', {
+      command: ['bash', '-c', 'true'],
+    });
     await new Promise((r) => setTimeout(r, 30));
-    expect(await ok(t.c, 'GET', '/nodes/pve1/qemu/304/agent/exec-status', { pid })).toMatchObject({ exited: 1, exitcode: 0 });
+    expect(await ok(t.c, 'GET', '/nodes/pve1/qemu/304/agent/exec-status', { pid })).toMatchObject({
+      exited: 1,
+      exitcode: 0,
+    });
   });
 
   it('delete refuses a running VM, then removes config and volumes', async () => {

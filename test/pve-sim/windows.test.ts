@@ -20,7 +20,10 @@ async function uploadAnswerIso(name: string) {
   form.append('filename', new Blob([Buffer.from('CD001 autounattend.xml <unattend/>')]), name);
   const dispatcher = new Agent({ connect: { ca: t.sim.caPem } });
   const res = await fetch(`${t.sim.url}/api2/json/nodes/pve1/storage/local/upload`, {
-    method: 'POST', body: form, dispatcher, headers: { Authorization: `PVEAPIToken=${t.sim.token.id}=${t.sim.token.secret}` },
+    method: 'POST',
+    body: form,
+    dispatcher,
+    headers: { Authorization: `PVEAPIToken=${t.sim.token.id}=${t.sim.token.secret}` },
   });
   const body = (await res.json()) as { data: string };
   await dispatcher.close();
@@ -29,10 +32,23 @@ async function uploadAnswerIso(name: string) {
 }
 
 const windowsVm = (vmid: number, extra: Record<string, string> = {}) => ({
-  vmid, name: `win-${vmid}`, ostype: 'win11', machine: 'q35', bios: 'ovmf', cpu: 'host', memory: '8192', agent: '1',
-  efidisk0: 'local-lvm:1,efitype=4m,pre-enrolled-keys=1', tpmstate0: 'local-lvm:1,version=v2.0', scsihw: 'virtio-scsi-single',
-  scsi0: 'local-lvm:64', ide2: 'local:iso/Win11_24H2_English_x64.iso,media=cdrom', sata0: 'local:iso/virtio-win-0.1.262.iso,media=cdrom',
-  ide0: 'local:iso/autounattend-9001.iso,media=cdrom', net0: 'virtio,bridge=vmbr0', ...extra,
+  vmid,
+  name: `win-${vmid}`,
+  ostype: 'win11',
+  machine: 'q35',
+  bios: 'ovmf',
+  cpu: 'host',
+  memory: '8192',
+  agent: '1',
+  efidisk0: 'local-lvm:1,efitype=4m,pre-enrolled-keys=1',
+  tpmstate0: 'local-lvm:1,version=v2.0',
+  scsihw: 'virtio-scsi-single',
+  scsi0: 'local-lvm:64',
+  ide2: 'local:iso/Win11_24H2_English_x64.iso,media=cdrom',
+  sata0: 'local:iso/virtio-win-0.1.262.iso,media=cdrom',
+  ide0: 'local:iso/autounattend-9001.iso,media=cdrom',
+  net0: 'virtio,bridge=vmbr0',
+  ...extra,
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +65,9 @@ describe('Windows install', () => {
     await task(t.c, 'POST', '/nodes/pve1/qemu/9001/status/start');
     await sleep(100);
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/9001/status/current')).status).toBe('running');
-    expect((await t.c.call('POST', '/nodes/pve1/qemu/9001/agent/ping')).statusText).toBe('QEMU guest agent is not running');
+    expect((await t.c.call('POST', '/nodes/pve1/qemu/9001/agent/ping')).statusText).toBe(
+      'QEMU guest agent is not running',
+    );
     await sleep(300);
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/9001/status/current')).status).toBe('stopped');
     await task(t.c, 'POST', '/nodes/pve1/qemu/9001/status/start');
@@ -68,7 +86,11 @@ describe('Windows install', () => {
   });
 
   it('a Windows ISO cannot be downloaded by URL (the user uploads it)', async () => {
-    const s = await task(t.c, 'POST', '/nodes/pve1/storage/local/download-url', { url: 'https://example.invalid/Win11.iso', content: 'iso', filename: 'Win11.iso' });
+    const s = await task(t.c, 'POST', '/nodes/pve1/storage/local/download-url', {
+      url: 'https://example.invalid/Win11.iso',
+      content: 'iso',
+      filename: 'Win11.iso',
+    });
     expect(s.exitstatus).toBe('download failed: 404 Not Found');
   });
 });

@@ -19,8 +19,13 @@ import type { RunRecord } from '../../lib/report/run-record.js';
 import { findLeaks } from '../secrets/leak.js';
 
 const PLAYBOOK = 'test/run-record/fixtures/playbook.ts';
-const wired = readFileSync(join(repoRoot, 'lib/cli/playbook-command.ts'), 'utf8').includes('runRecordReporter');
-if (!wired) console.warn('run-record CLI test skipped: the run record is not wired into lib/cli/playbook-command.ts yet');
+const wired = readFileSync(join(repoRoot, 'lib/cli/playbook-command.ts'), 'utf8').includes(
+  'runRecordReporter',
+);
+if (!wired)
+  console.warn(
+    'run-record CLI test skipped: the run record is not wired into lib/cli/playbook-command.ts yet',
+  );
 
 const suffix = Math.random().toString(36).slice(2, 10);
 const DB = `Db-${suffix} "quoted" /+ä`;
@@ -45,9 +50,21 @@ async function workspace() {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(inv, 'secrets.vault'), await encryptNovastation(`db_password: ${JSON.stringify(DB)}\n`, PASSPHRASE, { scrypt: { N: MIN_SCRYPT_N, r: 8, p: 1 } }), { mode: 0o600 });
+  writeFileSync(
+    join(inv, 'secrets.vault'),
+    await encryptNovastation(`db_password: ${JSON.stringify(DB)}\n`, PASSPHRASE, {
+      scrypt: { N: MIN_SCRYPT_N, r: 8, p: 1 },
+    }),
+    { mode: 0o600 },
+  );
   writeFileSync(join(dir, 'pass'), `${PASSPHRASE}\n`, { mode: 0o600 });
-  return { dir, inventory: join(inv, 'site.yml'), vault: join(inv, 'secrets.vault'), runs: join(inv, '.novastation', 'runs'), pass: join(dir, 'pass') };
+  return {
+    dir,
+    inventory: join(inv, 'site.yml'),
+    vault: join(inv, 'secrets.vault'),
+    runs: join(inv, '.novastation', 'runs'),
+    pass: join(dir, 'pass'),
+  };
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -61,7 +78,18 @@ describe.skipIf(!wired && process.env.CI !== 'true')('run record and --last-fail
   it('records a run that uses secrets without any of them, reruns only the failed host, keeps the generated secret', async () => {
     const w = await workspace();
     const env = { NS_RECORD_TOKEN: TOKEN };
-    const args = [PLAYBOOK, '-i', w.inventory, '--vault-password-file', w.pass, '--json', '-v', '--diff', '-e', 'note=hello'];
+    const args = [
+      PLAYBOOK,
+      '-i',
+      w.inventory,
+      '--vault-password-file',
+      w.pass,
+      '--json',
+      '-v',
+      '--diff',
+      '-e',
+      'note=hello',
+    ];
 
     const first = await runCli(args, { env });
     expect(first.code, first.stderr).toBe(2);
@@ -79,9 +107,19 @@ describe.skipIf(!wired && process.env.CI !== 'true')('run record and --last-fail
     expect(findLeaks(rec1!.text, secrets), 'in the run record').toEqual([]);
     expect(findLeaks(first.stdout + first.stderr, secrets), 'in the output').toEqual([]);
     const r1 = JSON.parse(rec1!.text) as RunRecord;
-    expect(r1).toMatchObject({ exitCode: 2, status: 'failed', failedHosts: ['l2'], unreachableHosts: [], options: { diff: true, extraVarNames: ['note'] } });
-    expect(r1.hosts.l1!.tasks.find((t) => t.task === 'config with secrets')).toMatchObject({ status: 'changed' });
-    expect(r1.hosts.l2!.tasks.find((t) => t.task === 'maybe fail')!.error).toMatch(/failing as asked, holding \*{8} and \*{8}/);
+    expect(r1).toMatchObject({
+      exitCode: 2,
+      status: 'failed',
+      failedHosts: ['l2'],
+      unreachableHosts: [],
+      options: { diff: true, extraVarNames: ['note'] },
+    });
+    expect(r1.hosts.l1!.tasks.find((t) => t.task === 'config with secrets')).toMatchObject({
+      status: 'changed',
+    });
+    expect(r1.hosts.l2!.tasks.find((t) => t.task === 'maybe fail')!.error).toMatch(
+      /failing as asked, holding \*{8} and \*{8}/,
+    );
     expect(r1.vault!.sha256Before).not.toBe(r1.vault!.sha256After); // the generated secret was saved…
 
     const listed = await runCli(['history', '-i', w.inventory]);
@@ -110,11 +148,17 @@ describe.skipIf(!wired && process.env.CI !== 'true')('run record and --last-fail
 
   it('a missing secret stops the run before any host is touched, naming it, its file and line', async () => {
     const w = await workspace();
-    const r = await runCli([PLAYBOOK, '-i', w.inventory, '--vault-password-file', w.pass], { env: { NS_RECORD_TOKEN: '' } });
+    const r = await runCli([PLAYBOOK, '-i', w.inventory, '--vault-password-file', w.pass], {
+      env: { NS_RECORD_TOKEN: '' },
+    });
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`${w.inventory}:5: variable api_token: !env NS_RECORD_TOKEN: environment variable NS_RECORD_TOKEN is empty`);
+    expect(r.stderr).toContain(
+      `${w.inventory}:5: variable api_token: !env NS_RECORD_TOKEN: environment variable NS_RECORD_TOKEN is empty`,
+    );
     expect(() => readdirSync(join(w.dir, 'work'))).toThrow(); // nothing ran
-    const wrong = await runCli([PLAYBOOK, '-i', w.inventory], { env: { NS_RECORD_TOKEN: TOKEN, NOVASTATION_VAULT_PASSWORD: 'not it' } });
+    const wrong = await runCli([PLAYBOOK, '-i', w.inventory], {
+      env: { NS_RECORD_TOKEN: TOKEN, NOVASTATION_VAULT_PASSWORD: 'not it' },
+    });
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toMatch(/variable db_password: !secret db_password: .*wrong vault passphrase/);
     expect(wrong.stderr).not.toContain('not it');

@@ -7,17 +7,40 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRun, formatList, formatRun, historyCommand, lastFailedHosts, listRuns } from '../../lib/cli/history-command.js';
+import {
+  findRun,
+  formatList,
+  formatRun,
+  historyCommand,
+  lastFailedHosts,
+  listRuns,
+} from '../../lib/cli/history-command.js';
 import type { RunRecord, RecordedHost } from '../../lib/report/run-record.js';
 
-const host = (status: RecordedHost['status'], tasks: RecordedHost['tasks'] = [], error?: string): RecordedHost => ({
+const host = (
+  status: RecordedHost['status'],
+  tasks: RecordedHost['tasks'] = [],
+  error?: string,
+): RecordedHost => ({
   status,
-  counts: { ok: status === 'ok' ? 1 : 0, changed: status === 'changed' ? 1 : 0, failed: status === 'failed' ? 1 : 0, skipped: 0, unreachable: status === 'unreachable' ? 1 : 0 },
+  counts: {
+    ok: status === 'ok' ? 1 : 0,
+    changed: status === 'changed' ? 1 : 0,
+    failed: status === 'failed' ? 1 : 0,
+    skipped: 0,
+    unreachable: status === 'unreachable' ? 1 : 0,
+  },
   tasks,
   ...(error ? { error } : {}),
 });
 
-function record(id: string, startedAt: string, playbook: string, hosts: Record<string, RecordedHost>, exitCode: number): RunRecord {
+function record(
+  id: string,
+  startedAt: string,
+  playbook: string,
+  hosts: Record<string, RecordedHost>,
+  exitCode: number,
+): RunRecord {
   const names = Object.keys(hosts);
   return {
     version: 1,
@@ -29,7 +52,15 @@ function record(id: string, startedAt: string, playbook: string, hosts: Record<s
     endedAt: startedAt,
     durationMs: 1234,
     playbook,
-    options: { check: false, diff: false, limit: [], tags: [], skipTags: [], roles: [], extraVarNames: ['admin_password'] },
+    options: {
+      check: false,
+      diff: false,
+      limit: [],
+      tags: [],
+      skipTags: [],
+      roles: [],
+      extraVarNames: ['admin_password'],
+    },
     inventory: { sources: ['inventory/site.yml'], files: [], digest: 'ab'.repeat(32) },
     plays: [],
     hosts,
@@ -42,10 +73,51 @@ function record(id: string, startedAt: string, playbook: string, hosts: Record<s
 
 function runsDir() {
   const dir = mkdtempSync(join(tmpdir(), 'ns-history-'));
-  const put = (r: RunRecord) => writeFileSync(join(dir, `${r.id}.json`), JSON.stringify(r, null, 2), { mode: 0o600 });
+  const put = (r: RunRecord) =>
+    writeFileSync(join(dir, `${r.id}.json`), JSON.stringify(r, null, 2), { mode: 0o600 });
   // Written out of order on purpose; a stray file and a broken record are ignored.
-  put(record('20250103T100000Z-cccccc', '2025-01-03T10:00:00.000Z', 'site.ts', { h1: host('ok'), h2: host('failed', [{ role: 'base', task: 'config', status: 'failed', error: 'boom', startedAt: '2025-01-03T10:00:00.000Z', durationMs: 5 }]), h3: host('unreachable', [], 'no route') }, 2));
-  put(record('20250101T100000Z-aaaaaa', '2025-01-01T10:00:00.000Z', 'site.ts', { h1: host('changed', [{ role: 'base', task: 'config', status: 'changed', changes: ['/etc/app.conf created'], startedAt: '2025-01-01T10:00:00.000Z', durationMs: 5 }]) }, 0));
+  put(
+    record(
+      '20250103T100000Z-cccccc',
+      '2025-01-03T10:00:00.000Z',
+      'site.ts',
+      {
+        h1: host('ok'),
+        h2: host('failed', [
+          {
+            role: 'base',
+            task: 'config',
+            status: 'failed',
+            error: 'boom',
+            startedAt: '2025-01-03T10:00:00.000Z',
+            durationMs: 5,
+          },
+        ]),
+        h3: host('unreachable', [], 'no route'),
+      },
+      2,
+    ),
+  );
+  put(
+    record(
+      '20250101T100000Z-aaaaaa',
+      '2025-01-01T10:00:00.000Z',
+      'site.ts',
+      {
+        h1: host('changed', [
+          {
+            role: 'base',
+            task: 'config',
+            status: 'changed',
+            changes: ['/etc/app.conf created'],
+            startedAt: '2025-01-01T10:00:00.000Z',
+            durationMs: 5,
+          },
+        ]),
+      },
+      0,
+    ),
+  );
   put(record('20250104T100000Z-dddddd', '2025-01-04T10:00:00.000Z', 'other.ts', { h9: host('failed') }, 2));
   put(record('20250102T100000Z-bbbbbb', '2025-01-02T10:00:00.000Z', 'site.ts', { h1: host('ok') }, 0));
   writeFileSync(join(dir, 'notes.txt'), 'not a record');
@@ -68,10 +140,19 @@ describe('playbook history', () => {
   it('lists runs newest first with user, playbook, exit code and host counts', () => {
     const dir = runsDir();
     const runs = listRuns(dir);
-    expect(runs.map((r) => r.id)).toEqual(['20250104T100000Z-dddddd', '20250103T100000Z-cccccc', '20250102T100000Z-bbbbbb', '20250101T100000Z-aaaaaa']);
+    expect(runs.map((r) => r.id)).toEqual([
+      '20250104T100000Z-dddddd',
+      '20250103T100000Z-cccccc',
+      '20250102T100000Z-bbbbbb',
+      '20250101T100000Z-aaaaaa',
+    ]);
     const lines = formatList(runs).trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+STARTED\s+USER\s+PLAYBOOK\s+MODE\s+EXIT\s+HOSTS\s+OK\s+CHANGED\s+FAILED\s+UNREACHABLE$/);
-    expect(lines[2]).toMatch(/^20250103T100000Z-cccccc\s+2025-01-0\d \d\d:\d\d:\d\d\s+alice\s+site\.ts\s+run\s+2\s+3\s+1\s+0\s+1\s+1$/);
+    expect(lines[0]).toMatch(
+      /^ID\s+STARTED\s+USER\s+PLAYBOOK\s+MODE\s+EXIT\s+HOSTS\s+OK\s+CHANGED\s+FAILED\s+UNREACHABLE$/,
+    );
+    expect(lines[2]).toMatch(
+      /^20250103T100000Z-cccccc\s+2025-01-0\d \d\d:\d\d:\d\d\s+alice\s+site\.ts\s+run\s+2\s+3\s+1\s+0\s+1\s+1$/,
+    );
     expect(lines).toHaveLength(5);
   });
 

@@ -9,7 +9,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, relative } from 'node:path';
-import { defaultRunsDir, inventoryFilesOf, runRecordReporter, type RunRecord } from '../../lib/report/run-record.js';
+import {
+  defaultRunsDir,
+  inventoryFilesOf,
+  runRecordReporter,
+  type RunRecord,
+} from '../../lib/report/run-record.js';
 import { secret } from '../../lib/secret.js';
 import type { RunEvent } from '../../lib/report/events.js';
 
@@ -29,7 +34,12 @@ function workspace() {
 }
 
 const t0 = Date.parse('2025-01-02T03:04:05.000Z');
-const task = (host: string, t: string, status: 'ok' | 'changed' | 'failed' | 'skipped', extra: Partial<RunEvent & { type: 'task' }> = {}): RunEvent => ({
+const task = (
+  host: string,
+  t: string,
+  status: 'ok' | 'changed' | 'failed' | 'skipped',
+  extra: Partial<RunEvent & { type: 'task' }> = {},
+): RunEvent => ({
   type: 'task',
   host,
   role: 'base',
@@ -48,20 +58,39 @@ describe('run record', () => {
     let clock = t0;
     const record = runRecordReporter({
       playbook: join(dir, 'site.ts'),
-      options: { check: false, diff: true, forks: 8, tags: { only: ['web'], skip: ['slow'] }, limit: ['h1:h2:h3'], roles: ['base'], extraVars: { admin_password: pw, debug: true } },
+      options: {
+        check: false,
+        diff: true,
+        forks: 8,
+        tags: { only: ['web'], skip: ['slow'] },
+        limit: ['h1:h2:h3'],
+        roles: ['base'],
+        extraVars: { admin_password: pw, debug: true },
+      },
       inventoryFiles: [inventory],
       now: () => new Date((clock += 500)),
     });
     const events: RunEvent[] = [
       { type: 'play', name: 'site', pattern: 'all', hosts: ['h1', 'h2', 'h3'] },
       { type: 'task-start', host: 'h1', role: 'base', task: 'config', startedAt: t0 },
-      task('h1', 'config', 'changed', { changes: [`/etc/app.conf: content sha256:aaa → sha256:bbb`, `password set to ${pw.reveal()}`], diff: `+password=${pw.reveal()}` }),
+      task('h1', 'config', 'changed', {
+        changes: [`/etc/app.conf: content sha256:aaa → sha256:bbb`, `password set to ${pw.reveal()}`],
+        diff: `+password=${pw.reveal()}`,
+      }),
       task('h1', 'service', 'ok', { message: `token ${forms[1]} and ${forms[3]}` }),
       task('h1', 'restart', 'changed', { handler: true, changes: ['unit app.service restarted'] }),
       task('h2', 'config', 'failed', { error: `command failed: echo "${forms[4]}"` }),
       { type: 'host', host: 'h3', status: 'unreachable', error: 'connect ECONNREFUSED 10.0.0.3:22' },
       { type: 'log', host: 'h1', message: `verbose ${pw.reveal()}` },
-      { type: 'recap', hosts: { h1: { ok: 1, changed: 2, failed: 0, skipped: 0, unreachable: 0 }, h2: { ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: 0 }, h3: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 1 } }, durationMs: 1500 },
+      {
+        type: 'recap',
+        hosts: {
+          h1: { ok: 1, changed: 2, failed: 0, skipped: 0, unreachable: 0 },
+          h2: { ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: 0 },
+          h3: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 1 },
+        },
+        durationMs: 1500,
+      },
     ];
     for (const e of events) record.event(e);
     const path = await record.finish(2);
@@ -89,7 +118,16 @@ describe('run record', () => {
       status: 'failed',
       failedHosts: ['h2'],
       unreachableHosts: ['h3'],
-      options: { check: false, diff: true, forks: 8, tags: ['web'], skipTags: ['slow'], limit: ['h1:h2:h3'], roles: ['base'], extraVarNames: ['admin_password', 'debug'] },
+      options: {
+        check: false,
+        diff: true,
+        forks: 8,
+        tags: ['web'],
+        skipTags: ['slow'],
+        limit: ['h1:h2:h3'],
+        roles: ['base'],
+        extraVarNames: ['admin_password', 'debug'],
+      },
       plays: [{ name: 'site', pattern: 'all', hosts: ['h1', 'h2', 'h3'] }],
     });
     expect(r.playbook).toBe(join(dir, 'site.ts')); // outside the working folder: absolute
@@ -101,16 +139,31 @@ describe('run record', () => {
       ['service', 'ok', false],
       ['restart', 'changed', true],
     ]);
-    expect(r.hosts.h1!.tasks[0]!.changes).toEqual(['/etc/app.conf: content sha256:aaa → sha256:bbb', 'password set to ********']);
-    expect(r.hosts.h2).toMatchObject({ status: 'failed', tasks: [{ task: 'config', status: 'failed', error: 'command failed: echo "********"' }] });
-    expect(r.hosts.h3).toMatchObject({ status: 'unreachable', error: 'connect ECONNREFUSED 10.0.0.3:22', tasks: [] });
+    expect(r.hosts.h1!.tasks[0]!.changes).toEqual([
+      '/etc/app.conf: content sha256:aaa → sha256:bbb',
+      'password set to ********',
+    ]);
+    expect(r.hosts.h2).toMatchObject({
+      status: 'failed',
+      tasks: [{ task: 'config', status: 'failed', error: 'command failed: echo "********"' }],
+    });
+    expect(r.hosts.h3).toMatchObject({
+      status: 'unreachable',
+      error: 'connect ECONNREFUSED 10.0.0.3:22',
+      tasks: [],
+    });
     expect(text).not.toContain('+password='); // diffs (file contents) are not recorded
     expect(text).not.toContain('verbose'); // nor log lines
 
     // The inventory digest: every file the inventory reads, hashed.
     const files = inventoryFilesOf([inventory]);
-    expect(files.map((f) => relative(dir, f))).toEqual([join('inventory', 'group_vars', 'all.yml'), join('inventory', 'site.yml')]);
-    expect(r.inventory.files.map((f) => f.sha256)).toEqual(files.map((f) => createHash('sha256').update(readFileSync(f)).digest('hex')));
+    expect(files.map((f) => relative(dir, f))).toEqual([
+      join('inventory', 'group_vars', 'all.yml'),
+      join('inventory', 'site.yml'),
+    ]);
+    expect(r.inventory.files.map((f) => f.sha256)).toEqual(
+      files.map((f) => createHash('sha256').update(readFileSync(f)).digest('hex')),
+    );
     expect(r.inventory.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -138,7 +191,13 @@ describe('run record', () => {
     const { dir, inventory } = workspace();
     const vault = join(dir, 'inventory', 'secrets.vault');
     writeFileSync(vault, 'before');
-    const rec = runRecordReporter({ dir: join(dir, 'r'), playbook: 'site.ts', options: { check: false, diff: false }, inventoryFiles: [inventory], vault });
+    const rec = runRecordReporter({
+      dir: join(dir, 'r'),
+      playbook: 'site.ts',
+      options: { check: false, diff: false },
+      inventoryFiles: [inventory],
+      vault,
+    });
     writeFileSync(vault, 'after');
     const r = JSON.parse(readFileSync(await rec.finish(0), 'utf8')) as RunRecord;
     expect(r.vault!.sha256Before).not.toBe(r.vault!.sha256After);

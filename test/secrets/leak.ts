@@ -5,7 +5,13 @@
  */
 export function leakForms(raw: string): string[] {
   const b64 = Buffer.from(raw).toString('base64');
-  const forms = new Set([raw, b64, b64.replace(/=+$/, ''), encodeURIComponent(raw), JSON.stringify(raw).slice(1, -1)]);
+  const forms = new Set([
+    raw,
+    b64,
+    b64.replace(/=+$/, ''),
+    encodeURIComponent(raw),
+    JSON.stringify(raw).slice(1, -1),
+  ]);
   // Inside a longer base64 text the secret's bytes may start at any of 3 offsets; the characters
   // that depend only on the secret's own bytes are the middle of each encoding.
   for (const shift of [0, 1, 2]) {
@@ -20,7 +26,8 @@ export function leakForms(raw: string): string[] {
 export function findLeaks(text: string, secrets: Record<string, string>): string[] {
   const found: string[] = [];
   for (const [name, raw] of Object.entries(secrets)) {
-    for (const form of leakForms(raw)) if (text.includes(form)) found.push(`${name} as ${JSON.stringify(form)}`);
+    for (const form of leakForms(raw))
+      if (text.includes(form)) found.push(`${name} as ${JSON.stringify(form)}`);
   }
   return found;
 }

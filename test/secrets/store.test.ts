@@ -32,7 +32,9 @@ describe('generated secrets', () => {
     expect(first.generated).toBe(true);
     expect(isSecret(first.secret)).toBe(true);
     expect(first.secret.reveal()).toMatch(/^[A-Za-z0-9]{40}$/);
-    expect(logs.join('\n')).toMatch(/generated secret guacamole_db_password \(40 characters, 238 bits\) and saved it in/);
+    expect(logs.join('\n')).toMatch(
+      /generated secret guacamole_db_password \(40 characters, 238 bits\) and saved it in/,
+    );
     expect(logs.join('\n')).not.toContain(first.secret.reveal());
     const afterFirst = digest(file);
     expect(afterFirst).not.toBe(original); // changed once…
@@ -91,7 +93,7 @@ describe('generated secrets', () => {
     expect(results.filter((r) => r.generated)).toHaveLength(1);
   });
 
-  it('two stores (two runs at once) do not lose each other\'s entries', async () => {
+  it("two stores (two runs at once) do not lose each other's entries", async () => {
     const file = join(workdir(), 'secrets.vault');
     const a = new SecretStore({ file, passwords: [password], scrypt: FAST });
     const b = new SecretStore({ file, passwords: [password], scrypt: FAST });
@@ -103,7 +105,9 @@ describe('generated secrets', () => {
 
   it('keeps an Ansible-format vault in Ansible format', async () => {
     const file = join(workdir(), 'vault.yml');
-    writeFileSync(file, encryptAnsible('old: "value-1"\n', Buffer.from(password.secret.reveal())), { mode: 0o600 });
+    writeFileSync(file, encryptAnsible('old: "value-1"\n', Buffer.from(password.secret.reveal())), {
+      mode: 0o600,
+    });
     const store = new SecretStore({ file, passwords: [password] });
     await store.generate('new_entry');
     expect(readFileSync(file, 'utf8')).toMatch(/^\$ANSIBLE_VAULT;1\.1;AES256\n/);
@@ -113,8 +117,12 @@ describe('generated secrets', () => {
   it('without a password, says it cannot save, and get() names the missing entry and the vault', async () => {
     const file = join(workdir(), 'secrets.vault');
     const store = new SecretStore({ file, passwords: [] });
-    await expect(store.generate('x')).rejects.toThrow(/cannot save the generated secret x into .*no vault password was given/);
-    await expect(store.get('x')).rejects.toThrow(/no vault .*secrets\.vault \(create it with: playbook vault create/);
+    await expect(store.generate('x')).rejects.toThrow(
+      /cannot save the generated secret x into .*no vault password was given/,
+    );
+    await expect(store.get('x')).rejects.toThrow(
+      /no vault .*secrets\.vault \(create it with: playbook vault create/,
+    );
     await writeVaultFile(file, 'a: "b-value"\n', password, { scrypt: FAST });
     const withPw = new SecretStore({ file, passwords: [password] });
     await expect(withPw.get('nope')).rejects.toThrow(/no entry "nope" in vault .*playbook vault edit/);

@@ -17,7 +17,10 @@ export interface CliRun {
   events: Record<string, any>[];
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(playbookBin, args, {
       cwd: options.cwd ?? repoRoot,
@@ -33,13 +36,19 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     child.on('close', (code) => {
       clearTimeout(timer);
       const events = args.includes('--json')
-        ? stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>)
+        ? stdout
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Record<string, any>)
         : [];
       resolve({ code: code ?? -1, stdout, stderr, events });
     });
   });
 }
 
-export function taskEvents(run: CliRun, filter: Partial<Record<'host' | 'role' | 'task' | 'status', string>> = {}) {
+export function taskEvents(
+  run: CliRun,
+  filter: Partial<Record<'host' | 'role' | 'task' | 'status', string>> = {},
+) {
   return run.events.filter((e) => e.type === 'task' && Object.entries(filter).every(([k, v]) => e[k] === v));
 }

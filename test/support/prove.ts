@@ -22,8 +22,21 @@ export function hostHandle(f: HostFixture, name: string, check = false): Host {
     shellType: 'sh',
     connect: () =>
       openConnection(
-        { name, kind: 'ssh', address: h.address, port: h.port, user: h.user, privateKeyFile: f.hosts.privateKeyFile, shellType: 'sh' },
-        { knownHostsFile: f.knownHosts, acceptNewHostKeys: false, hostKeyChecking: true, connectTimeoutMs: 10_000 },
+        {
+          name,
+          kind: 'ssh',
+          address: h.address,
+          port: h.port,
+          user: h.user,
+          privateKeyFile: f.hosts.privateKeyFile,
+          shellType: 'sh',
+        },
+        {
+          knownHostsFile: f.knownHosts,
+          acceptNewHostKeys: false,
+          hostKeyChecking: true,
+          connectTimeoutMs: 10_000,
+        },
       ),
   });
 }
@@ -43,7 +56,12 @@ export interface Proof {
   check?: TaskOutcome;
 }
 
-export async function proveIdempotent(f: HostFixture, name: string, task: (host: Host) => Promise<TaskOutcome>, options: ProofOptions = {}): Promise<Proof> {
+export async function proveIdempotent(
+  f: HostFixture,
+  name: string,
+  task: (host: Host) => Promise<TaskOutcome>,
+  options: ProofOptions = {},
+): Promise<Proof> {
   const host = hostHandle(f, name);
   const checkHost = hostHandle(f, name, true);
   try {
@@ -65,7 +83,8 @@ export async function proveIdempotent(f: HostFixture, name: string, task: (host:
     }
     if (options.secret) {
       // Unmasked: the primitive itself must not put the secret in its outcome; masking is a second net.
-      for (const outcome of Object.values(proof)) expect(JSON.stringify(outcome)).not.toContain(options.secret);
+      for (const outcome of Object.values(proof))
+        expect(JSON.stringify(outcome)).not.toContain(options.secret);
     }
     return proof;
   } finally {

@@ -33,13 +33,30 @@ describe('compareDebianVersions', () => {
 
 describe('apt probe parsing', () => {
   it('joins dpkg and apt-cache policy per asked name (latest: policy for all)', () => {
-    const facts = parseAptProbe(fixture('probe-latest-mixed.txt'), ['jq', 'tree', 'openssh-server', 'nosuch', 'libc6:amd64', 'mail-transport-agent']);
+    const facts = parseAptProbe(fixture('probe-latest-mixed.txt'), [
+      'jq',
+      'tree',
+      'openssh-server',
+      'nosuch',
+      'libc6:amd64',
+      'mail-transport-agent',
+    ]);
     expect(facts.packages).toEqual([
       { name: 'jq', status: 'unknown', candidate: '1.6-2.1+deb12u3' },
       { name: 'tree', status: 'installed', installed: '2.1.0-1', candidate: '2.1.0-1' },
-      { name: 'openssh-server', status: 'installed', installed: '1:9.2p1-2+deb12u10', candidate: '1:9.2p1-2+deb12u10' },
+      {
+        name: 'openssh-server',
+        status: 'installed',
+        installed: '1:9.2p1-2+deb12u10',
+        candidate: '1:9.2p1-2+deb12u10',
+      },
       { name: 'nosuch', status: 'unknown', candidate: null },
-      { name: 'libc6:amd64', status: 'installed', installed: '2.36-9+deb12u14', candidate: '2.36-9+deb12u14' },
+      {
+        name: 'libc6:amd64',
+        status: 'installed',
+        installed: '2.36-9+deb12u14',
+        candidate: '2.36-9+deb12u14',
+      },
       { name: 'mail-transport-agent', status: 'unknown', candidate: null }, // virtual: no candidate
     ]);
     expect(facts.cacheAge).toBeGreaterThan(0);
@@ -74,7 +91,9 @@ describe('apt probe parsing', () => {
       { name: 'libc6', arch: 'i386', status: 'not-installed', version: '' },
       { name: 'foo', arch: 'amd64', status: 'installed', version: '1.0' },
     ]);
-    const policy = parseAptPolicy('libc6:i386:\n  Installed: (none)\n  Candidate: 2.36-9\n  Version table:\n');
+    const policy = parseAptPolicy(
+      'libc6:i386:\n  Installed: (none)\n  Candidate: 2.36-9\n  Version table:\n',
+    );
     expect(policy.get('libc6:i386')).toEqual({ installed: null, candidate: '2.36-9' });
   });
 });
@@ -83,19 +102,38 @@ describe('apt planning', () => {
   const facts = parseAptProbe(fixture('probe-latest-mixed.txt'), ['jq', 'tree', 'openssh-server']);
 
   it('installs what is missing, names the version, leaves the rest', () => {
-    expect(planPackages(facts, { state: 'present', purge: false }, false)).toEqual([{ field: 'package jq', from: 'absent', to: '1.6-2.1+deb12u3' }]);
+    expect(planPackages(facts, { state: 'present', purge: false }, false)).toEqual([
+      { field: 'package jq', from: 'absent', to: '1.6-2.1+deb12u3' },
+    ]);
   });
 
   it('latest: upgrades only to a newer candidate, never "down" to an older one', () => {
-    const older = { ...facts, packages: [{ name: 'openssh-server', status: 'installed' as const, installed: '1:9.2p1-2+deb12u10', candidate: '1:9.2p1-2+deb12u9' }] };
+    const older = {
+      ...facts,
+      packages: [
+        {
+          name: 'openssh-server',
+          status: 'installed' as const,
+          installed: '1:9.2p1-2+deb12u10',
+          candidate: '1:9.2p1-2+deb12u9',
+        },
+      ],
+    };
     expect(planPackages(older, { state: 'latest', purge: false }, false)).toEqual([]);
-    const newer = { ...facts, packages: [{ name: 'tree', status: 'installed' as const, installed: '2.1.0-1', candidate: '2.1.1-1' }] };
-    expect(planPackages(newer, { state: 'latest', purge: false }, false)).toEqual([{ field: 'package tree', from: '2.1.0-1', to: '2.1.1-1' }]);
+    const newer = {
+      ...facts,
+      packages: [{ name: 'tree', status: 'installed' as const, installed: '2.1.0-1', candidate: '2.1.1-1' }],
+    };
+    expect(planPackages(newer, { state: 'latest', purge: false }, false)).toEqual([
+      { field: 'package tree', from: '2.1.0-1', to: '2.1.1-1' },
+    ]);
   });
 
   it('absent: removes installed ones; purge also clears config-files leftovers', () => {
     const absent = parseAptProbe(fixture('probe-absent.txt'), ['nano', 'tree', 'nosuch']);
-    expect(planPackages(absent, { state: 'absent', purge: false }, false)).toEqual([{ field: 'package tree', from: '2.1.0-1', to: 'absent' }]);
+    expect(planPackages(absent, { state: 'absent', purge: false }, false)).toEqual([
+      { field: 'package tree', from: '2.1.0-1', to: 'absent' },
+    ]);
     expect(planPackages(absent, { state: 'absent', purge: true }, false)).toEqual([
       { field: 'package nano', from: 'config-files', to: 'purged' },
       { field: 'package tree', from: '2.1.0-1', to: 'purged' },
@@ -104,15 +142,23 @@ describe('apt planning', () => {
 
   it('an uninstallable name is an error, unless the lists are about to be refreshed', () => {
     const unknown = parseAptProbe(fixture('probe-latest-mixed.txt'), ['mail-transport-agent']);
-    expect(() => planPackages(unknown, { state: 'present', purge: false }, false)).toThrow(/mail-transport-agent has no installation candidate/);
-    expect(planPackages(unknown, { state: 'present', purge: false }, true)).toEqual([{ field: 'package mail-transport-agent', from: 'absent', to: 'installed' }]);
+    expect(() => planPackages(unknown, { state: 'present', purge: false }, false)).toThrow(
+      /mail-transport-agent has no installation candidate/,
+    );
+    expect(planPackages(unknown, { state: 'present', purge: false }, true)).toEqual([
+      { field: 'package mail-transport-agent', from: 'absent', to: 'installed' },
+    ]);
   });
 
   it('refreshes the lists only when older than cacheValidTime (0: always)', () => {
     const at = (cacheAge: number) => ({ packages: [], cacheAge });
     expect(planRefresh(at(100), { updateCache: true, cacheValidTime: 3600 })).toEqual([]);
-    expect(planRefresh(at(4000), { updateCache: true, cacheValidTime: 3600 })).toEqual([{ field: 'lists', from: '4000s old', to: 'refreshed' }]);
-    expect(planRefresh(at(Infinity), { updateCache: true, cacheValidTime: 3600 })).toEqual([{ field: 'lists', from: 'never refreshed', to: 'refreshed' }]);
+    expect(planRefresh(at(4000), { updateCache: true, cacheValidTime: 3600 })).toEqual([
+      { field: 'lists', from: '4000s old', to: 'refreshed' },
+    ]);
+    expect(planRefresh(at(Infinity), { updateCache: true, cacheValidTime: 3600 })).toEqual([
+      { field: 'lists', from: 'never refreshed', to: 'refreshed' },
+    ]);
     expect(planRefresh(at(0), { updateCache: true, cacheValidTime: 0 })).toHaveLength(1);
     expect(planRefresh(at(4000), { updateCache: false, cacheValidTime: 3600 })).toEqual([]);
   });
@@ -121,13 +167,23 @@ describe('apt planning', () => {
 describe('apt options', () => {
   it('refuses bad options before touching the host', () => {
     const host = null as never; // any host access would throw a different error
-    expect(() => apt(host, { packages: 'nginx; rm -rf /' })).toThrow(/apt: packages must be Debian package names/);
+    expect(() => apt(host, { packages: 'nginx; rm -rf /' })).toThrow(
+      /apt: packages must be Debian package names/,
+    );
     expect(() => apt(host, { packages: ['jq=1.6'] })).toThrow(/no versions/);
     expect(() => apt(host, { packages: [] })).toThrow(/apt: packages must not be empty/);
-    expect(() => apt(host, { packages: 'jq', state: 'installed' as never })).toThrow(/apt: state must be "present", "absent" or "latest"/);
-    expect(() => apt(host, { packages: 'jq', purge: true })).toThrow(/purge only applies with state "absent"/);
-    expect(() => apt(host, { packages: 'jq', cacheValidTime: -1, updateCache: true })).toThrow(/cacheValidTime must be a whole number of seconds/);
-    expect(() => apt(host, { packages: 'jq', lockTimeout: 1.5 })).toThrow(/lockTimeout must be a whole number/);
+    expect(() => apt(host, { packages: 'jq', state: 'installed' as never })).toThrow(
+      /apt: state must be "present", "absent" or "latest"/,
+    );
+    expect(() => apt(host, { packages: 'jq', purge: true })).toThrow(
+      /purge only applies with state "absent"/,
+    );
+    expect(() => apt(host, { packages: 'jq', cacheValidTime: -1, updateCache: true })).toThrow(
+      /cacheValidTime must be a whole number of seconds/,
+    );
+    expect(() => apt(host, { packages: 'jq', lockTimeout: 1.5 })).toThrow(
+      /lockTimeout must be a whole number/,
+    );
     expect(() => apt(host, { packages: 42 as never })).toThrow(/packages must be a package name or an array/);
   });
 });

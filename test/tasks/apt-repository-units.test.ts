@@ -28,28 +28,56 @@ describe('apt keyrings', () => {
   });
 
   it('refuses private keys, damaged armor, binary for .asc, and non-keys', () => {
-    expect(() => keyringBytes('-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nabc\n-----END PGP PRIVATE KEY BLOCK-----', '/k.asc')).toThrow(/PRIVATE key/);
+    expect(() =>
+      keyringBytes(
+        '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nabc\n-----END PGP PRIVATE KEY BLOCK-----',
+        '/k.asc',
+      ),
+    ).toThrow(/PRIVATE key/);
     const damaged = armored.replace(/^(=)(.)/m, (_, eq: string, c: string) => eq + (c === 'A' ? 'B' : 'A'));
     expect(damaged).not.toBe(armored);
     expect(() => keyringBytes(damaged, '/k.asc')).toThrow(/CRC-24/);
     expect(() => keyringBytes(binary, '/k.asc')).toThrow(/must be ASCII-armored/);
-    expect(() => keyringBytes('hello', '/k.gpg')).toThrow(/neither an ASCII-armored public key block nor binary/);
-    expect(() => keyringBytes(armored.replace('-----END PGP PUBLIC KEY BLOCK-----', ''), '/k.asc')).toThrow(/without/);
+    expect(() => keyringBytes('hello', '/k.gpg')).toThrow(
+      /neither an ASCII-armored public key block nor binary/,
+    );
+    expect(() => keyringBytes(armored.replace('-----END PGP PUBLIC KEY BLOCK-----', ''), '/k.asc')).toThrow(
+      /without/,
+    );
   });
 });
 
 describe('apt sources', () => {
-  const spec = { types: ['deb' as const], uris: ['https://deb.example.org/debian'], suites: ['bookworm'], components: ['main', 'contrib'], architectures: ['amd64'], signedBy: '/etc/apt/keyrings/ex.asc' };
+  const spec = {
+    types: ['deb' as const],
+    uris: ['https://deb.example.org/debian'],
+    suites: ['bookworm'],
+    components: ['main', 'contrib'],
+    architectures: ['amd64'],
+    signedBy: '/etc/apt/keyrings/ex.asc',
+  };
 
   it('renders deb822', () => {
     expect(renderDeb822(spec)).toBe(
       '# Managed by NovaStation: local changes are overwritten.\nTypes: deb\nURIs: https://deb.example.org/debian\nSuites: bookworm\nComponents: main contrib\nArchitectures: amd64\nSigned-By: /etc/apt/keyrings/ex.asc\n',
     );
-    expect(renderDeb822({ ...spec, suites: ['./'], components: [], architectures: [], signedBy: undefined } as never)).not.toMatch(/Components|Architectures|Signed-By/);
+    expect(
+      renderDeb822({
+        ...spec,
+        suites: ['./'],
+        components: [],
+        architectures: [],
+        signedBy: undefined,
+      } as never),
+    ).not.toMatch(/Components|Architectures|Signed-By/);
   });
 
   it('renders one-line, one line per type, URI and suite', () => {
-    expect(renderOneLine({ ...spec, types: ['deb', 'deb-src'] }).split('\n').slice(1)).toEqual([
+    expect(
+      renderOneLine({ ...spec, types: ['deb', 'deb-src'] })
+        .split('\n')
+        .slice(1),
+    ).toEqual([
       'deb [arch=amd64 signed-by=/etc/apt/keyrings/ex.asc] https://deb.example.org/debian bookworm main contrib',
       'deb-src [arch=amd64 signed-by=/etc/apt/keyrings/ex.asc] https://deb.example.org/debian bookworm main contrib',
       '',
@@ -60,23 +88,42 @@ describe('apt sources', () => {
 describe('apt repository probe and plan', () => {
   it('parses file lines and the source text', () => {
     const text = Buffer.from('Types: deb\n').toString('base64');
-    const facts = parseRepositoryFacts(`644 root root ${'a'.repeat(64)}\n-\nother\n@@ns-apt-source\n${text}`, 3);
-    expect(facts.files).toEqual([{ kind: 'file', mode: '0644', owner: 'root', group: 'root', sha256: 'a'.repeat(64) }, { kind: 'absent' }, { kind: 'other' }]);
+    const facts = parseRepositoryFacts(
+      `644 root root ${'a'.repeat(64)}\n-\nother\n@@ns-apt-source\n${text}`,
+      3,
+    );
+    expect(facts.files).toEqual([
+      { kind: 'file', mode: '0644', owner: 'root', group: 'root', sha256: 'a'.repeat(64) },
+      { kind: 'absent' },
+      { kind: 'other' },
+    ]);
     expect(facts.sourceText).toBe('Types: deb\n');
     expect(() => parseRepositoryFacts('-\n@@ns-apt-source\n', 2)).toThrow(/expected 2 file lines/);
   });
 
   it('plans create, content, mode, owner and removal', () => {
     const want = Buffer.from('x\n');
-    expect(planEntry('source /s', { path: '/s', want }, { kind: 'absent' })).toEqual([{ field: 'source /s', from: 'absent', to: 'created' }]);
-    expect(planEntry('source /s', { path: '/s', want }, { kind: 'file', mode: '0600', owner: 'root', group: 'adm', sha256: 'b'.repeat(64) })).toEqual([
+    expect(planEntry('source /s', { path: '/s', want }, { kind: 'absent' })).toEqual([
+      { field: 'source /s', from: 'absent', to: 'created' },
+    ]);
+    expect(
+      planEntry(
+        'source /s',
+        { path: '/s', want },
+        { kind: 'file', mode: '0600', owner: 'root', group: 'adm', sha256: 'b'.repeat(64) },
+      ),
+    ).toEqual([
       { field: 'source /s', from: 'sha256:bbbbbbbbbbbb', to: 'sha256:73cb3858a687' },
       { field: 'source /s mode', from: '0600', to: '0644' },
       { field: 'source /s owner', from: 'root:adm', to: 'root:root' },
     ]);
-    expect(planEntry('leftover /l', { path: '/l' }, { kind: 'file' })).toEqual([{ field: 'leftover /l', from: 'present', to: 'absent' }]);
+    expect(planEntry('leftover /l', { path: '/l' }, { kind: 'file' })).toEqual([
+      { field: 'leftover /l', from: 'present', to: 'absent' },
+    ]);
     expect(planEntry('leftover /l', { path: '/l' }, { kind: 'absent' })).toEqual([]);
-    expect(() => planEntry('source /s', { path: '/s', want }, { kind: 'other' })).toThrow(/not a regular file/);
+    expect(() => planEntry('source /s', { path: '/s', want }, { kind: 'other' })).toThrow(
+      /not a regular file/,
+    );
   });
 });
 
@@ -84,18 +131,30 @@ describe('aptRepository options', () => {
   const ok = { name: 'ex', uris: 'https://deb.example.org/debian', suites: 'bookworm', components: ['main'] };
   it('refuses bad options before touching the host', () => {
     const host = null as never;
-    expect(() => aptRepository(host, { ...ok, name: 'my repo' })).toThrow(/aptRepository: name must be letters/);
+    expect(() => aptRepository(host, { ...ok, name: 'my repo' })).toThrow(
+      /aptRepository: name must be letters/,
+    );
     expect(() => aptRepository(host, { ...ok, name: '../etc/x' })).toThrow(/aptRepository: name/);
-    expect(() => aptRepository(host, { ...ok, uris: 'deb.example.org/debian' })).toThrow(/aptRepository: uris must be URIs/);
+    expect(() => aptRepository(host, { ...ok, uris: 'deb.example.org/debian' })).toThrow(
+      /aptRepository: uris must be URIs/,
+    );
     expect(() => aptRepository(host, { ...ok, uris: [] })).toThrow(/aptRepository: uris must not be empty/);
     expect(() => aptRepository(host, { ...ok, components: [] })).toThrow(/components are required/);
-    expect(() => aptRepository(host, { ...ok, suites: './' })).toThrow(/components must be empty for a flat repository/);
+    expect(() => aptRepository(host, { ...ok, suites: './' })).toThrow(
+      /components must be empty for a flat repository/,
+    );
     expect(() => aptRepository(host, { ...ok, suites: 'bookworm main' })).toThrow(/suites must be a word/);
     expect(() => aptRepository(host, { ...ok, types: ['rpm' as never] })).toThrow(/types must be/);
-    expect(() => aptRepository(host, { ...ok, keyring: '/etc/apt/keyrings/ex.key' })).toThrow(/keyring must be an absolute path ending in .asc or .gpg/);
+    expect(() => aptRepository(host, { ...ok, keyring: '/etc/apt/keyrings/ex.key' })).toThrow(
+      /keyring must be an absolute path ending in .asc or .gpg/,
+    );
     expect(() => aptRepository(host, { ...ok, key: 'not a key' })).toThrow(/aptRepository: key is neither/);
-    expect(() => aptRepository(host, { ...ok, key: binary, keyring: '/etc/apt/keyrings/ex.asc' })).toThrow(/aptRepository: key must be ASCII-armored/);
-    expect(() => aptRepository(host, { ...ok, state: 'enabled' as never })).toThrow(/state must be "present" or "absent"/);
+    expect(() => aptRepository(host, { ...ok, key: binary, keyring: '/etc/apt/keyrings/ex.asc' })).toThrow(
+      /aptRepository: key must be ASCII-armored/,
+    );
+    expect(() => aptRepository(host, { ...ok, state: 'enabled' as never })).toThrow(
+      /state must be "present" or "absent"/,
+    );
     expect(() => aptRepository(host, { ...ok, format: 'yaml' as never })).toThrow(/format must be/);
   });
 });

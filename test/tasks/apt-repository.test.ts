@@ -54,8 +54,13 @@ describe.skipIf(skipHosts)('aptRepository', () => {
 
   it('deb822 source + armored .asc keyring: written once, lists refreshed, packages installable', async () => {
     const proof = await proveIdempotent(f, name, (host) => aptRepository(host, { ...repo, key }), {
-      drift: 'echo "# local edit" >> /etc/apt/sources.list.d/nsrepo.sources; chmod 0600 /etc/apt/keyrings/nsrepo.asc',
-      diffContains: ['-# local edit', 'keyring /etc/apt/keyrings/nsrepo.asc mode 0600 → 0644', 'lists → refreshed for this repository'],
+      drift:
+        'echo "# local edit" >> /etc/apt/sources.list.d/nsrepo.sources; chmod 0600 /etc/apt/keyrings/nsrepo.asc',
+      diffContains: [
+        '-# local edit',
+        'keyring /etc/apt/keyrings/nsrepo.asc mode 0600 → 0644',
+        'lists → refreshed for this repository',
+      ],
     });
     expect(proof.first.changes).toEqual([
       'apt repository nsrepo: keyring /etc/apt/keyrings/nsrepo.asc absent → created',
@@ -70,14 +75,18 @@ describe.skipIf(skipHosts)('aptRepository', () => {
     expect(await exec('LC_ALL=C apt-cache policy nsdemo')).toMatch(/Candidate: 1\.0/);
     const host = hostHandle(f, name);
     try {
-      expect((await apt(host, { packages: 'nsdemo' })).changes).toEqual(['apt nsdemo: package nsdemo absent → 1.0']);
+      expect((await apt(host, { packages: 'nsdemo' })).changes).toEqual([
+        'apt nsdemo: package nsdemo absent → 1.0',
+      ]);
       const before = host.roundTrips;
       await aptRepository(host, { ...repo, key }); // repairs the drift
       const t0 = Date.now();
       const rt = host.roundTrips;
       expect((await aptRepository(host, { ...repo, key })).changed).toBe(false);
       expect(host.roundTrips - rt, 'an unchanged repository is one round trip').toBe(1);
-      console.log(`aptRepository: repair ${rt - before} round trips; unchanged ${host.roundTrips - rt} round trip, ${Date.now() - t0} ms`);
+      console.log(
+        `aptRepository: repair ${rt - before} round trips; unchanged ${host.roundTrips - rt} round trip, ${Date.now() - t0} ms`,
+      );
     } finally {
       await host.close();
     }
@@ -86,10 +95,15 @@ describe.skipIf(skipHosts)('aptRepository', () => {
 
   it('one-line source + .gpg keyring dearmored on the controller (byte-identical to gpg --dearmor); the old format is removed', async () => {
     const keyring = '/etc/apt/keyrings/nsrepo.gpg';
-    const proof = await proveIdempotent(f, name, (host) => aptRepository(host, { ...repo, key, format: 'one-line', keyring }), {
-      drift: `rm ${keyring}`,
-      diffContains: [`keyring ${keyring} absent → created`],
-    });
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => aptRepository(host, { ...repo, key, format: 'one-line', keyring }),
+      {
+        drift: `rm ${keyring}`,
+        diffContains: [`keyring ${keyring} absent → created`],
+      },
+    );
     expect(proof.first.changes).toEqual([
       `apt repository nsrepo: keyring ${keyring} absent → created`,
       'apt repository nsrepo: leftover /etc/apt/keyrings/nsrepo.asc present → absent',
@@ -97,8 +111,12 @@ describe.skipIf(skipHosts)('aptRepository', () => {
       'apt repository nsrepo: leftover /etc/apt/sources.list.d/nsrepo.sources present → absent',
       'apt repository nsrepo: lists → refreshed for this repository',
     ]);
-    expect(await exec('ls /etc/apt/sources.list.d /etc/apt/keyrings')).toBe('/etc/apt/keyrings:\n\n/etc/apt/sources.list.d:\nnsrepo.list\n');
-    expect(await exec('cat /etc/apt/sources.list.d/nsrepo.list')).toContain(`deb [signed-by=${keyring}] file:/srv/nsrepo ./\n`);
+    expect(await exec('ls /etc/apt/sources.list.d /etc/apt/keyrings')).toBe(
+      '/etc/apt/keyrings:\n\n/etc/apt/sources.list.d:\nnsrepo.list\n',
+    );
+    expect(await exec('cat /etc/apt/sources.list.d/nsrepo.list')).toContain(
+      `deb [signed-by=${keyring}] file:/srv/nsrepo ./\n`,
+    );
     // Put the keyring back (the drift removed it) and compare it with gpg's own dearmoring.
     const host = hostHandle(f, name);
     try {
@@ -113,8 +131,12 @@ describe.skipIf(skipHosts)('aptRepository', () => {
     const host = hostHandle(f, name);
     try {
       const task = () => aptRepository(host, { ...repo, name: 'badrepo', key: otherKey });
-      await expect(task()).rejects.toThrow(/apt repository badrepo: refreshing its lists failed, so \/etc\/apt\/sources.list.d\/badrepo.sources was removed again[\s\S]*NO_PUBKEY/);
-      expect((await f.hosts.exec(name, 'test -e /etc/apt/sources.list.d/badrepo.sources')).exitCode).not.toBe(0);
+      await expect(task()).rejects.toThrow(
+        /apt repository badrepo: refreshing its lists failed, so \/etc\/apt\/sources.list.d\/badrepo.sources was removed again[\s\S]*NO_PUBKEY/,
+      );
+      expect((await f.hosts.exec(name, 'test -e /etc/apt/sources.list.d/badrepo.sources')).exitCode).not.toBe(
+        0,
+      );
       await expect(task(), 'the next run tries again').rejects.toThrow(/refreshing its lists failed/);
       // Other repositories never saw it: a full refresh still works.
       expect((await apt(host, { packages: [], updateCache: true, cacheValidTime: 0 })).changed).toBe(true);
@@ -125,10 +147,15 @@ describe.skipIf(skipHosts)('aptRepository', () => {
   });
 
   it('absent removes the source and keyring files', async () => {
-    const proof = await proveIdempotent(f, name, (host) => aptRepository(host, { name: 'nsrepo', state: 'absent' }), {
-      drift: 'echo "deb file:/srv/nsrepo ./" > /etc/apt/sources.list.d/nsrepo.list',
-      diffContains: ['source /etc/apt/sources.list.d/nsrepo.list present → absent'],
-    });
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => aptRepository(host, { name: 'nsrepo', state: 'absent' }),
+      {
+        drift: 'echo "deb file:/srv/nsrepo ./" > /etc/apt/sources.list.d/nsrepo.list',
+        diffContains: ['source /etc/apt/sources.list.d/nsrepo.list present → absent'],
+      },
+    );
     expect(proof.first.changes).toEqual([
       'apt repository nsrepo: source /etc/apt/sources.list.d/nsrepo.list present → absent',
       'apt repository nsrepo: keyring /etc/apt/keyrings/nsrepo.gpg present → absent',

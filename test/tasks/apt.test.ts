@@ -23,7 +23,8 @@ describe.skipIf(skipHosts)('apt', () => {
     f = await bootFixture(1, 'tapt');
     name = f.hosts.hosts[0]!.name;
   });
-  const dpkgStatus = async (pkg: string) => (await f.hosts.exec(name, `dpkg-query -W -f='\${db:Status-Status}' ${pkg}`)).stdout;
+  const dpkgStatus = async (pkg: string) =>
+    (await f.hosts.exec(name, `dpkg-query -W -f='\${db:Status-Status}' ${pkg}`)).stdout;
   afterAll(async () => {
     await f?.hosts.teardown();
   });
@@ -45,7 +46,9 @@ describe.skipIf(skipHosts)('apt', () => {
     try {
       await host.connection();
       const t = Date.now();
-      expect((await apt(host, { packages: ['tree', 'jq'] })).changes).toEqual([expect.stringMatching(/package tree absent → /)]); // the drift above
+      expect((await apt(host, { packages: ['tree', 'jq'] })).changes).toEqual([
+        expect.stringMatching(/package tree absent → /),
+      ]); // the drift above
       expect(host.roundTrips).toBe(2);
       console.log(`apt install: ${host.roundTrips} round trips, ${Date.now() - t} ms`);
       const before = host.roundTrips;
@@ -60,13 +63,24 @@ describe.skipIf(skipHosts)('apt', () => {
   });
 
   it('removes and purges; purge also clears a removed package’s config files', async () => {
-    await f.hosts.exec(name, `${NONINTERACTIVE} apt-get install -y -q --no-install-recommends nano && apt-get remove -y -q nano`);
+    await f.hosts.exec(
+      name,
+      `${NONINTERACTIVE} apt-get install -y -q --no-install-recommends nano && apt-get remove -y -q nano`,
+    );
     expect(await dpkgStatus('nano')).toBe('config-files');
-    const proof = await proveIdempotent(f, name, (host) => apt(host, { packages: ['jq', 'nano', 'no-such-package-here'], state: 'absent', purge: true }), {
-      drift: `${NONINTERACTIVE} apt-get install -y -q --no-install-recommends jq`,
-      diffContains: ['package jq 1.6'],
-    });
-    expect(proof.first.changes).toEqual([expect.stringMatching(/package jq 1\.6\S+ → purged$/), expect.stringMatching(/package nano config-files → purged$/)]);
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => apt(host, { packages: ['jq', 'nano', 'no-such-package-here'], state: 'absent', purge: true }),
+      {
+        drift: `${NONINTERACTIVE} apt-get install -y -q --no-install-recommends jq`,
+        diffContains: ['package jq 1.6'],
+      },
+    );
+    expect(proof.first.changes).toEqual([
+      expect.stringMatching(/package jq 1\.6\S+ → purged$/),
+      expect.stringMatching(/package nano config-files → purged$/),
+    ]);
     expect((await f.hosts.exec(name, 'test -e /etc/nanorc')).exitCode).not.toBe(0);
   });
 
@@ -74,14 +88,19 @@ describe.skipIf(skipHosts)('apt', () => {
     // Two versions of jq are in Debian 12's lists: the release's and a security update.
     const policy = (await f.hosts.exec(name, 'LC_ALL=C apt-cache policy jq')).stdout;
     const candidate = /Candidate: (\S+)/.exec(policy)?.[1];
-    const versions = [...policy.matchAll(/^ {5}(?:\*\*\* )?(\S+) \d+$/gm)].map((m) => m[1]!).filter((v) => v !== candidate);
+    const versions = [...policy.matchAll(/^ {5}(?:\*\*\* )?(\S+) \d+$/gm)]
+      .map((m) => m[1]!)
+      .filter((v) => v !== candidate);
     expect(versions.length, `an older jq than ${candidate} in:\n${policy}`).toBeGreaterThan(0);
     const older = versions[0]!;
     const downgrade = `${NONINTERACTIVE} apt-get install -y -q --allow-downgrades --no-install-recommends jq=${older} libjq1=${older}`;
     expect((await f.hosts.exec(name, downgrade)).exitCode).toBe(0);
     const present = hostHandle(f, name);
     try {
-      expect((await apt(present, { packages: 'jq' })).changed, 'present is satisfied by the older version').toBe(false);
+      expect(
+        (await apt(present, { packages: 'jq' })).changed,
+        'present is satisfied by the older version',
+      ).toBe(false);
     } finally {
       await present.close();
     }
@@ -95,10 +114,15 @@ describe.skipIf(skipHosts)('apt', () => {
   it('refreshes the lists only when older than cacheValidTime', async () => {
     const age = (s: string) => `touch -d '${s}' /var/lib/apt/lists`;
     await f.hosts.exec(name, age('2 days ago'));
-    const proof = await proveIdempotent(f, name, (host) => apt(host, { packages: [], updateCache: true, cacheValidTime: 3600 }), {
-      drift: age('3 hours ago'),
-      diffContains: ['apt lists: lists 108', '→ refreshed'],
-    });
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => apt(host, { packages: [], updateCache: true, cacheValidTime: 3600 }),
+      {
+        drift: age('3 hours ago'),
+        diffContains: ['apt lists: lists 108', '→ refreshed'],
+      },
+    );
     expect(proof.first.changes?.[0]).toMatch(/^apt lists: lists 17\d{4}s old → refreshed$/);
   });
 
@@ -106,7 +130,9 @@ describe.skipIf(skipHosts)('apt', () => {
     const host = hostHandle(f, name);
     try {
       await f.hosts.exec(name, holdLock('/var/lib/dpkg/lock-frontend', 3));
-      await expect(apt(host, { packages: 'hello', lockTimeout: 0 })).rejects.toThrow(/Could not get lock \/var\/lib\/dpkg\/lock-frontend/);
+      await expect(apt(host, { packages: 'hello', lockTimeout: 0 })).rejects.toThrow(
+        /Could not get lock \/var\/lib\/dpkg\/lock-frontend/,
+      );
       const t0 = Date.now();
       const outcome = await apt(host, { packages: 'hello', lockTimeout: 30 });
       expect(outcome.changes).toEqual([expect.stringMatching(/^apt hello: package hello absent → 2\.10/)]);
@@ -121,11 +147,18 @@ describe.skipIf(skipHosts)('apt', () => {
     try {
       await f.hosts.exec(name, holdLock('/var/lib/apt/lists/lock', 3));
       const t0 = Date.now();
-      const outcome = await apt(host, { packages: [], updateCache: true, cacheValidTime: 0, lockTimeout: 30 });
+      const outcome = await apt(host, {
+        packages: [],
+        updateCache: true,
+        cacheValidTime: 0,
+        lockTimeout: 30,
+      });
       expect(outcome.changed).toBe(true);
       expect(Date.now() - t0, 'the update waited for the lock').toBeGreaterThan(1500);
       await f.hosts.exec(name, holdLock('/var/lib/apt/lists/lock', 3));
-      await expect(apt(host, { packages: [], updateCache: true, cacheValidTime: 0, lockTimeout: 0 })).rejects.toThrow(/Could not get lock \/var\/lib\/apt\/lists\/lock/);
+      await expect(
+        apt(host, { packages: [], updateCache: true, cacheValidTime: 0, lockTimeout: 0 }),
+      ).rejects.toThrow(/Could not get lock \/var\/lib\/apt\/lists\/lock/);
     } finally {
       await host.close();
     }
@@ -134,7 +167,9 @@ describe.skipIf(skipHosts)('apt', () => {
   it('refuses an uninstallable package before changing anything', async () => {
     const host = hostHandle(f, name);
     try {
-      await expect(apt(host, { packages: ['tree', 'mail-transport-agent'] })).rejects.toThrow(/mail-transport-agent has no installation candidate/);
+      await expect(apt(host, { packages: ['tree', 'mail-transport-agent'] })).rejects.toThrow(
+        /mail-transport-agent has no installation candidate/,
+      );
     } finally {
       await host.close();
     }

@@ -13,7 +13,16 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atomicWriteScript, BACKUP_NAME, contentDigest, EXIT_INCOMPLETE, EXIT_TAMPERED, FileValidationError, TEMP_NAME, validateCommandProblem } from '../../lib/host/atomic-write.js';
+import {
+  atomicWriteScript,
+  BACKUP_NAME,
+  contentDigest,
+  EXIT_INCOMPLETE,
+  EXIT_TAMPERED,
+  FileValidationError,
+  TEMP_NAME,
+  validateCommandProblem,
+} from '../../lib/host/atomic-write.js';
 import { CheckModeSkip } from '../../lib/host/command.js';
 import { buildCommandScript, frameMarkers } from '../../lib/transport/shell-script.js';
 import { quotePosix } from '../../lib/shell/quote.js';
@@ -21,7 +30,13 @@ import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle } from '../support/prove.js';
 
 describe('the write script', () => {
-  const script = atomicWriteScript('/etc/x.conf', contentDigest('new\n'), { mode: '0640', owner: 'root', group: 'adm', validate: 'visudo -cf %s', backup: true });
+  const script = atomicWriteScript('/etc/x.conf', contentDigest('new\n'), {
+    mode: '0640',
+    owner: 'root',
+    group: 'adm',
+    validate: 'visudo -cf %s',
+    backup: true,
+  });
   const at = (text: string) => {
     const i = script.indexOf(text);
     expect(i, text).toBeGreaterThanOrEqual(0);
@@ -29,7 +44,16 @@ describe('the write script', () => {
   };
 
   it('checks the content, then sets mode and owner, validates, backs up, and only then renames', () => {
-    const order = [at('exec 3<>"$tmp"'), at('cat >&3'), at('sha256sum < "$fd"'), at('chmod 00640'), at("chown root:adm"), at('visudo -cf "$tmp"'), at('ln -- "$target" "$bak"'), at('mv -f -- "$tmp" "$target"')];
+    const order = [
+      at('exec 3<>"$tmp"'),
+      at('cat >&3'),
+      at('sha256sum < "$fd"'),
+      at('chmod 00640'),
+      at('chown root:adm'),
+      at('visudo -cf "$tmp"'),
+      at('ln -- "$target" "$bak"'),
+      at('mv -f -- "$tmp" "$target"'),
+    ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
@@ -41,13 +65,21 @@ describe('the write script', () => {
     // symlink to the victim in its place.
     const bin = join(dir, 'bin');
     execFileSync('mkdir', [bin]);
-    writeFileSync(join(bin, 'mktemp'), `#!/bin/sh\nt="$(/usr/bin/mktemp "$@")"; rm -f "$t"; ln -s ${quotePosix(victim)} "$t"; echo "$t"\n`, { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'mktemp'),
+      `#!/bin/sh\nt="$(/usr/bin/mktemp "$@")"; rm -f "$t"; ln -s ${quotePosix(victim)} "$t"; echo "$t"\n`,
+      { mode: 0o755 },
+    );
     const target = join(dir, 'authorized_keys');
-    const r = spawnSync('bash', ['--noprofile', '--norc', '-c', atomicWriteScript(target, contentDigest('evil\n'), { mode: '0600' })], {
-      input: 'evil\n',
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'bash',
+      ['--noprofile', '--norc', '-c', atomicWriteScript(target, contentDigest('evil\n'), { mode: '0600' })],
+      {
+        input: 'evil\n',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        encoding: 'utf8',
+      },
+    );
     expect(r.status, r.stderr).toBe(EXIT_TAMPERED);
     expect(r.stderr).toContain('replaced by someone else');
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
@@ -55,10 +87,14 @@ describe('the write script', () => {
   });
 
   it('names temps and backups so no include glob matches them', () => {
-    for (const name of ['.x.conf.ns-Ab3dEf9h~', '.ns-ops.ns-ABCDEFGH~']) expect(TEMP_NAME.test(name), name).toBe(true);
+    for (const name of ['.x.conf.ns-Ab3dEf9h~', '.ns-ops.ns-ABCDEFGH~'])
+      expect(TEMP_NAME.test(name), name).toBe(true);
     expect(BACKUP_NAME.test('.x.conf.20250102T030405.123456789Z~')).toBe(true);
     for (const name of ['.x.conf.ns-Ab3dEf9h~', '.x.conf.20250102T030405.123456789Z~']) {
-      expect(name.startsWith('.') && name.endsWith('~'), 'dotfile (skipped by * globs) ending in ~ (skipped by sudo, apt)').toBe(true);
+      expect(
+        name.startsWith('.') && name.endsWith('~'),
+        'dotfile (skipped by * globs) ending in ~ (skipped by sudo, apt)',
+      ).toBe(true);
       expect(name.endsWith('.conf') || name.endsWith('.list') || name.endsWith('.sources')).toBe(false);
     }
   });
@@ -74,8 +110,14 @@ describe('a cut-off transfer (controller killed mid-send)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ns-cut-'));
   /** The transport's framing of `command` with `stdin`, cut in the middle of the here-document, fed to bash. */
   function runCut(command: string, stdin: string): number {
-    const framed = buildCommandScript(command, frameMarkers('t', 1), { stdin: Buffer.from(stdin), delimiter: 'NS_STDIN_cut' });
-    const cut = framed.slice(0, framed.indexOf('NS_STDIN_cut\n', framed.indexOf("<<'NS_STDIN_cut'") + 20) - 40);
+    const framed = buildCommandScript(command, frameMarkers('t', 1), {
+      stdin: Buffer.from(stdin),
+      delimiter: 'NS_STDIN_cut',
+    });
+    const cut = framed.slice(
+      0,
+      framed.indexOf('NS_STDIN_cut\n', framed.indexOf("<<'NS_STDIN_cut'") + 20) - 40,
+    );
     return spawnSync('bash', ['-c', `exec 3>&2; bash 2>/dev/null; exit $?`], { input: cut }).status ?? -1;
   }
   const stdin = `${'0123456789abcdef'.repeat(200)}\n`; // 3.2 KB: sent as a here-document
@@ -125,9 +167,13 @@ describe.skipIf(skipHosts)('the write script on a host', () => {
     try {
       const connection = await host.connection();
       const full = 'x'.repeat(100_000);
-      const r = await connection.run(atomicWriteScript('/etc/ns-short', contentDigest(full)), { stdin: full.slice(0, 60_000) });
+      const r = await connection.run(atomicWriteScript('/etc/ns-short', contentDigest(full)), {
+        stdin: full.slice(0, 60_000),
+      });
       expect(r.exitCode).toBe(EXIT_INCOMPLETE);
-      expect(r.stderr).toContain('incomplete content (expected 100000 bytes): the transfer was cut off; /etc/ns-short left unchanged');
+      expect(r.stderr).toContain(
+        'incomplete content (expected 100000 bytes): the transfer was cut off; /etc/ns-short left unchanged',
+      );
     } finally {
       await host.close();
     }
@@ -138,9 +184,18 @@ describe.skipIf(skipHosts)('the write script on a host', () => {
   it('mode and owner are on the temp before the rename (the validator, run just before it, sees them)', async () => {
     const host = hostHandle(f, name);
     try {
-      const error = await host.writeFile('/etc/ns-perm', 'x\n', { mode: '0640', owner: 'www-data', group: 'adm', validate: `stat -c '%a %U:%G %n' %s; false` }).catch((e: unknown) => e);
+      const error = await host
+        .writeFile('/etc/ns-perm', 'x\n', {
+          mode: '0640',
+          owner: 'www-data',
+          group: 'adm',
+          validate: `stat -c '%a %U:%G %n' %s; false`,
+        })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FileValidationError);
-      expect((error as FileValidationError).output).toMatch(/^640 www-data:adm \/etc\/\.ns-perm\.ns-[A-Za-z0-9]{8}~\n$/);
+      expect((error as FileValidationError).output).toMatch(
+        /^640 www-data:adm \/etc\/\.ns-perm\.ns-[A-Za-z0-9]{8}~\n$/,
+      );
     } finally {
       await host.close();
     }
@@ -157,7 +212,9 @@ describe.skipIf(skipHosts)('the write script on a host', () => {
     } finally {
       await host.close();
     }
-    expect(await sh('stat -c "%a %U:%G" /etc/ns-keep /etc/ns-new; cat /etc/ns-keep')).toBe('604 www-data:root\n644 root:root\nc\n');
+    expect(await sh('stat -c "%a %U:%G" /etc/ns-keep /etc/ns-new; cat /etc/ns-keep')).toBe(
+      '604 www-data:root\n644 root:root\nc\n',
+    );
   });
 
   it('check mode writes nothing', async () => {

@@ -7,7 +7,6 @@ import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 import { untouchable } from './fixtures/command/untouchable.js';
 
-
 describe('command options', () => {
   const refused = (options: unknown, message: RegExp) => {
     expect(() => command(untouchable, options as CommandOptions)).toThrow(TypeError);
@@ -18,7 +17,10 @@ describe('command options', () => {
     refused({}, /command: give exactly one of option "argv".*or option "shell"/);
     refused({ argv: ['true'], shell: 'true' }, /exactly one of option "argv"/);
     refused({ argv: [] }, /option "argv" must be a non-empty argv array/);
-    refused({ argv: ['echo', secret('hunter2-pass')] }, /option "argv" must be argv without secrets.*stdin or in env/);
+    refused(
+      { argv: ['echo', secret('hunter2-pass')] },
+      /option "argv" must be argv without secrets.*stdin or in env/,
+    );
     refused({ argv: ['echo', 3] }, /option "argv" must be an array of strings, word #2 is number/);
     refused({ argv: 'ls -l' }, /option "argv" must be an argv array .* or \{ shell/);
     refused({ shell: '  ' }, /option "shell" must be \{ shell: "…" \} with a non-empty script/);
@@ -28,7 +30,10 @@ describe('command options', () => {
     refused({ argv: ['ls'], cwd: 'tmp' }, /option "cwd" must be an absolute path/);
     refused({ argv: ['ls'], unless: [] }, /option "unless" must be a non-empty argv array/);
     refused({ argv: ['ls'], onlyIf: 'test -f /x' }, /option "onlyIf" must be an argv array/);
-    refused({ argv: ['ls'], env: { 'BAD-NAME': 'x' } }, /option "env" has "BAD-NAME", which is not a shell variable name/);
+    refused(
+      { argv: ['ls'], env: { 'BAD-NAME': 'x' } },
+      /option "env" has "BAD-NAME", which is not a shell variable name/,
+    );
     refused({ argv: ['ls'], env: { N: 1 } }, /option "env.N" must be a string or a Secret, got number/);
     refused({ argv: ['ls'], stdin: 42 }, /option "stdin" must be a string, a Buffer or a Secret/);
     refused({ argv: ['ls'], changedWhen: true }, /option "changedWhen" must be a function/);
@@ -63,13 +68,18 @@ describe.skipIf(skipHosts)('command on a real host', () => {
   }
 
   it('creates: runs once, then reports ok; after a drift check mode skips it and changes nothing', async () => {
-    const options: CommandOptions = { argv: ['sh', '-c', 'date +%s%N > /etc/cmd-created'], creates: '/etc/cmd-created' };
+    const options: CommandOptions = {
+      argv: ['sh', '-c', 'date +%s%N > /etc/cmd-created'],
+      creates: '/etc/cmd-created',
+    };
     const proof = await proveIdempotent(f, name, (h) => command(h, options));
     expect(proof.first.changes).toEqual([`command sh -c 'date +%s%N > /etc/cmd-created': ran`]);
     expect(proof.second).toEqual({ changed: false, message: 'creates: /etc/cmd-created exists' });
     expect((await f.hosts.exec(name, 'rm /etc/cmd-created')).exitCode).toBe(0);
     await checkModeSkips(options, `sh -c 'date +%s%N > /etc/cmd-created'`);
-    expect((await f.hosts.exec(name, 'test -e /etc/cmd-created')).exitCode, 'check mode did not run it').toBe(1);
+    expect((await f.hosts.exec(name, 'test -e /etc/cmd-created')).exitCode, 'check mode did not run it').toBe(
+      1,
+    );
   });
 
   it('checks all four guards in one round trip, and runs only when every guard allows', async () => {
@@ -92,13 +102,22 @@ describe.skipIf(skipHosts)('command on a real host', () => {
   });
 
   it('unless and onlyIf hold a command back with the reason', async () => {
-    const append: CommandOptions = { shell: `echo 'managed line' >> /etc/cmd-lines`, unless: ['grep', '-qxF', 'managed line', '/etc/cmd-lines'] };
+    const append: CommandOptions = {
+      shell: `echo 'managed line' >> /etc/cmd-lines`,
+      unless: ['grep', '-qxF', 'managed line', '/etc/cmd-lines'],
+    };
     const proof = await proveIdempotent(f, name, (h) => command(h, append));
     expect(proof.second.message).toBe(`unless: grep -qxF 'managed line' /etc/cmd-lines succeeded`);
     expect((await f.hosts.exec(name, 'cat /etc/cmd-lines')).stdout).toBe('managed line\n');
 
-    const gated: CommandOptions = { argv: ['touch', '/etc/cmd-gated'], onlyIf: ['test', '-e', '/etc/cmd-go'] };
-    expect(await command(host, gated)).toEqual({ changed: false, message: 'onlyIf: test -e /etc/cmd-go failed' });
+    const gated: CommandOptions = {
+      argv: ['touch', '/etc/cmd-gated'],
+      onlyIf: ['test', '-e', '/etc/cmd-go'],
+    };
+    expect(await command(host, gated)).toEqual({
+      changed: false,
+      message: 'onlyIf: test -e /etc/cmd-go failed',
+    });
     expect((await f.hosts.exec(name, 'test -e /etc/cmd-gated')).exitCode).toBe(1);
     await f.hosts.exec(name, 'touch /etc/cmd-go');
     expect((await command(host, gated)).changed).toBe(true);
@@ -114,14 +133,21 @@ describe.skipIf(skipHosts)('command on a real host', () => {
     const unchanged = await command(host, judged('nothing to do'));
     expect(unchanged).toMatchObject({ changed: false, run: { stdout: 'nothing to do\n', exitCode: 3 } });
     expect(unchanged.changes).toBeUndefined();
-    expect(await command(host, judged('updated 2 files'))).toMatchObject({ changed: true, run: { exitCode: 3 } });
+    expect(await command(host, judged('updated 2 files'))).toMatchObject({
+      changed: true,
+      run: { exitCode: 3 },
+    });
 
-    await expect(command(host, { argv: ['false'] })).rejects.toThrow(/command failed \(exit 1\) on \S+: false/);
-    await expect(command(host, { shell: 'echo "ERROR: broken" >&2', failedWhen: (r) => r.stderr.includes('ERROR') })).rejects.toThrow(
-      /\(exit 0\).*\(failedWhen\)\nERROR: broken/,
+    await expect(command(host, { argv: ['false'] })).rejects.toThrow(
+      /command failed \(exit 1\) on \S+: false/,
     );
+    await expect(
+      command(host, { shell: 'echo "ERROR: broken" >&2', failedWhen: (r) => r.stderr.includes('ERROR') }),
+    ).rejects.toThrow(/\(exit 0\).*\(failedWhen\)\nERROR: broken/);
     const started = Date.now();
-    await expect(command(host, { argv: ['sleep', '30'], timeoutMs: 300 })).rejects.toThrow(/timed out after 300 ms/);
+    await expect(command(host, { argv: ['sleep', '30'], timeoutMs: 300 })).rejects.toThrow(
+      /timed out after 300 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
@@ -139,8 +165,13 @@ describe.skipIf(skipHosts)('command on a real host', () => {
     expect((await command(host, { shell: 'echo a b c | wc -w', readOnly: true })).run?.stdout).toBe('3\n');
     await expect(command(host, { shell: 'set -e; false; echo after' })).rejects.toThrow(/exit 1/);
     await expect(command(host, { shell: 'echo "unbalanced' })).rejects.toThrow(/exit 2/);
-    expect((await command(host, { argv: ['pwd'], cwd: '/etc/ssh', readOnly: true })).run?.stdout).toBe('/etc/ssh\n');
-    expect((await command(host, { argv: ['true'], readOnly: true })).changed, 'the host handle still works').toBe(false);
+    expect((await command(host, { argv: ['pwd'], cwd: '/etc/ssh', readOnly: true })).run?.stdout).toBe(
+      '/etc/ssh\n',
+    );
+    expect(
+      (await command(host, { argv: ['true'], readOnly: true })).changed,
+      'the host handle still works',
+    ).toBe(false);
   });
 
   it('sends stdin and secret env values without putting them on a command line or in the outcome', async () => {
@@ -154,7 +185,12 @@ describe.skipIf(skipHosts)('command on a real host', () => {
       shellType: 'sh',
       connect: async () => {
         const c = await inner.connection();
-        return { description: c.description, shellType: c.shellType, close: () => c.close(), run: (cmd, o) => (sent.push(cmd), c.run(cmd, o)) } satisfies Connection;
+        return {
+          description: c.description,
+          shellType: c.shellType,
+          close: () => c.close(),
+          run: (cmd, o) => (sent.push(cmd), c.run(cmd, o)),
+        } satisfies Connection;
       },
     });
     try {
@@ -165,12 +201,15 @@ describe.skipIf(skipHosts)('command on a real host', () => {
         creates: '/root/cmd-env',
       });
       expect(outcome.changed).toBe(true);
-      expect((await f.hosts.exec(name, 'cat /root/cmd-env')).stdout).toBe(`${token}|it's "q" $HOME|${password}`);
+      expect((await f.hosts.exec(name, 'cat /root/cmd-env')).stdout).toBe(
+        `${token}|it's "q" $HOME|${password}`,
+      );
       const ps = (await f.hosts.exec(name, 'cat /root/cmd-ps')).stdout;
       expect(ps).toContain('ps -eo args');
       expect(sent).toHaveLength(2); // guard probe + command
       for (const text of [sent.join('\n'), ps, JSON.stringify(outcome)]) {
-        for (const value of [token, password, 'tok-7f3a', Buffer.from(token).toString('base64')]) expect(text).not.toContain(value);
+        for (const value of [token, password, 'tok-7f3a', Buffer.from(token).toString('base64')])
+          expect(text).not.toContain(value);
       }
     } finally {
       await recording.close();

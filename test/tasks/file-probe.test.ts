@@ -28,7 +28,14 @@ describe('parseFileProbe', () => {
     // fileProbeScript('/etc/ns t/a.conf', { content: { unlessSha256: 'x' } })
     const p = parseFileProbe('/etc/ns t/a.conf', REGULAR_WITH_STRAY);
     expect(p.stat).toEqual({
-      path: '/etc/ns t/a.conf', type: 'file', mode: '0644', uid: 0, gid: 0, owner: 'root', group: 'root', size: 6,
+      path: '/etc/ns t/a.conf',
+      type: 'file',
+      mode: '0644',
+      uid: 0,
+      gid: 0,
+      owner: 'root',
+      group: 'root',
+      size: 6,
       sha256: 'cb78bd8a17f7b751fe0d4663366dcbc257204033ef7ddd64b1f2969573b5b2e2',
     });
     expect(p.content?.toString()).toBe('a = 1\n');

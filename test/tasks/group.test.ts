@@ -68,7 +68,9 @@ describe.skipIf(skipHosts)('group', () => {
     });
     const h = hostHandle(f, name);
     try {
-      await expect(group(h, { name: 'taken', gid: 2401 })).rejects.toThrow(/gid 2401 already belongs to group holder/);
+      await expect(group(h, { name: 'taken', gid: 2401 })).rejects.toThrow(
+        /gid 2401 already belongs to group holder/,
+      );
       expect(h.roundTrips).toBe(1);
       expect(await sh('getent group taken || echo none')).toBe('none\n');
     } finally {

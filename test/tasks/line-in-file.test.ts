@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editLineInFile, expandBackrefs, lineInFile, type LineInFileOptions } from '../../tasks/line-in-file.js';
+import {
+  editLineInFile,
+  expandBackrefs,
+  lineInFile,
+  type LineInFileOptions,
+} from '../../tasks/line-in-file.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 
@@ -15,7 +20,9 @@ const SSHD = 'Port 22\n#PasswordAuthentication yes\nUsePAM yes\n';
 
 describe('editLineInFile (Ansible lineinfile semantics)', () => {
   it('replaces the line the regexp matches, commented or not', () => {
-    expect(edit(SSHD, { regexp: /^#?PasswordAuthentication\b/, line: 'PasswordAuthentication no' })).toBe('Port 22\nPasswordAuthentication no\nUsePAM yes\n');
+    expect(edit(SSHD, { regexp: /^#?PasswordAuthentication\b/, line: 'PasswordAuthentication no' })).toBe(
+      'Port 22\nPasswordAuthentication no\nUsePAM yes\n',
+    );
   });
 
   it('replaces the last match, or the first with firstMatch', () => {
@@ -36,7 +43,9 @@ describe('editLineInFile (Ansible lineinfile semantics)', () => {
   it('inserts after the last (or first) line matching insertAfter, only when the regexp matched nothing', () => {
     const text = '[a]\nk=1\n[b]\nk=2\n';
     expect(edit(text, { regexp: '^m=', line: 'm=0', insertAfter: /^\[/ })).toBe('[a]\nk=1\n[b]\nm=0\nk=2\n');
-    expect(edit(text, { regexp: '^m=', line: 'm=0', insertAfter: /^\[/, firstMatch: true })).toBe('[a]\nm=0\nk=1\n[b]\nk=2\n');
+    expect(edit(text, { regexp: '^m=', line: 'm=0', insertAfter: /^\[/, firstMatch: true })).toBe(
+      '[a]\nm=0\nk=1\n[b]\nk=2\n',
+    );
     // The regexp matched: insertAfter is ignored and the line is replaced where it is.
     expect(edit(text, { regexp: '^k=2', line: 'k=3', insertAfter: /^\[a\]/ })).toBe('[a]\nk=1\n[b]\nk=3\n');
   });
@@ -49,12 +58,18 @@ describe('editLineInFile (Ansible lineinfile semantics)', () => {
   });
 
   it('searchString matches a substring instead of a regexp', () => {
-    expect(edit('set a.b = 1\nother\n', { searchString: 'a.b', line: 'set a.b = 2' })).toBe('set a.b = 2\nother\n');
+    expect(edit('set a.b = 1\nother\n', { searchString: 'a.b', line: 'set a.b = 2' })).toBe(
+      'set a.b = 2\nother\n',
+    );
   });
 
   it('backrefs expands groups, and does nothing when the regexp does not match', () => {
-    expect(edit('  Port 22\n', { regexp: /^(\s*)Port \d+$/, line: '\\1Port 2222', backrefs: true })).toBe('  Port 2222\n');
-    expect(edit('nothing\n', { regexp: /^(\s*)Port \d+$/, line: '\\1Port 2222', backrefs: true })).toBe('nothing\n');
+    expect(edit('  Port 22\n', { regexp: /^(\s*)Port \d+$/, line: '\\1Port 2222', backrefs: true })).toBe(
+      '  Port 2222\n',
+    );
+    expect(edit('nothing\n', { regexp: /^(\s*)Port \d+$/, line: '\\1Port 2222', backrefs: true })).toBe(
+      'nothing\n',
+    );
     const m = /(?<k>\w+)=(\w+)/.exec('a=b')!;
     expect(expandBackrefs('\\g<k>:\\2:\\9:\\\\', m)).toBe('a:b::\\');
   });
@@ -67,7 +82,9 @@ describe('editLineInFile (Ansible lineinfile semantics)', () => {
 
   it('a missing file: absent leaves it absent, present fails unless create', () => {
     expect(edit(null, { regexp: '^x', state: 'absent' })).toBeNull();
-    expect(() => editLineInFile(null, { path: '/f', line: 'x' })).toThrow('line-in-file /f: the file does not exist (set create: true to create it)');
+    expect(() => editLineInFile(null, { path: '/f', line: 'x' })).toThrow(
+      'line-in-file /f: the file does not exist (set create: true to create it)',
+    );
     expect(edit(null, { line: 'x', create: true })).toBe('x\n');
   });
 
@@ -85,13 +102,17 @@ describe('lineInFile options', () => {
       [{ path: '/f', state: 'absent' }, /regexp or searchString or line is required/],
       [{ path: '/f', line: 'x', regexp: '(' }, /regexp must be a valid regexp/],
       [{ path: '/f', line: 'x', regexp: 'a', searchString: 'b' }, /searchString cannot be used with regexp/],
-      [{ path: '/f', line: 'x', insertAfter: 'a', insertBefore: 'b' }, /insertBefore cannot be used with insertAfter/],
+      [
+        { path: '/f', line: 'x', insertAfter: 'a', insertBefore: 'b' },
+        /insertBefore cannot be used with insertAfter/,
+      ],
       [{ path: '/f', line: 'x', backrefs: true }, /backrefs needs regexp/],
       [{ path: '/f', line: 'x', state: 'gone' as never }, /state must be one of "present", "absent"/],
       [{ path: '/f', line: 'x', validate: 'visudo -cf' }, /validate must contain %s/],
       [{ path: '/f', line: 'x', mode: 644 as never }, /mode must be an octal string/],
     ];
-    for (const [options, message] of bad) expect(() => lineInFile(null as never, options as LineInFileOptions)).toThrow(message);
+    for (const [options, message] of bad)
+      expect(() => lineInFile(null as never, options as LineInFileOptions)).toThrow(message);
   });
 });
 
@@ -107,14 +128,27 @@ describe.skipIf(skipHosts)('lineInFile on a host', () => {
   });
 
   it('sets a line idempotently; check mode after drift reports the diff and changes nothing', async () => {
-    await f.hosts.exec(name, `printf 'Port 22\\n#PasswordAuthentication yes\\nUsePAM yes\\n' > /etc/ns-sshd.conf`);
-    const options: LineInFileOptions = { path: '/etc/ns-sshd.conf', regexp: /^#?PasswordAuthentication\b/, line: 'PasswordAuthentication no' };
+    await f.hosts.exec(
+      name,
+      `printf 'Port 22\\n#PasswordAuthentication yes\\nUsePAM yes\\n' > /etc/ns-sshd.conf`,
+    );
+    const options: LineInFileOptions = {
+      path: '/etc/ns-sshd.conf',
+      regexp: /^#?PasswordAuthentication\b/,
+      line: 'PasswordAuthentication no',
+    };
     const proof = await proveIdempotent(f, name, (host) => lineInFile(host, options), {
       drift: `sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ns-sshd.conf`,
-      diffContains: ['-PasswordAuthentication yes', '+PasswordAuthentication no', 'line in /etc/ns-sshd.conf: content sha256:'],
+      diffContains: [
+        '-PasswordAuthentication yes',
+        '+PasswordAuthentication no',
+        'line in /etc/ns-sshd.conf: content sha256:',
+      ],
     });
     expect(proof.first.diff).toContain('-#PasswordAuthentication yes\n+PasswordAuthentication no');
-    expect((await f.hosts.exec(name, 'cat /etc/ns-sshd.conf')).stdout).toBe('Port 22\nPasswordAuthentication yes\nUsePAM yes\n');
+    expect((await f.hosts.exec(name, 'cat /etc/ns-sshd.conf')).stdout).toBe(
+      'Port 22\nPasswordAuthentication yes\nUsePAM yes\n',
+    );
   });
 
   it('reads in one round trip and writes in one', async () => {
@@ -126,7 +160,10 @@ describe.skipIf(skipHosts)('lineInFile on a host', () => {
       await lineInFile(host, { path: '/etc/ns-rt.conf', line: 'b' });
       const changed = host.roundTrips - before;
       await lineInFile(host, { path: '/etc/ns-rt.conf', line: 'b' });
-      expect({ changed, unchanged: host.roundTrips - before - changed }).toEqual({ changed: 2, unchanged: 1 });
+      expect({ changed, unchanged: host.roundTrips - before - changed }).toEqual({
+        changed: 2,
+        unchanged: 1,
+      });
     } finally {
       await host.close();
     }
@@ -136,9 +173,16 @@ describe.skipIf(skipHosts)('lineInFile on a host', () => {
     const check = hostHandle(f, name, true);
     const host = hostHandle(f, name);
     try {
-      await expect(lineInFile(check, { path: '/etc/ns-missing.conf', line: 'x' })).rejects.toThrow(/does not exist \(set create: true/);
-      expect((await lineInFile(host, { path: '/etc/ns-missing.conf', line: 'x', create: true, mode: '0600' })).changed).toBe(true);
-      expect((await f.hosts.exec(name, 'stat -c %a /etc/ns-missing.conf; cat /etc/ns-missing.conf')).stdout).toBe('600\nx\n');
+      await expect(lineInFile(check, { path: '/etc/ns-missing.conf', line: 'x' })).rejects.toThrow(
+        /does not exist \(set create: true/,
+      );
+      expect(
+        (await lineInFile(host, { path: '/etc/ns-missing.conf', line: 'x', create: true, mode: '0600' }))
+          .changed,
+      ).toBe(true);
+      expect(
+        (await f.hosts.exec(name, 'stat -c %a /etc/ns-missing.conf; cat /etc/ns-missing.conf')).stdout,
+      ).toBe('600\nx\n');
     } finally {
       await check.close();
       await host.close();

@@ -15,7 +15,10 @@ describe('reboot options', () => {
       expect(() => reboot(untouchable, options as RebootOptions)).toThrow(TypeError);
       expect(() => reboot(untouchable, options as RebootOptions)).toThrow(message);
     };
-    refused({ rebootIfFile: 'var/run/reboot-required' }, /reboot: option "rebootIfFile" must be an absolute path/);
+    refused(
+      { rebootIfFile: 'var/run/reboot-required' },
+      /reboot: option "rebootIfFile" must be an absolute path/,
+    );
     refused({ rebootIfFile: 42 }, /option "rebootIfFile" must be an absolute path, got 42/);
     refused({ timeoutMs: 0 }, /reboot: option "timeoutMs" must be a positive number/);
     refused({ intervalMs: Infinity }, /option "intervalMs" must be a positive number/);
@@ -78,7 +81,9 @@ describe('waiting for a new boot', () => {
   it('bounds an attempt that never answers by the deadline', async () => {
     const { host } = scriptedHost(['hang']);
     const started = Date.now();
-    await expect(waitForHostUp(host, { timeoutMs: 400, intervalMs: 20 })).rejects.toThrow(/did not answer within 0\.4 s \(last: no answer within 0\.4 s\)/);
+    await expect(waitForHostUp(host, { timeoutMs: 400, intervalMs: 20 })).rejects.toThrow(
+      /did not answer within 0\.4 s \(last: no answer within 0\.4 s\)/,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
@@ -103,7 +108,10 @@ describe.skipIf(skipHosts)('reboot on a real host', () => {
 
   it('does nothing when the flag file is absent', async () => {
     const boots = f.hosts.bootCount(name);
-    expect(await reboot(host, { rebootIfFile: FLAG })).toEqual({ changed: false, message: `no reboot needed: ${FLAG} is absent` });
+    expect(await reboot(host, { rebootIfFile: FLAG })).toEqual({
+      changed: false,
+      message: `no reboot needed: ${FLAG} is absent`,
+    });
     expect(f.hosts.bootCount(name)).toBe(boots);
   });
 
@@ -114,7 +122,11 @@ describe.skipIf(skipHosts)('reboot on a real host', () => {
       const boots = f.hosts.bootCount(name);
       const before = await f.hosts.snapshotUpper(name);
       const outcome = await reboot(checkHost, { rebootIfFile: FLAG });
-      expect(outcome).toEqual({ changed: false, skipped: true, message: `check mode: would reboot (${FLAG} exists)` });
+      expect(outcome).toEqual({
+        changed: false,
+        skipped: true,
+        message: `check mode: would reboot (${FLAG} exists)`,
+      });
       expect(await f.hosts.snapshotUpper(name)).toBe(before);
       await new Promise((resolve) => setTimeout(resolve, 1000)); // a reboot, had one started, would show by now
       expect(f.hosts.bootCount(name)).toBe(boots);
@@ -127,21 +139,32 @@ describe.skipIf(skipHosts)('reboot on a real host', () => {
   it('reboots when the flag file exists, comes back on a new boot with a working handle, then is ok', async () => {
     // A service that takes 3 s to stop, ordered after sshd so sshd outlives it: the old boot keeps
     // answering SSH for a while after the reboot is queued, as a slow real machine does.
-    const slow = '[Unit]\\nAfter=ssh.service\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/bin/true\\nExecStop=/bin/sleep 3\\n[Install]\\nWantedBy=multi-user.target\\n';
-    const setup = await f.hosts.exec(name, `printf '${slow}' > /etc/systemd/system/slow-stop.service && systemctl enable --now --quiet slow-stop.service`);
+    const slow =
+      '[Unit]\\nAfter=ssh.service\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/bin/true\\nExecStop=/bin/sleep 3\\n[Install]\\nWantedBy=multi-user.target\\n';
+    const setup = await f.hosts.exec(
+      name,
+      `printf '${slow}' > /etc/systemd/system/slow-stop.service && systemctl enable --now --quiet slow-stop.service`,
+    );
     expect(setup.exitCode, setup.stderr).toBe(0);
     expect((await f.hosts.exec(name, `touch ${FLAG}`)).exitCode).toBe(0);
     const boots = f.hosts.bootCount(name);
     const marker = await readBootMarker(host);
     const outcome = await reboot(host, { rebootIfFile: FLAG, timeoutMs: 120_000, intervalMs: 250 });
-    expect(outcome).toEqual({ changed: true, changes: [`reboot: rebooted (${FLAG} exists)`], message: expect.stringMatching(/^back after \d/) });
+    expect(outcome).toEqual({
+      changed: true,
+      changes: [`reboot: rebooted (${FLAG} exists)`],
+      message: expect.stringMatching(/^back after \d/),
+    });
     expect(f.hosts.bootCount(name), 'the harness saw exactly one reboot').toBe(boots + 1);
     // The same handle works: a new connection on the new boot, facts gathered again.
     expect(await readBootMarker(host)).not.toBe(marker);
     expect((await host.facts()).hostname).toBe(name);
     expect((await host.probe`systemctl is-system-running --wait`).stdout.trim()).toMatch(/running|degraded/);
     // /run is a fresh tmpfs: the flag went with the old boot, so a second run has nothing to do.
-    expect(await reboot(host, { rebootIfFile: FLAG })).toEqual({ changed: false, message: `no reboot needed: ${FLAG} is absent` });
+    expect(await reboot(host, { rebootIfFile: FLAG })).toEqual({
+      changed: false,
+      message: `no reboot needed: ${FLAG} is absent`,
+    });
     expect(f.hosts.bootCount(name)).toBe(boots + 1);
   });
 

@@ -8,9 +8,14 @@ import { untouchable } from './fixtures/accounts/untouchable.js';
 
 describe('sudoers options', () => {
   it('renders one rule, escaping what sudoers(5) needs escaped in arguments', () => {
-    expect(sudoersRule({ group: 'ops', commands: ['/usr/bin/systemctl restart nginx', '/usr/bin/journalctl -u a,b'], noPassword: true, runAs: 'root' })).toBe(
-      '%ops ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx, /usr/bin/journalctl -u a\\,b\n',
-    );
+    expect(
+      sudoersRule({
+        group: 'ops',
+        commands: ['/usr/bin/systemctl restart nginx', '/usr/bin/journalctl -u a,b'],
+        noPassword: true,
+        runAs: 'root',
+      }),
+    ).toBe('%ops ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx, /usr/bin/journalctl -u a\\,b\n');
     expect(sudoersRule({ user: 'deploy', commands: 'ALL' })).toBe('deploy ALL=ALL\n');
   });
 
@@ -19,17 +24,29 @@ describe('sudoers options', () => {
       expect(() => sudoers(untouchable, o as SudoersOptions)).toThrow(TypeError);
       expect(() => sudoers(untouchable, o as SudoersOptions)).toThrow(message);
     };
-    refused({ name: 'ops.conf', content: 'x\n' }, /sudoers: name must be letters, digits, _ and - only \(sudo skips files in sudoers.d whose name has a dot or ends in ~\), got "ops.conf"/);
+    refused(
+      { name: 'ops.conf', content: 'x\n' },
+      /sudoers: name must be letters, digits, _ and - only \(sudo skips files in sudoers.d whose name has a dot or ends in ~\), got "ops.conf"/,
+    );
     refused({ name: 'ops~', content: 'x\n' }, /sudoers: name must be letters/);
     refused({ name: '../sudoers', content: 'x\n' }, /sudoers: name must be letters/);
     refused({ name: 'ops' }, /sudoers: user or group: give exactly one \(or give content\)/);
     refused({ name: 'ops', user: 'a', group: 'b', commands: 'ALL' }, /give exactly one/);
-    refused({ name: 'ops', group: 'ops', commands: ['systemctl restart nginx'] }, /sudoers: commands must be "ALL" or a non-empty array of commands with absolute paths/);
+    refused(
+      { name: 'ops', group: 'ops', commands: ['systemctl restart nginx'] },
+      /sudoers: commands must be "ALL" or a non-empty array of commands with absolute paths/,
+    );
     refused({ name: 'ops', group: 'ops', commands: [] }, /sudoers: commands must be/);
     refused({ name: 'ops', content: '   ' }, /sudoers: content must be non-empty sudoers text/);
     refused({ name: 'ops', content: 'x\n', user: 'deploy' }, /sudoers: user cannot be combined with content/);
-    refused({ name: 'ops', group: 'ops', commands: 'ALL', runAs: 'root; rm' }, /sudoers: runAs must be a runas spec/);
-    refused({ name: 'ops', state: 'absent', content: 'x' }, /sudoers: content has no meaning with state "absent"/);
+    refused(
+      { name: 'ops', group: 'ops', commands: 'ALL', runAs: 'root; rm' },
+      /sudoers: runAs must be a runas spec/,
+    );
+    refused(
+      { name: 'ops', state: 'absent', content: 'x' },
+      /sudoers: content has no meaning with state "absent"/,
+    );
   });
 });
 
@@ -50,12 +67,21 @@ describe.skipIf(skipHosts)('sudoers on a real host', () => {
     await f?.hosts.teardown();
   });
 
-  const rule = { name: 'ops', group: 'ops', commands: ['/usr/bin/systemctl restart nginx'], noPassword: true } as const;
+  const rule = {
+    name: 'ops',
+    group: 'ops',
+    commands: ['/usr/bin/systemctl restart nginx'],
+    noPassword: true,
+  } as const;
 
   it('writes /etc/sudoers.d/<name> 0440 root:root; idempotent; check mode after drift changes nothing; sudo applies it', async () => {
     const proof = await proveIdempotent(f, name, (host) => sudoers(host, { ...rule }), {
       drift: "echo '%ops ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/ops && chmod 0644 /etc/sudoers.d/ops",
-      diffContains: ['-%ops ALL=(ALL) NOPASSWD: ALL', '+%ops ALL=NOPASSWD: /usr/bin/systemctl restart nginx', 'mode 0644 → 0440'],
+      diffContains: [
+        '-%ops ALL=(ALL) NOPASSWD: ALL',
+        '+%ops ALL=NOPASSWD: /usr/bin/systemctl restart nginx',
+        'mode 0644 → 0440',
+      ],
     });
     expect(proof.first.changes).toEqual(['file /etc/sudoers.d/ops: state → created']);
     const h = hostHandle(f, name);
@@ -64,7 +90,9 @@ describe.skipIf(skipHosts)('sudoers on a real host', () => {
     } finally {
       await h.close();
     }
-    expect(await sh('stat -c "%a %U %G" /etc/sudoers.d/ops; cat /etc/sudoers.d/ops')).toBe('440 root root\n%ops ALL=NOPASSWD: /usr/bin/systemctl restart nginx\n');
+    expect(await sh('stat -c "%a %U %G" /etc/sudoers.d/ops; cat /etc/sudoers.d/ops')).toBe(
+      '440 root root\n%ops ALL=NOPASSWD: /usr/bin/systemctl restart nginx\n',
+    );
     expect(await sh('sudo -l -U olivia')).toContain('(root) NOPASSWD: /usr/bin/systemctl restart nginx');
   });
 
@@ -72,9 +100,13 @@ describe.skipIf(skipHosts)('sudoers on a real host', () => {
     const before = await sh('sha256sum /etc/sudoers.d/ops; ls -A /etc/sudoers.d');
     const h = hostHandle(f, name);
     try {
-      const error = await sudoers(h, { name: 'ops', content: '%ops ALL=(ALL NOPASSWD: ALL\n' }).catch((e: unknown) => e);
+      const error = await sudoers(h, { name: 'ops', content: '%ops ALL=(ALL NOPASSWD: ALL\n' }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(FileValidationError);
-      expect((error as Error).message).toMatch(/validation failed for \/etc\/sudoers.d\/ops \(visudo -cf %s\).*\n.*syntax error/);
+      expect((error as Error).message).toMatch(
+        /validation failed for \/etc\/sudoers.d\/ops \(visudo -cf %s\).*\n.*syntax error/,
+      );
     } finally {
       await h.close();
     }
@@ -85,10 +117,22 @@ describe.skipIf(skipHosts)('sudoers on a real host', () => {
   it('writes raw content (final newline added) and removes a drop-in with state absent', async () => {
     const h = hostHandle(f, name);
     try {
-      const made = await sudoers(h, { name: 'deploy', content: 'Defaults:deploy !lecture\ndeploy ALL=(root) /usr/bin/apt-get update' });
+      const made = await sudoers(h, {
+        name: 'deploy',
+        content: 'Defaults:deploy !lecture\ndeploy ALL=(root) /usr/bin/apt-get update',
+      });
       expect(made.changed).toBe(true);
-      expect(await sh('cat /etc/sudoers.d/deploy')).toBe('Defaults:deploy !lecture\ndeploy ALL=(root) /usr/bin/apt-get update\n');
-      expect((await sudoers(h, { name: 'deploy', content: 'Defaults:deploy !lecture\ndeploy ALL=(root) /usr/bin/apt-get update\n' })).changed).toBe(false);
+      expect(await sh('cat /etc/sudoers.d/deploy')).toBe(
+        'Defaults:deploy !lecture\ndeploy ALL=(root) /usr/bin/apt-get update\n',
+      );
+      expect(
+        (
+          await sudoers(h, {
+            name: 'deploy',
+            content: 'Defaults:deploy !lecture\ndeploy ALL=(root) /usr/bin/apt-get update\n',
+          })
+        ).changed,
+      ).toBe(false);
     } finally {
       await h.close();
     }
@@ -103,7 +147,9 @@ describe.skipIf(skipHosts)('sudoers on a real host', () => {
     try {
       expect((await sudoers(h, { ...rule })).changed).toBe(false);
       expect(h.roundTrips).toBe(1);
-      expect((await sudoers(h, { ...rule, commands: ['/usr/bin/systemctl reload nginx'] })).changed).toBe(true);
+      expect((await sudoers(h, { ...rule, commands: ['/usr/bin/systemctl reload nginx'] })).changed).toBe(
+        true,
+      );
       expect(h.roundTrips).toBe(3);
     } finally {
       await h.close();

@@ -39,12 +39,19 @@ describe.skipIf(skipHosts)('systemdDropin', () => {
   const settings = { Service: { Environment: ['GREETING=hello', 'TARGET=world'] } };
 
   it('writes the drop-in once and reloads systemd so the running unit sees it; check mode after a drift changes nothing', async () => {
-    const proof = await proveIdempotent(f, name, (host) => systemdDropin(host, { unit: 'nsdemo', name: 'env', settings }), {
-      drift: `echo 'Environment=DRIFT=1' >> ${DROPIN}`,
-      diffContains: ['-Environment=DRIFT=1'],
-    });
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => systemdDropin(host, { unit: 'nsdemo', name: 'env', settings }),
+      {
+        drift: `echo 'Environment=DRIFT=1' >> ${DROPIN}`,
+        diffContains: ['-Environment=DRIFT=1'],
+      },
+    );
     expect(proof.first.changes).toEqual([`systemd drop-in ${DROPIN}: state → created`]);
-    expect(await sh(`cat ${DROPIN}; stat -c %a ${DROPIN}`)).toBe('[Service]\nEnvironment=GREETING=hello\nEnvironment=TARGET=world\nEnvironment=DRIFT=1\n644');
+    expect(await sh(`cat ${DROPIN}; stat -c %a ${DROPIN}`)).toBe(
+      '[Service]\nEnvironment=GREETING=hello\nEnvironment=TARGET=world\nEnvironment=DRIFT=1\n644',
+    );
     // The first run reloaded systemd (the drift after it is not loaded: check mode did not reload).
     expect(await show('nsdemo', 'Environment')).toBe('GREETING=hello TARGET=world');
     expect(await show('nsdemo', 'NeedDaemonReload')).toBe('yes');
@@ -67,10 +74,15 @@ describe.skipIf(skipHosts)('systemdDropin', () => {
 
   it('on a real package service (ssh): reloaded into systemd, applied by a restart handler, ssh still answers', async () => {
     const content = '[Service]\nEnvironment=NS_DROPIN=1\n';
-    await proveIdempotent(f, name, (host) => systemdDropin(host, { unit: 'ssh', name: 'novastation-test', content }), {
-      drift: 'rm /etc/systemd/system/ssh.service.d/novastation-test.conf',
-      diffContains: ['+Environment=NS_DROPIN=1'],
-    });
+    await proveIdempotent(
+      f,
+      name,
+      (host) => systemdDropin(host, { unit: 'ssh', name: 'novastation-test', content }),
+      {
+        drift: 'rm /etc/systemd/system/ssh.service.d/novastation-test.conf',
+        diffContains: ['+Environment=NS_DROPIN=1'],
+      },
+    );
     const host = hostHandle(f, name);
     try {
       await systemdDropin(host, { unit: 'ssh', name: 'novastation-test', content }); // repair the drift
@@ -94,11 +106,21 @@ describe.skipIf(skipHosts)('systemdDropin', () => {
 
   it('keeps secret values out of changes and diffs', async () => {
     const value = 'api-token-Qw93!x';
-    await proveIdempotent(f, name, (host) => systemdDropin(host, { unit: 'nsdemo', name: 'token', content: secret(`[Service]\nEnvironment=TOKEN=${value}\n`) }), {
-      drift: `echo '[Service]' > /etc/systemd/system/nsdemo.service.d/token.conf`,
-      secret: value,
-      diffContains: ['content changed (sensitive, not shown)'],
-    });
+    await proveIdempotent(
+      f,
+      name,
+      (host) =>
+        systemdDropin(host, {
+          unit: 'nsdemo',
+          name: 'token',
+          content: secret(`[Service]\nEnvironment=TOKEN=${value}\n`),
+        }),
+      {
+        drift: `echo '[Service]' > /etc/systemd/system/nsdemo.service.d/token.conf`,
+        secret: value,
+        diffContains: ['content changed (sensitive, not shown)'],
+      },
+    );
   });
 
   it('absent removes the file (and the folder once empty) and reloads systemd', async () => {
@@ -108,10 +130,15 @@ describe.skipIf(skipHosts)('systemdDropin', () => {
     } finally {
       await host.close();
     }
-    const proof = await proveIdempotent(f, name, (host) => systemdDropin(host, { unit: 'nsdemo', name: 'env', state: 'absent' }), {
-      drift: `mkdir -p /etc/systemd/system/nsdemo.service.d && echo '[Service]' > ${DROPIN}`,
-      diffContains: [`systemd drop-in ${DROPIN}: state present → absent`],
-    });
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => systemdDropin(host, { unit: 'nsdemo', name: 'env', state: 'absent' }),
+      {
+        drift: `mkdir -p /etc/systemd/system/nsdemo.service.d && echo '[Service]' > ${DROPIN}`,
+        diffContains: [`systemd drop-in ${DROPIN}: state present → absent`],
+      },
+    );
     expect(proof.first.changes).toEqual([`systemd drop-in ${DROPIN}: state present → absent`]);
     expect(proof.first.diff, 'a removed file may have held a secret: no content shown').toBeUndefined();
     const host2 = hostHandle(f, name);

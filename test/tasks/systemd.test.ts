@@ -26,7 +26,10 @@ describe.skipIf(skipHosts)('systemd', () => {
   const sh = async (cmd: string) => (await f.hosts.exec(name, cmd)).stdout.trim();
   const show = (unit: string, prop: string) => sh(`systemctl show -p ${prop} --value ${unit}`);
   /** Runs `fn` on a fresh connection and reports its round trips and time. */
-  async function measured<T>(label: string, fn: (host: Host) => Promise<T>): Promise<{ result: T; roundTrips: number }> {
+  async function measured<T>(
+    label: string,
+    fn: (host: Host) => Promise<T>,
+  ): Promise<{ result: T; roundTrips: number }> {
     const host = hostHandle(f, name);
     try {
       await host.connection();
@@ -54,16 +57,28 @@ describe.skipIf(skipHosts)('systemd', () => {
   });
 
   it('enables and starts a new unit once; check mode after a drift reports it and changes nothing', async () => {
-    const proof = await proveIdempotent(f, name, (host) => systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }), {
-      drift: 'systemctl disable --now nsdemo',
-      diffContains: ['unit file state disabled → enabled', 'state inactive → started'],
-    });
-    expect(proof.first.changes).toEqual(['systemd nsdemo.service: unit file state disabled → enabled', 'systemd nsdemo.service: state inactive → started']);
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }),
+      {
+        drift: 'systemctl disable --now nsdemo',
+        diffContains: ['unit file state disabled → enabled', 'state inactive → started'],
+      },
+    );
+    expect(proof.first.changes).toEqual([
+      'systemd nsdemo.service: unit file state disabled → enabled',
+      'systemd nsdemo.service: state inactive → started',
+    ]);
     expect(await sh('systemctl is-enabled nsdemo; systemctl is-active nsdemo')).toBe('disabled\ninactive'); // the drift, untouched
-    const { result, roundTrips } = await measured('systemd enable+start', (host) => systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }));
+    const { result, roundTrips } = await measured('systemd enable+start', (host) =>
+      systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }),
+    );
     expect(result.changed).toBe(true);
     expect(roundTrips, 'read + one systemctl command').toBe(2);
-    const again = await measured('systemd unchanged', (host) => systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }));
+    const again = await measured('systemd unchanged', (host) =>
+      systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }),
+    );
     expect(again.roundTrips).toBe(1);
   });
 
@@ -78,15 +93,24 @@ describe.skipIf(skipHosts)('systemd', () => {
     };
     expect((await write('NovaStation demo v2')).changed).toBe(true);
     expect(await show('nsdemo', 'NeedDaemonReload')).toBe('yes');
-    const proof = await proveIdempotent(f, name, (host) => systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }), {
-      drift: `sed -i 's/^Description=.*/Description=drifted/' ${UNIT_PATH}`,
-      diffContains: ['unit files changed on disk → daemon-reload'],
-    });
-    expect(proof.first.changes).toEqual(['systemd nsdemo.service: unit files changed on disk → daemon-reload']);
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }),
+      {
+        drift: `sed -i 's/^Description=.*/Description=drifted/' ${UNIT_PATH}`,
+        diffContains: ['unit files changed on disk → daemon-reload'],
+      },
+    );
+    expect(proof.first.changes).toEqual([
+      'systemd nsdemo.service: unit files changed on disk → daemon-reload',
+    ]);
     // Check mode did not reload: systemd still has the previous description.
     expect(await show('nsdemo', 'Description')).toBe('NovaStation demo v2');
     expect(await show('nsdemo', 'NeedDaemonReload')).toBe('yes');
-    const { roundTrips } = await measured('systemd daemon-reload', (host) => systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }));
+    const { roundTrips } = await measured('systemd daemon-reload', (host) =>
+      systemd(host, { unit: 'nsdemo', enabled: true, state: 'started' }),
+    );
     expect(roundTrips, 'read + daemon-reload + read again').toBe(3);
     expect(await show('nsdemo', 'Description')).toBe('drifted');
   });
@@ -96,14 +120,21 @@ describe.skipIf(skipHosts)('systemd', () => {
     try {
       await systemd(host, { unit: 'nsdemo', state: 'started' });
       await host.$`mkdir -p /etc/systemd/system/nsdemo.service.d`;
-      await file(host, { path: '/etc/systemd/system/nsdemo.service.d/env.conf', content: '[Service]\nEnvironment=FROM_DROPIN=1\n' });
+      await file(host, {
+        path: '/etc/systemd/system/nsdemo.service.d/env.conf',
+        content: '[Service]\nEnvironment=FROM_DROPIN=1\n',
+      });
       expect(await show('nsdemo', 'NeedDaemonReload'), "systemd's own flag misses it").toBe('no');
       const outcome = await systemd(host, { unit: 'nsdemo', state: 'started' });
-      expect(outcome.changes).toEqual(['systemd nsdemo.service: unit files changed on disk (drop-ins) → daemon-reload']);
+      expect(outcome.changes).toEqual([
+        'systemd nsdemo.service: unit files changed on disk (drop-ins) → daemon-reload',
+      ]);
       expect(await show('nsdemo', 'Environment')).toBe('FROM_DROPIN=1');
       expect((await systemd(host, { unit: 'nsdemo', state: 'started' })).changed).toBe(false);
       await host.$`rm -r /etc/systemd/system/nsdemo.service.d`;
-      expect((await systemd(host, { unit: 'nsdemo', state: 'started' })).changed, 'and for its removal').toBe(true);
+      expect((await systemd(host, { unit: 'nsdemo', state: 'started' })).changed, 'and for its removal').toBe(
+        true,
+      );
       expect(await show('nsdemo', 'Environment')).toBe('');
     } finally {
       await host.close();
@@ -140,16 +171,23 @@ describe.skipIf(skipHosts)('systemd', () => {
 
   it('a real package service: ssh enabled again after a disable, and reloaded in place', async () => {
     await sh('systemctl disable ssh');
-    const proof = await proveIdempotent(f, name, (host) => systemd(host, { unit: 'ssh', enabled: true, state: 'started' }), {
-      drift: 'systemctl disable ssh',
-      diffContains: ['systemd ssh.service: unit file state disabled → enabled'],
-    });
+    const proof = await proveIdempotent(
+      f,
+      name,
+      (host) => systemd(host, { unit: 'ssh', enabled: true, state: 'started' }),
+      {
+        drift: 'systemctl disable ssh',
+        diffContains: ['systemd ssh.service: unit file state disabled → enabled'],
+      },
+    );
     expect(proof.first.changes).toEqual(['systemd ssh.service: unit file state disabled → enabled']);
     const host = hostHandle(f, name);
     try {
       expect((await systemd(host, { unit: 'ssh', enabled: true })).changed).toBe(true); // repair the drift
       const pid = await show('ssh', 'MainPID');
-      expect((await systemd(host, { unit: 'ssh', state: 'reloaded' })).changes).toEqual(['systemd ssh.service: state active → reloaded']);
+      expect((await systemd(host, { unit: 'ssh', state: 'reloaded' })).changes).toEqual([
+        'systemd ssh.service: state active → reloaded',
+      ]);
       expect(await show('ssh', 'MainPID')).toBe(pid);
       expect((await host.probe`echo still connected`).stdout).toBe('still connected\n');
     } finally {
@@ -158,10 +196,15 @@ describe.skipIf(skipHosts)('systemd', () => {
   });
 
   it('masks and unmasks a packaged unit', async () => {
-    const masked = await proveIdempotent(f, name, (host) => systemd(host, { unit: 'debug-shell', masked: true }), {
-      drift: 'systemctl unmask debug-shell',
-      diffContains: ['unit file state disabled → masked'],
-    });
+    const masked = await proveIdempotent(
+      f,
+      name,
+      (host) => systemd(host, { unit: 'debug-shell', masked: true }),
+      {
+        drift: 'systemctl unmask debug-shell',
+        diffContains: ['unit file state disabled → masked'],
+      },
+    );
     expect(masked.first.changes).toEqual(['systemd debug-shell.service: unit file state disabled → masked']);
     await sh('systemctl mask debug-shell');
     await proveIdempotent(f, name, (host) => systemd(host, { unit: 'debug-shell', masked: false }), {
@@ -173,11 +216,20 @@ describe.skipIf(skipHosts)('systemd', () => {
   it('refuses what cannot be done, with the reason', async () => {
     const host = hostHandle(f, name);
     try {
-      await expect(systemd(host, { unit: 'no-such-unit', state: 'started' })).rejects.toThrow(/unit no-such-unit.service not found/);
+      await expect(systemd(host, { unit: 'no-such-unit', state: 'started' })).rejects.toThrow(
+        /unit no-such-unit.service not found/,
+      );
       await sh('systemctl mask debug-shell');
-      await expect(systemd(host, { unit: 'debug-shell', state: 'started' })).rejects.toThrow(/is masked; pass masked: false/);
-      await expect(systemd(host, { unit: 'systemd-journal-flush', enabled: false })).rejects.toThrow(/is static and cannot be disabled/);
-      expect((await systemd(host, { unit: 'no-such-unit', enabled: false, state: 'stopped' })).changed, 'absent is disabled and stopped').toBe(false);
+      await expect(systemd(host, { unit: 'debug-shell', state: 'started' })).rejects.toThrow(
+        /is masked; pass masked: false/,
+      );
+      await expect(systemd(host, { unit: 'systemd-journal-flush', enabled: false })).rejects.toThrow(
+        /is static and cannot be disabled/,
+      );
+      expect(
+        (await systemd(host, { unit: 'no-such-unit', enabled: false, state: 'stopped' })).changed,
+        'absent is disabled and stopped',
+      ).toBe(false);
     } finally {
       await host.close();
     }

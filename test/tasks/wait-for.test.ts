@@ -46,7 +46,10 @@ describe.skipIf(skipHosts)('waitFor on a real host', () => {
 
   /** Runs `cmd` inside the host one second from now (a systemd timer), so a wait has to wait. */
   async function soon(unit: string, cmd: string): Promise<void> {
-    const r = await f.hosts.exec(name, `systemd-run --quiet --unit=${unit} --on-active=1 --timer-property=AccuracySec=50ms ${cmd}`);
+    const r = await f.hosts.exec(
+      name,
+      `systemd-run --quiet --unit=${unit} --on-active=1 --timer-property=AccuracySec=50ms ${cmd}`,
+    );
     expect(r.exitCode, r.stderr).toBe(0);
   }
 
@@ -61,7 +64,10 @@ describe.skipIf(skipHosts)('waitFor on a real host', () => {
   it('waits for a port to open and to close, polling on the host in one round trip', async () => {
     await soon('nsw-listen', 'python3 -m http.server 8123 --bind 127.0.0.1');
     const open = await timed({ port: 8123, timeoutMs: 30_000, intervalMs: 200 });
-    expect(open.outcome).toEqual({ changed: false, message: expect.stringMatching(/^port 127\.0\.0\.1:8123 open \(after \d/) });
+    expect(open.outcome).toEqual({
+      changed: false,
+      message: expect.stringMatching(/^port 127\.0\.0\.1:8123 open \(after \d/),
+    });
     expect(open.ms, 'it had to wait for the listener').toBeGreaterThan(400);
     expect(open.trips, 'one command however many polls').toBe(1);
     expect((await f.hosts.exec(name, 'ss -Htln "sport = :8123"')).stdout).toContain('127.0.0.1:8123');
@@ -96,20 +102,32 @@ describe.skipIf(skipHosts)('waitFor on a real host', () => {
 
   it('waits for a command to succeed; a timeout shows what it last said', async () => {
     await soon('nsw-svc', 'sleep 300');
-    const active = await timed({ command: ['systemctl', 'is-active', '--quiet', 'nsw-svc.service'], intervalMs: 200 });
+    const active = await timed({
+      command: ['systemctl', 'is-active', '--quiet', 'nsw-svc.service'],
+      intervalMs: 200,
+    });
     expect(active.outcome.message).toMatch(/^command systemctl is-active --quiet nsw-svc.service succeeds/);
     expect(active.ms).toBeGreaterThan(400);
     expect(active.trips).toBe(1);
-    await expect(waitFor(host, { command: { shell: 'echo "not yet ready" >&2; exit 1' }, timeoutMs: 1000, intervalMs: 200 })).rejects.toThrow(
-      /timed out after 1 s; last output: not yet ready/,
-    );
+    await expect(
+      waitFor(host, {
+        command: { shell: 'echo "not yet ready" >&2; exit 1' },
+        timeoutMs: 1000,
+        intervalMs: 200,
+      }),
+    ).rejects.toThrow(/timed out after 1 s; last output: not yet ready/);
   });
 
   it('runs in check mode, reports ok and changes nothing', async () => {
     const checkHost = hostHandle(f, name, true);
     try {
       const before = await f.hosts.snapshotUpper(name);
-      for (const options of [{ port: 22 }, { path: '/etc/hostname' }, { command: ['test', '-d', '/etc'] }, { hostUp: true }] satisfies WaitForOptions[]) {
+      for (const options of [
+        { port: 22 },
+        { path: '/etc/hostname' },
+        { command: ['test', '-d', '/etc'] },
+        { hostUp: true },
+      ] satisfies WaitForOptions[]) {
         const { outcome } = await timed(options, checkHost);
         expect(outcome.changed).toBe(false);
         expect(outcome.skipped).toBeUndefined();
@@ -123,7 +141,9 @@ describe.skipIf(skipHosts)('waitFor on a real host', () => {
   it('waits for the host to answer again, reconnecting; times out while it is down', async () => {
     expect((await timed({ hostUp: true })).outcome.message).toMatch(/answers/);
     await f.hosts.stop(name);
-    await expect(waitFor(host, { hostUp: true, timeoutMs: 2000, intervalMs: 200 })).rejects.toThrow(/did not answer within 2 s \(last: /);
+    await expect(waitFor(host, { hostUp: true, timeoutMs: 2000, intervalMs: 200 })).rejects.toThrow(
+      /did not answer within 2 s \(last: /,
+    );
     const boots = f.hosts.bootCount(name);
     const starting = new Promise((resolve) => setTimeout(resolve, 1000)).then(() => f.hosts.start(name));
     const back = await timed({ hostUp: true, timeoutMs: 90_000, intervalMs: 200 });

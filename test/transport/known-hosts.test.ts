@@ -43,8 +43,12 @@ describe('host matching', () => {
     expect(hostFieldMatches('alias1,Alias2,10.0.0.7', 'alias2')).toBe(true);
     expect(hostFieldMatches('alias1,Alias2,10.0.0.7', '10.0.0.7')).toBe(true);
     expect(hostFieldMatches('alias1,Alias2,10.0.0.7', '10.0.0.70')).toBe(false);
-    expect(hostFieldMatches('[ported.example.org]:2222', knownHostName('ported.example.org', 2222))).toBe(true);
-    expect(hostFieldMatches('[ported.example.org]:2222', knownHostName('ported.example.org', 22))).toBe(false);
+    expect(hostFieldMatches('[ported.example.org]:2222', knownHostName('ported.example.org', 2222))).toBe(
+      true,
+    );
+    expect(hostFieldMatches('[ported.example.org]:2222', knownHostName('ported.example.org', 22))).toBe(
+      false,
+    );
     expect(hostFieldMatches('*.wild.example.org,!bad.wild.example.org', 'a.wild.example.org')).toBe(true);
     expect(hostFieldMatches('*.wild.example.org,!bad.wild.example.org', 'bad.wild.example.org')).toBe(false);
     expect(hostFieldMatches('h?.lab', 'h1.lab')).toBe(true);
@@ -54,7 +58,12 @@ describe('host matching', () => {
     const hashed = '|1|Sd5m2enW38h5vVF9rMh2XQ3frek=|zpfzfuQuvlRjf97+r+GRiGs2aZk=';
     expect(hostFieldMatches(hashed, 'hashed.example.org')).toBe(true);
     expect(hostFieldMatches(hashed, 'other.example.org')).toBe(false);
-    expect(hostFieldMatches('|1|83lu915NCoSpGxDWGCxkIRsiGjI=|Si2MEawKojo1iRAA4m6yzXQT0Bk=', knownHostName('HASHED.example.org', 2222))).toBe(true);
+    expect(
+      hostFieldMatches(
+        '|1|83lu915NCoSpGxDWGCxkIRsiGjI=|Si2MEawKojo1iRAA4m6yzXQT0Bk=',
+        knownHostName('HASHED.example.org', 2222),
+      ),
+    ).toBe(true);
   });
 
   it('fingerprints like ssh-keygen -l', async () => {
@@ -116,7 +125,11 @@ describe('decideHostKey and recording', () => {
 
   it('refuses an unknown key naming the option and the fingerprint', async () => {
     const knownHostsFile = join(dir, 'known_hosts');
-    const decision = await decideHostKey(await key('ka'), query, { knownHostsFile, acceptNewHostKeys: false, hostKeyChecking: true });
+    const decision = await decideHostKey(await key('ka'), query, {
+      knownHostsFile,
+      acceptNewHostKeys: false,
+      hostKeyChecking: true,
+    });
     expect(decision).toEqual({
       accept: false,
       message:
@@ -128,7 +141,9 @@ describe('decideHostKey and recording', () => {
     const knownHostsFile = join(dir, 'home', '.ssh', 'known_hosts');
     const settings = { knownHostsFile, acceptNewHostKeys: true, hostKeyChecking: true };
     expect((await decideHostKey(await key('ka'), { ...query, port: 2222 }, settings)).accept).toBe(true);
-    expect(await readFile(knownHostsFile, 'utf8')).toBe(`[10.231.0.2]:2222 ssh-ed25519 ${(await key('ka')).toString('base64')}\n`);
+    expect(await readFile(knownHostsFile, 'utf8')).toBe(
+      `[10.231.0.2]:2222 ssh-ed25519 ${(await key('ka')).toString('base64')}\n`,
+    );
     expect((await stat(join(dir, 'home', '.ssh'))).mode & 0o777).toBe(0o700);
     expect((await stat(knownHostsFile)).mode & 0o777).toBe(0o600);
     const strict = { ...settings, acceptNewHostKeys: false };
@@ -137,13 +152,22 @@ describe('decideHostKey and recording', () => {
 
   it('refuses a changed key even with accept-new, naming both fingerprints, the file and the line', async () => {
     const knownHostsFile = join(dir, 'known_hosts');
-    await writeFile(knownHostsFile, `# header\n10.231.0.2 ssh-ed25519 ${(await key('kb')).toString('base64')}`);
-    const decision = await decideHostKey(await key('ka'), query, { knownHostsFile, acceptNewHostKeys: true, hostKeyChecking: true });
+    await writeFile(
+      knownHostsFile,
+      `# header\n10.231.0.2 ssh-ed25519 ${(await key('kb')).toString('base64')}`,
+    );
+    const decision = await decideHostKey(await key('ka'), query, {
+      knownHostsFile,
+      acceptNewHostKeys: true,
+      hostKeyChecking: true,
+    });
     expect(decision.accept).toBe(false);
     const message = decision.accept ? '' : decision.message;
     expect(message).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED for h1 (10.231.0.2)');
     expect(message).toContain('SHA256:8YOpGX99Us89EomNcsnPaQQd3C2aRRb0EoilhRWn9X0');
-    expect(message).toContain(`${knownHostsFile}:2: ssh-ed25519 SHA256:DAYqy3yTE8RYCkQgZ6ZA8yFsGIXGHp77STCEVXaztWE`);
+    expect(message).toContain(
+      `${knownHostsFile}:2: ssh-ed25519 SHA256:DAYqy3yTE8RYCkQgZ6ZA8yFsGIXGHp77STCEVXaztWE`,
+    );
     expect(await readFile(knownHostsFile, 'utf8')).not.toContain((await key('ka')).toString('base64'));
   });
 
@@ -159,7 +183,9 @@ describe('decideHostKey and recording', () => {
     await writeFile(knownHostsFile, `10.231.0.2 ssh-ed25519 ${(await key('kb')).toString('base64')}\n`);
     const settings = { knownHostsFile, acceptNewHostKeys: false, hostKeyChecking: false };
     expect(await decideHostKey(await key('ka'), query, settings)).toEqual({ accept: true });
-    expect(await decideHostKey(await key('ka'), { ...query, address: 'new' }, settings)).toEqual({ accept: true });
+    expect(await decideHostKey(await key('ka'), { ...query, address: 'new' }, settings)).toEqual({
+      accept: true,
+    });
     expect((await readFile(knownHostsFile, 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 });

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeTarget, openConnection, UnreachableError, type Connection, type ConnectionTarget } from '../../lib/transport/index.js';
+import {
+  describeTarget,
+  openConnection,
+  UnreachableError,
+  type Connection,
+  type ConnectionTarget,
+} from '../../lib/transport/index.js';
 
 const settings = { acceptNewHostKeys: false, hostKeyChecking: true, connectTimeoutMs: 10_000 };
 const target: ConnectionTarget = { name: 'localhost', kind: 'local', address: 'localhost', shellType: 'sh' };
@@ -38,7 +44,11 @@ describe('local connection', () => {
   });
 
   it('returns stdout, stderr and the exit code exactly, adding no newline', async () => {
-    expect(await conn.run("printf 'out'; printf 'err' >&2; exit 3")).toMatchObject({ stdout: 'out', stderr: 'err', exitCode: 3 });
+    expect(await conn.run("printf 'out'; printf 'err' >&2; exit 3")).toMatchObject({
+      stdout: 'out',
+      stderr: 'err',
+      exitCode: 3,
+    });
     expect(await conn.run('echo hello')).toMatchObject({ stdout: 'hello\n', stderr: '', exitCode: 0 });
     expect(await conn.run('true')).toMatchObject({ stdout: '', stderr: '', exitCode: 0 });
   });
@@ -57,7 +67,7 @@ describe('local connection', () => {
   });
 
   it('is not fooled by output that looks like its markers', async () => {
-    const fake = "<<NS.0123456789abcdef0123456789abcdef.1.out:0 0\\n<<NS.x.2.err>><<NS.ready.x>><<NS.";
+    const fake = '<<NS.0123456789abcdef0123456789abcdef.1.out:0 0\\n<<NS.x.2.err>><<NS.ready.x>><<NS.';
     const result = await conn.run(`printf '${fake}'; printf '${fake}' >&2; exit 5`);
     expect(result.stdout).toBe(fake.replace('\\n', '\n'));
     expect(result.stderr).toBe(fake.replace('\\n', '\n'));
@@ -88,8 +98,14 @@ describe('local connection', () => {
     const sampler = (async () => {
       while (sampling) sampled.push(await allCommandLines());
     })();
-    const small = await conn.run('sleep 0.3; read -r line; printf "%s" "$line" | wc -c', { stdin: `${secret}\n` });
-    const bigData = Buffer.concat([Buffer.alloc(200_000, 'x'), Buffer.from(secret), Buffer.from([0, 255, 10])]);
+    const small = await conn.run('sleep 0.3; read -r line; printf "%s" "$line" | wc -c', {
+      stdin: `${secret}\n`,
+    });
+    const bigData = Buffer.concat([
+      Buffer.alloc(200_000, 'x'),
+      Buffer.from(secret),
+      Buffer.from([0, 255, 10]),
+    ]);
     const big = await conn.run('sleep 0.3; sha256sum', { stdin: bigData });
     sampling = false;
     await sampler;
@@ -108,7 +124,9 @@ describe('local connection', () => {
 
   it('kills a command at its timeout, with its children, and goes on', async () => {
     const started = Date.now();
-    const result = await conn.run('echo started; sleep 31.4159 & sleep 31.4159; echo never', { timeoutMs: 400 });
+    const result = await conn.run('echo started; sleep 31.4159 & sleep 31.4159; echo never', {
+      timeoutMs: 400,
+    });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(result).toMatchObject({ stdout: 'started\n', exitCode: 124, timedOut: true });
     expect(result.stderr).toMatch(/timed out after 400 ms/);
@@ -124,7 +142,10 @@ describe('local connection', () => {
   });
 
   it('runs a command that finishes in time normally, with stdin, under a timeout', async () => {
-    expect(await conn.run('cat; exit 4', { timeoutMs: 5000, stdin: 'abc' })).toMatchObject({ stdout: 'abc', exitCode: 4 });
+    expect(await conn.run('cat; exit 4', { timeoutMs: 5000, stdin: 'abc' })).toMatchObject({
+      stdout: 'abc',
+      exitCode: 4,
+    });
   });
 
   it('runs 200 sequential commands quickly in one shell', async () => {
@@ -168,7 +189,9 @@ describe('local connection failure', () => {
   });
 
   it('refuses PowerShell targets clearly', async () => {
-    await expect(openConnection({ ...target, shellType: 'powershell' }, settings)).rejects.toThrow(/PowerShell .* not supported yet/);
+    await expect(openConnection({ ...target, shellType: 'powershell' }, settings)).rejects.toThrow(
+      /PowerShell .* not supported yet/,
+    );
   });
 });
 

@@ -3,14 +3,27 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MarkerScanner } from '../../lib/transport/marker-scanner.js';
 import { shellJoin, shellLaunch } from '../../lib/transport/shell-launch.js';
-import { ansiCQuote, buildCommandScript, frameMarkers, HEREDOC_STDIN_MAX } from '../../lib/transport/shell-script.js';
+import {
+  ansiCQuote,
+  buildCommandScript,
+  frameMarkers,
+  HEREDOC_STDIN_MAX,
+} from '../../lib/transport/shell-script.js';
 
 const markers = frameMarkers('0123456789abcdef0123456789abcdef', 7);
 const options = { delimiter: 'NS_STDIN_test' };
 
 describe('ansiCQuote', () => {
   it('round-trips any text through bash byte for byte', () => {
-    const samples = ["it's", 'back\\slash', '$HOME `id` $(id) "q"', 'tab\tnew\nline\r', 'é ü 日本 🙂', '\x01\x7f\x1b[0m', "'''\\\\'"];
+    const samples = [
+      "it's",
+      'back\\slash',
+      '$HOME `id` $(id) "q"',
+      'tab\tnew\nline\r',
+      'é ü 日本 🙂',
+      '\x01\x7f\x1b[0m',
+      "'''\\\\'",
+    ];
     for (const text of samples) {
       const out = execFileSync('bash', ['--noprofile', '--norc', '-c', `printf '%s' ${ansiCQuote(text)}`]);
       expect(out.toString('utf8')).toBe(text);
@@ -76,7 +89,8 @@ describe('MarkerScanner', () => {
     for (let a = 0; a <= stream.length; a++) {
       for (const b of [a, Math.min(stream.length, a + 1), Math.min(stream.length, a + 13)]) {
         const scanner = new MarkerScanner(marker, true);
-        for (const piece of [stream.subarray(0, a), stream.subarray(a, b), stream.subarray(b)]) scanner.push(piece);
+        for (const piece of [stream.subarray(0, a), stream.subarray(a, b), stream.subarray(b)])
+          scanner.push(piece);
         expect(scanner.done).toBe(true);
         expect(scanner.output()).toEqual(stream.subarray(0, stream.indexOf(marker)));
         expect(scanner.trailer).toBe('42 0');
@@ -110,7 +124,9 @@ describe('shellLaunch', () => {
     const launch = shellLaunch();
     expect(launch.argv.slice(0, 4)).toEqual(['bash', '--noprofile', '--norc', '-c']);
     expect(launch.argv[4]).toBe(`printf '%s\\n' '${launch.readyMarker}'; exec bash --noprofile --norc`);
-    expect(execFileSync(launch.argv[0]!, launch.argv.slice(1), { input: 'echo second\n' }).toString()).toBe(`${launch.readyMarker}\nsecond\n`);
+    expect(execFileSync(launch.argv[0]!, launch.argv.slice(1), { input: 'echo second\n' }).toString()).toBe(
+      `${launch.readyMarker}\nsecond\n`,
+    );
   });
 
   it('wraps bash in sudo: -n without a password, a random prompt with one; the password is never in argv', () => {

@@ -5,7 +5,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BecomeError, openConnection, UnreachableError, type Connection, type ConnectionTarget, type SshSettings } from '../../lib/transport/index.js';
+import {
+  BecomeError,
+  openConnection,
+  UnreachableError,
+  type Connection,
+  type ConnectionTarget,
+  type SshSettings,
+} from '../../lib/transport/index.js';
 import { fingerprint } from '../../lib/transport/known-hosts.js';
 import { sshdUnavailable, startTestSshd, type TestSshd } from './sshd.js';
 
@@ -72,17 +79,25 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
     const conn = await connect(target(), settings());
     const connectMs = performance.now() - started;
     expect(conn.description).toBe(`ssh root@127.0.0.1:${sshd.port}`);
-    expect(await conn.run("printf out; printf err >&2; exit 3")).toMatchObject({ stdout: 'out', stderr: 'err', exitCode: 3 });
+    expect(await conn.run('printf out; printf err >&2; exit 3')).toMatchObject({
+      stdout: 'out',
+      stderr: 'err',
+      exitCode: 3,
+    });
     expect(await conn.run('cat', { stdin: 'over ssh' })).toMatchObject({ stdout: 'over ssh', exitCode: 0 });
     expect((await conn.run('cd /; exit 9')).exitCode).toBe(9);
     const t0 = performance.now();
     for (let i = 0; i < 200; i++) expect((await conn.run(`echo ${i}`)).stdout).toBe(`${i}\n`);
     const ms = performance.now() - t0;
-    console.log(`ssh: connect + shell start ${connectMs.toFixed(0)} ms; 200 sequential commands in ${ms.toFixed(0)} ms (${(ms / 200).toFixed(1)} ms each)`);
+    console.log(
+      `ssh: connect + shell start ${connectMs.toFixed(0)} ms; 200 sequential commands in ${ms.toFixed(0)} ms (${(ms / 200).toFixed(1)} ms each)`,
+    );
     const big = await conn.run('head -c 5000000 /dev/zero');
     expect(big.stdoutBytes?.length).toBe(5_000_000);
     const data = Buffer.alloc(2_000_000, 'abc\n');
-    expect((await conn.run('md5sum', { stdin: data })).stdout).toBe(`${createHash('md5').update(data).digest('hex')}  -\n`);
+    expect((await conn.run('md5sum', { stdin: data })).stdout).toBe(
+      `${createHash('md5').update(data).digest('hex')}  -\n`,
+    );
     expect((await conn.run('echo x; sleep 20', { timeoutMs: 300 })).timedOut).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await sshd.acceptedLogins()).toBe(before + 1);
@@ -110,13 +125,20 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
 
   it('refuses a changed host key even with accept-new', async () => {
     const other = await readFile(join(import.meta.dirname, 'fixtures', 'ka.pub'), 'utf8');
-    await writeFile(knownHostsFile, `# first line\n[127.0.0.1]:${sshd.port} ${other.split(' ').slice(0, 2).join(' ')}\n`);
-    const error = await openConnection(target(), settings({ acceptNewHostKeys: true })).catch((e: unknown) => e);
+    await writeFile(
+      knownHostsFile,
+      `# first line\n[127.0.0.1]:${sshd.port} ${other.split(' ').slice(0, 2).join(' ')}\n`,
+    );
+    const error = await openConnection(target(), settings({ acceptNewHostKeys: true })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UnreachableError);
     const message = (error as Error).message;
     expect(message).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
     expect(message).toContain(fingerprint(sshd.hostKey));
-    expect(message).toContain(`${knownHostsFile}:2: ssh-ed25519 SHA256:8YOpGX99Us89EomNcsnPaQQd3C2aRRb0EoilhRWn9X0`);
+    expect(message).toContain(
+      `${knownHostsFile}:2: ssh-ed25519 SHA256:8YOpGX99Us89EomNcsnPaQQd3C2aRRb0EoilhRWn9X0`,
+    );
     expect(await readFile(knownHostsFile, 'utf8')).not.toContain(sshd.hostKey.toString('base64'));
   });
 
@@ -148,7 +170,10 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
       ].join('\n'),
     );
     const before = await sshd.acceptedLogins();
-    const conn = await connect({ name: 'h2', kind: 'ssh', address: 'via-bastion', shellType: 'sh' }, settings({ sshConfigFile: config }));
+    const conn = await connect(
+      { name: 'h2', kind: 'ssh', address: 'via-bastion', shellType: 'sh' },
+      settings({ sshConfigFile: config }),
+    );
     expect(conn.description).toBe(`ssh root@127.0.0.1:${sshd.port} via root@127.0.0.1:${sshd.port}`);
     // The target login comes from the bastion's forwarded connection, not from us directly.
     expect((await conn.run('echo "$SSH_CONNECTION" | cut -d" " -f1')).stdout).toBe('127.0.0.1\n');
@@ -164,7 +189,10 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
     await copyFile(sshd.clientKey, join(home, '.ssh', 'custom_key'));
     await chmod(join(home, '.ssh', 'custom_key'), 0o600);
     const config = join(home, '.ssh', 'config');
-    await writeFile(config, `Host alias\n  HostName 127.0.0.1\n  Port 1\n  User nobody\n  IdentityFile ~/.ssh/custom_key\n`);
+    await writeFile(
+      config,
+      `Host alias\n  HostName 127.0.0.1\n  Port 1\n  User nobody\n  IdentityFile ~/.ssh/custom_key\n`,
+    );
     const savedHome = process.env.HOME;
     process.env.HOME = home;
     try {
@@ -187,7 +215,10 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
     const savedHome = process.env.HOME;
     process.env.HOME = home;
     try {
-      const conn = await connect(target({ privateKeyFile: undefined }), settings({ sshConfigFile: undefined }));
+      const conn = await connect(
+        target({ privateKeyFile: undefined }),
+        settings({ sshConfigFile: undefined }),
+      );
       expect((await conn.run('echo default-key')).stdout).toBe('default-key\n');
     } finally {
       process.env.HOME = savedHome;
@@ -197,9 +228,13 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
   it('reports a failed login clearly', async () => {
     await trustHost();
     const wrongKey = join(import.meta.dirname, 'fixtures', 'ka.pub'); // a public key cannot log in
-    const error = await openConnection(target({ privateKeyFile: wrongKey }), settings()).catch((e: unknown) => e);
+    const error = await openConnection(target({ privateKeyFile: wrongKey }), settings()).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UnreachableError);
-    expect((error as Error).message).toMatch(new RegExp(`^h1: cannot connect to root@127\\.0\\.0\\.1:${sshd.port}: authentication failed`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^h1: cannot connect to root@127\\.0\\.0\\.1:${sshd.port}: authentication failed`),
+    );
   });
 
   it('reports a refused connection and a connect timeout clearly', async () => {
@@ -218,7 +253,9 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
     const port = (silent.address() as { port: number }).port;
     const started = Date.now();
     try {
-      await expect(openConnection(target({ port }), settings({ connectTimeoutMs: 500 }))).rejects.toThrow(/timed out after 500 ms/);
+      await expect(openConnection(target({ port }), settings({ connectTimeoutMs: 500 }))).rejects.toThrow(
+        /timed out after 500 ms/,
+      );
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       silent.close();
@@ -236,7 +273,10 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
   describe('become', () => {
     it('starts the shell under sudo without a password (NOPASSWD)', async () => {
       await trustHost();
-      const conn = await connect(target({ user: sshd.users.nopasswd, become: { method: 'sudo', user: 'root' } }), settings());
+      const conn = await connect(
+        target({ user: sshd.users.nopasswd, become: { method: 'sudo', user: 'root' } }),
+        settings(),
+      );
       expect(conn.description).toBe(`ssh ${sshd.users.nopasswd}@127.0.0.1:${sshd.port} (sudo -u root)`);
       expect((await conn.run('id -un; echo "$HOME"')).stdout).toBe('root\n/root\n');
       expect((await conn.run('cat', { stdin: 'x' })).stdout).toBe('x');
@@ -246,14 +286,20 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
 
     it('becomes another non-root user too', async () => {
       await trustHost();
-      const conn = await connect(target({ user: sshd.users.nopasswd, become: { method: 'sudo', user: sshd.users.withPassword } }), settings());
+      const conn = await connect(
+        target({ user: sshd.users.nopasswd, become: { method: 'sudo', user: sshd.users.withPassword } }),
+        settings(),
+      );
       expect((await conn.run('id -un')).stdout).toBe(`${sshd.users.withPassword}\n`);
     });
 
     it('answers sudo with the password, which never appears on a command line', async () => {
       await trustHost();
       const conn = await connect(
-        target({ user: sshd.users.withPassword, become: { method: 'sudo', user: 'root', password: sshd.users.password } }),
+        target({
+          user: sshd.users.withPassword,
+          become: { method: 'sudo', user: 'root', password: sshd.users.password },
+        }),
         settings(),
       );
       expect((await conn.run('id -un')).stdout).toBe('root\n');
@@ -264,7 +310,10 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
     it('fails clearly on a wrong password', async () => {
       await trustHost();
       const error = await openConnection(
-        target({ user: sshd.users.withPassword, become: { method: 'sudo', user: 'root', password: 'wrong-password' } }),
+        target({
+          user: sshd.users.withPassword,
+          become: { method: 'sudo', user: 'root', password: 'wrong-password' },
+        }),
         settings(),
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BecomeError);
@@ -276,16 +325,20 @@ describe.skipIf(unavailable !== undefined)('ssh connection (real sshd on 127.0.0
 
     it('fails clearly when sudo wants a password and none is given', async () => {
       await trustHost();
-      const error = await openConnection(target({ user: sshd.users.withPassword, become: { method: 'sudo', user: 'root' } }), settings()).catch(
-        (e: unknown) => e,
-      );
+      const error = await openConnection(
+        target({ user: sshd.users.withPassword, become: { method: 'sudo', user: 'root' } }),
+        settings(),
+      ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BecomeError);
       expect((error as Error).message).toMatch(/sudo to root failed .*a password is required/);
     });
 
     it('skips sudo when the login user already is the become user', async () => {
       await trustHost();
-      const conn = await connect(target({ become: { method: 'sudo', user: 'root', password: 'unused' } }), settings());
+      const conn = await connect(
+        target({ become: { method: 'sudo', user: 'root', password: 'unused' } }),
+        settings(),
+      );
       expect(conn.description).toBe(`ssh root@127.0.0.1:${sshd.port}`);
     });
   });

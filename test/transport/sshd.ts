@@ -36,7 +36,8 @@ export async function sshdUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'not running as root (needed for sshd and test users)';
   if (!existsSync(SSHD) || !existsSync('/usr/bin/sudo')) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = (): Promise<unknown> => run('apt-get', ['install', '-y', '-qq', 'openssh-server', 'sudo'], { env, timeout: 300_000 });
+    const install = (): Promise<unknown> =>
+      run('apt-get', ['install', '-y', '-qq', 'openssh-server', 'sudo'], { env, timeout: 300_000 });
     try {
       await install().catch(async () => {
         await run('apt-get', ['update', '-qq'], { env, timeout: 300_000 });
@@ -88,7 +89,9 @@ export async function startTestSshd(): Promise<TestSshd> {
   );
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
   const logFile = join(dir, 'sshd.log');
-  const child = spawn(SSHD, ['-D', '-f', config, '-p', String(port), '-h', hostKeyFile, '-E', logFile], { stdio: 'ignore' });
+  const child = spawn(SSHD, ['-D', '-f', config, '-p', String(port), '-h', hostKeyFile, '-E', logFile], {
+    stdio: 'ignore',
+  });
   await waitForBanner(port, child, logFile);
   const hostKey = Buffer.from((await readFile(`${hostKeyFile}.pub`, 'utf8')).split(' ')[1]!, 'base64');
   return {
@@ -97,7 +100,8 @@ export async function startTestSshd(): Promise<TestSshd> {
     clientKey,
     hostKey,
     knownHostsLine: `[127.0.0.1]:${port} ssh-ed25519 ${hostKey.toString('base64')}\n`,
-    acceptedLogins: async () => ((await readFile(logFile, 'utf8').catch(() => '')).match(/Accepted publickey/g) ?? []).length,
+    acceptedLogins: async () =>
+      ((await readFile(logFile, 'utf8').catch(() => '')).match(/Accepted publickey/g) ?? []).length,
     users,
     stop: async () => {
       if (child.exitCode === null) {
@@ -122,7 +126,11 @@ async function createUsers(users: TestSshd['users']): Promise<void> {
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd exited ${code}`))));
     p.stdin.end(`${users.nopasswd}:${otherPassword}\n${users.withPassword}:${users.password}\n`);
   });
-  await writeFile(users.sudoers, `${users.nopasswd} ALL=(ALL) NOPASSWD: ALL\n${users.withPassword} ALL=(ALL) ALL\n`, { mode: 0o440 });
+  await writeFile(
+    users.sudoers,
+    `${users.nopasswd} ALL=(ALL) NOPASSWD: ALL\n${users.withPassword} ALL=(ALL) ALL\n`,
+    { mode: 0o440 },
+  );
 }
 
 async function removeUsers(users: TestSshd['users']): Promise<void> {
@@ -138,7 +146,9 @@ function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -17,7 +17,8 @@ import { isSecret } from '../../lib/secret.js';
 import { readPasswordFile } from '../../lib/vault/passwords.js';
 
 const haveAnsible = spawnSync('ansible-vault', ['--version']).status === 0;
-if (!haveAnsible) console.warn('Ansible vault tests skipped: ansible-vault is not installed (apt-get install ansible)');
+if (!haveAnsible)
+  console.warn('Ansible vault tests skipped: ansible-vault is not installed (apt-get install ansible)');
 const skip = !haveAnsible && process.env.CI !== 'true';
 
 const dir = mkdtempSync(join(tmpdir(), 'ns-ansible-vault-'));
@@ -30,7 +31,8 @@ const file = (name: string, text: string, mode = 0o600) => {
 const PASSWORD = 'ansible pässword';
 const passwordFile = file('vault-pass', `${PASSWORD}\n`);
 const pw = (text: string, label?: string) => ({ bytes: Buffer.from(text), ...(label ? { label } : {}) });
-const ansibleVault = (...args: string[]) => execFileSync('ansible-vault', args, { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+const ansibleVault = (...args: string[]) =>
+  execFileSync('ansible-vault', args, { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
 
 describe.skipIf(skip)('Ansible Vault compatibility (real ansible-vault)', () => {
   it('reads a 1.1 file made by ansible-vault encrypt', () => {
@@ -55,13 +57,26 @@ describe.skipIf(skip)('Ansible Vault compatibility (real ansible-vault)', () => 
   });
 
   it('reads a !vault value made by ansible-vault encrypt_string, in an inventory, as a Secret', async () => {
-    const snippet = ansibleVault('encrypt_string', '--vault-password-file', passwordFile, 'Guac-DB pa$$ "word"', '--name', 'guacamole_db_password');
+    const snippet = ansibleVault(
+      'encrypt_string',
+      '--vault-password-file',
+      passwordFile,
+      'Guac-DB pa$$ "word"',
+      '--name',
+      'guacamole_db_password',
+    );
     expect(snippet).toContain('!vault |');
-    const inventory = file('hosts.yml', `all:\n  hosts:\n    gw1:\n      ${snippet.trim().replace(/\n/g, '\n      ')}\n`);
+    const inventory = file(
+      'hosts.yml',
+      `all:\n  hosts:\n    gw1:\n      ${snippet.trim().replace(/\n/g, '\n      ')}\n`,
+    );
     const inv = await loadInventory([inventory]);
     const host = inv.hosts.get('gw1')!;
     expect(host.vars.guacamole_db_password).toBeInstanceOf(VaultedValue);
-    const vars = await resolveSecrets(host.vars, { passwords: [readPasswordFile(passwordFile)], sources: host.varSources });
+    const vars = await resolveSecrets(host.vars, {
+      passwords: [readPasswordFile(passwordFile)],
+      sources: host.varSources,
+    });
     const value = vars.guacamole_db_password;
     expect(isSecret(value)).toBe(true);
     expect(isSecret(value) && value.reveal()).toBe('Guac-DB pa$$ "word"');
@@ -93,7 +108,9 @@ describe.skipIf(skip)('Ansible Vault compatibility (real ansible-vault)', () => 
     // A flipped hex digit in the payload fails the same HMAC.
     const lines = text.split('\n');
     lines[3] = lines[3]!.replace(/^./, (c) => (c === '3' ? '6' : '3'));
-    expect(() => decryptAnsible(lines.join('\n'), [pw(PASSWORD)], path)).toThrow(/HMAC check failed|not hexadecimal|malformed/);
+    expect(() => decryptAnsible(lines.join('\n'), [pw(PASSWORD)], path)).toThrow(
+      /HMAC check failed|not hexadecimal|malformed/,
+    );
   });
 
   it('takes a password file as Ansible does: surrounding whitespace stripped; an executable file is a script', () => {
@@ -104,6 +121,8 @@ describe.skipIf(skip)('Ansible Vault compatibility (real ansible-vault)', () => 
     ansibleVault('encrypt', '--vault-password-file', script, path);
     const fromScript = readPasswordFile(script);
     expect(fromScript.secret.reveal()).toBe(PASSWORD);
-    expect(decryptAnsible(readFileSync(path, 'utf8'), [pw(fromScript.secret.reveal())], path).plaintext.toString()).toBe('x: y\n');
+    expect(
+      decryptAnsible(readFileSync(path, 'utf8'), [pw(fromScript.secret.reveal())], path).plaintext.toString(),
+    ).toBe('x: y\n');
   });
 });

@@ -80,7 +80,10 @@ describe('playbook vault', () => {
   it('create: contents from $EDITOR in a 0600 file inside a 0700 folder, removed afterwards; the vault is 0600', async () => {
     const contents = write('contents.yml', 'db_password: "first secret value"\napi_token: "tok-123456"\n');
     const file = path('secrets.vault');
-    const r = await vault(['create', file, '--vault-password-file', passFile], { EDITOR_REPLACE: contents, NOVASTATION_VAULT_SCRYPT_N: '' });
+    const r = await vault(['create', file, '--vault-password-file', passFile], {
+      EDITOR_REPLACE: contents,
+      NOVASTATION_VAULT_SCRYPT_N: '',
+    });
     expect(r.code, r.stderr).toBe(0);
     const [tempFile, dirMode, fileMode] = lastEdit();
     expect(dirMode).toBe('700');
@@ -101,21 +104,30 @@ describe('playbook vault', () => {
 
   it('edit: changes are re-encrypted; no change leaves the file byte for byte; a failing editor saves nothing', async () => {
     const file = path('secrets.vault');
-    const r = await vault(['edit', file, '--vault-password-file', passFile], { EDITOR_APPEND: 'added: "third value"' });
+    const r = await vault(['edit', file, '--vault-password-file', passFile], {
+      EDITOR_APPEND: 'added: "third value"',
+    });
     expect(r.code, r.stderr).toBe(0);
-    expect((await vault(['view', file, '--vault-password-file', passFile])).stdout).toContain('added: "third value"');
+    expect((await vault(['view', file, '--vault-password-file', passFile])).stdout).toContain(
+      'added: "third value"',
+    );
     const before = readFileSync(file, 'utf8');
     const same = await vault(['edit', file, '--vault-password-file', passFile]);
     expect(same.code).toBe(0);
     expect(same.stderr).toContain('no changes');
     expect(readFileSync(file, 'utf8')).toBe(before);
-    const failed = await vault(['edit', file, '--vault-password-file', passFile], { EDITOR_APPEND: 'lost: "x"', EDITOR_EXIT: '3' });
+    const failed = await vault(['edit', file, '--vault-password-file', passFile], {
+      EDITOR_APPEND: 'lost: "x"',
+      EDITOR_EXIT: '3',
+    });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/exited with 3; nothing was saved/);
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(existsSync(lastEdit()[0]!)).toBe(false);
     // A secrets vault must stay a mapping of strings: refused without a terminal to re-edit on.
-    const broken = await vault(['edit', file, '--vault-password-file', passFile], { EDITOR_APPEND: 'port: 5432' });
+    const broken = await vault(['edit', file, '--vault-password-file', passFile], {
+      EDITOR_APPEND: 'port: 5432',
+    });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/entry port is not a string.*nothing was saved/);
     expect(readFileSync(file, 'utf8')).toBe(before);
@@ -155,18 +167,34 @@ describe('playbook vault', () => {
     expect(readFileSync(plain, 'utf8')).toBe('k: "v"\n');
     expect(mode(plain)).toBe('600');
     const ans = write('ans.yml', 'k: "v"\n');
-    expect((await vault(['encrypt', ans, '--format', 'ansible', '--vault-password-file', passFile])).code).toBe(0);
+    expect(
+      (await vault(['encrypt', ans, '--format', 'ansible', '--vault-password-file', passFile])).code,
+    ).toBe(0);
     expect(readFileSync(ans, 'utf8')).toMatch(/^\$ANSIBLE_VAULT;1\.1;AES256\n/);
-    expect((await vault(['view', ans], { NOVASTATION_VAULT_PASSWORD: 'first passphrase' })).stdout).toBe('k: "v"\n');
+    expect((await vault(['view', ans], { NOVASTATION_VAULT_PASSWORD: 'first passphrase' })).stdout).toBe(
+      'k: "v"\n',
+    );
   });
 
   it('rekey: the new passphrase opens it, the old one no longer does, the format is kept', async () => {
     const file = path('secrets.vault');
     const ans = path('ans.yml');
-    const r = await vault(['rekey', file, ans, '--vault-password-file', passFile, '--new-vault-password-file', newPassFile]);
+    const r = await vault([
+      'rekey',
+      file,
+      ans,
+      '--vault-password-file',
+      passFile,
+      '--new-vault-password-file',
+      newPassFile,
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect((await vault(['view', file, '--vault-password-file', newPassFile])).stdout).toContain('added: "third value"');
-    expect((await vault(['view', file, '--vault-password-file', passFile])).stderr).toMatch(/wrong vault passphrase/);
+    expect((await vault(['view', file, '--vault-password-file', newPassFile])).stdout).toContain(
+      'added: "third value"',
+    );
+    expect((await vault(['view', file, '--vault-password-file', passFile])).stderr).toMatch(
+      /wrong vault passphrase/,
+    );
     expect(readFileSync(ans, 'utf8')).toMatch(/^\$ANSIBLE_VAULT;1\.1;AES256\n/);
     expect((await vault(['view', ans, '--vault-password-file', newPassFile])).stdout).toBe('k: "v"\n');
     expect(mode(file)).toBe('600');
@@ -174,11 +202,19 @@ describe('playbook vault', () => {
 
   it('the KDF cost can be changed for new writes, never below 2^15', async () => {
     const plain = write('cost.yml', 'k: "v"\n');
-    const low = await vault(['encrypt', plain, '--vault-password-file', passFile], { NOVASTATION_VAULT_SCRYPT_N: '16384' });
+    const low = await vault(['encrypt', plain, '--vault-password-file', passFile], {
+      NOVASTATION_VAULT_SCRYPT_N: '16384',
+    });
     expect(low.code).toBe(1);
     expect(low.stderr).toContain('NOVASTATION_VAULT_SCRYPT_N: scrypt N=16384 is not allowed');
     expect(readFileSync(plain, 'utf8')).toBe('k: "v"\n');
-    expect((await vault(['encrypt', plain, '--vault-password-file', passFile], { NOVASTATION_VAULT_SCRYPT_N: '65536' })).code).toBe(0);
+    expect(
+      (
+        await vault(['encrypt', plain, '--vault-password-file', passFile], {
+          NOVASTATION_VAULT_SCRYPT_N: '65536',
+        })
+      ).code,
+    ).toBe(0);
     expect(readFileSync(plain, 'utf8').split('\n')[0]).toContain('N=65536,r=8,p=1');
   });
 
@@ -195,17 +231,26 @@ describe('playbook vault', () => {
     delete base.NOVASTATION_VAULT_PASSWORD;
     delete base.ANSIBLE_VAULT_PASSWORD_FILE;
     // `script` gives the command a pseudo-terminal, as a user's shell would.
-    const child = spawn('script', ['-qefc', `${JSON.stringify(process.execPath)} ${JSON.stringify(runner)} view ${JSON.stringify(file)}`, '/dev/null'], {
-      cwd: dir,
-      env: base,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'script',
+      [
+        '-qefc',
+        `${JSON.stringify(process.execPath)} ${JSON.stringify(runner)} view ${JSON.stringify(file)}`,
+        '/dev/null',
+      ],
+      {
+        cwd: dir,
+        env: base,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     const closed = new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     const deadline = Date.now() + 20_000;
-    while (!out.includes('Vault password: ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!out.includes('Vault password: ') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(out).toContain('Vault password: ');
     child.stdin.write('second passphrase\r');
     const code = await closed;

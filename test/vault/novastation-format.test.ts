@@ -9,7 +9,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decryptNovastation, encryptNovastation, inspectNovastation, MIN_SCRYPT_N } from '../../lib/vault/novastation-format.js';
+import {
+  decryptNovastation,
+  encryptNovastation,
+  inspectNovastation,
+  MIN_SCRYPT_N,
+} from '../../lib/vault/novastation-format.js';
 import { VaultError } from '../../lib/vault/errors.js';
 import { readVaultFile, writeVaultFile } from '../../lib/vault/index.js';
 import { Secret } from '../../lib/secret.js';
@@ -104,10 +109,16 @@ describe('NovaStation vault format', () => {
   it('a header edited into an unknown version or cipher is refused as a format problem', async () => {
     const text = await encryptNovastation(PLAINTEXT, PASS, FAST);
     const b = body(text);
-    const v2 = await refusal(decryptNovastation(b.with(b.bytes, b.header.replace(';1;', ';2;')), [PASS], 'f'));
+    const v2 = await refusal(
+      decryptNovastation(b.with(b.bytes, b.header.replace(';1;', ';2;')), [PASS], 'f'),
+    );
     expect(v2.code).toBe('format');
-    expect(v2.message).toMatch(/unsupported vault format version "2".*newer NovaStation, or the first line was modified/);
-    const cipher = await refusal(decryptNovastation(resum(b.header.replace('aes-256-gcm', 'aes-128-cbc'), b.bytes), [PASS], 'f'));
+    expect(v2.message).toMatch(
+      /unsupported vault format version "2".*newer NovaStation, or the first line was modified/,
+    );
+    const cipher = await refusal(
+      decryptNovastation(resum(b.header.replace('aes-256-gcm', 'aes-128-cbc'), b.bytes), [PASS], 'f'),
+    );
     expect(cipher.code).toBe('format');
     expect(cipher.message).toMatch(/malformed vault header/);
     const notVault = await refusal(decryptNovastation('hello: world\n', [PASS], 'f'));
@@ -117,11 +128,15 @@ describe('NovaStation vault format', () => {
   it('a deliberate edit with the checksum recomputed: GCM refuses it, reported as tampered (right passphrase) or wrong passphrase (salt)', async () => {
     const text = await encryptNovastation(PLAINTEXT, PASS, FAST);
     const b = body(text);
-    const content = await refusal(decryptNovastation(resum(b.header, flip(b.bytes, CIPHERTEXT_AT)), [PASS], 'secrets.vault'));
+    const content = await refusal(
+      decryptNovastation(resum(b.header, flip(b.bytes, CIPHERTEXT_AT)), [PASS], 'secrets.vault'),
+    );
     expect(content.code).toBe('tampered');
     expect(content.message).toMatch(/failed authentication although the passphrase is right/);
     // The header is GCM's additional data: changing it (with a valid checksum) is caught too.
-    const header = await refusal(decryptNovastation(resum(b.header.replace('N=32768', 'N=65536'), b.bytes), [PASS], 'f'));
+    const header = await refusal(
+      decryptNovastation(resum(b.header.replace('N=32768', 'N=65536'), b.bytes), [PASS], 'f'),
+    );
     expect(['wrong-passphrase', 'tampered']).toContain(header.code);
     // A changed salt derives another key: indistinguishable from a wrong passphrase, and refused.
     const salt = await refusal(decryptNovastation(resum(b.header, flip(b.bytes, SALT_AT)), [PASS], 'f'));
@@ -131,17 +146,23 @@ describe('NovaStation vault format', () => {
   it('refuses KDF parameters outside the allowed range even when the checksum matches', async () => {
     const text = await encryptNovastation(PLAINTEXT, PASS, FAST);
     const b = body(text);
-    const weak = await refusal(decryptNovastation(resum(b.header.replace('N=32768', 'N=1024'), b.bytes), [PASS], 'f'));
+    const weak = await refusal(
+      decryptNovastation(resum(b.header.replace('N=32768', 'N=1024'), b.bytes), [PASS], 'f'),
+    );
     expect(weak.code).toBe('format');
     expect(weak.message).toMatch(/N=1024 is not allowed/);
-    const huge = await refusal(decryptNovastation(resum(b.header.replace('N=32768', 'N=1073741824'), b.bytes), [PASS], 'f'));
+    const huge = await refusal(
+      decryptNovastation(resum(b.header.replace('N=32768', 'N=1073741824'), b.bytes), [PASS], 'f'),
+    );
     expect(huge.message).toMatch(/is not allowed/);
   });
 
   it('truncated or non-base64 bodies are refused as damaged', async () => {
     const text = await encryptNovastation(PLAINTEXT, PASS, FAST);
     const lines = text.trimEnd().split('\n');
-    const truncated = await refusal(decryptNovastation(`${lines[0]}\n${lines[1]!.slice(0, 20)}\n`, [PASS], 'f'));
+    const truncated = await refusal(
+      decryptNovastation(`${lines[0]}\n${lines[1]!.slice(0, 20)}\n`, [PASS], 'f'),
+    );
     expect(truncated.code).toBe('damaged');
     const garbage = await refusal(decryptNovastation(`${lines[0]}\n${lines[1]}!!\n`, [PASS], 'f'));
     expect(garbage.code).toBe('damaged');

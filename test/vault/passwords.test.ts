@@ -66,7 +66,11 @@ describe('vault password sources', () => {
   it('collects --vault-id, --vault-password-file and NOVASTATION_VAULT_PASSWORD in that order, masked', async () => {
     const a = file('pass-a', 'password-from-a', 0o600);
     const b = file('pass-b', 'password-from-b', 0o600);
-    const passwords = await collectPasswords({ vaultIds: [`prod@${a}`], passwordFiles: [b], env: { NOVASTATION_VAULT_PASSWORD: 'password-from-env' } });
+    const passwords = await collectPasswords({
+      vaultIds: [`prod@${a}`],
+      passwordFiles: [b],
+      env: { NOVASTATION_VAULT_PASSWORD: 'password-from-env' },
+    });
     expect(passwords.map((p) => [p.secret.reveal(), p.label])).toEqual([
       ['password-from-a', 'prod'],
       ['password-from-b', undefined],
@@ -92,6 +96,8 @@ describe('vault password sources', () => {
       (error: unknown) => error,
     );
     expect(e).toBeInstanceOf(VaultError);
-    expect((e as VaultError).message).toMatch(/--vault-password-file FILE.*NOVASTATION_VAULT_PASSWORD.*no terminal/);
+    expect((e as VaultError).message).toMatch(
+      /--vault-password-file FILE.*NOVASTATION_VAULT_PASSWORD.*no terminal/,
+    );
   });
 });

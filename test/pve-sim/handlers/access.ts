@@ -9,5 +9,10 @@ export function registerAccess(router: Router, auth: Auth): void {
     return { ...res, cap: {} };
   });
   router.add('GET', '/access/ticket', () => null);
-  router.add('GET', '/version', () => ({ version: '9.1.3', release: '9.1', repoid: 'ec9a5f0b', console: 'html5' }));
+  router.add('GET', '/version', () => ({
+    version: '9.1.3',
+    release: '9.1',
+    repoid: 'ec9a5f0b',
+    console: 'html5',
+  }));
 }

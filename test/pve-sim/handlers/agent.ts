@@ -23,9 +23,15 @@ const simple: Record<string, (vm: ReturnType<typeof agentVm>) => unknown> = {
 };
 
 export function registerAgent(router: Router): void {
-  router.add('POST', '/nodes/{node}/qemu/{vmid}/agent/ping', (ctx) => ({ result: simple.ping!(agentVm(ctx)) }));
-  router.add('GET', '/nodes/{node}/qemu/{vmid}/agent/get-osinfo', (ctx) => ({ result: simple['get-osinfo']!(agentVm(ctx)) }));
-  router.add('GET', '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces', (ctx) => ({ result: simple['network-get-interfaces']!(agentVm(ctx)) }));
+  router.add('POST', '/nodes/{node}/qemu/{vmid}/agent/ping', (ctx) => ({
+    result: simple.ping!(agentVm(ctx)),
+  }));
+  router.add('GET', '/nodes/{node}/qemu/{vmid}/agent/get-osinfo', (ctx) => ({
+    result: simple['get-osinfo']!(agentVm(ctx)),
+  }));
+  router.add('GET', '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces', (ctx) => ({
+    result: simple['network-get-interfaces']!(agentVm(ctx)),
+  }));
   router.add('POST', '/nodes/{node}/qemu/{vmid}/agent', (ctx) => {
     const vm = agentVm(ctx);
     const fn = simple[str(ctx, 'command')!];
@@ -40,7 +46,14 @@ export function registerAgent(router: Router): void {
     if (!command.length && input === undefined) throw die('command or input-data (or both) required');
     const result = ctx.sim.state.guestExec(vm, command, input);
     const pid = vm.guest.nextPid++;
-    vm.guest.execs.set(pid, { pid, command, doneAt: ctx.sim.clock.now() + ctx.sim.timing.taskMs, exitcode: result.exitcode, out: result.out ?? '', err: result.err ?? '' });
+    vm.guest.execs.set(pid, {
+      pid,
+      command,
+      doneAt: ctx.sim.clock.now() + ctx.sim.timing.taskMs,
+      exitcode: result.exitcode,
+      out: result.out ?? '',
+      err: result.err ?? '',
+    });
     return { pid };
   });
   router.add('GET', '/nodes/{node}/qemu/{vmid}/agent/exec-status', (ctx) => {
@@ -48,6 +61,11 @@ export function registerAgent(router: Router): void {
     const rec = vm.guest.execs.get(int(ctx, 'pid')!);
     if (!rec) throw die(`Agent error: Invalid parameter 'pid'`);
     if (ctx.sim.clock.now() < rec.doneAt) return { exited: 0 };
-    return { exited: 1, exitcode: rec.exitcode, ...(rec.out ? { 'out-data': rec.out } : {}), ...(rec.err ? { 'err-data': rec.err } : {}) };
+    return {
+      exited: 1,
+      exitcode: rec.exitcode,
+      ...(rec.out ? { 'out-data': rec.out } : {}),
+      ...(rec.err ? { 'err-data': rec.err } : {}),
+    };
   });
 }

@@ -17,7 +17,8 @@ export function vmMaxDisk(sim: SimCore, vm: SimVm): number {
   return 0;
 }
 
-export const vmMem = (vm: SimVm) => Number(/^(?:current=)?(\d+)/.exec(vm.config.memory ?? '512')?.[1] ?? 512) * 1024 * 1024;
+export const vmMem = (vm: SimVm) =>
+  Number(/^(?:current=)?(\d+)/.exec(vm.config.memory ?? '512')?.[1] ?? 512) * 1024 * 1024;
 export const vmCpus = (vm: SimVm) => Number(vm.config.cores ?? 1) * Number(vm.config.sockets ?? 1);
 
 export function registerCluster(router: Router): void {
@@ -29,10 +30,23 @@ export function registerCluster(router: Router): void {
       for (const vm of sim.state.vms.values()) {
         const running = vm.status === 'running';
         out.push({
-          id: `qemu/${vm.vmid}`, type: 'qemu', vmid: vm.vmid, node: vm.node, status: vm.status, template: vm.template ? 1 : 0,
-          maxmem: vmMem(vm), maxcpu: vmCpus(vm), maxdisk: vmMaxDisk(sim, vm), mem: running ? Math.floor(vmMem(vm) / 3) : 0, cpu: running ? 0.01 : 0,
-          disk: 0, uptime: running ? Math.floor((sim.clock.now() - (vm.startedAt ?? sim.clock.now())) / 1000) : 0,
-          netin: 0, netout: 0, diskread: 0, diskwrite: 0,
+          id: `qemu/${vm.vmid}`,
+          type: 'qemu',
+          vmid: vm.vmid,
+          node: vm.node,
+          status: vm.status,
+          template: vm.template ? 1 : 0,
+          maxmem: vmMem(vm),
+          maxcpu: vmCpus(vm),
+          maxdisk: vmMaxDisk(sim, vm),
+          mem: running ? Math.floor(vmMem(vm) / 3) : 0,
+          cpu: running ? 0.01 : 0,
+          disk: 0,
+          uptime: running ? Math.floor((sim.clock.now() - (vm.startedAt ?? sim.clock.now())) / 1000) : 0,
+          netin: 0,
+          netout: 0,
+          diskread: 0,
+          diskwrite: 0,
           ...(vm.config.name !== undefined ? { name: vm.config.name } : {}),
           ...(vm.config.lock ? { lock: vm.config.lock } : {}),
           ...(vm.config.tags ? { tags: vm.config.tags } : {}),
@@ -41,16 +55,45 @@ export function registerCluster(router: Router): void {
     }
     if (!type || type === 'node') {
       for (const n of sim.state.nodes.values()) {
-        out.push({ id: `node/${n.name}`, type: 'node', node: n.name, status: n.online ? 'online' : 'offline', level: '', 'cgroup-mode': 2,
-          ...(n.online ? { cpu: n.cpu, maxcpu: n.maxcpu, mem: n.mem, maxmem: n.maxmem, uptime: 86400, disk: 12 * 1024 ** 3, maxdisk: 100 * 1024 ** 3 } : {}) });
+        out.push({
+          id: `node/${n.name}`,
+          type: 'node',
+          node: n.name,
+          status: n.online ? 'online' : 'offline',
+          level: '',
+          'cgroup-mode': 2,
+          ...(n.online
+            ? {
+                cpu: n.cpu,
+                maxcpu: n.maxcpu,
+                mem: n.mem,
+                maxmem: n.maxmem,
+                uptime: 86400,
+                disk: 12 * 1024 ** 3,
+                maxdisk: 100 * 1024 ** 3,
+              }
+            : {}),
+        });
       }
     }
     if (!type || type === 'storage') {
       for (const n of sim.state.nodes.values()) {
         for (const s of sim.state.storages.values()) {
-          const used = [...sim.state.volumes.values()].filter((v) => v.storage === s.id && v.node === n.name).reduce((a, v) => a + v.size, 0);
-          out.push({ id: `storage/${n.name}/${s.id}`, type: 'storage', storage: s.id, node: n.name, status: 'available',
-            content: s.content.join(','), plugintype: s.type, shared: s.shared ? 1 : 0, maxdisk: s.total, disk: used });
+          const used = [...sim.state.volumes.values()]
+            .filter((v) => v.storage === s.id && v.node === n.name)
+            .reduce((a, v) => a + v.size, 0);
+          out.push({
+            id: `storage/${n.name}/${s.id}`,
+            type: 'storage',
+            storage: s.id,
+            node: n.name,
+            status: 'available',
+            content: s.content.join(','),
+            plugintype: s.type,
+            shared: s.shared ? 1 : 0,
+            maxdisk: s.total,
+            disk: used,
+          });
         }
       }
     }

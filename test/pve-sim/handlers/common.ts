@@ -24,7 +24,10 @@ export const bool = (ctx: HandlerContext, key: string): boolean | undefined => {
 /** pveproxy proxies to `node`; an unknown node fails the name lookup. */
 export function nodeOrDie(sim: SimCore, name: string | undefined): SimNode {
   const node = name ? sim.state.node(name) : undefined;
-  if (!node) throw die(`hostname lookup '${name}' failed - failed to get address info for: ${name}: Name or service not known`);
+  if (!node)
+    throw die(
+      `hostname lookup '${name}' failed - failed to get address info for: ${name}: Name or service not known`,
+    );
   if (!node.online) throw die(`node '${name}' is offline`);
   return node;
 }
@@ -32,7 +35,8 @@ export function nodeOrDie(sim: SimCore, name: string | undefined): SimNode {
 /** PVE::QemuConfig->load_config on `node` (the VM must live there). */
 export function loadVm(sim: SimCore, vmid: number, node: string): SimVm {
   const vm = sim.state.vm(vmid);
-  if (!vm || vm.node !== node) throw die(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
+  if (!vm || vm.node !== node)
+    throw die(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
   return vm;
 }
 
@@ -55,12 +59,16 @@ export const isDriveKey = (k: string) => DRIVE_KEY.test(k);
 /** Integer/number/boolean config values come back as JSON numbers, like PVE's API. */
 export function typedConfig(sim: SimCore, config: Record<string, string>): Record<string, string | number> {
   const get = sim.schema.match('/nodes/x/qemu/100/config')?.entry.methods.GET;
-  const props = (get?.returns as { properties?: Record<string, { type?: string }> } | undefined)?.properties ?? {};
+  const props =
+    (get?.returns as { properties?: Record<string, { type?: string }> } | undefined)?.properties ?? {};
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(config)) {
     const family = k.replace(/\d+$/, '[n]');
     const type = (props[k] ?? props[family])?.type;
-    out[k] = (type === 'integer' || type === 'number' || type === 'boolean') && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+    out[k] =
+      (type === 'integer' || type === 'number' || type === 'boolean') && /^-?\d+(\.\d+)?$/.test(v)
+        ? Number(v)
+        : v;
   }
   return out;
 }
@@ -98,6 +106,7 @@ export function checkSshKeys(encoded: string | undefined): void {
     text = encoded; // uri_unescape leaves a malformed escape as it is
   }
   for (const line of text.split('\n').filter((l) => l.trim())) {
-    if (!/^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-\S+)\s+[A-Za-z0-9+/=]+/.test(line.trim())) throw die(`unable to parse ssh key: ${line}`);
+    if (!/^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-\S+)\s+[A-Za-z0-9+/=]+/.test(line.trim()))
+      throw die(`unable to parse ssh key: ${line}`);
   }
 }

@@ -32,9 +32,13 @@ function checks(ctx: HandlerContext, m: PciMapping, node: string): { severity: s
     const path = /(?:^|,)path=([^,]+)/.exec(e)?.[1] ?? '';
     const id = /(?:^|,)id=([^,]+)/.exec(e)?.[1] ?? '';
     const dev = n.pci.find((d) => d.id === path || d.id === `${path}.0` || d.id.startsWith(`${path}.`));
-    if (!dev) out.push({ severity: 'error', message: `Invalid configuration: PCI device '${path}' not found` });
+    if (!dev)
+      out.push({ severity: 'error', message: `Invalid configuration: PCI device '${path}' not found` });
     else if (`${dev.vendor.slice(2)}:${dev.device.slice(2)}` !== id.toLowerCase()) {
-      out.push({ severity: 'error', message: `Invalid configuration: PCI device '${path}' has unexpected id` });
+      out.push({
+        severity: 'error',
+        message: `Invalid configuration: PCI device '${path}' has unexpected id`,
+      });
     }
   }
   return out;
@@ -44,7 +48,9 @@ export function registerMapping(router: Router): void {
   router.add('GET', '/cluster/mapping/pci', (ctx) => {
     const node = str(ctx, 'check-node');
     return [...ctx.sim.state.mappings.values()].map((m) => ({
-      ...m, digest: ctx.sim.state.mappingDigest, ...(node ? { checks: checks(ctx, m, node) } : {}),
+      ...m,
+      digest: ctx.sim.state.mappingDigest,
+      ...(node ? { checks: checks(ctx, m, node) } : {}),
     }));
   });
   router.add('GET', '/cluster/mapping/pci/{id}', (ctx) => {
@@ -66,7 +72,9 @@ export function registerMapping(router: Router): void {
     const { state } = ctx.sim;
     const digest = str(ctx, 'digest');
     if (digest !== undefined && digest !== state.mappingDigest) {
-      throw die('update hardware mapping failed: detected modified configuration - file changed by other user? Try again.');
+      throw die(
+        'update hardware mapping failed: detected modified configuration - file changed by other user? Try again.',
+      );
     }
     const m = state.mappings.get(id);
     if (!m) throw die(`update hardware mapping failed: pci ID '${id}' does not exist`);

@@ -13,7 +13,17 @@
 import type { SimCore } from '../core.js';
 import { die, paramError } from '../http/errors.js';
 import type { HandlerContext, Router } from '../router.js';
-import { addVolume, cloudinitVolid, isCdrom, isCloudinit, newDiskVolid, parseDrive, parseNet, printDrive, printNet } from '../state/drives.js';
+import {
+  addVolume,
+  cloudinitVolid,
+  isCdrom,
+  isCloudinit,
+  newDiskVolid,
+  parseDrive,
+  parseNet,
+  printDrive,
+  printNet,
+} from '../state/drives.js';
 import { SimVm } from '../state/model.js';
 import { bool, checkLock, int, isDriveKey, loadVm, nodeOrDie, randomMac, str, uuid } from './common.js';
 
@@ -23,8 +33,10 @@ function earlyChecks(ctx: HandlerContext, source: SimVm, newid: number) {
   const full = bool(ctx, 'full') ?? !source.template;
   const storage = str(ctx, 'storage');
   if (storage !== undefined && !full) throw die("parameter 'storage' not allowed for linked clones");
-  if (str(ctx, 'format') !== undefined && !full) throw die("parameter 'format' not allowed for linked clones");
-  if (storage !== undefined && !sim.state.storages.has(storage)) throw die(`storage '${storage}' does not exist`);
+  if (str(ctx, 'format') !== undefined && !full)
+    throw die("parameter 'format' not allowed for linked clones");
+  if (storage !== undefined && !sim.state.storages.has(storage))
+    throw die(`storage '${storage}' does not exist`);
   const target = str(ctx, 'target');
   if (target && target !== source.node) {
     nodeOrDie(sim, target);
@@ -36,13 +48,20 @@ function earlyChecks(ctx: HandlerContext, source: SimVm, newid: number) {
       if (!isDriveKey(k)) continue;
       const d = parseDrive(v);
       if (isCdrom(d)) continue;
-      if (!/(^|[:/])base-\d+-disk/.test(d.file)) throw die(`clone failed: Linked clone feature is not supported for drive '${k}'`);
+      if (!/(^|[:/])base-\d+-disk/.test(d.file))
+        throw die(`clone failed: Linked clone feature is not supported for drive '${k}'`);
     }
   }
   return { full, storage };
 }
 
-async function cloneDisks(sim: SimCore, source: SimVm, target: SimVm, full: boolean, storageId: string | undefined): Promise<Record<string, string>> {
+async function cloneDisks(
+  sim: SimCore,
+  source: SimVm,
+  target: SimVm,
+  full: boolean,
+  storageId: string | undefined,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const now = sim.clock.now();
   for (const k of Object.keys(source.config).sort()) {
@@ -53,7 +72,19 @@ async function cloneDisks(sim: SimCore, source: SimVm, target: SimVm, full: bool
     const storage = sim.state.storages.get(storageId ?? d.file.split(':')[0]!)!;
     if (isCloudinit(d)) {
       const volid = cloudinitVolid(storage, target.vmid);
-      addVolume(sim.state, { volid, storage: storage.id, node: target.node, content: 'images', format: storage.type === 'dir' ? 'qcow2' : 'raw', size: 4 * 1024 ** 2, vmid: target.vmid }, now);
+      addVolume(
+        sim.state,
+        {
+          volid,
+          storage: storage.id,
+          node: target.node,
+          content: 'images',
+          format: storage.type === 'dir' ? 'qcow2' : 'raw',
+          size: 4 * 1024 ** 2,
+          vmid: target.vmid,
+        },
+        now,
+      );
       out[k] = printDrive({ file: volid, opts: d.opts });
       continue;
     }
@@ -66,7 +97,20 @@ async function cloneDisks(sim: SimCore, source: SimVm, target: SimVm, full: bool
       const next = newDiskVolid(sim.state, storage, target.vmid).volid.split(':')[1]!;
       volid = `${storage.id}:${base}/${next}`;
     }
-    addVolume(sim.state, { volid, storage: storage.id, node: target.node, content: 'images', format: srcVol?.format ?? 'raw', size: srcVol?.size ?? 0, vmid: target.vmid, os: srcVol?.os }, now);
+    addVolume(
+      sim.state,
+      {
+        volid,
+        storage: storage.id,
+        node: target.node,
+        content: 'images',
+        format: srcVol?.format ?? 'raw',
+        size: srcVol?.size ?? 0,
+        vmid: target.vmid,
+        os: srcVol?.os,
+      },
+      now,
+    );
     out[k] = printDrive({ file: volid, opts: d.opts });
   }
   return out;
@@ -81,37 +125,49 @@ export function registerClone(router: Router): void {
     const { full, storage } = earlyChecks(ctx, source, newid);
     const running = source.status === 'running';
     return sim.tasks.start(node.name, 'qmclone', source.vmid, user, async (t) => {
-      await sim.locks.with(source.vmid, running ? 'exclusive' : 'shared', sim.timing.lockTimeoutMs.clone, () =>
-        sim.locks.with(newid, 'exclusive', sim.timing.lockTimeoutMs.clone, async () => {
-          earlyChecks(ctx, source, newid);
-          const oldconf = source.config;
-          const newconf: Record<string, string> = {};
-          for (const [k, v] of Object.entries(oldconf)) {
-            if (/^unused\d+$/.test(k) || ['snapshots', 'parent', 'snaptime', 'vmstate', 'snapstate', 'template', 'lock'].includes(k)) continue;
-            if (/^net\d+$/.test(k)) {
-              const net = parseNet(v);
-              net.macaddr = randomMac(); // "always change MAC! address"
-              newconf[k] = printNet(net);
-            } else newconf[k] = v;
-          }
-          newconf.smbios1 = [...(oldconf.smbios1 ?? '').split(',').filter((p) => p && !p.startsWith('uuid=')), `uuid=${uuid()}`].join(',');
-          if (newconf.vmgenid) newconf.vmgenid = uuid();
-          newconf.name = str(ctx, 'name') ?? `Copy-of-VM-${oldconf.name ?? source.vmid}`;
-          if (str(ctx, 'description')) newconf.description = str(ctx, 'description')!;
-          // The temporary config: the new VMID exists from now on, locked.
-          const target = new SimVm(newid, node.name, { lock: 'clone' });
-          sim.state.vms.set(newid, target);
-          try {
-            t.log(`create ${full ? 'full' : 'linked'} clone of drive(s)`);
-            await t.work(sim.timing.taskMs * (full ? 2 : 1));
-            const drives = await cloneDisks(sim, source, target, full, storage);
-            target.config = { ...newconf, ...drives };
-          } catch (e) {
-            sim.state.vms.delete(newid);
-            for (const [volid, vol] of sim.state.volumes) if (vol.vmid === newid) sim.state.volumes.delete(volid);
-            throw new Error(`clone failed: ${(e as Error).message}`);
-          }
-        }),
+      await sim.locks.with(
+        source.vmid,
+        running ? 'exclusive' : 'shared',
+        sim.timing.lockTimeoutMs.clone,
+        () =>
+          sim.locks.with(newid, 'exclusive', sim.timing.lockTimeoutMs.clone, async () => {
+            earlyChecks(ctx, source, newid);
+            const oldconf = source.config;
+            const newconf: Record<string, string> = {};
+            for (const [k, v] of Object.entries(oldconf)) {
+              if (
+                /^unused\d+$/.test(k) ||
+                ['snapshots', 'parent', 'snaptime', 'vmstate', 'snapstate', 'template', 'lock'].includes(k)
+              )
+                continue;
+              if (/^net\d+$/.test(k)) {
+                const net = parseNet(v);
+                net.macaddr = randomMac(); // "always change MAC! address"
+                newconf[k] = printNet(net);
+              } else newconf[k] = v;
+            }
+            newconf.smbios1 = [
+              ...(oldconf.smbios1 ?? '').split(',').filter((p) => p && !p.startsWith('uuid=')),
+              `uuid=${uuid()}`,
+            ].join(',');
+            if (newconf.vmgenid) newconf.vmgenid = uuid();
+            newconf.name = str(ctx, 'name') ?? `Copy-of-VM-${oldconf.name ?? source.vmid}`;
+            if (str(ctx, 'description')) newconf.description = str(ctx, 'description')!;
+            // The temporary config: the new VMID exists from now on, locked.
+            const target = new SimVm(newid, node.name, { lock: 'clone' });
+            sim.state.vms.set(newid, target);
+            try {
+              t.log(`create ${full ? 'full' : 'linked'} clone of drive(s)`);
+              await t.work(sim.timing.taskMs * (full ? 2 : 1));
+              const drives = await cloneDisks(sim, source, target, full, storage);
+              target.config = { ...newconf, ...drives };
+            } catch (e) {
+              sim.state.vms.delete(newid);
+              for (const [volid, vol] of sim.state.volumes)
+                if (vol.vmid === newid) sim.state.volumes.delete(volid);
+              throw new Error(`clone failed: ${(e as Error).message}`);
+            }
+          }),
       );
     });
   });

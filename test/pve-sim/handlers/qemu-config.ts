@@ -14,16 +14,57 @@ import { resolveParamSchema } from '../schema/params.js';
 import { isCdrom, isCloudinit, parseDrive, parseNet, printDrive, printNet } from '../state/drives.js';
 import type { SimVm } from '../state/model.js';
 import type { TaskContext } from '../state/tasks.js';
-import { bool, checkLock, checkSshKeys, formatSize, int, isDriveKey, loadVm, nodeOrDie, parseSize, str, typedConfig, uuid } from './common.js';
+import {
+  bool,
+  checkLock,
+  checkSshKeys,
+  formatSize,
+  int,
+  isDriveKey,
+  loadVm,
+  nodeOrDie,
+  parseSize,
+  str,
+  typedConfig,
+  uuid,
+} from './common.js';
 import { checkDriveParams, createDisks, registerUnused } from './qemu-disks.js';
 import { checkConfigPerms } from './qemu-perms.js';
 import { vmOptions } from './qemu.js';
 
-const FAST_PLUG = new Set(['description', 'hookscript', 'hotplug', 'lock', 'migrate_downtime', 'migrate_speed', 'name', 'onboot', 'protection', 'shares', 'startup', 'tags', 'vmstatestorage',
-  'cicustom', 'cipassword', 'citype', 'ciuser', 'ciupgrade', 'nameserver', 'searchdomain', 'sshkeys']);
+const FAST_PLUG = new Set([
+  'description',
+  'hookscript',
+  'hotplug',
+  'lock',
+  'migrate_downtime',
+  'migrate_speed',
+  'name',
+  'onboot',
+  'protection',
+  'shares',
+  'startup',
+  'tags',
+  'vmstatestorage',
+  'cicustom',
+  'cipassword',
+  'citype',
+  'ciuser',
+  'ciupgrade',
+  'nameserver',
+  'searchdomain',
+  'sshkeys',
+]);
 
 function hotpluggable(key: string, value?: string): boolean {
-  if (FAST_PLUG.has(key) || /^ipconfig\d+$/.test(key) || /^net\d+$/.test(key) || /^usb\d+$/.test(key) || /^unused\d+$/.test(key)) return true;
+  if (
+    FAST_PLUG.has(key) ||
+    /^ipconfig\d+$/.test(key) ||
+    /^net\d+$/.test(key) ||
+    /^usb\d+$/.test(key) ||
+    /^unused\d+$/.test(key)
+  )
+    return true;
   if (/^(scsi|virtio)\d+$/.test(key)) return true;
   if (isDriveKey(key) && value !== undefined && isCdrom(parseDrive(value))) return true;
   return false;
@@ -38,7 +79,13 @@ function freeVolume(sim: SimCore, value: string): void {
   sim.state.volumes.delete(file);
 }
 
-function apply(sim: SimCore, vm: SimVm, opts: Record<string, string>, deletes: string[], log: (l: string) => void): void {
+function apply(
+  sim: SimCore,
+  vm: SimVm,
+  opts: Record<string, string>,
+  deletes: string[],
+  log: (l: string) => void,
+): void {
   const running = vm.status === 'running';
   for (const k of deletes) {
     const val = vm.config[k] ?? vm.pending[k];
@@ -100,8 +147,10 @@ async function updateVm(ctx: HandlerContext, sync: boolean): Promise<string | nu
   if (!deletes.length && !str(ctx, 'revert') && !Object.keys(opts).length) throw die('no options specified');
   const schema = sim.schema.match(ctx.path)!.entry.methods[ctx.method]!;
   for (const k of deletes) {
-    if (opts[k] !== undefined) throw paramError({ delete: `you can't use '-${k}' and -delete ${k}' at the same time` });
-    if (!resolveParamSchema(schema, k) || k === 'node' || k === 'vmid') throw paramError({ delete: `unknown option '${k}'` });
+    if (opts[k] !== undefined)
+      throw paramError({ delete: `you can't use '-${k}' and -delete ${k}' at the same time` });
+    if (!resolveParamSchema(schema, k) || k === 'node' || k === 'vmid')
+      throw paramError({ delete: `unknown option '${k}'` });
   }
   checkSshKeys(opts.sshkeys);
   checkDriveParams(sim, opts);
@@ -115,11 +164,16 @@ async function updateVm(ctx: HandlerContext, sync: boolean): Promise<string | nu
     if (digest && digest !== vm.digest()) throw die('checksum mismatch (file change by other user?)');
     if (!skiplock) checkLock(vm);
     if (opts.memory !== undefined || opts.balloon !== undefined) {
-      const mem = Number(/^(?:current=)?(\d+)/.exec(opts.memory ?? vm.effectiveConfig().memory ?? '512')?.[1]);
+      const mem = Number(
+        /^(?:current=)?(\d+)/.exec(opts.memory ?? vm.effectiveConfig().memory ?? '512')?.[1],
+      );
       const balloon = Number(opts.balloon ?? vm.effectiveConfig().balloon ?? 0);
-      if (balloon && balloon > mem) throw die('balloon value too large (must be smaller than assigned memory)');
+      if (balloon && balloon > mem)
+        throw die('balloon value too large (must be smaller than assigned memory)');
     }
-    const params = Object.entries(opts).map(([k, v]) => `-${k} ${k === 'cipassword' ? '<hidden>' : v}`).join(' ');
+    const params = Object.entries(opts)
+      .map(([k, v]) => `-${k} ${k === 'cipassword' ? '<hidden>' : v}`)
+      .join(' ');
     if (sync) {
       apply(sim, vm, opts, deletes, () => {});
       return null;
@@ -147,7 +201,9 @@ export function registerConfig(router: Router): void {
     const keys = new Set([...Object.keys(vm.config), ...Object.keys(vm.pending), ...vm.pendingDelete]);
     return [...keys].sort().map((key) => ({
       key,
-      ...(vm.config[key] !== undefined ? { value: key === 'cipassword' ? '**********' : vm.config[key] } : {}),
+      ...(vm.config[key] !== undefined
+        ? { value: key === 'cipassword' ? '**********' : vm.config[key] }
+        : {}),
       ...(vm.pending[key] !== undefined ? { pending: vm.pending[key] } : {}),
       ...(vm.pendingDelete.has(key) ? { delete: 1 } : {}),
     }));
@@ -159,7 +215,8 @@ export function registerConfig(router: Router): void {
     const vmid = int(ctx, 'vmid')!;
     const disk = str(ctx, 'disk')!;
     const sizeStr = str(ctx, 'size')!;
-    if (bool(ctx, 'skiplock') && ctx.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
+    if (bool(ctx, 'skiplock') && ctx.user !== 'root@pam')
+      throw paramError({ skiplock: 'Only root may use this option.' });
     const checked = await sim.locks.with(vmid, 'exclusive', sim.timing.lockTimeoutMs.config, () => {
       const vm = loadVm(sim, vmid, node.name);
       const digest = str(ctx, 'digest');

@@ -9,30 +9,51 @@
 import type { SimCore } from '../core.js';
 import { die, paramError } from '../http/errors.js';
 import { NEW_DISK_RE } from '../schema/formats.js';
-import { addVolume, cloudinitVolid, isCdrom, newDiskVolid, parseDrive, printDrive, isCloudinit } from '../state/drives.js';
+import {
+  addVolume,
+  cloudinitVolid,
+  isCdrom,
+  newDiskVolid,
+  parseDrive,
+  printDrive,
+  isCloudinit,
+} from '../state/drives.js';
 import type { SimVm } from '../state/model.js';
 import { formatSize, GiB, isDriveKey, MiB } from './common.js';
 
 const volStorage = (volid: string) => /^([a-z][a-z0-9\-_.]*[a-z0-9]):/i.exec(volid)?.[1];
 
-export function checkDriveParams(sim: SimCore, params: Record<string, string>, defaultStorage?: string): void {
+export function checkDriveParams(
+  sim: SimCore,
+  params: Record<string, string>,
+  defaultStorage?: string,
+): void {
   for (const key of Object.keys(params).sort()) {
     if (!isDriveKey(key)) continue;
     const d = parseDrive(params[key]!);
     const src = d.opts['import-from'];
     if (src !== undefined) {
       const m = NEW_DISK_RE.exec(d.file);
-      if (!m || Number(m[3]) !== 0) throw paramError({ [key]: "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>" });
+      if (!m || Number(m[3]) !== 0)
+        throw paramError({
+          [key]: "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>",
+        });
       if (key === 'efidisk0') {
-        for (const r of ['efitype', 'pre-enrolled-keys']) if (d.opts[r] === undefined) throw paramError({ [key]: `need to specify '${r}' when using 'import-from'` });
+        for (const r of ['efitype', 'pre-enrolled-keys'])
+          if (d.opts[r] === undefined)
+            throw paramError({ [key]: `need to specify '${r}' when using 'import-from'` });
       }
-      if (key === 'tpmstate0' && d.opts.version === undefined) throw paramError({ [key]: "need to specify 'version' when using 'import-from'" });
+      if (key === 'tpmstate0' && d.opts.version === undefined)
+        throw paramError({ [key]: "need to specify 'version' when using 'import-from'" });
       const srcStorage = volStorage(src);
       if (srcStorage) {
         if (!sim.state.storages.has(srcStorage)) throw die(`storage '${srcStorage}' does not exist`);
         const vol = sim.state.volumes.get(src);
         if (!vol) throw die(`volume '${src}' does not exist`);
-        if (vol.content !== 'images' && vol.content !== 'import') throw paramError({ [key]: `${src} has wrong type '${vol.content}' - needs to be 'images' or 'import'` });
+        if (vol.content !== 'images' && vol.content !== 'import')
+          throw paramError({
+            [key]: `${src} has wrong type '${vol.content}' - needs to be 'images' or 'import'`,
+          });
       } else if (!src.startsWith('/')) throw die(`unable to parse volume ID '${src}'`);
     }
     if (d.file === 'none' || d.file === 'cdrom' || d.file.startsWith('/')) continue;
@@ -42,24 +63,32 @@ export function checkDriveParams(sim: SimCore, params: Record<string, string>, d
       if (!storeid) throw die('no storage ID specified (and no default storage)');
       const s = sim.state.storages.get(storeid);
       if (!s) throw die(`storage '${storeid}' does not exist`);
-      if (!s.content.includes('images')) throw paramError({ storage: `storage '${storeid}' does not support vm images` });
+      if (!s.content.includes('images'))
+        throw paramError({ storage: `storage '${storeid}' does not support vm images` });
       continue;
     }
     const storeid = volStorage(d.file);
     if (storeid && !sim.state.storages.has(storeid)) throw die(`storage '${storeid}' does not exist`);
     if (/:cloudinit$/.test(d.file)) continue;
     const vol = sim.state.volumes.get(d.file);
-    if (vol?.content === 'iso' && d.opts.media !== 'cdrom') throw paramError({ [key]: "explicit 'media=cdrom' is required for iso images" });
+    if (vol?.content === 'iso' && d.opts.media !== 'cdrom')
+      throw paramError({ [key]: "explicit 'media=cdrom' is required for iso images" });
   }
 }
 
 /** Creates the volumes for the drive keys of `params`; returns the printed config values. */
-export function createDisks(sim: SimCore, vm: SimVm, params: Record<string, string>, defaultStorage?: string): Record<string, string> {
+export function createDisks(
+  sim: SimCore,
+  vm: SimVm,
+  params: Record<string, string>,
+  defaultStorage?: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const { state } = sim;
   const now = sim.clock.now();
   const template = vm.template;
-  const owned = (volid: string) => (template ? volid.replace(/(^|[:/])vm-(\d+)-disk/, '$1base-$2-disk') : volid);
+  const owned = (volid: string) =>
+    template ? volid.replace(/(^|[:/])vm-(\d+)-disk/, '$1base-$2-disk') : volid;
   for (const key of Object.keys(params).sort()) {
     if (!isDriveKey(key)) continue;
     const d = parseDrive(params[key]!);
@@ -70,12 +99,26 @@ export function createDisks(sim: SimCore, vm: SimVm, params: Record<string, stri
     }
     if (/:cloudinit$/.test(d.file)) {
       const storeid = volStorage(d.file) ?? defaultStorage!;
-      const existing = Object.entries({ ...vm.config, ...out }).find(([k, v]) => k !== key && isDriveKey(k) && isCloudinit(parseDrive(v)));
+      const existing = Object.entries({ ...vm.config, ...out }).find(
+        ([k, v]) => k !== key && isDriveKey(k) && isCloudinit(parseDrive(v)),
+      );
       if (existing) throw new Error(`${key} - cloud-init drive is already attached at '${existing[0]}'`);
       const storage = state.storages.get(storeid)!;
       const volid = cloudinitVolid(storage, vm.vmid);
       if (state.volumes.has(volid)) throw new Error(`volume '${volid}' already exists`);
-      addVolume(state, { volid, storage: storeid, node: vm.node, content: 'images', format: storage.type === 'dir' ? 'qcow2' : 'raw', size: 4 * MiB, vmid: vm.vmid }, now);
+      addVolume(
+        state,
+        {
+          volid,
+          storage: storeid,
+          node: vm.node,
+          content: 'images',
+          format: storage.type === 'dir' ? 'qcow2' : 'raw',
+          size: 4 * MiB,
+          vmid: vm.vmid,
+        },
+        now,
+      );
       out[key] = printDrive({ file: volid, opts: { ...d.opts, media: 'cdrom' } });
       continue;
     }
@@ -98,7 +141,20 @@ export function createDisks(sim: SimCore, vm: SimVm, params: Record<string, stri
       delete d.opts.format;
       const { volid, format } = newDiskVolid(state, storage, vm.vmid, fmt);
       const finalId = owned(volid);
-      addVolume(state, { volid: finalId, storage: storage.id, node: vm.node, content: 'images', format, size, vmid: vm.vmid, os }, now);
+      addVolume(
+        state,
+        {
+          volid: finalId,
+          storage: storage.id,
+          node: vm.node,
+          content: 'images',
+          format,
+          size,
+          vmid: vm.vmid,
+          os,
+        },
+        now,
+      );
       out[key] = printDrive({ file: finalId, opts: { ...d.opts, size: formatSize(size) } });
       continue;
     }

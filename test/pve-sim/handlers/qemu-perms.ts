@@ -13,15 +13,73 @@ import { parseDrive, isCdrom, isCloudinit } from '../state/drives.js';
 
 const CPU = ['cores', 'cpu', 'cpulimit', 'cpuunits', 'numa', 'smp', 'sockets', 'vcpus'];
 const MEMORY = ['memory', 'balloon', 'shares'];
-const HWTYPE = ['acpi', 'hotplug', 'kvm', 'machine', 'scsihw', 'smbios1', 'tablet', 'vga', 'watchdog', 'audio0', 'rng0'];
-const GENERAL = ['agent', 'autostart', 'bios', 'description', 'keyboard', 'localtime', 'migrate_downtime', 'migrate_speed', 'name', 'onboot', 'ostype', 'protection', 'reboot', 'startdate', 'startup', 'tdf', 'template'];
+const HWTYPE = [
+  'acpi',
+  'hotplug',
+  'kvm',
+  'machine',
+  'scsihw',
+  'smbios1',
+  'tablet',
+  'vga',
+  'watchdog',
+  'audio0',
+  'rng0',
+];
+const GENERAL = [
+  'agent',
+  'autostart',
+  'bios',
+  'description',
+  'keyboard',
+  'localtime',
+  'migrate_downtime',
+  'migrate_speed',
+  'name',
+  'onboot',
+  'ostype',
+  'protection',
+  'reboot',
+  'startdate',
+  'startup',
+  'tdf',
+  'template',
+];
 const DISKOPTS = ['boot', 'bootdisk', 'vmstatestorage'];
-const CLOUDINIT = ['cicustom', 'cipassword', 'citype', 'ciuser', 'ciupgrade', 'nameserver', 'searchdomain', 'sshkeys'];
+const CLOUDINIT = [
+  'cicustom',
+  'cipassword',
+  'citype',
+  'ciuser',
+  'ciupgrade',
+  'nameserver',
+  'searchdomain',
+  'sshkeys',
+];
 /** Not VM options at all, handled by the API itself. */
-export const API_ONLY = new Set(['node', 'vmid', 'digest', 'delete', 'revert', 'skiplock', 'force', 'background_delay', 'storage', 'pool', 'start', 'archive', 'bwlimit', 'unique', 'live-restore', 'import-working-storage']);
+export const API_ONLY = new Set([
+  'node',
+  'vmid',
+  'digest',
+  'delete',
+  'revert',
+  'skiplock',
+  'force',
+  'background_delay',
+  'storage',
+  'pool',
+  'start',
+  'archive',
+  'bwlimit',
+  'unique',
+  'live-restore',
+  'import-working-storage',
+]);
 
 function need(sim: SimCore, user: string, vmid: number, privs: string[], any = false): void {
-  const ok = any ? privs.some((p) => sim.hasPrivilege(user, p)) : privs.every((p) => sim.hasPrivilege(user, p));
+  const ok = any
+    ? privs.some((p) => sim.hasPrivilege(user, p))
+    : privs.every((p) => sim.hasPrivilege(user, p));
   if (!ok) {
     const detail = `/vms/${vmid}, ${privs.join(any ? '|' : ', ')}`;
     sim.permissionDenials.push({ user, method: '-', path: `/vms/${vmid}`, detail });
@@ -40,7 +98,13 @@ export function checkHostpci(sim: SimCore, user: string, vmid: number, opt: stri
 }
 
 /** Checks every option being set or deleted (create: keys of the new config). */
-export function checkConfigPerms(sim: SimCore, user: string, vmid: number, params: Record<string, string>, deleted: string[]): void {
+export function checkConfigPerms(
+  sim: SimCore,
+  user: string,
+  vmid: number,
+  params: Record<string, string>,
+  deleted: string[],
+): void {
   if (user === 'root@pam') return;
   for (const opt of [...Object.keys(params), ...deleted]) {
     if (API_ONLY.has(opt)) continue;
@@ -63,12 +127,14 @@ export function checkConfigPerms(sim: SimCore, user: string, vmid: number, param
       continue;
     }
     if (/^serial\d+$/.test(opt)) {
-      if (value !== undefined && value !== 'socket') throw die(`only root can set '${opt}' config for real devices`);
+      if (value !== undefined && value !== 'socket')
+        throw die(`only root can set '${opt}' config for real devices`);
       need(sim, user, vmid, ['VM.Config.HWType']);
       continue;
     }
     if (/^usb\d+$/.test(opt)) {
-      if (value !== undefined && /(?:^|,)host=(?!spice)/i.test(value)) throw die(`only root can set '${opt}' config for real devices`);
+      if (value !== undefined && /(?:^|,)host=(?!spice)/i.test(value))
+        throw die(`only root can set '${opt}' config for real devices`);
       need(sim, user, vmid, ['VM.Config.HWType']);
       continue;
     }
@@ -81,8 +147,10 @@ export function checkConfigPerms(sim: SimCore, user: string, vmid: number, param
     else if (/^net\d+$/.test(opt)) {
       need(sim, user, vmid, ['VM.Config.Network']);
       const bridge = /(?:^|,)bridge=([^,]+)/.exec(value ?? '')?.[1];
-      if (bridge && !sim.hasPrivilege(user, 'SDN.Use')) throw permError(`/sdn/zones/localnetwork/${bridge}, SDN.Use`);
-    } else if (CLOUDINIT.includes(opt) || /^ipconfig\d+$/.test(opt)) need(sim, user, vmid, ['VM.Config.Cloudinit', 'VM.Config.Network'], true);
+      if (bridge && !sim.hasPrivilege(user, 'SDN.Use'))
+        throw permError(`/sdn/zones/localnetwork/${bridge}, SDN.Use`);
+    } else if (CLOUDINIT.includes(opt) || /^ipconfig\d+$/.test(opt))
+      need(sim, user, vmid, ['VM.Config.Cloudinit', 'VM.Config.Network'], true);
     else if (opt === 'vmstate') need(sim, user, vmid, ['VM.Config.Disk', 'VM.PowerMgmt']);
     else throw die(`only root can set '${opt}' config`);
   }

@@ -23,7 +23,8 @@ export async function startVm(sim: SimCore, vm: SimVm, t: TaskContext, skiplock 
       const mapping = /^hostpci\d+$/.test(k) ? /(?:^|,)mapping=([^,]+)/.exec(v)?.[1] : undefined;
       if (!mapping) continue;
       const m = sim.state.mappings.get(mapping);
-      if (!m || !m.map.some((e) => new RegExp(`(^|,)node=${vm.node}(,|$)`).test(e))) throw new Error(`PCI device mapping not found for '${mapping}'`);
+      if (!m || !m.map.some((e) => new RegExp(`(^|,)node=${vm.node}(,|$)`).test(e)))
+        throw new Error(`PCI device mapping not found for '${mapping}'`);
     }
     applyPendingOnStop(vm);
     await t.work(sim.timing.taskMs);
@@ -33,7 +34,14 @@ export async function startVm(sim: SimCore, vm: SimVm, t: TaskContext, skiplock 
   });
 }
 
-async function stopVm(sim: SimCore, vm: SimVm, t: TaskContext, shutdown: boolean, force: boolean, skiplock: boolean): Promise<void> {
+async function stopVm(
+  sim: SimCore,
+  vm: SimVm,
+  t: TaskContext,
+  shutdown: boolean,
+  force: boolean,
+  skiplock: boolean,
+): Promise<void> {
   await sim.locks.with(vm.vmid, 'exclusive', sim.timing.lockTimeoutMs.config, async () => {
     if (!skiplock) checkLock(vm);
     if (vm.status !== 'running') return; // PVE: nothing to do
@@ -59,19 +67,24 @@ export function registerPower(router: Router): void {
     const node = nodeOrDie(ctx.sim, str(ctx, 'node'));
     const vm = loadVm(ctx.sim, int(ctx, 'vmid')!, node.name);
     rootOnly(ctx.user, bool(ctx, 'skiplock'), 'skiplock');
-    return ctx.sim.tasks.start(node.name, 'qmstart', vm.vmid, ctx.user, (t) => startVm(ctx.sim, vm, t, bool(ctx, 'skiplock')));
+    return ctx.sim.tasks.start(node.name, 'qmstart', vm.vmid, ctx.user, (t) =>
+      startVm(ctx.sim, vm, t, bool(ctx, 'skiplock')),
+    );
   });
   router.add('POST', '/nodes/{node}/qemu/{vmid}/status/stop', (ctx) => {
     const node = nodeOrDie(ctx.sim, str(ctx, 'node'));
     const vm = loadVm(ctx.sim, int(ctx, 'vmid')!, node.name);
     rootOnly(ctx.user, bool(ctx, 'skiplock'), 'skiplock');
-    return ctx.sim.tasks.start(node.name, 'qmstop', vm.vmid, ctx.user, (t) => stopVm(ctx.sim, vm, t, false, true, !!bool(ctx, 'skiplock')));
+    return ctx.sim.tasks.start(node.name, 'qmstop', vm.vmid, ctx.user, (t) =>
+      stopVm(ctx.sim, vm, t, false, true, !!bool(ctx, 'skiplock')),
+    );
   });
   router.add('POST', '/nodes/{node}/qemu/{vmid}/status/shutdown', (ctx) => {
     const node = nodeOrDie(ctx.sim, str(ctx, 'node'));
     const vm = loadVm(ctx.sim, int(ctx, 'vmid')!, node.name);
     rootOnly(ctx.user, bool(ctx, 'skiplock'), 'skiplock');
     return ctx.sim.tasks.start(node.name, 'qmshutdown', vm.vmid, ctx.user, (t) =>
-      stopVm(ctx.sim, vm, t, true, !!bool(ctx, 'forceStop'), !!bool(ctx, 'skiplock')));
+      stopVm(ctx.sim, vm, t, true, !!bool(ctx, 'forceStop'), !!bool(ctx, 'skiplock')),
+    );
   });
 }

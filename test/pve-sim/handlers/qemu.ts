@@ -17,7 +17,8 @@ import { startVm } from './qemu-power.js';
 /** The VM options of a create/update request: everything but the API's own parameters. */
 export function vmOptions(ctx: HandlerContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.params)) if (!API_ONLY.has(k)) out[k] = Array.isArray(v) ? v.join('\0') : v;
+  for (const [k, v] of Object.entries(ctx.params))
+    if (!API_ONLY.has(k)) out[k] = Array.isArray(v) ? v.join('\0') : v;
   if (out.cdrom !== undefined) {
     out.ide2 = /media=/.test(out.cdrom) ? out.cdrom : `${out.cdrom},media=cdrom`;
     delete out.cdrom;
@@ -41,19 +42,29 @@ export function defaultBoot(config: Record<string, string>): string {
   const order = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
   const disks = keys.filter((k) => parseDrive(config[k]!).opts.media !== 'cdrom').sort(order);
   const cdroms = keys.filter((k) => parseDrive(config[k]!).opts.media === 'cdrom').sort(order);
-  const nets = Object.keys(config).filter((k) => /^net\d+$/.test(k)).sort(order);
+  const nets = Object.keys(config)
+    .filter((k) => /^net\d+$/.test(k))
+    .sort(order);
   return `order=${[...disks.slice(0, 1), ...cdroms, ...nets].join(';')}`;
 }
 
 export function registerQemu(router: Router): void {
   router.add('GET', '/nodes/{node}/qemu', (ctx) => {
     const node = nodeOrDie(ctx.sim, str(ctx, 'node'));
-    return [...ctx.sim.state.vms.values()].filter((vm) => vm.node === node.name).map((vm) => ({
-      vmid: vm.vmid, status: vm.status, cpus: vmCpus(vm), maxmem: vmMem(vm), maxdisk: vmMaxDisk(ctx.sim, vm),
-      uptime: vm.status === 'running' ? Math.floor((ctx.sim.clock.now() - (vm.startedAt ?? 0)) / 1000) : 0,
-      ...(vm.config.name ? { name: vm.config.name } : {}), ...(vm.template ? { template: 1 } : {}),
-      ...(vm.config.lock ? { lock: vm.config.lock } : {}), ...(vm.config.tags ? { tags: vm.config.tags } : {}),
-    }));
+    return [...ctx.sim.state.vms.values()]
+      .filter((vm) => vm.node === node.name)
+      .map((vm) => ({
+        vmid: vm.vmid,
+        status: vm.status,
+        cpus: vmCpus(vm),
+        maxmem: vmMem(vm),
+        maxdisk: vmMaxDisk(ctx.sim, vm),
+        uptime: vm.status === 'running' ? Math.floor((ctx.sim.clock.now() - (vm.startedAt ?? 0)) / 1000) : 0,
+        ...(vm.config.name ? { name: vm.config.name } : {}),
+        ...(vm.template ? { template: 1 } : {}),
+        ...(vm.config.lock ? { lock: vm.config.lock } : {}),
+        ...(vm.config.tags ? { tags: vm.config.tags } : {}),
+      }));
   });
 
   router.add('POST', '/nodes/{node}/qemu', async (ctx) => {
@@ -111,14 +122,17 @@ export function registerQemu(router: Router): void {
 
   router.add('GET', '/nodes/{node}/qemu/{vmid}', (ctx) => {
     loadVm(ctx.sim, int(ctx, 'vmid')!, str(ctx, 'node')!);
-    return ['config', 'pending', 'status', 'resize', 'agent', 'clone', 'template'].map((subdir) => ({ subdir }));
+    return ['config', 'pending', 'status', 'resize', 'agent', 'clone', 'template'].map((subdir) => ({
+      subdir,
+    }));
   });
 
   router.add('DELETE', '/nodes/{node}/qemu/{vmid}', (ctx) => {
     const { sim } = ctx;
     const node = nodeOrDie(sim, str(ctx, 'node'));
     const vmid = int(ctx, 'vmid')!;
-    if (bool(ctx, 'skiplock') && ctx.user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
+    if (bool(ctx, 'skiplock') && ctx.user !== 'root@pam')
+      throw paramError({ skiplock: 'Only root may use this option.' });
     const early = () => {
       const vm = loadVm(sim, vmid, node.name);
       if (vm.config.protection === '1') throw die(`can't remove VM ${vmid} - protection mode enabled`);
@@ -130,7 +144,9 @@ export function registerQemu(router: Router): void {
       await sim.locks.with(vmid, 'exclusive', sim.timing.lockTimeoutMs.config, async () => {
         const vm = early();
         checkLock(vm);
-        const linked = [...sim.state.volumes.keys()].find((id) => new RegExp(`base-${vmid}-disk-\\d+[^/]*/`).test(id));
+        const linked = [...sim.state.volumes.keys()].find((id) =>
+          new RegExp(`base-${vmid}-disk-\\d+[^/]*/`).test(id),
+        );
         if (linked) throw new Error(`base volume '${linked.split('/')[0]}' is still in use by linked cloned`);
         await t.work(sim.timing.taskMs);
         for (const [volid, vol] of sim.state.volumes) {
@@ -149,12 +165,32 @@ export function registerQemu(router: Router): void {
     const vm = loadVm(ctx.sim, int(ctx, 'vmid')!, str(ctx, 'node')!);
     const running = vm.status === 'running';
     return {
-      vmid: vm.vmid, status: vm.status, qmpstatus: vm.status, cpus: vmCpus(vm), maxmem: vmMem(vm), maxdisk: vmMaxDisk(ctx.sim, vm),
-      mem: running ? Math.floor(vmMem(vm) / 3) : 0, cpu: running ? 0.01 : 0, disk: 0, netin: 0, netout: 0, diskread: 0, diskwrite: 0,
-      uptime: running ? Math.floor((ctx.sim.clock.now() - (vm.startedAt ?? 0)) / 1000) : 0, ha: { managed: 0 },
-      ...(vm.config.name ? { name: vm.config.name } : {}), ...(vm.template ? { template: 1 } : {}),
-      ...(vm.config.lock ? { lock: vm.config.lock } : {}), ...(/^(1|enabled=1)/.test(vm.config.agent ?? '') ? { agent: 1 } : {}),
-      ...(running ? { pid: 10000 + vm.vmid, 'running-machine': vm.config.machine ?? 'pc-i440fx-10.1+pve0', 'running-qemu': '10.1.2' } : {}),
+      vmid: vm.vmid,
+      status: vm.status,
+      qmpstatus: vm.status,
+      cpus: vmCpus(vm),
+      maxmem: vmMem(vm),
+      maxdisk: vmMaxDisk(ctx.sim, vm),
+      mem: running ? Math.floor(vmMem(vm) / 3) : 0,
+      cpu: running ? 0.01 : 0,
+      disk: 0,
+      netin: 0,
+      netout: 0,
+      diskread: 0,
+      diskwrite: 0,
+      uptime: running ? Math.floor((ctx.sim.clock.now() - (vm.startedAt ?? 0)) / 1000) : 0,
+      ha: { managed: 0 },
+      ...(vm.config.name ? { name: vm.config.name } : {}),
+      ...(vm.template ? { template: 1 } : {}),
+      ...(vm.config.lock ? { lock: vm.config.lock } : {}),
+      ...(/^(1|enabled=1)/.test(vm.config.agent ?? '') ? { agent: 1 } : {}),
+      ...(running
+        ? {
+            pid: 10000 + vm.vmid,
+            'running-machine': vm.config.machine ?? 'pc-i440fx-10.1+pve0',
+            'running-qemu': '10.1.2',
+          }
+        : {}),
     };
   });
 }

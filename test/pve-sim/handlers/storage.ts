@@ -29,13 +29,20 @@ function storageOrDie(ctx: HandlerContext): SimStorage {
 }
 
 /** Checks shared by download-url and upload; returns the volid the file will get. */
-function prepareFile(ctx: HandlerContext, storage: SimStorage, content: string, rawName: string): { volid: string; format: string } {
-  if (!storage.content.includes(content)) throw die(`storage '${storage.id}' is not configured for content-type '${content}'`);
+function prepareFile(
+  ctx: HandlerContext,
+  storage: SimStorage,
+  content: string,
+  rawName: string,
+): { volid: string; format: string } {
+  if (!storage.content.includes(content))
+    throw die(`storage '${storage.id}' is not configured for content-type '${content}'`);
   // PVE normalizes: characters outside [a-zA-Z0-9-.+=_] become '_'.
   const filename = rawName.replace(/[^a-zA-Z0-9\-.+=_]/g, '_');
   if (!EXT[content]!.test(filename)) throw paramError({ filename: 'wrong file extension' });
   const volid = `${storage.id}:${content === 'import' ? 'import' : content}/${filename}`;
-  if (ctx.sim.state.volumes.has(volid)) throw die(`refusing to override existing file '/var/lib/vz/${DIRS[content]}/${filename}'`);
+  if (ctx.sim.state.volumes.has(volid))
+    throw die(`refusing to override existing file '/var/lib/vz/${DIRS[content]}/${filename}'`);
   const format = content === 'iso' ? 'iso' : content === 'import' ? /\.(\w+)$/.exec(filename)![1]! : 'tgz';
   return { volid, format };
 }
@@ -56,9 +63,21 @@ export function registerStorage(router: Router): void {
       .filter((s) => !content || content.split(/[,;\s]+/).every((c) => s.content.includes(c)))
       .filter((s) => !str(ctx, 'storage') || s.id === str(ctx, 'storage'))
       .map((s) => {
-        const used = [...ctx.sim.state.volumes.values()].filter((v) => v.storage === s.id && v.node === node.name).reduce((a, v) => a + v.size, 0);
-        return { storage: s.id, type: s.type, content: s.content.join(','), active: 1, enabled: 1, shared: s.shared ? 1 : 0,
-          total: s.total, used, avail: s.total - used, used_fraction: used / s.total };
+        const used = [...ctx.sim.state.volumes.values()]
+          .filter((v) => v.storage === s.id && v.node === node.name)
+          .reduce((a, v) => a + v.size, 0);
+        return {
+          storage: s.id,
+          type: s.type,
+          content: s.content.join(','),
+          active: 1,
+          enabled: 1,
+          shared: s.shared ? 1 : 0,
+          total: s.total,
+          used,
+          avail: s.total - used,
+          used_fraction: used / s.total,
+        };
       });
   });
 
@@ -71,7 +90,14 @@ export function registerStorage(router: Router): void {
       .filter((v) => v.storage === storage.id && v.node === node.name)
       .filter((v) => !content || v.content === content)
       .filter((v) => vmid === undefined || v.vmid === vmid)
-      .map((v) => ({ volid: v.volid, content: v.content, format: v.format, size: v.size, ctime: v.ctime, ...(v.vmid ? { vmid: v.vmid } : {}) }));
+      .map((v) => ({
+        volid: v.volid,
+        content: v.content,
+        format: v.format,
+        size: v.size,
+        ctime: v.ctime,
+        ...(v.vmid ? { vmid: v.vmid } : {}),
+      }));
   });
 
   router.add('POST', '/nodes/{node}/storage/{storage}/download-url', (ctx) => {
@@ -88,9 +114,22 @@ export function registerStorage(router: Router): void {
       await t.work(sim.timing.taskMs * 2);
       const known = sim.state.urls.get(url);
       if (!known) throw new Error(`download failed: 404 Not Found`);
-      if (sim.state.volumes.has(volid)) throw new Error(`refusing to override existing file '/var/lib/vz/${DIRS[content]}/${name}'`);
+      if (sim.state.volumes.has(volid))
+        throw new Error(`refusing to override existing file '/var/lib/vz/${DIRS[content]}/${name}'`);
       t.log('download of ... finished');
-      addVolume(sim.state, { volid, storage: storage.id, node: node.name, content: content as 'iso', format, size: known.size, os: known.os }, sim.clock.now());
+      addVolume(
+        sim.state,
+        {
+          volid,
+          storage: storage.id,
+          node: node.name,
+          content: content as 'iso',
+          format,
+          size: known.size,
+          os: known.os,
+        },
+        sim.clock.now(),
+      );
     });
   });
 
@@ -98,7 +137,8 @@ export function registerStorage(router: Router): void {
     const { sim } = ctx;
     const node = nodeOrDie(sim, str(ctx, 'node'));
     const storage = storageOrDie(ctx);
-    if (!sim.hasPrivilege(ctx.user, 'Datastore.Allocate')) throw permError(`/storage/${storage.id}, Datastore.Allocate`);
+    if (!sim.hasPrivilege(ctx.user, 'Datastore.Allocate'))
+      throw permError(`/storage/${storage.id}, Datastore.Allocate`);
     const volume = str(ctx, 'volume')!;
     // The volume may be given whole (`local:iso/x.iso`) or relative to the storage (`iso/x.iso`).
     const volid = volume.includes(':') ? volume : `${storage.id}:${volume}`;
@@ -122,10 +162,19 @@ export function registerStorage(router: Router): void {
     return sim.tasks.start(node.name, 'imgcopy', '', ctx.user, async (t) => {
       t.log(`starting file import from: /var/tmp/pveupload-${Date.now().toString(16)}`);
       await t.work(sim.timing.taskMs);
-      addVolume(sim.state, {
-        volid, storage: storage.id, node: node.name, content: content as 'iso', format, size: data.length,
-        os: content === 'iso' ? classifyIso(name) : undefined,
-      }, sim.clock.now());
+      addVolume(
+        sim.state,
+        {
+          volid,
+          storage: storage.id,
+          node: node.name,
+          content: content as 'iso',
+          format,
+          size: data.length,
+          os: content === 'iso' ? classifyIso(name) : undefined,
+        },
+        sim.clock.now(),
+      );
       t.log(`target file: /var/lib/vz/${DIRS[content]}/${name}`);
     });
   });

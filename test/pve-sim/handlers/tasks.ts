@@ -19,8 +19,16 @@ export function registerTasks(router: Router): void {
   router.add('GET', '/nodes/{node}/tasks/{upid}/status', (ctx) => {
     const t = task(ctx);
     return {
-      upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, user: t.user,
-      status: t.status, ...(t.status === 'stopped' ? { exitstatus: t.exitstatus } : {}),
+      upid: t.upid,
+      node: t.node,
+      pid: t.pid,
+      pstart: t.pstart,
+      starttime: t.starttime,
+      type: t.type,
+      id: t.id,
+      user: t.user,
+      status: t.status,
+      ...(t.status === 'stopped' ? { exitstatus: t.exitstatus } : {}),
     };
   });
   router.add('GET', '/nodes/{node}/tasks/{upid}/log', (ctx) => {

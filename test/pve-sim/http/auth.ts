@@ -42,7 +42,11 @@ export class Auth {
   }
 
   /** Validates credentials; for `POST /access/ticket` the password may be a valid ticket. */
-  login(username: string, password: string, realm?: string): { ticket: string; CSRFPreventionToken: string; username: string } {
+  login(
+    username: string,
+    password: string,
+    realm?: string,
+  ): { ticket: string; CSRFPreventionToken: string; username: string } {
     const user = realm && !username.includes('@') ? `${username}@${realm}` : username;
     const renewed = this.validTicket(password);
     const ok = renewed ? renewed.user === user : this.passwords.get(user) === password;
@@ -70,12 +74,14 @@ export class Auth {
       if (!m || this.tokens.get(m[1]!) !== m[2]) throw authError('invalid token value!');
       return { kind: 'token', user: m[1]! };
     }
-    const cookie = /(?:^|;\s*)PVEAuthCookie=([^;]+)/.exec(headers.cookie ?? '')?.[1]
-      ?? (authz?.startsWith('PVEAuthCookie=') ? authz.slice('PVEAuthCookie='.length) : undefined);
+    const cookie =
+      /(?:^|;\s*)PVEAuthCookie=([^;]+)/.exec(headers.cookie ?? '')?.[1] ??
+      (authz?.startsWith('PVEAuthCookie=') ? authz.slice('PVEAuthCookie='.length) : undefined);
     if (cookie === undefined) return { kind: 'none' };
     const ticket = this.validTicket(decodeURIComponent(cookie));
     if (!ticket) throw authError('invalid PVE ticket');
-    if (method !== 'GET' && headers.csrfpreventiontoken !== ticket.csrf) throw authError('Permission denied - invalid csrf token');
+    if (method !== 'GET' && headers.csrfpreventiontoken !== ticket.csrf)
+      throw authError('Permission denied - invalid csrf token');
     return { kind: 'ticket', user: ticket.user };
   }
 }

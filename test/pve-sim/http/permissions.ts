@@ -17,7 +17,11 @@ export function checkPermissions(
   return evaluate(p.check, params, has);
 }
 
-function evaluate(expr: Expr, params: Record<string, unknown>, has: (priv: string) => boolean): string | undefined {
+function evaluate(
+  expr: Expr,
+  params: Record<string, unknown>,
+  has: (priv: string) => boolean,
+): string | undefined {
   const [op, ...rest] = expr;
   if (op === 'and') {
     for (const e of rest) {
@@ -39,7 +43,8 @@ function evaluate(expr: Expr, params: Record<string, unknown>, has: (priv: strin
     const [rawPath, privs, ...opts] = rest as [string, string[], ...unknown[]];
     const o: Record<string, unknown> = {};
     for (let i = 0; i + 1 < opts.length; i += 2) o[String(opts[i])] = opts[i + 1];
-    if (typeof o.require_param === 'string' && params[o.require_param] === undefined) return `${rawPath}, ${privs.join(', ')}`;
+    if (typeof o.require_param === 'string' && params[o.require_param] === undefined)
+      return `${rawPath}, ${privs.join(', ')}`;
     const path = rawPath.replace(/\{([^}]+)\}/g, (_, k: string) => String(params[k] ?? ''));
     const ok = o.any ? privs.some(has) : privs.every(has);
     return ok ? undefined : `${path}, ${o.any ? privs.join('|') : privs.filter((x) => !has(x)).join(', ')}`;

@@ -51,7 +51,13 @@ export interface ServerHooks {
 
 const JSON_CT = 'application/json;charset=UTF-8';
 
-export function createSimServer(sim: SimCore, auth: Auth, router: Router, hooks: ServerHooks, tls: { key: string; cert: string }): Server {
+export function createSimServer(
+  sim: SimCore,
+  auth: Auth,
+  router: Router,
+  hooks: ServerHooks,
+  tls: { key: string; cert: string },
+): Server {
   return createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     handle(sim, auth, router, hooks, req, res).catch((e: unknown) => {
       if (!res.headersSent) send(res, new PveError(500, `${e instanceof Error ? e.message : String(e)}\n`));
@@ -71,7 +77,10 @@ function send(res: ServerResponse, result: PveError | { data: unknown; total?: n
     if (result.errors) body.errors = result.errors;
     body.message = result.message;
     const text = JSON.stringify(body);
-    res.writeHead(result.status, reason, { 'Content-Type': JSON_CT, 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(result.status, reason, {
+      'Content-Type': JSON_CT,
+      'Content-Length': Buffer.byteLength(text),
+    });
     res.end(text);
     return result.status;
   }
@@ -83,7 +92,14 @@ function send(res: ServerResponse, result: PveError | { data: unknown; total?: n
   return 200;
 }
 
-async function handle(sim: SimCore, auth: Auth, router: Router, hooks: ServerHooks, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  sim: SimCore,
+  auth: Auth,
+  router: Router,
+  hooks: ServerHooks,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = new URL(req.url ?? '/', 'https://pve-sim');
   const at = sim.clock.now();
@@ -104,7 +120,8 @@ async function handle(sim: SimCore, auth: Auth, router: Router, hooks: ServerHoo
     record.status = send(res, result);
   };
   try {
-    if (method === 'POST' || method === 'PUT') ({ params, upload } = parseBody(req.headers['content-type'], raw));
+    if (method === 'POST' || method === 'PUT')
+      ({ params, upload } = parseBody(req.headers['content-type'], raw));
     parseQuery(url.search, params);
     record.params = params;
     if (!m) throw new PveError(501, 'no such uri\n');
@@ -129,7 +146,15 @@ async function handle(sim: SimCore, auth: Auth, router: Router, hooks: ServerHoo
     const schemaMethod = match?.entry.methods[method];
     if (!match || !schemaMethod) {
       const err = notImplemented(method, path);
-      hooks.violations.push({ method, path, status: 501, kind: match ? 'method' : 'path', reason: err.message.trim(), params, at });
+      hooks.violations.push({
+        method,
+        path,
+        status: 501,
+        kind: match ? 'method' : 'path',
+        reason: err.message.trim(),
+        params,
+        at,
+      });
       throw err;
     }
     record.template = match.entry.template;
@@ -140,12 +165,29 @@ async function handle(sim: SimCore, auth: Auth, router: Router, hooks: ServerHoo
     }
     if (authResult.kind === 'token' && schemaMethod.allowtoken === 0) {
       const err = permError(`URI '${path}' not available with API token, need proper ticket.\n`);
-      hooks.violations.push({ method, path, status: 403, kind: 'allowtoken', reason: err.message.trim(), params, at });
+      hooks.violations.push({
+        method,
+        path,
+        status: 403,
+        kind: 'allowtoken',
+        reason: err.message.trim(),
+        params,
+        at,
+      });
       throw err;
     }
     const { params: checked, errors } = validateParams(schemaMethod, { ...params, ...match.vars });
     if (Object.keys(errors).length) {
-      hooks.violations.push({ method, path, status: 400, kind: 'params', reason: 'Parameter verification failed.', errors, params, at });
+      hooks.violations.push({
+        method,
+        path,
+        status: 400,
+        kind: 'params',
+        reason: 'Parameter verification failed.',
+        errors,
+        params,
+        at,
+      });
       throw paramError(errors);
     }
     const user = authResult.user ?? '';
@@ -161,7 +203,16 @@ async function handle(sim: SimCore, auth: Auth, router: Router, hooks: ServerHoo
       hooks.unhandled.push({ method, template: match.entry.template });
       throw new PveError(501, `Method '${method} ${path}' not implemented by pve-sim\n`);
     }
-    const out = await handler({ sim, method, path, template: match.entry.template, params: checked, user, authKind: authResult.kind, upload });
+    const out = await handler({
+      sim,
+      method,
+      path,
+      template: match.entry.template,
+      params: checked,
+      user,
+      authKind: authResult.kind,
+      upload,
+    });
     const late = sim.faults.takeHttp500(method, path, 'after');
     if (late) throw new PveError(500, `${late}\n`);
     finish(out instanceof WithTotal ? { data: out.data, total: out.total } : { data: out });

@@ -21,13 +21,35 @@ export function makeCertificate(host: string): SimCertificate {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
     const san = /^[\d.]+$/.test(host) ? `IP:${host},DNS:localhost` : `DNS:${host},DNS:localhost,IP:127.0.0.1`;
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
-      '-subj', '/CN=pve1.pve-sim/O=PVE Cluster Node/OU=PVE Simulator', '-addext', `subjectAltName=${san}`,
-      '-keyout', key, '-out', cert,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        '/CN=pve1.pve-sim/O=PVE Cluster Node/OU=PVE Simulator',
+        '-addext',
+        `subjectAltName=${san}`,
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const certPem = readFileSync(cert, 'utf8');
-    return { certPem, keyPem: readFileSync(key, 'utf8'), fingerprint: new X509Certificate(certPem).fingerprint256 };
+    return {
+      certPem,
+      keyPem: readFileSync(key, 'utf8'),
+      fingerprint: new X509Certificate(certPem).fingerprint256,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,12 @@ export function addError(errors: Errors, path: string, msg: string): void {
 const isNumber = (v: string) => /^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)?$/.test(v);
 const isInteger = (v: string) => /^[+-]?\d+$/.test(v);
 
-function checkType(type: string | undefined, value: string | string[], path: string, errors: Errors): boolean {
+function checkType(
+  type: string | undefined,
+  value: string | string[],
+  path: string,
+  errors: Errors,
+): boolean {
   if (!type || type === 'any') return true;
   if (type === 'array') {
     if (Array.isArray(value)) return true;
@@ -30,16 +35,26 @@ function checkType(type: string | undefined, value: string | string[], path: str
     return false;
   }
   const ok =
-    type === 'boolean' ? value === '0' || value === '1' :
-    type === 'integer' ? isInteger(value) :
-    type === 'number' ? isNumber(value) : true;
+    type === 'boolean'
+      ? value === '0' || value === '1'
+      : type === 'integer'
+        ? isInteger(value)
+        : type === 'number'
+          ? isNumber(value)
+          : true;
   if (!ok) addError(errors, path, `type check ('${type}') failed - got '${value}'`);
   return ok;
 }
 
-export function checkProp(value: string | string[] | undefined, schema: ParamSchema, path: string, errors: Errors): void {
+export function checkProp(
+  value: string | string[] | undefined,
+  schema: ParamSchema,
+  path: string,
+  errors: Errors,
+): void {
   if (value === undefined) {
-    if (!schema.optional && !schema.alias) addError(errors, path, 'property is missing and it is not optional');
+    if (!schema.optional && !schema.alias)
+      addError(errors, path, 'property is missing and it is not optional');
     return;
   }
   if (!checkType(schema.type, value, path, errors)) return;
@@ -51,7 +66,8 @@ export function checkProp(value: string | string[] | undefined, schema: ParamSch
     const err = checkFormat(schema.format, value, path);
     if (err !== undefined) return addError(errors, path, `invalid format - ${err}`);
   }
-  if (schema.pattern && !perlPattern(schema.pattern).test(value)) return addError(errors, path, 'value does not match the regex pattern');
+  if (schema.pattern && !perlPattern(schema.pattern).test(value))
+    return addError(errors, path, 'value does not match the regex pattern');
   if (schema.maxLength !== undefined && value.length > schema.maxLength) {
     return addError(errors, path, `value may only be ${schema.maxLength} characters long`);
   }
@@ -67,6 +83,10 @@ export function checkProp(value: string | string[] | undefined, schema: ParamSch
     }
   }
   if (schema.enum && !schema.enum.includes(value)) {
-    addError(errors, path, `value '${value}' does not have a value in the enumeration '${schema.enum.join(', ')}'`);
+    addError(
+      errors,
+      path,
+      `value '${value}' does not have a value in the enumeration '${schema.enum.join(', ')}'`,
+    );
   }
 }

@@ -33,8 +33,10 @@ const fail = (ok: boolean, msg: string): string | undefined => (ok ? undefined :
 
 const checks: Record<string, FormatCheck> = {
   'pve-vmid': (v) => fail(/^[1-9][0-9]{2,8}$/.test(v), 'value does not look like a valid VM ID'),
-  'pve-node': (v) => fail(/^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)$/.test(v), 'value does not look like a valid node name'),
-  'pve-storage-id': (v) => fail(/^[a-z][a-z0-9\-_.]*[a-z0-9]$/i.test(v), `storage ID '${v}' contains illegal characters`),
+  'pve-node': (v) =>
+    fail(/^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)$/.test(v), 'value does not look like a valid node name'),
+  'pve-storage-id': (v) =>
+    fail(/^[a-z][a-z0-9\-_.]*[a-z0-9]$/i.test(v), `storage ID '${v}' contains illegal characters`),
   'pve-bridge-id': (v) => fail(/^[-_.\w\d]+$/.test(v), `invalid bridge ID '${v}'`),
   'pve-configid': (v) => fail(/^[a-z][a-z0-9_-]+$/i.test(v), `invalid configuration ID '${v}'`),
   'pve-poolid': (v) => fail(/^[A-Za-z0-9_-]+$/.test(v), `invalid pool ID '${v}'`),
@@ -42,38 +44,91 @@ const checks: Record<string, FormatCheck> = {
   // pve-common pve_verify_urlencoded: the strict set that encodeURIComponent produces.
   urlencoded: (v) => fail(/^[-%a-zA-Z0-9_.!~*'()]*$/.test(v), `invalid urlencoded string: ${v}`),
   'dns-name': (v) => fail(dnsName.test(v), 'value does not look like a valid DNS name'),
-  'mac-addr': (v) => fail(/^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$/i.test(v), 'value does not look like a valid unicast MAC address'),
+  'mac-addr': (v) =>
+    fail(
+      /^[a-f0-9][02468ace](?::[a-f0-9]{2}){5}$/i.test(v),
+      'value does not look like a valid unicast MAC address',
+    ),
   ipv4: (v) => fail(ipv4Re.test(v), 'value does not look like a valid IPv4 address'),
   ipv6: (v) => fail(isIpv6(v), 'value does not look like a valid IPv6 address'),
   ip: (v) => fail(ipv4Re.test(v) || isIpv6(v), 'value does not look like a valid IP address'),
   CIDRv4: (v) => fail(cidr4(v), 'value does not look like a valid IPv4 CIDR network'),
   CIDRv6: (v) => fail(cidr6(v), 'value does not look like a valid IPv6 CIDR network'),
   CIDR: (v) => fail(cidr4(v) || cidr6(v), 'value does not look like a valid CIDR network'),
-  'pve-ipv4-config': (v) => fail(/^(?:dhcp|manual)$/.test(v) || cidr4(v), 'value does not look like a valid ipv4 network configuration'),
-  'pve-ipv6-config': (v) => fail(/^(?:auto|dhcp|manual)$/.test(v) || cidr6(v), 'value does not look like a valid ipv6 network configuration'),
-  address: (v) => fail(ipv4Re.test(v) || isIpv6(v) || dnsName.test(v), `value does not look like a valid address: ${v}`),
-  'disk-size': (v) => fail(/^(\d+(\.\d+)?)([KMGT])?$/.test(v), `value does not look like a valid disk size: ${v}`),
+  'pve-ipv4-config': (v) =>
+    fail(
+      /^(?:dhcp|manual)$/.test(v) || cidr4(v),
+      'value does not look like a valid ipv4 network configuration',
+    ),
+  'pve-ipv6-config': (v) =>
+    fail(
+      /^(?:auto|dhcp|manual)$/.test(v) || cidr6(v),
+      'value does not look like a valid ipv6 network configuration',
+    ),
+  address: (v) =>
+    fail(ipv4Re.test(v) || isIpv6(v) || dnsName.test(v), `value does not look like a valid address: ${v}`),
+  'disk-size': (v) =>
+    fail(/^(\d+(\.\d+)?)([KMGT])?$/.test(v), `value does not look like a valid disk size: ${v}`),
   'pve-storage-content': (v) => fail(contentTypes.includes(v), `invalid content type '${v}'`),
   // pve-storage parse_volume_id
   'pve-volume-id': (v) => fail(volumeIdRe.test(v), `unable to parse volume ID '${v}'`),
-  'pve-volume-id-or-absolute-path': (v) => fail(v.startsWith('/') || volumeIdRe.test(v), `unable to parse volume ID '${v}'`),
+  'pve-volume-id-or-absolute-path': (v) =>
+    fail(v.startsWith('/') || volumeIdRe.test(v), `unable to parse volume ID '${v}'`),
   // qemu-server Drive.pm verify_volume_id_or_qm_path (+ the with_alloc form `<storage>:<GiB>`)
   'pve-volume-id-or-qm-path': (v) =>
-    fail(v === 'none' || v === 'cdrom' || v.startsWith('/') || NEW_DISK_RE.test(v) || volumeIdRe.test(v), `unable to parse volume ID '${v}'`),
+    fail(
+      v === 'none' || v === 'cdrom' || v.startsWith('/') || NEW_DISK_RE.test(v) || volumeIdRe.test(v),
+      `unable to parse volume ID '${v}'`,
+    ),
   'pve-startup-order': (v) =>
-    fail(v.split(',').every((p) => /^\s*$/.test(p) || /^(order=)?\d+$/.test(p) || /^(up|down)=\d+$/.test(p)) && v !== '', 'unable to parse startup options'),
-  'pve-qm-bootdisk': (v) => fail(/^(ide|sata|scsi|virtio|efidisk|tpmstate)\d+$/.test(v), `invalid drive name '${v}'`),
+    fail(
+      v.split(',').every((p) => /^\s*$/.test(p) || /^(order=)?\d+$/.test(p) || /^(up|down)=\d+$/.test(p)) &&
+        v !== '',
+      'unable to parse startup options',
+    ),
+  'pve-qm-bootdisk': (v) =>
+    fail(/^(ide|sata|scsi|virtio|efidisk|tpmstate)\d+$/.test(v), `invalid drive name '${v}'`),
   string: () => undefined,
 };
 
 /** Formats PVE defines but whose exact rules we do not reproduce; any value is accepted. */
 export const acceptedByName = new Set([
-  'pve-cpuset', 'pve-priv-list', 'pve-realm', 'pve-userid', 'pve-hotplug-features', 'pve-qm-ide', 'pve-iface',
-  'pve-calendar-event', 'pve-command-batch', 'pve-groupid', 'pve-roleid', 'pve-tokenid', 'email', 'email-opt',
-  'email-or-username', 'pve-fw-addr-spec', 'pve-fw-dport-spec', 'pve-fw-sport-spec', 'pve-fw-protocol-spec',
-  'pve-fw-icmp-type-spec', 'pve-sdn-zone-id', 'pve-sdn-vnet-id', 'storage-pair', 'bridge-pair', 'pve-ha-resource-or-vm-id',
-  'IPorCIDR', 'IPorCIDRorAlias', 'pve-storage-path', 'pve-storage-server', 'pve-storage-vgname', 'pve-replication-job-id',
-  'pve-storage-options', 'prune-backups', 'pve-tfa-config', 'realm-sync-options', 'pve-dir-override',
+  'pve-cpuset',
+  'pve-priv-list',
+  'pve-realm',
+  'pve-userid',
+  'pve-hotplug-features',
+  'pve-qm-ide',
+  'pve-iface',
+  'pve-calendar-event',
+  'pve-command-batch',
+  'pve-groupid',
+  'pve-roleid',
+  'pve-tokenid',
+  'email',
+  'email-opt',
+  'email-or-username',
+  'pve-fw-addr-spec',
+  'pve-fw-dport-spec',
+  'pve-fw-sport-spec',
+  'pve-fw-protocol-spec',
+  'pve-fw-icmp-type-spec',
+  'pve-sdn-zone-id',
+  'pve-sdn-vnet-id',
+  'storage-pair',
+  'bridge-pair',
+  'pve-ha-resource-or-vm-id',
+  'IPorCIDR',
+  'IPorCIDRorAlias',
+  'pve-storage-path',
+  'pve-storage-server',
+  'pve-storage-vgname',
+  'pve-replication-job-id',
+  'pve-storage-options',
+  'prune-backups',
+  'pve-tfa-config',
+  'realm-sync-options',
+  'pve-dir-override',
 ]);
 
 /**
@@ -81,7 +136,11 @@ export const acceptedByName = new Set([
  * text PVE would put after "invalid format - ", or undefined. `path` names the parameter, for the
  * nested errors of property strings.
  */
-export function checkFormat(format: string | Record<string, ParamSchema>, value: string, path: string): string | undefined {
+export function checkFormat(
+  format: string | Record<string, ParamSchema>,
+  value: string,
+  path: string,
+): string | undefined {
   if (typeof format === 'object') return checkPropertyStringFormat(format, value, path);
   const named = namedPropertyFormat(format);
   if (named) return checkPropertyStringFormat(named, value, path);

@@ -64,7 +64,11 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
   let dir = from;
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'novastation') return dir;
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'novastation'
+    )
+      return dir;
     const up = dirname(dir);
     if (up === dir) throw new Error('pve-sim: cannot find the novastation repository root');
     dir = up;
@@ -72,7 +76,9 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
 }
 
 export function defaultSchemaPath(): string {
-  return process.env.PVE_SIM_SCHEMA ?? resolve(repoRoot(), '..', 'shared', 'reference', 'pve-api-schema.json');
+  return (
+    process.env.PVE_SIM_SCHEMA ?? resolve(repoRoot(), '..', 'shared', 'reference', 'pve-api-schema.json')
+  );
 }
 
 const loaded = new Map<string, ApiSchema>();
@@ -80,11 +86,13 @@ const loaded = new Map<string, ApiSchema>();
 export function loadSchema(file = defaultSchemaPath()): ApiSchema {
   const cached = loaded.get(file);
   if (cached) return cached;
-  if (!existsSync(file)) throw new Error(`pve-sim: the PVE API schema is missing at ${file} (set schemaPath or PVE_SIM_SCHEMA)`);
+  if (!existsSync(file))
+    throw new Error(`pve-sim: the PVE API schema is missing at ${file} (set schemaPath or PVE_SIM_SCHEMA)`);
   const tree = JSON.parse(readFileSync(file, 'utf8')) as TreeNode[];
   const paths: PathEntry[] = [];
   const walk = (node: TreeNode): void => {
-    if (node.info) paths.push({ template: node.path, segments: node.path.split('/').filter(Boolean), methods: node.info });
+    if (node.info)
+      paths.push({ template: node.path, segments: node.path.split('/').filter(Boolean), methods: node.info });
     node.children?.forEach(walk);
   };
   tree.forEach(walk);
@@ -104,7 +112,10 @@ export function loadSchema(file = defaultSchemaPath()): ApiSchema {
 function matchPath(paths: PathEntry[], path: string): PathMatch | undefined {
   let segs: string[];
   try {
-    segs = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    segs = path
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }

@@ -16,7 +16,16 @@ export type RawParams = Record<string, string | string[]>;
  * $MAX_NUMA = 8, max_virtiofs 10; ipconfig follows net), pve-container (mp/dev), corosync links.
  */
 const FAMILY_MAX: Record<string, number> = {
-  net: 32, ipconfig: 32, hostpci: 16, unused: 256, numa: 8, virtiofs: 10, mp: 256, dev: 256, link: 8, acmedomain: 6,
+  net: 32,
+  ipconfig: 32,
+  hostpci: 16,
+  unused: 256,
+  numa: 8,
+  virtiofs: 10,
+  mp: 256,
+  dev: 256,
+  link: 8,
+  acmedomain: 6,
 };
 
 function familyLimit(base: string, schema: ParamSchema): number {
@@ -37,14 +46,21 @@ export function resolveParamSchema(method: MethodSchema, name: string): ParamSch
   return family;
 }
 
-export function validateParams(method: MethodSchema, input: RawParams): { params: RawParams; errors: Errors } {
+export function validateParams(
+  method: MethodSchema,
+  input: RawParams,
+): { params: RawParams; errors: Errors } {
   const props = method.parameters?.properties ?? {};
   const errors: Errors = {};
   const params: RawParams = {};
   for (const [name, value] of Object.entries(input)) {
     const schema = resolveParamSchema(method, name);
     if (!schema) {
-      addError(errors, name, 'property is not defined in schema and the schema does not allow additional properties');
+      addError(
+        errors,
+        name,
+        'property is not defined in schema and the schema does not allow additional properties',
+      );
       continue;
     }
     params[name] = schema.type === 'array' && !Array.isArray(value) ? [value] : value;

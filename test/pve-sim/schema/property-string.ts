@@ -27,11 +27,13 @@ export function parsePropertyString(format: PropertyFormat, data: string): Recor
     if (kv) {
       let k = kv[1]!;
       let v = kv[2]!;
-      if (res[k] !== undefined) throw new PropertyStringError(`duplicate key in comma-separated list property: ${k}`);
+      if (res[k] !== undefined)
+        throw new PropertyStringError(`duplicate key in comma-separated list property: ${k}`);
       let schema = format[k];
       if (schema?.alias) {
         if (schema.keyAlias) {
-          if (res[schema.keyAlias] !== undefined) throw new PropertyStringError(`key alias '${schema.keyAlias}' is already defined`);
+          if (res[schema.keyAlias] !== undefined)
+            throw new PropertyStringError(`key alias '${schema.keyAlias}' is already defined`);
           res[schema.keyAlias] = k;
         }
         k = schema.alias;
@@ -41,10 +43,13 @@ export function parsePropertyString(format: PropertyFormat, data: string): Recor
       if (schema.type === 'boolean') v = parseBoolean(v) ?? v;
       res[k] = v;
     } else if (!part.includes('=')) {
-      if (defaultKey) throw new PropertyStringError(`duplicate key in comma-separated list property: ${defaultKey}`);
+      if (defaultKey)
+        throw new PropertyStringError(`duplicate key in comma-separated list property: ${defaultKey}`);
       defaultKey = Object.keys(format).find((key) => format[key]!.default_key);
-      if (!defaultKey) throw new PropertyStringError('value without key, but schema does not define a default key');
-      if (res[defaultKey]) throw new PropertyStringError(`duplicate key in comma-separated list property: ${defaultKey}`);
+      if (!defaultKey)
+        throw new PropertyStringError('value without key, but schema does not define a default key');
+      if (res[defaultKey])
+        throw new PropertyStringError(`duplicate key in comma-separated list property: ${defaultKey}`);
       res[defaultKey] = part;
     } else {
       throw new PropertyStringError('missing key in comma-separated list property');
@@ -57,7 +62,11 @@ export function parsePropertyString(format: PropertyFormat, data: string): Recor
  * The text after "invalid format - " for a bad property string, or undefined. Nested errors are
  * appended as PVE::Exception stringifies them: "format error\n<path>.<key>: <msg>\n".
  */
-export function checkPropertyStringFormat(format: PropertyFormat, value: string, path: string): string | undefined {
+export function checkPropertyStringFormat(
+  format: PropertyFormat,
+  value: string,
+  path: string,
+): string | undefined {
   let parsed: Record<string, string>;
   try {
     parsed = parsePropertyString(format, value);
@@ -71,7 +80,9 @@ export function checkPropertyStringFormat(format: PropertyFormat, value: string,
     checkProp(parsed[key], schema, path ? `${path}.${key}` : key, errors);
   }
   if (!Object.keys(errors).length) return undefined;
-  return `format error\n${Object.entries(errors).map(([k, v]) => `${k}: ${v}\n`).join('')}`;
+  return `format error\n${Object.entries(errors)
+    .map(([k, v]) => `${k}: ${v}\n`)
+    .join('')}`;
 }
 
 export { addError };

@@ -11,7 +11,8 @@ export function formatFromTypetext(typetext: string): Record<string, ParamSchema
   // Parts start at "[," or " ," (commas inside <…> never follow whitespace).
   for (const raw of typetext.trim().split(/\s+(?=\[?,)/)) {
     let part = raw.trim();
-    const optional = part.startsWith('[[') || part.startsWith('[,') || (part.startsWith('[') && !/^\[[\w-]+=\]/.test(part));
+    const optional =
+      part.startsWith('[[') || part.startsWith('[,') || (part.startsWith('[') && !/^\[[\w-]+=\]/.test(part));
     if (optional) part = part.slice(1, part.endsWith(']') ? -1 : undefined);
     part = part.replace(/^,/, '');
     const dk = /^\[([\w-]+)=\](.*)$/.exec(part);
@@ -23,7 +24,8 @@ export function formatFromTypetext(typetext: string): Record<string, ParamSchema
     if (value === '<1|0>') schema.type = 'boolean';
     else if (value === '<integer>') schema.type = 'integer';
     else if (value === '<number>') schema.type = 'number';
-    else if (choice && choice[1]!.split('|').every((alt) => /^[A-Za-z_/][\w./-]*$/.test(alt))) schema.enum = choice[1]!.split('|');
+    else if (choice && choice[1]!.split('|').every((alt) => /^[A-Za-z_/][\w./-]*$/.test(alt)))
+      schema.enum = choice[1]!.split('|');
     if (optional) schema.optional = 1;
     if (dk) schema.default_key = 1;
     format[kv[1]!] = schema;

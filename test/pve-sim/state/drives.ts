@@ -30,13 +30,34 @@ export function parseDrive(value: string): Drive {
 }
 
 export function printDrive(d: Drive): string {
-  return [d.file, ...Object.keys(d.opts).sort().map((k) => `${k}=${d.opts[k]}`)].join(',');
+  return [
+    d.file,
+    ...Object.keys(d.opts)
+      .sort()
+      .map((k) => `${k}=${d.opts[k]}`),
+  ].join(',');
 }
 
 export const isCdrom = (d: Drive) => d.opts.media === 'cdrom' || d.file === 'cdrom';
-export const isCloudinit = (d: Drive) => /^[^:]+:(\d+\/)?vm-\d+-cloudinit(\.\w+)?$/.test(d.file) || /:cloudinit$/.test(d.file);
+export const isCloudinit = (d: Drive) =>
+  /^[^:]+:(\d+\/)?vm-\d+-cloudinit(\.\w+)?$/.test(d.file) || /:cloudinit$/.test(d.file);
 
-const NET_MODELS = ['e1000', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em', 'e1000e', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio', 'vmxnet3'];
+const NET_MODELS = [
+  'e1000',
+  'e1000-82540em',
+  'e1000-82544gc',
+  'e1000-82545em',
+  'e1000e',
+  'i82551',
+  'i82557b',
+  'i82559er',
+  'ne2k_isa',
+  'ne2k_pci',
+  'pcnet',
+  'rtl8139',
+  'virtio',
+  'vmxnet3',
+];
 
 export interface Net {
   model: string;
@@ -67,23 +88,42 @@ export function parseNet(value: string): Net {
 /** print_net: `<model>=<MAC>` first, then the other keys in PVE's order. */
 export function printNet(net: Net): string {
   const order = ['bridge', 'firewall', 'link_down', 'mtu', 'queues', 'rate', 'tag', 'trunks'];
-  const keys = [...order.filter((k) => k in net.opts), ...Object.keys(net.opts).filter((k) => !order.includes(k)).sort()];
+  const keys = [
+    ...order.filter((k) => k in net.opts),
+    ...Object.keys(net.opts)
+      .filter((k) => !order.includes(k))
+      .sort(),
+  ];
   return [`${net.model}=${net.macaddr}`, ...keys.map((k) => `${k}=${net.opts[k]}`)].join(',');
 }
 
 /** The next free `vm-<vmid>-disk-<K>` volume id on `storage`. */
-export function newDiskVolid(state: PveSimState, storage: SimStorage, vmid: number, format?: string): { volid: string; format: string } {
+export function newDiskVolid(
+  state: PveSimState,
+  storage: SimStorage,
+  vmid: number,
+  format?: string,
+): { volid: string; format: string } {
   const fmt = format ?? (storage.type === 'dir' ? 'qcow2' : 'raw');
   for (let k = 0; ; k++) {
     const name = `vm-${vmid}-disk-${k}`;
-    const taken = [...state.volumes.values()].some((v) => v.storage === storage.id && new RegExp(`(^|/)(vm|base)-${vmid}-disk-${k}(\\.\\w+)?$`).test(v.volid.split(':')[1]!));
+    const taken = [...state.volumes.values()].some(
+      (v) =>
+        v.storage === storage.id &&
+        new RegExp(`(^|/)(vm|base)-${vmid}-disk-${k}(\\.\\w+)?$`).test(v.volid.split(':')[1]!),
+    );
     if (taken) continue;
-    return { volid: storage.type === 'dir' ? `${storage.id}:${vmid}/${name}.${fmt}` : `${storage.id}:${name}`, format: fmt };
+    return {
+      volid: storage.type === 'dir' ? `${storage.id}:${vmid}/${name}.${fmt}` : `${storage.id}:${name}`,
+      format: fmt,
+    };
   }
 }
 
 export function cloudinitVolid(storage: SimStorage, vmid: number): string {
-  return storage.type === 'dir' ? `${storage.id}:${vmid}/vm-${vmid}-cloudinit.qcow2` : `${storage.id}:vm-${vmid}-cloudinit`;
+  return storage.type === 'dir'
+    ? `${storage.id}:${vmid}/vm-${vmid}-cloudinit.qcow2`
+    : `${storage.id}:vm-${vmid}-cloudinit`;
 }
 
 export function addVolume(state: PveSimState, v: Omit<SimVolume, 'ctime'>, now: number): SimVolume {

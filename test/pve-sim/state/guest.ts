@@ -22,7 +22,8 @@ export function resetGuest(vm: SimVm): void {
   vm.guest = { timers: [], execs: new Map(), nextPid: 1000 };
 }
 
-const agentEnabled = (vm: SimVm) => /^(1|enabled=1)(,|$)/.test(vm.config.agent ?? '') || /(^|,)enabled=1(,|$)/.test(vm.config.agent ?? '');
+const agentEnabled = (vm: SimVm) =>
+  /^(1|enabled=1)(,|$)/.test(vm.config.agent ?? '') || /(^|,)enabled=1(,|$)/.test(vm.config.agent ?? '');
 
 export function guestIp(vm: SimVm): string {
   const ip = /(?:^|,)ip=([0-9.]+)\//.exec(vm.config.ipconfig0 ?? '')?.[1];
@@ -49,13 +50,17 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
   const installer = attached.find((d) => d.cdrom && d.volume?.os === 'windows-installer');
   if (!installer) return; // nothing bootable: the VM sits at the firmware, no agent
   const target = attached.find((d) => !d.cdrom && d.volume);
-  const why =
-    !target ? 'Windows Setup: no disk to install to'
-    : !attached.some((d) => d.cdrom && d.volume?.os === 'answer-file') ? 'Windows Setup: waiting for input (no answer file attached)'
-    : vm.config.bios !== 'ovmf' || !vm.config.efidisk0 || !/version=v2\.0/.test(vm.config.tpmstate0 ?? '') ? "Windows Setup: This PC can't run Windows 11 (needs UEFI and TPM 2.0)"
-    : (/^virtio\d/.test(target.key) || (/^scsi\d/.test(target.key) && /^virtio-scsi/.test(vm.config.scsihw ?? ''))) && !attached.some((d) => d.cdrom && d.volume?.os === 'virtio-drivers')
-      ? 'Windows Setup: no drives found (VirtIO storage driver missing)'
-      : undefined;
+  const why = !target
+    ? 'Windows Setup: no disk to install to'
+    : !attached.some((d) => d.cdrom && d.volume?.os === 'answer-file')
+      ? 'Windows Setup: waiting for input (no answer file attached)'
+      : vm.config.bios !== 'ovmf' || !vm.config.efidisk0 || !/version=v2\.0/.test(vm.config.tpmstate0 ?? '')
+        ? "Windows Setup: This PC can't run Windows 11 (needs UEFI and TPM 2.0)"
+        : (/^virtio\d/.test(target.key) ||
+              (/^scsi\d/.test(target.key) && /^virtio-scsi/.test(vm.config.scsihw ?? ''))) &&
+            !attached.some((d) => d.cdrom && d.volume?.os === 'virtio-drivers')
+          ? 'Windows Setup: no drives found (VirtIO storage driver missing)'
+          : undefined;
   if (why) {
     vm.guest.stuck = why;
     return;
@@ -86,19 +91,34 @@ export function applyPendingOnStop(vm: SimVm): void {
 export function assertAgent(sim: SimCore, vm: SimVm): void {
   if (vm.config.agent === undefined) throw die('No QEMU guest agent configured');
   if (vm.status !== 'running') throw die(`VM ${vm.vmid} is not running`);
-  if (!agentEnabled(vm) || vm.guest.agentAt === undefined || sim.clock.now() < vm.guest.agentAt) throw die('QEMU guest agent is not running');
+  if (!agentEnabled(vm) || vm.guest.agentAt === undefined || sim.clock.now() < vm.guest.agentAt)
+    throw die('QEMU guest agent is not running');
 }
 
 export function osInfo(vm: SimVm): Record<string, string> {
   if (vm.guest.os === 'windows') {
     return {
-      id: 'mswindows', name: 'Microsoft Windows', 'pretty-name': 'Windows 11 Pro', version: 'Microsoft Windows 11',
-      'version-id': '11', 'kernel-release': '26100', 'kernel-version': '10.0', machine: 'x86_64', variant: 'client', 'variant-id': 'client',
+      id: 'mswindows',
+      name: 'Microsoft Windows',
+      'pretty-name': 'Windows 11 Pro',
+      version: 'Microsoft Windows 11',
+      'version-id': '11',
+      'kernel-release': '26100',
+      'kernel-version': '10.0',
+      machine: 'x86_64',
+      variant: 'client',
+      'variant-id': 'client',
     };
   }
   return {
-    id: 'ubuntu', name: 'Ubuntu', 'pretty-name': 'Ubuntu 22.04.5 LTS', version: '22.04.5 LTS (Jammy Jellyfish)', 'version-id': '22.04',
-    'kernel-release': '5.15.0-131-generic', 'kernel-version': '#141-Ubuntu SMP Fri Jan 10 21:18:28 UTC 2025', machine: 'x86_64',
+    id: 'ubuntu',
+    name: 'Ubuntu',
+    'pretty-name': 'Ubuntu 22.04.5 LTS',
+    version: '22.04.5 LTS (Jammy Jellyfish)',
+    'version-id': '22.04',
+    'kernel-release': '5.15.0-131-generic',
+    'kernel-version': '#141-Ubuntu SMP Fri Jan 10 21:18:28 UTC 2025',
+    machine: 'x86_64',
   };
 }
 
@@ -107,9 +127,15 @@ export function interfaces(vm: SimVm): unknown[] {
   const win = vm.guest.os === 'windows';
   const ip = vm.guest.ip ?? guestIp(vm);
   return [
-    { name: win ? 'Loopback Pseudo-Interface 1' : 'lo', 'hardware-address': '00:00:00:00:00:00',
-      'ip-addresses': [{ 'ip-address': '127.0.0.1', 'ip-address-type': 'ipv4', prefix: 8 }] },
-    { name: win ? 'Ethernet' : 'eth0', 'hardware-address': mac,
-      'ip-addresses': [{ 'ip-address': ip, 'ip-address-type': 'ipv4', prefix: 24 }] },
+    {
+      name: win ? 'Loopback Pseudo-Interface 1' : 'lo',
+      'hardware-address': '00:00:00:00:00:00',
+      'ip-addresses': [{ 'ip-address': '127.0.0.1', 'ip-address-type': 'ipv4', prefix: 8 }],
+    },
+    {
+      name: win ? 'Ethernet' : 'eth0',
+      'hardware-address': mac,
+      'ip-addresses': [{ 'ip-address': ip, 'ip-address-type': 'ipv4', prefix: 24 }],
+    },
   ];
 }

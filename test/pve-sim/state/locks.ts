@@ -62,7 +62,12 @@ export class ConfigLocks {
   }
 
   /** Runs `fn` under the lock, releasing it afterwards. */
-  async with<T>(vmid: number, mode: 'exclusive' | 'shared', timeoutMs: number, fn: () => Promise<T> | T): Promise<T> {
+  async with<T>(
+    vmid: number,
+    mode: 'exclusive' | 'shared',
+    timeoutMs: number,
+    fn: () => Promise<T> | T,
+  ): Promise<T> {
     const release = await this.acquire(vmid, mode, timeoutMs);
     try {
       return await fn();

@@ -107,8 +107,12 @@ export class SimVm {
 
   /** SHA1 over the config file content, like PVE's `digest`. */
   digest(): string {
-    const lines = Object.keys(this.config).sort().map((k) => `${k}: ${this.config[k]}`);
-    const pend = Object.keys(this.pending).sort().map((k) => `${k}: ${this.pending[k]}`);
+    const lines = Object.keys(this.config)
+      .sort()
+      .map((k) => `${k}: ${this.config[k]}`);
+    const pend = Object.keys(this.pending)
+      .sort()
+      .map((k) => `${k}: ${this.pending[k]}`);
     const text = `${lines.join('\n')}\n[PENDING]\n${pend.join('\n')}\ndelete: ${[...this.pendingDelete].sort().join(',')}\n`;
     return createHash('sha1').update(text).digest('hex');
   }
@@ -132,7 +136,11 @@ export class PveSimState {
   /** URLs download-url can fetch: url → what the file is. Others fail like a 404. */
   readonly urls = new Map<string, { size: number; os?: VolumeOs }>();
   /** What `agent/exec` does in a guest; tests may replace it. */
-  guestExec: (vm: SimVm, command: string[], input?: string) => { exitcode: number; out?: string; err?: string } = () => ({ exitcode: 0 });
+  guestExec: (
+    vm: SimVm,
+    command: string[],
+    input?: string,
+  ) => { exitcode: number; out?: string; err?: string } = () => ({ exitcode: 0 });
   mappingDigest = createHash('sha1').update('').digest('hex');
   nextIdLower = 100;
 
@@ -145,6 +153,8 @@ export class PveSimState {
   }
 
   touchMappings(): void {
-    this.mappingDigest = createHash('sha1').update(JSON.stringify([...this.mappings.values()])).digest('hex');
+    this.mappingDigest = createHash('sha1')
+      .update(JSON.stringify([...this.mappings.values()]))
+      .digest('hex');
   }
 }

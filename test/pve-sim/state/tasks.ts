@@ -44,7 +44,13 @@ export class TaskRunner {
     private readonly baseMs: () => number,
   ) {}
 
-  start(node: string, type: string, id: string | number, user: string, worker: (t: TaskContext) => Promise<void>): string {
+  start(
+    node: string,
+    type: string,
+    id: string | number,
+    user: string,
+    worker: (t: TaskContext) => Promise<void>,
+  ): string {
     const pid = pidCounter++;
     const pstart = (pstartCounter += 37);
     const starttime = this.clock.epoch();
@@ -52,7 +58,16 @@ export class TaskRunner {
     const upid = `UPID:${node}:${hex(pid)}:${hex(pstart)}:${hex(starttime)}:${type}:${id}:${user}:`;
     let finish!: () => void;
     const task: SimTask = {
-      upid, node, pid, pstart, starttime, type, id: String(id), user, status: 'running', log: [],
+      upid,
+      node,
+      pid,
+      pstart,
+      starttime,
+      type,
+      id: String(id),
+      user,
+      status: 'running',
+      log: [],
       done: new Promise<void>((r) => (finish = r)),
     };
     this.tasks.set(upid, task);
@@ -87,8 +102,23 @@ export class TaskRunner {
   }
 }
 
-export function parseUpid(upid: string): { node: string; pid: number; pstart: number; starttime: number; type: string; id: string; user: string } | undefined {
-  const m = /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/.exec(upid);
+export function parseUpid(
+  upid: string,
+):
+  | { node: string; pid: number; pstart: number; starttime: number; type: string; id: string; user: string }
+  | undefined {
+  const m =
+    /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/.exec(
+      upid,
+    );
   if (!m) return undefined;
-  return { node: m[1]!, pid: parseInt(m[3]!, 16), pstart: parseInt(m[4]!, 16), starttime: parseInt(m[5]!, 16), type: m[6]!, id: m[7]!, user: m[8]! };
+  return {
+    node: m[1]!,
+    pid: parseInt(m[3]!, 16),
+    pstart: parseInt(m[4]!, 16),
+    starttime: parseInt(m[5]!, 16),
+    type: m[6]!,
+    id: m[7]!,
+    user: m[8]!,
+  };
 }

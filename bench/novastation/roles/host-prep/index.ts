@@ -98,9 +98,20 @@ export const hostPrep = defineRole<HostPrepVars>({
 
     // --- site files ---------------------------------------------------------------------------
     await task('novastation folder', () => directory(host, { path: '/etc/novastation', mode: '0755' }));
-    await task('site marker', () => file(host, { path: '/etc/novastation/site', content: `${v.site_name}\n`, mode: '0644' }));
-    await task('login banner', () => template(host, { path: '/etc/motd', src: tpl('motd.hbs'), vars: tv, mode: '0644' }));
-    await task('host settings', () => template(host, { path: '/etc/novastation/host.conf', src: tpl('host.conf.hbs'), vars: tv, mode: '0640' }));
+    await task('site marker', () =>
+      file(host, { path: '/etc/novastation/site', content: `${v.site_name}\n`, mode: '0644' }),
+    );
+    await task('login banner', () =>
+      template(host, { path: '/etc/motd', src: tpl('motd.hbs'), vars: tv, mode: '0644' }),
+    );
+    await task('host settings', () =>
+      template(host, {
+        path: '/etc/novastation/host.conf',
+        src: tpl('host.conf.hbs'),
+        vars: tv,
+        mode: '0640',
+      }),
+    );
     await task('no uname in the login message', () => absent(host, { path: '/etc/update-motd.d/10-uname' }));
 
     // --- accounts -----------------------------------------------------------------------------
@@ -119,30 +130,66 @@ export const hostPrep = defineRole<HostPrepVars>({
       }),
     );
     await task('user deploy', () =>
-      user(host, { name: 'deploy', uid: v.deploy_uid, group: 'ops', groups: ['sudo'], shell: '/bin/bash', comment: 'Deploy user' }),
+      user(host, {
+        name: 'deploy',
+        uid: v.deploy_uid,
+        group: 'ops',
+        groups: ['sudo'],
+        shell: '/bin/bash',
+        comment: 'Deploy user',
+      }),
     );
     await task("deploy's SSH keys", () => authorizedKey(host, { user: 'deploy', keys: v.deploy_keys }));
     await task('admin key for root', () => authorizedKey(host, { user: 'root', keys: [v.root_admin_key] }));
-    await task('sudo for deploy', () => sudoers(host, { name: 'deploy', user: 'deploy', runAs: 'ALL:ALL', noPassword: true, commands: 'ALL' }));
+    await task('sudo for deploy', () =>
+      sudoers(host, { name: 'deploy', user: 'deploy', runAs: 'ALL:ALL', noPassword: true, commands: 'ALL' }),
+    );
     await task('sudo for ops', () =>
-      sudoers(host, { name: 'ops', group: 'ops', runAs: 'root', noPassword: true, commands: ['/usr/bin/systemctl restart nova-agent.service'] }),
+      sudoers(host, {
+        name: 'ops',
+        group: 'ops',
+        runAs: 'root',
+        noPassword: true,
+        commands: ['/usr/bin/systemctl restart nova-agent.service'],
+      }),
     );
 
     // --- kernel settings (files only: /proc/sys is read-only in the test hosts) ---------------
     await task('kernel settings', () =>
-      sysctl(host, { name: '60-novastation', settings: Object.fromEntries(v.sysctl.map((s) => [s.name, s.value])), live: false }),
+      sysctl(host, {
+        name: '60-novastation',
+        settings: Object.fromEntries(v.sysctl.map((s) => [s.name, s.value])),
+        live: false,
+      }),
     );
-    await task('kernel modules at boot', () => kernelModules(host, { name: 'novastation', modules: v.kernel_modules }));
+    await task('kernel modules at boot', () =>
+      kernelModules(host, { name: 'novastation', modules: v.kernel_modules }),
+    );
 
     // --- line edits ---------------------------------------------------------------------------
     const sshd = { path: '/etc/ssh/sshd_config', validate: '/usr/sbin/sshd -t -f %s' };
-    await task('sshd PermitRootLogin', () => lineInFile(host, { ...sshd, regexp: /^#?PermitRootLogin/, line: 'PermitRootLogin prohibit-password' }), {
-      notify: 'reload ssh',
-    });
-    await task('sshd ClientAliveInterval', () => lineInFile(host, { ...sshd, regexp: /^#?ClientAliveInterval/, line: 'ClientAliveInterval 300' }), {
-      notify: 'reload ssh',
-    });
-    await task('site in the environment', () => lineInFile(host, { path: '/etc/environment', regexp: /^NOVA_SITE=/, line: `NOVA_SITE=${v.site_name}` }));
+    await task(
+      'sshd PermitRootLogin',
+      () =>
+        lineInFile(host, {
+          ...sshd,
+          regexp: /^#?PermitRootLogin/,
+          line: 'PermitRootLogin prohibit-password',
+        }),
+      {
+        notify: 'reload ssh',
+      },
+    );
+    await task(
+      'sshd ClientAliveInterval',
+      () => lineInFile(host, { ...sshd, regexp: /^#?ClientAliveInterval/, line: 'ClientAliveInterval 300' }),
+      {
+        notify: 'reload ssh',
+      },
+    );
+    await task('site in the environment', () =>
+      lineInFile(host, { path: '/etc/environment', regexp: /^NOVA_SITE=/, line: `NOVA_SITE=${v.site_name}` }),
+    );
     await task('site hosts', () =>
       blockInFile(host, {
         path: '/etc/hosts',
@@ -152,22 +199,64 @@ export const hostPrep = defineRole<HostPrepVars>({
       }),
     );
     const ini = { path: '/etc/novastation/agent.ini', mode: '0644' };
-    await task('agent interval', () => iniSetting(host, { ...ini, section: 'agent', key: 'interval', value: v.agent_interval }));
-    await task('agent endpoint', () => iniSetting(host, { ...ini, section: 'agent', key: 'endpoint', value: v.agent_endpoint }));
-    await task('agent log level', () => iniSetting(host, { ...ini, section: 'logging', key: 'level', value: v.log_level }));
+    await task('agent interval', () =>
+      iniSetting(host, { ...ini, section: 'agent', key: 'interval', value: v.agent_interval }),
+    );
+    await task('agent endpoint', () =>
+      iniSetting(host, { ...ini, section: 'agent', key: 'endpoint', value: v.agent_endpoint }),
+    );
+    await task('agent log level', () =>
+      iniSetting(host, { ...ini, section: 'logging', key: 'level', value: v.log_level }),
+    );
 
     // --- the agent and its service --------------------------------------------------------------
     await task('agent folder', () => directory(host, { path: '/opt/novastation/bin', mode: '0755' }));
-    await task('agent program', () => copy(host, { path: '/opt/novastation/bin/nova-agent', src: here(`${FILES}nova-agent.sh`), mode: '0755' }), {
-      notify: 'restart nova-agent',
-    });
-    await task('health check program', () => copy(host, { path: '/opt/novastation/bin/healthcheck', src: here(`${FILES}healthcheck.sh`), mode: '0755' }));
-    await task('health check on the PATH', () => symlink(host, { path: '/usr/local/bin/nova-health', target: '/opt/novastation/bin/healthcheck' }));
-    await task('agent state folder', () => directory(host, { path: '/var/lib/novastation', owner: 'nova', group: 'nova', mode: '0750' }));
-    await task('agent unit', () => template(host, { path: '/etc/systemd/system/nova-agent.service', src: tpl('nova-agent.service.hbs'), vars: tv, mode: '0644' }), {
-      notify: 'restart nova-agent',
-    });
-    await task('agent initialised', () => command(host, { argv: ['/opt/novastation/bin/nova-agent', '--init'], creates: '/var/lib/novastation/initialized' }));
-    await task('agent enabled and running', () => systemd(host, { unit: 'nova-agent', enabled: true, state: 'started' }));
+    await task(
+      'agent program',
+      () =>
+        copy(host, {
+          path: '/opt/novastation/bin/nova-agent',
+          src: here(`${FILES}nova-agent.sh`),
+          mode: '0755',
+        }),
+      {
+        notify: 'restart nova-agent',
+      },
+    );
+    await task('health check program', () =>
+      copy(host, {
+        path: '/opt/novastation/bin/healthcheck',
+        src: here(`${FILES}healthcheck.sh`),
+        mode: '0755',
+      }),
+    );
+    await task('health check on the PATH', () =>
+      symlink(host, { path: '/usr/local/bin/nova-health', target: '/opt/novastation/bin/healthcheck' }),
+    );
+    await task('agent state folder', () =>
+      directory(host, { path: '/var/lib/novastation', owner: 'nova', group: 'nova', mode: '0750' }),
+    );
+    await task(
+      'agent unit',
+      () =>
+        template(host, {
+          path: '/etc/systemd/system/nova-agent.service',
+          src: tpl('nova-agent.service.hbs'),
+          vars: tv,
+          mode: '0644',
+        }),
+      {
+        notify: 'restart nova-agent',
+      },
+    );
+    await task('agent initialised', () =>
+      command(host, {
+        argv: ['/opt/novastation/bin/nova-agent', '--init'],
+        creates: '/var/lib/novastation/initialized',
+      }),
+    );
+    await task('agent enabled and running', () =>
+      systemd(host, { unit: 'nova-agent', enabled: true, state: 'started' }),
+    );
   },
 });
