@@ -31,7 +31,7 @@ export { pvePciMapping, pvePciMappingResource, deviceEntry } from './pci-mapping
 export type { PvePciMappingOptions } from './pci-mapping.js';
 export { pveWaitInstall } from './install.js';
 export type { PveWaitInstallOptions } from './install.js';
-export { buildIso } from './iso9660.js';
-export type { IsoFile } from './iso9660.js';
+export { buildIso } from '../../lib/iso9660.js';
+export type { IsoFile } from '../../lib/iso9660.js';
 export { pveHostVarsSchema, pveSite, withProxmox } from './connect.js';
 export type { PveHostVars, PveSite } from './connect.js';

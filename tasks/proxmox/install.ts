@@ -11,7 +11,7 @@
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { ProxmoxApiError, type ProxmoxClient } from '../../lib/proxmox/index.js';
-import { pollUntil, pveGet, vmPath } from './api.js';
+import { pollUntil, pveGet, vmPath } from '../../lib/proxmox/requests.js';
 import { setPower } from './power.js';
 import { locateVm } from './vm.js';
 

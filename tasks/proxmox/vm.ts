@@ -28,7 +28,7 @@ import {
   type ProxmoxClient,
 } from '../../lib/proxmox/index.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
-import { pollUntil, pveGet, pveWrite, sleep, vmPath, type Params } from './api.js';
+import { pollUntil, pveGet, pveWrite, sleep, vmPath, type Params } from '../../lib/proxmox/requests.js';
 import { planVmConfig, type VmConfigSpec } from './vm-config.js';
 
 export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;

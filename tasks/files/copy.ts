@@ -1,0 +1,62 @@
+/**
+ * `copy`: a local (controller) file's bytes on the host, managed like `file`. The local file is
+ * read when the task is made, so a missing source fails before the host is touched.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TaskOutcome } from '../../lib/define.js';
+import type { Host } from '../../lib/host/host.js';
+import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
+import {
+  checkBoolean,
+  checkObject,
+  checkPath,
+  checkWriteAttributes,
+  fail,
+  type WriteAttributes,
+} from './file-options.js';
+
+export interface CopyOptions extends WriteAttributes {
+  /** Destination on the host. */
+  path: string;
+  /** The local file: a path (absolute, or relative to the working directory) or a file: URL. */
+  src: string | URL;
+  /** Content is secret (a key, a certificate's private half): no diff, no content in changes. */
+  sensitive?: boolean;
+}
+
+export function copyResource(options: CopyOptions): ManagedFileResource {
+  const primitive = 'copy';
+  checkObject(primitive, options);
+  checkPath(primitive, options.path);
+  const src = options.src instanceof URL ? fileURLToPath(options.src) : options.src;
+  if (typeof src !== 'string' || src === '')
+    fail(primitive, 'src', 'must be a local file path or file: URL', options.src);
+  checkBoolean(primitive, 'sensitive', options.sensitive);
+  checkWriteAttributes(primitive, options);
+  let content: Buffer;
+  try {
+    if (!statSync(src).isFile()) fail(primitive, 'src', 'must be a regular file', src);
+    content = readFileSync(src);
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw new TypeError(`${primitive}: src cannot be read: ${(error as Error).message}`);
+  }
+  return managedFileResource({
+    id: `copy ${options.path}`,
+    path: options.path,
+    attributes: options,
+    sensitive: options.sensitive === true,
+    content,
+  });
+}
+
+/**
+ * A local file copied to the host (only when its SHA-256 differs), atomically.
+ *
+ * @example
+ * await copy(host, { src: new URL('./files/ca.pem', import.meta.url), path: '/usr/local/share/ca-certificates/site.crt', mode: '0644' });
+ */
+export function copy(host: Host, options: CopyOptions): Promise<TaskOutcome> {
+  return convergeFile(host, copyResource(options));
+}

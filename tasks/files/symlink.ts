@@ -1,0 +1,84 @@
+/**
+ * `symlink`: a symbolic link at `path` pointing at `target`. A link pointing elsewhere is replaced
+ * atomically (a new link under a temp name renamed over the old one, so the path never
+ * disappears); a real file or directory in the way is refused unless `force`. One read round trip
+ * (lstat + readlink), one write round trip.
+ */
+import type { TaskOutcome } from '../../lib/define.js';
+import type { Host } from '../../lib/host/host.js';
+import { targetPrelude } from '../../lib/host/atomic-write.js';
+import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { quotePosix } from '../../lib/shell/quote.js';
+import { checkBoolean, checkObject, checkPath, fail } from './file-options.js';
+import { probeFile, script, type FileProbe } from './file-probe.js';
+
+export interface SymlinkOptions {
+  /** Where the link is. */
+  path: string;
+  /** What it points at, written as given (absolute, or relative to the link's directory). */
+  target: string;
+  /** Replace a regular file or a directory (with its content) that is in the way. */
+  force?: boolean;
+}
+
+export function symlinkResource(options: SymlinkOptions): Resource<FileProbe> {
+  const primitive = 'symlink';
+  checkObject(primitive, options);
+  checkPath(primitive, options.path);
+  if (options.path === '/') fail(primitive, 'path', 'must not be /', options.path);
+  if (typeof options.target !== 'string' || options.target === '' || /[\0\n]/.test(options.target)) {
+    fail(primitive, 'target', 'must be a non-empty path without NUL or newline', options.target);
+  }
+  checkBoolean(primitive, 'force', options.force);
+  const { path, target } = options;
+  return {
+    id: `symlink ${path}`,
+    read: (host) => probeFile(host, path),
+    plan({ stat, strays }) {
+      const changes: Change[] = [];
+      if (!stat) changes.push({ field: 'state', to: `symlink → ${target}` });
+      else if (stat.type === 'symlink') {
+        if (stat.linkTarget !== target)
+          changes.push({ field: 'target', from: stat.linkTarget ?? '?', to: target });
+      } else if (!options.force) {
+        throw new Error(`symlink ${path}: a ${stat.type} is in the way; set force: true to replace it`);
+      } else {
+        changes.push({ field: 'state', from: stat.type, to: `symlink → ${target}` });
+      }
+      if (strays.length)
+        changes.push({
+          field: 'temp files of an interrupted write',
+          from: String(strays.length),
+          to: 'removed',
+        });
+      return changes;
+    },
+    async apply(host, { stat }, changes) {
+      // The prelude removes stray temps; the link is made only when it is missing or wrong.
+      const lines = ['set -e', targetPrelude(path)];
+      if (changes.some((c) => c.field === 'state' || c.field === 'target')) {
+        // mktemp -u only names the temp; `ln -s` (no -f) then fails rather than reuse a name that appeared.
+        lines.push(
+          `tmp=$(mktemp -u -- "$dir/.$base.ns-XXXXXXXX~")`,
+          `trap 'rm -f -- "$tmp"' EXIT`,
+          `ln -s -- ${quotePosix(target)} "$tmp"`,
+          // rename(2) cannot replace a directory with a link: a forced directory goes first.
+          ...(stat?.type === 'directory' ? [`rm -rf --one-file-system -- "$target"`] : []),
+          `mv -fT -- "$tmp" "$target"`,
+          'trap - EXIT',
+        );
+      }
+      await host.$(script(lines.join('\n')));
+    },
+  };
+}
+
+/**
+ * A symbolic link; a wrong link is replaced, a real file or directory only with `force`.
+ *
+ * @example
+ * await symlink(host, { path: '/etc/nginx/sites-enabled/site', target: '/etc/nginx/sites-available/site' });
+ */
+export function symlink(host: Host, options: SymlinkOptions): Promise<TaskOutcome> {
+  return converge(host, symlinkResource(options));
+}

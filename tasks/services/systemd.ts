@@ -1,0 +1,177 @@
+/**
+ * `systemd`: a unit enabled or disabled, started or stopped, masked or not — and `restarted` /
+ * `reloaded` as actions (they always run when asked: that is what handlers call). State is read
+ * in one round trip (tasks/services/systemd-facts.ts); the changes run in one `systemctl … && systemctl …`
+ * command.
+ *
+ * `daemon-reload` runs only when the unit's files on disk differ from what systemd loaded
+ * (`reloadReason` in tasks/services/systemd-facts.ts: systemd's NeedDaemonReload, plus the new drop-in
+ * folders and overriding unit files it does not notice). A role writes the unit file with
+ * `file()` and then calls `systemd()`: no flag to pass around.
+ */
+import type { TaskOutcome } from '../../lib/define.js';
+import type { Host } from '../../lib/host/host.js';
+import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { readUnitFacts, reloadReason, type UnitFacts } from './systemd-facts.js';
+import { systemctlSteps, unitName } from './systemd-units.js';
+
+export interface SystemdOptions {
+  /** `nginx` (→ nginx.service), `docker.socket`, `getty@tty1.service`. */
+  unit: string;
+  /** Started at boot (`systemctl enable`) or not. */
+  enabled?: boolean;
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
+  /** `true`: linked to /dev/null, cannot be started at all. `false`: unmasked if masked. */
+  masked?: boolean;
+}
+
+interface Settings {
+  unit: string;
+  enabled?: boolean;
+  state?: SystemdOptions['state'];
+  masked?: boolean;
+}
+
+/** Unit file states that satisfy `enabled: true`; the last four cannot be changed by enable/disable. */
+const ENABLED = new Set(['enabled', 'indirect', 'static', 'alias', 'generated', 'transient']);
+const FIXED = new Set(['static', 'alias', 'generated', 'transient']);
+const MASKED = new Set(['masked', 'masked-runtime']);
+const RUNNING = new Set(['active', 'activating', 'reloading']);
+const STOPPED = new Set(['inactive', 'failed', 'deactivating']);
+
+/** A change's `to` → the systemctl verb that makes it. */
+const VERB: Record<string, string> = {
+  masked: 'mask',
+  unmasked: 'unmask',
+  enabled: 'enable',
+  disabled: 'disable',
+  started: 'start',
+  stopped: 'stop',
+  restarted: 'restart',
+  reloaded: 'reload',
+};
+/** Order of the verbs in one command: unmask first, mask last (after a stop). */
+const ORDER = ['unmask', 'enable', 'disable', 'start', 'stop', 'restart', 'reload', 'mask'];
+const DAEMON_RELOAD = 'unit files';
+
+export function systemdResource(options: SystemdOptions): Resource<UnitFacts> {
+  const s = settings(options);
+  return {
+    id: `systemd ${s.unit}`,
+    read: (host) => readUnitFacts(host, s.unit),
+    plan: (current) => planUnit(current, s),
+    async apply(host, _current, changes) {
+      let rest = changes;
+      if (changes.some((c) => c.field === DAEMON_RELOAD)) {
+        await host.$`systemctl daemon-reload`;
+        // Reloaded: the unit's real state may differ from what was read (a new unit is only now known).
+        rest = planUnit(await readUnitFacts(host, s.unit), s).filter((c) => c.field !== DAEMON_RELOAD);
+      }
+      const verbs = rest.map((c) => VERB[c.to]).filter((v): v is string => v !== undefined);
+      await systemctlSteps(
+        host,
+        ORDER.filter((v) => verbs.includes(v)).map((v) => [v, s.unit]),
+      );
+    },
+  };
+}
+
+/**
+ * A systemd unit's boot and run state.
+ *
+ * @example
+ * await file(host, { path: '/etc/systemd/system/app.service', content: unitText });
+ * await systemd(host, { unit: 'app', enabled: true, state: 'started' }); // daemon-reload if needed
+ * await systemd(host, { unit: 'nginx', state: 'reloaded' });              // in a handler
+ */
+export function systemd(host: Host, options: SystemdOptions): Promise<TaskOutcome> {
+  return converge(host, systemdResource(options));
+}
+
+/** The changes, in order; throws for what cannot be done (a missing unit, disabling a static one). */
+export function planUnit(u: UnitFacts, s: Settings): Change[] {
+  const changes: Change[] = [];
+  const fileState = u.unitFileState || (u.loadState === 'not-found' ? 'not-found' : 'unknown');
+  const reason = reloadReason(u);
+  if (reason) changes.push({ field: DAEMON_RELOAD, from: reason, to: 'daemon-reload' });
+  const notFound = !reason && u.loadState === 'not-found' && !MASKED.has(u.unitFileState);
+
+  const daemonReload = changes.length > 0;
+  const wantsRunning = s.state === 'started' || s.state === 'restarted' || s.state === 'reloaded';
+  if (notFound) {
+    // A unit that does not exist is disabled and stopped already; it can still be masked.
+    if (s.enabled || wantsRunning)
+      throw new Error(`systemd: unit ${s.unit} not found (no unit file in the systemd search path)`);
+    return s.masked ? [{ field: 'unit file state', from: 'not-found', to: 'masked' }] : [];
+  }
+
+  const masked = MASKED.has(u.unitFileState) || u.loadState === 'masked';
+  if (masked && s.masked === undefined && (s.enabled || wantsRunning)) {
+    throw new Error(`systemd: unit ${s.unit} is masked; pass masked: false to unmask it`);
+  }
+  const unmasking = masked && s.masked === false;
+  if (unmasking) changes.push({ field: 'unit file state', from: 'masked', to: 'unmasked' });
+  // After unmasking, the unit is as enabled as its [Install] links say; enable/disable are
+  // no-ops when already so, so planning them from "unmasked" is safe.
+  const before = unmasking ? 'unmasked' : fileState;
+
+  if (s.enabled === true && !ENABLED.has(fileState))
+    changes.push({ field: 'unit file state', from: before, to: 'enabled' });
+  if (s.enabled === false && (!masked || unmasking)) {
+    if (FIXED.has(fileState))
+      throw new Error(
+        `systemd: unit ${s.unit} is ${fileState} and cannot be disabled; mask it instead (masked: true)`,
+      );
+    if (fileState !== 'disabled' && fileState !== 'indirect')
+      changes.push({ field: 'unit file state', from: before, to: 'disabled' });
+  }
+
+  switch (s.state) {
+    case 'started':
+      if (!RUNNING.has(u.activeState)) changes.push({ field: 'state', from: u.activeState, to: 'started' });
+      break;
+    case 'stopped':
+      if (!STOPPED.has(u.activeState)) changes.push({ field: 'state', from: u.activeState, to: 'stopped' });
+      break;
+    case 'restarted':
+      changes.push({ field: 'state', from: u.activeState, to: 'restarted' });
+      break;
+    case 'reloaded':
+      if (!RUNNING.has(u.activeState)) changes.push({ field: 'state', from: u.activeState, to: 'started' });
+      // Judged after a pending daemon-reload: the new unit file may add ExecReload=.
+      else if (!u.canReload && !daemonReload)
+        throw new Error(`systemd: unit ${s.unit} cannot reload (no ExecReload=); use state: 'restarted'`);
+      else changes.push({ field: 'state', from: u.activeState, to: 'reloaded' });
+      break;
+  }
+
+  if (s.masked === true && !masked) changes.push({ field: 'unit file state', from: fileState, to: 'masked' });
+  return changes;
+}
+
+function settings(o: SystemdOptions): Settings {
+  const fail = (what: string, got: unknown) => new TypeError(`systemd: ${what}, got ${JSON.stringify(got)}`);
+  if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
+  const unit = unitName('systemd', o.unit);
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
+    throw fail('enabled must be true or false', o.enabled);
+  if (o.masked !== undefined && typeof o.masked !== 'boolean')
+    throw fail('masked must be true or false', o.masked);
+  if (o.state !== undefined && !['started', 'stopped', 'restarted', 'reloaded'].includes(o.state)) {
+    throw fail('state must be "started", "stopped", "restarted" or "reloaded"', o.state);
+  }
+  if (o.masked === true && (o.enabled === true || (o.state !== undefined && o.state !== 'stopped'))) {
+    throw fail(
+      'a masked unit can only be stopped and not enabled (masked: true with enabled: true or state other than "stopped")',
+      { enabled: o.enabled, state: o.state },
+    );
+  }
+  if (o.enabled === undefined && o.state === undefined && o.masked === undefined)
+    throw fail('give at least one of enabled, state, masked', o);
+  return {
+    unit,
+    ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),
+    ...(o.state ? { state: o.state } : {}),
+    ...(o.masked !== undefined ? { masked: o.masked } : {}),
+  };
+}
