@@ -45,7 +45,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     const startedAt = Date.now();
     const tripsBefore = input.host.roundTrips + input.controller.roundTrips;
     run.emit({ type: 'task-start', host: inventoryHost, role: role.name, task: name, startedAt });
-    const scope: TaskScope = { mutations: [], skippedInCheck: [] };
+    const scope: TaskScope = { name, mutations: [], skippedInCheck: [] };
     let result: TaskResult;
     try {
       const outcome = await runInTaskScope(scope, body);

@@ -7,6 +7,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface TaskScope {
+  /** The task's name, for messages (a primitive's refused option names it). */
+  name?: string;
   /** State-changing commands run by this task (their text, for -v output). */
   mutations: string[];
   /** Commands skipped because of check mode. */

@@ -3,7 +3,7 @@
  * throws a TypeError naming the primitive, the option and what was expected, before the host is
  * touched.
  */
-import { fail } from '../files/file-options.js';
+import { fail } from '../options.js';
 
 /**
  * A user or group name useradd/groupadd accept on Debian (shadow's is_valid_name, minus the

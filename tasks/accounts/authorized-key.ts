@@ -30,7 +30,7 @@ import {
   type Part,
 } from '../files/file-parts.js';
 import { EDIT_MAX_BYTES, managedFileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../files/file-options.js';
+import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
 
 export interface AuthorizedKeyOptions {
   /** The account whose `~/.ssh/authorized_keys` is managed; it must exist when the task applies. */

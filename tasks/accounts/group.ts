@@ -9,7 +9,7 @@ import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
 import { groupProbeScript, parseGroupProbe, type GroupFacts } from './account-facts.js';
 import { checkAccountName, checkId } from './account-options.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../files/file-options.js';
+import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
 
 export interface GroupOptions {
   name: string;

@@ -13,7 +13,7 @@ import { converge, type Resource } from '../../lib/resource.js';
 import { absentResource } from '../files/absent.js';
 import { checkAccountName } from './account-options.js';
 import { fileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../files/file-options.js';
+import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
 
 export interface SudoersOptions {
   /** File name in /etc/sudoers.d: letters, digits, `_` and `-` (no dot, no trailing `~`). */

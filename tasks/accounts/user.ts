@@ -20,7 +20,7 @@ import { isSecret, Secret } from '../../lib/secret.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { parseUserProbe, userProbeScript, type Account, type UserFacts } from './account-facts.js';
 import { checkAccountName, checkField, checkFieldPath, checkGroupRef, checkId } from './account-options.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../files/file-options.js';
+import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
 
 export interface UserOptions {
   name: string;

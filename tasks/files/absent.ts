@@ -7,23 +7,22 @@
  * descend into other filesystems mounted below. Removed content is not shown in --diff (it may
  * be a key); the change line says what was there.
  */
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
 import { quotePosix } from '../../lib/shell/quote.js';
-import { checkObject, checkPath, fail } from './file-options.js';
+import { AbsolutePath, checkOptions, fail, Options } from '../options.js';
 import { probeFile, script, type FileProbe } from './file-probe.js';
 
-export interface AbsentOptions {
-  path: string;
-}
+export const AbsentOptions = Options({ path: AbsolutePath() });
+export type AbsentOptions = Static<typeof AbsentOptions>;
 
 const COUNT_ENTRIES = `if [ -d "$p" ] && [ ! -L "$p" ]; then printf 'entries %s\\n' "$(find "$p" -mindepth 1 -printf . | wc -c)"; fi`;
 
 export function absentResource(options: AbsentOptions): Resource<FileProbe> {
   const primitive = 'absent';
-  checkObject(primitive, options);
-  checkPath(primitive, options.path);
+  checkOptions(primitive, AbsentOptions, options);
   if (options.path === '/') fail(primitive, 'path', 'must not be /', options.path);
   const { path } = options;
   return {

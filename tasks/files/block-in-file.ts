@@ -12,37 +12,41 @@
  * several blocks in one file apart. Computed on the controller (editBlockInFile, pure), written
  * with the atomic write of `file`.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import {
-  checkBoolean,
-  checkObject,
-  checkOneOf,
-  checkPath,
-  checkWriteAttributes,
-  fail,
-  type WriteAttributes,
-} from './file-options.js';
+import { AbsolutePath, checkOptions, fail, Flag, OneOf, Options, RegExpOption } from '../options.js';
+import { writeAttributeOptions } from './file-options.js';
 
-export interface BlockInFileOptions extends WriteAttributes {
-  path: string;
+const OneLine = () =>
+  Type.String({ minLength: 1, pattern: '^[^\\n\\r]*$', expected: 'must be a non-empty one-line string' });
+
+export const BlockInFileOptions = Options({
+  path: AbsolutePath(),
   /** Names the block in its markers; several blocks in one file need different names. */
-  name: string;
+  name: OneLine(),
   /** The lines between the markers (a final newline is ignored). */
-  block?: string;
-  state?: 'present' | 'absent';
+  block: Type.Optional(Type.String({ expected: 'must be a string' })),
+  state: Type.Optional(OneOf(['present', 'absent'])),
   /** Marker line template: `{mark}` becomes markerBegin/markerEnd, `{name}` the name. Default `# {mark} NOVASTATION {name}`. */
-  marker?: string;
-  markerBegin?: string;
-  markerEnd?: string;
+  marker: Type.Optional(
+    Type.String({
+      pattern: '^[^\\n\\r]*\\{mark\\}[^\\n\\r]*$',
+      expected: 'must be a one-line string containing {mark}',
+    }),
+  ),
+  markerBegin: Type.Optional(OneLine()),
+  markerEnd: Type.Optional(OneLine()),
   /** Where a new block goes: after the last line matching this, or `'EOF'` (default) / `'BOF'`. */
-  insertAfter?: RegExp | string;
+  insertAfter: Type.Optional(RegExpOption()),
   /** Where a new block goes: before the last line matching this, or `'BOF'`. */
-  insertBefore?: RegExp | string;
+  insertBefore: Type.Optional(RegExpOption()),
   /** Create the file when missing (default: fail, as Ansible does). */
-  create?: boolean;
-}
+  create: Type.Optional(Flag()),
+  ...writeAttributeOptions,
+});
+export type BlockInFileOptions = Static<typeof BlockInFileOptions>;
 
 const PRIMITIVE = 'block-in-file';
 export const DEFAULT_MARKER = '# {mark} NOVASTATION {name}';
@@ -112,48 +116,19 @@ export function editBlockInFile(text: string | null, o: BlockInFileOptions): str
   return lines.join('');
 }
 
-function checkOptions(o: BlockInFileOptions): void {
-  checkObject(PRIMITIVE, o);
-  checkPath(PRIMITIVE, o.path);
-  if (typeof o.name !== 'string' || o.name === '' || /[\n\r]/.test(o.name))
-    fail(PRIMITIVE, 'name', 'must be a non-empty one-line string', o.name);
-  checkOneOf(PRIMITIVE, 'state', o.state, ['present', 'absent']);
-  if (o.block !== undefined && typeof o.block !== 'string')
-    fail(PRIMITIVE, 'block', 'must be a string', o.block);
+/** The rules between options that their declaration cannot say. */
+function checkCombinations(o: BlockInFileOptions): void {
+  checkOptions(PRIMITIVE, BlockInFileOptions, o);
   if ((o.state ?? 'present') === 'present' && o.block === undefined)
     fail(PRIMITIVE, 'block', 'is required with state present', o.block);
-  if (
-    o.marker !== undefined &&
-    (typeof o.marker !== 'string' || !o.marker.includes('{mark}') || /[\n\r]/.test(o.marker))
-  ) {
-    fail(PRIMITIVE, 'marker', 'must be a one-line string containing {mark}', o.marker);
-  }
-  for (const key of ['markerBegin', 'markerEnd'] as const) {
-    const v = o[key];
-    if (v !== undefined && (typeof v !== 'string' || v === '' || /[\n\r]/.test(v)))
-      fail(PRIMITIVE, key, 'must be a non-empty one-line string', v);
-  }
   const [begin, end] = markers(o);
   if (begin === end) fail(PRIMITIVE, 'markerEnd', 'must differ from markerBegin', o.markerEnd);
-  for (const key of ['insertAfter', 'insertBefore'] as const) {
-    const v = o[key];
-    if (v === undefined || v instanceof RegExp || v === 'BOF' || (key === 'insertAfter' && v === 'EOF'))
-      continue;
-    if (typeof v !== 'string') fail(PRIMITIVE, key, 'must be a RegExp, a string, "BOF" or "EOF"', v);
-    try {
-      new RegExp(v);
-    } catch (error) {
-      fail(PRIMITIVE, key, `must be a valid regexp (${(error as Error).message})`, v);
-    }
-  }
   if (o.insertAfter !== undefined && o.insertBefore !== undefined)
     fail(PRIMITIVE, 'insertBefore', 'cannot be used with insertAfter', o.insertBefore);
-  checkBoolean(PRIMITIVE, 'create', o.create);
-  checkWriteAttributes(PRIMITIVE, o);
 }
 
 export function blockInFileResource(options: BlockInFileOptions): ManagedFileResource {
-  checkOptions(options);
+  checkCombinations(options);
   return managedFileResource({
     id: `block ${options.name} in ${options.path}`,
     path: options.path,

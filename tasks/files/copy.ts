@@ -4,36 +4,30 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import {
-  checkBoolean,
-  checkObject,
-  checkPath,
-  checkWriteAttributes,
-  fail,
-  type WriteAttributes,
-} from './file-options.js';
+import { AbsolutePath, checkOptions, fail, Flag, InstanceOf, Options } from '../options.js';
+import { writeAttributeOptions } from './file-options.js';
 
-export interface CopyOptions extends WriteAttributes {
+export const CopyOptions = Options({
   /** Destination on the host. */
-  path: string;
+  path: AbsolutePath(),
   /** The local file: a path (absolute, or relative to the working directory) or a file: URL. */
-  src: string | URL;
+  src: Type.Union([Type.String({ minLength: 1 }), InstanceOf(URL)], {
+    expected: 'must be a local file path or file: URL',
+  }),
   /** Content is secret (a key, a certificate's private half): no diff, no content in changes. */
-  sensitive?: boolean;
-}
+  sensitive: Type.Optional(Flag()),
+  ...writeAttributeOptions,
+});
+export type CopyOptions = Static<typeof CopyOptions>;
 
 export function copyResource(options: CopyOptions): ManagedFileResource {
   const primitive = 'copy';
-  checkObject(primitive, options);
-  checkPath(primitive, options.path);
+  checkOptions(primitive, CopyOptions, options);
   const src = options.src instanceof URL ? fileURLToPath(options.src) : options.src;
-  if (typeof src !== 'string' || src === '')
-    fail(primitive, 'src', 'must be a local file path or file: URL', options.src);
-  checkBoolean(primitive, 'sensitive', options.sensitive);
-  checkWriteAttributes(primitive, options);
   let content: Buffer;
   try {
     if (!statSync(src).isFile()) fail(primitive, 'src', 'must be a regular file', src);

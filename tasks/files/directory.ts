@@ -4,32 +4,35 @@
  * walk counting the entries below whose owner, group or mode differ; one write round trip that
  * creates the directory and fixes only the entries that differ.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
 import { quotePosix } from '../../lib/shell/quote.js';
-import {
-  checkAttributes,
-  checkBoolean,
-  checkObject,
-  checkPath,
-  fail,
-  normalMode,
-  sameId,
-  type FileAttributes,
-} from './file-options.js';
+import { checkOptions, fail, Flag, OneOf, Options, AbsolutePath } from '../options.js';
+import { fileAttributeOptions, Mode, normalMode, sameId } from './file-options.js';
 import { probeFile, script, type FileProbe } from './file-probe.js';
 
-export interface DirectoryOptions extends FileAttributes {
-  path: string;
+export const DirectoryOptions = Options({
+  path: AbsolutePath(),
+  ...fileAttributeOptions,
   /**
    * Also below the directory: owner and group on every entry, `mode` on every directory,
    * `fileMode` on every regular file (symlinks keep theirs; their owner is set with `chown -h`).
    */
-  recursive?: boolean;
+  recursive: Type.Optional(Flag()),
   /** With `recursive`: the mode of regular files below (files keep theirs when not given). */
-  fileMode?: string;
-}
+  fileMode: Type.Optional(Mode()),
+  /**
+   * Missing parents this task creates: `'mkdir'` (the default) leaves them as `mkdir -p` makes
+   * them (0755 under the usual umask 022, owned by the connecting user), so `/srv/app` with
+   * `owner: app, mode: '0750'` never hands `/srv` to `app` or closes it to others; `'same'` gives
+   * them this directory's mode, owner and group, as Ansible's `file: state=directory` does.
+   * Parents that exist are never changed.
+   */
+  parents: Type.Optional(OneOf(['mkdir', 'same'])),
+});
+export type DirectoryOptions = Static<typeof DirectoryOptions>;
 
 /** Entries below the directory that differ, by what differs. */
 export interface TreeDifferences {
@@ -75,14 +78,9 @@ export function parseTree(lines: string[]): TreeDifferences {
 
 export function directoryResource(options: DirectoryOptions): Resource<DirectoryState> {
   const primitive = 'directory';
-  checkObject(primitive, options);
-  checkPath(primitive, options.path);
-  checkAttributes(primitive, options);
-  checkBoolean(primitive, 'recursive', options.recursive);
-  if (options.fileMode !== undefined) {
-    checkAttributes(primitive, { mode: options.fileMode });
-    if (!options.recursive) fail(primitive, 'fileMode', 'needs recursive: true', options.fileMode);
-  }
+  checkOptions(primitive, DirectoryOptions, options);
+  if (options.fileMode !== undefined && !options.recursive)
+    fail(primitive, 'fileMode', 'needs recursive: true', options.fileMode);
   if (options.recursive && options.path === '/')
     fail(primitive, 'path', 'must not be / with recursive', options.path);
   const { path } = options;
@@ -129,7 +127,7 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
       const has = (field: string) => created || changes.some((c) => c.field === field);
       const q = quotePosix(path);
       const lines = ['set -e'];
-      if (created) lines.push(`mkdir -p -- ${q}`);
+      if (created) lines.push(...createLines(path, options));
       // A leading 0 makes GNU chmod clear a directory's setgid bit when the mode does not ask for it.
       if (mode && has('mode')) lines.push(`chmod 0${mode} -- ${q}`);
       const owner = has('owner') ? options.owner : undefined;
@@ -151,8 +149,30 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
   };
 }
 
+/** `mkdir -p`, and with `parents: 'same'` this directory's attributes on the parents it created. */
+function createLines(path: string, o: DirectoryOptions): string[] {
+  const q = quotePosix(path);
+  if (o.parents !== 'same' || !(o.mode || o.owner || o.group)) return [`mkdir -p -- ${q}`];
+  const ancestors = path
+    .split('/')
+    .slice(1, -1)
+    .map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}`);
+  const lines = [
+    'set --',
+    `for d in ${ancestors.map(quotePosix).join(' ')}; do [ -e "$d" ] || set -- "$@" "$d"; done`,
+    `mkdir -p -- ${q}`,
+  ];
+  const mode = normalMode(o.mode);
+  if (mode) lines.push(`[ $# -eq 0 ] || chmod 0${mode} -- "$@"`);
+  if (o.owner || o.group)
+    lines.push(
+      `[ $# -eq 0 ] || chown ${quotePosix(`${o.owner ?? ''}${o.group ? `:${o.group}` : ''}`)} -- "$@"`,
+    );
+  return lines;
+}
+
 /**
- * A directory (parents created as needed) with mode and owner; `recursive` applies them below.
+ * A directory (parents created as needed: see `parents`) with mode and owner; `recursive` applies them below.
  *
  * @example
  * await directory(host, { path: '/srv/app', mode: '0750', owner: 'app', group: 'app', recursive: true, fileMode: '0640' });

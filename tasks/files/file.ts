@@ -9,28 +9,26 @@
  * controller from the content read, so they too are one read + one write.
  */
 import { createHash } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
 import { createTwoFilesPatch } from 'diff';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
-import { isSecret, type Secret } from '../../lib/secret.js';
+import { isSecret, Secret } from '../../lib/secret.js';
 import { quotePosix } from '../../lib/shell/quote.js';
-import {
-  checkObject,
-  checkPath,
-  checkWriteAttributes,
-  fail,
-  normalMode,
-  sameId,
-  type WriteAttributes,
-} from './file-options.js';
+import { AbsolutePath, checkOptions, InstanceOf, Options } from '../options.js';
+import { normalMode, sameId, writeAttributeOptions, type WriteAttributes } from './file-options.js';
 import { probeFile, script, type FileProbe } from './file-probe.js';
 
-export interface FileOptions extends WriteAttributes {
-  path: string;
+export const FileOptions = Options({
+  path: AbsolutePath(),
   /** The bytes to write. A Secret makes the task sensitive: no diff, no content in changes. */
-  content: string | Buffer | Secret;
-}
+  content: Type.Union([Type.String(), InstanceOf(Buffer), InstanceOf(Secret)], {
+    expected: 'must be a string, Buffer or Secret',
+  }),
+  ...writeAttributeOptions,
+});
+export type FileOptions = Static<typeof FileOptions>;
 
 /** What a managed file should be; the primitives differ only in how they say what its content is. */
 export interface ManagedFileSpec {
@@ -199,7 +197,7 @@ export async function convergeFile(host: Host, resource: ManagedFileResource): P
 }
 
 export function fileResource(options: FileOptions): ManagedFileResource {
-  checkFileOptions('file', options);
+  checkOptions('file', FileOptions, options);
   const raw = isSecret(options.content) ? options.content.reveal() : options.content;
   return managedFileResource({
     id: `file ${options.path}`,
@@ -218,12 +216,4 @@ export function fileResource(options: FileOptions): ManagedFileResource {
  */
 export function file(host: Host, options: FileOptions): Promise<TaskOutcome> {
   return convergeFile(host, fileResource(options));
-}
-
-function checkFileOptions(primitive: string, o: FileOptions): void {
-  checkObject(primitive, o);
-  checkPath(primitive, o.path);
-  if (typeof o.content !== 'string' && !Buffer.isBuffer(o.content) && !isSecret(o.content))
-    fail(primitive, 'content', 'must be a string, Buffer or Secret', o.content);
-  checkWriteAttributes(primitive, o);
 }

@@ -12,35 +12,45 @@
  * Without `section`, the part of the file before the first `[section]` header is the scope. The
  * new content is computed on the controller (editIniSetting, pure) and written atomically.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { isSecret, type Secret } from '../../lib/secret.js';
+import { isSecret, Secret } from '../../lib/secret.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import {
-  checkBoolean,
-  checkObject,
-  checkOneOf,
-  checkPath,
-  checkWriteAttributes,
-  fail,
-  type WriteAttributes,
-} from './file-options.js';
+import { AbsolutePath, checkOptions, fail, Flag, InstanceOf, OneOf, Options } from '../options.js';
+import { writeAttributeOptions } from './file-options.js';
 
-export interface IniSettingOptions extends WriteAttributes {
-  path: string;
+export const IniSettingOptions = Options({
+  path: AbsolutePath(),
   /** The `[section]`; omit for a plain key=value file (the part before any section). */
-  section?: string;
-  key: string;
+  section: Type.Optional(
+    Type.String({
+      pattern: '^(?!\\s)[^\\]\\n\\r]*(?<!\\s)$',
+      expected: 'must be a one-line name without ] or surrounding spaces',
+    }),
+  ),
+  key: Type.String({
+    pattern: '^[^\\s=#;[](?:[^=\\n\\r]*[^\\s=])?$',
+    expected: 'must be a name without =, newlines or surrounding spaces',
+  }),
   /** Required for `present`. A Secret makes the task sensitive (no diff). */
-  value?: string | number | boolean | Secret;
-  state?: 'present' | 'absent';
+  value: Type.Optional(
+    Type.Union([Type.String(), Type.Number(), Type.Boolean(), InstanceOf(Secret)], {
+      expected: 'must be a string, number, boolean or Secret',
+    }),
+  ),
+  state: Type.Optional(OneOf(['present', 'absent'])),
   /** Between key and value on lines written: default `" = "` with a section, `"="` without. */
-  separator?: string;
+  separator: Type.Optional(
+    Type.String({ pattern: '^\\s*=\\s*$', expected: 'must be "=" with optional spaces around it' }),
+  ),
   /** Create the file when missing (default true, as Ansible's ini_file). */
-  create?: boolean;
+  create: Type.Optional(Flag()),
   /** Replace a commented-out `# key = …` line when the key is not set (default true). */
-  replaceCommented?: boolean;
-}
+  replaceCommented: Type.Optional(Flag()),
+  ...writeAttributeOptions,
+});
+export type IniSettingOptions = Static<typeof IniSettingOptions>;
 
 const PRIMITIVE = 'ini-setting';
 
@@ -128,34 +138,18 @@ function valueText(value: IniSettingOptions['value']): string | undefined {
   return isSecret(value) ? value.reveal() : String(value);
 }
 
-function checkOptions(o: IniSettingOptions): void {
-  checkObject(PRIMITIVE, o);
-  checkPath(PRIMITIVE, o.path);
-  if (
-    o.section !== undefined &&
-    (typeof o.section !== 'string' || /[\]\n\r]/.test(o.section) || o.section.trim() !== o.section)
-  ) {
-    fail(PRIMITIVE, 'section', 'must be a one-line name without ] or surrounding spaces', o.section);
-  }
-  if (typeof o.key !== 'string' || !/^[^\s=#;[][^=\n\r]*$/.test(o.key) || o.key.trim() !== o.key)
-    fail(PRIMITIVE, 'key', 'must be a name without =, newlines or surrounding spaces', o.key);
-  checkOneOf(PRIMITIVE, 'state', o.state, ['present', 'absent']);
+/** The rules between options (and on a Secret's value) that their declaration cannot say. */
+function checkCombinations(o: IniSettingOptions): void {
+  checkOptions(PRIMITIVE, IniSettingOptions, o);
   const v = o.value;
-  if (v !== undefined && !['string', 'number', 'boolean'].includes(typeof v) && !isSecret(v))
-    fail(PRIMITIVE, 'value', 'must be a string, number, boolean or Secret', v);
   if (/[\n\r]/.test(valueText(v) ?? ''))
     fail(PRIMITIVE, 'value', 'must be one line', isSecret(v) ? '(secret)' : v);
   if ((o.state ?? 'present') === 'present' && v === undefined)
     fail(PRIMITIVE, 'value', 'is required with state present', v);
-  if (o.separator !== undefined && (typeof o.separator !== 'string' || o.separator.trim() !== '='))
-    fail(PRIMITIVE, 'separator', 'must be "=" with optional spaces around it', o.separator);
-  checkBoolean(PRIMITIVE, 'create', o.create);
-  checkBoolean(PRIMITIVE, 'replaceCommented', o.replaceCommented);
-  checkWriteAttributes(PRIMITIVE, o);
 }
 
 export function iniSettingResource(options: IniSettingOptions): ManagedFileResource {
-  checkOptions(options);
+  checkCombinations(options);
   const edit: IniEdit = {
     ...(options.section !== undefined ? { section: options.section } : {}),
     key: options.key,

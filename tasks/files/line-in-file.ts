@@ -14,39 +14,37 @@
  * computed on the controller (editLineInFile, pure) from the content read in one round trip, and
  * written with the same atomic write as `file`.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import {
-  checkBoolean,
-  checkObject,
-  checkOneOf,
-  checkPath,
-  checkWriteAttributes,
-  fail,
-  type WriteAttributes,
-} from './file-options.js';
+import { AbsolutePath, checkOptions, fail, Flag, OneOf, Options, RegExpOption } from '../options.js';
+import { writeAttributeOptions } from './file-options.js';
 
-export interface LineInFileOptions extends WriteAttributes {
-  path: string;
+export const LineInFileOptions = Options({
+  path: AbsolutePath(),
   /** The line (without newline). Required for `present`. */
-  line?: string;
+  line: Type.Optional(
+    Type.String({ pattern: '^[^\\n\\r]*$', expected: 'must be a string without newlines' }),
+  ),
   /** Lines matching this are replaced (present) or removed (absent). */
-  regexp?: RegExp | string;
+  regexp: Type.Optional(RegExpOption()),
   /** Like regexp, but a plain substring. */
-  searchString?: string;
-  state?: 'present' | 'absent';
+  searchString: Type.Optional(Type.String({ minLength: 1, expected: 'must be a non-empty string' })),
+  state: Type.Optional(OneOf(['present', 'absent'])),
   /** Where to insert when nothing matched: after the last line matching this, or `'EOF'` (default) / `'BOF'`. */
-  insertAfter?: RegExp | string;
+  insertAfter: Type.Optional(RegExpOption()),
   /** Where to insert when nothing matched: before the last line matching this, or `'BOF'`. */
-  insertBefore?: RegExp | string;
+  insertBefore: Type.Optional(RegExpOption()),
   /** Use the first match (of regexp and of insertAfter/insertBefore) instead of the last. */
-  firstMatch?: boolean;
+  firstMatch: Type.Optional(Flag()),
   /** `line` refers to the regexp's groups; nothing is inserted when the regexp does not match. */
-  backrefs?: boolean;
+  backrefs: Type.Optional(Flag()),
   /** Create the file when missing (default: fail, as Ansible does). */
-  create?: boolean;
-}
+  create: Type.Optional(Flag()),
+  ...writeAttributeOptions,
+});
+export type LineInFileOptions = Static<typeof LineInFileOptions>;
 
 const PRIMITIVE = 'line-in-file';
 
@@ -157,43 +155,24 @@ export function editLineInFile(text: string | null, o: LineInFileOptions): strin
   return lines.join('');
 }
 
-function checkOptions(o: LineInFileOptions): void {
-  checkObject(PRIMITIVE, o);
-  checkPath(PRIMITIVE, o.path);
-  checkOneOf(PRIMITIVE, 'state', o.state, ['present', 'absent']);
+/** The rules between options that their declaration cannot say. */
+function checkCombinations(o: LineInFileOptions): void {
+  checkOptions(PRIMITIVE, LineInFileOptions, o);
   const state = o.state ?? 'present';
-  if (o.line !== undefined && (typeof o.line !== 'string' || /[\n\r]/.test(o.line)))
-    fail(PRIMITIVE, 'line', 'must be a string without newlines', o.line);
   if (state === 'present' && o.line === undefined)
     fail(PRIMITIVE, 'line', 'is required with state present', o.line);
   if (state === 'absent' && o.line === undefined && o.regexp === undefined && o.searchString === undefined) {
     fail(PRIMITIVE, 'regexp', 'or searchString or line is required with state absent', o.regexp);
   }
-  for (const key of ['regexp', 'insertAfter', 'insertBefore'] as const) {
-    const v = o[key];
-    if (v === undefined || v instanceof RegExp) continue;
-    if (typeof v !== 'string') fail(PRIMITIVE, key, 'must be a RegExp or a string', v);
-    if (key === 'insertAfter' && v === 'EOF') continue;
-    if ((key === 'insertAfter' || key === 'insertBefore') && v === 'BOF') continue;
-    try {
-      new RegExp(v);
-    } catch (error) {
-      fail(PRIMITIVE, key, `must be a valid regexp (${(error as Error).message})`, v);
-    }
-  }
-  if (o.searchString !== undefined && (typeof o.searchString !== 'string' || o.searchString === ''))
-    fail(PRIMITIVE, 'searchString', 'must be a non-empty string', o.searchString);
   if (o.regexp !== undefined && o.searchString !== undefined)
     fail(PRIMITIVE, 'searchString', 'cannot be used with regexp', o.searchString);
   if (o.insertAfter !== undefined && o.insertBefore !== undefined)
     fail(PRIMITIVE, 'insertBefore', 'cannot be used with insertAfter', o.insertBefore);
-  for (const key of ['firstMatch', 'backrefs', 'create'] as const) checkBoolean(PRIMITIVE, key, o[key]);
   if (o.backrefs && o.regexp === undefined) fail(PRIMITIVE, 'backrefs', 'needs regexp', o.backrefs);
-  checkWriteAttributes(PRIMITIVE, o);
 }
 
 export function lineInFileResource(options: LineInFileOptions): ManagedFileResource {
-  checkOptions(options);
+  checkCombinations(options);
   return managedFileResource({
     id: `line in ${options.path}`,
     path: options.path,

@@ -7,29 +7,30 @@
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { targetPrelude } from '../../lib/host/atomic-write.js';
+import { Type, type Static } from '@sinclair/typebox';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
 import { quotePosix } from '../../lib/shell/quote.js';
-import { checkBoolean, checkObject, checkPath, fail } from './file-options.js';
+import { AbsolutePath, checkOptions, fail, Flag, Options } from '../options.js';
 import { probeFile, script, type FileProbe } from './file-probe.js';
 
-export interface SymlinkOptions {
+export const SymlinkOptions = Options({
   /** Where the link is. */
-  path: string;
+  path: AbsolutePath(),
   /** What it points at, written as given (absolute, or relative to the link's directory). */
-  target: string;
+  target: Type.String({
+    minLength: 1,
+    pattern: '^[^\\n\\x00]*$',
+    expected: 'must be a non-empty path without NUL or newline',
+  }),
   /** Replace a regular file or a directory (with its content) that is in the way. */
-  force?: boolean;
-}
+  force: Type.Optional(Flag()),
+});
+export type SymlinkOptions = Static<typeof SymlinkOptions>;
 
 export function symlinkResource(options: SymlinkOptions): Resource<FileProbe> {
   const primitive = 'symlink';
-  checkObject(primitive, options);
-  checkPath(primitive, options.path);
+  checkOptions(primitive, SymlinkOptions, options);
   if (options.path === '/') fail(primitive, 'path', 'must not be /', options.path);
-  if (typeof options.target !== 'string' || options.target === '' || /[\0\n]/.test(options.target)) {
-    fail(primitive, 'target', 'must be a non-empty path without NUL or newline', options.target);
-  }
-  checkBoolean(primitive, 'force', options.force);
   const { path, target } = options;
   return {
     id: `symlink ${path}`,

@@ -12,30 +12,27 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
 import type HandlebarsNamespace from 'handlebars';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { packageRoot } from '../../lib/package-root.js';
 import { isSecret } from '../../lib/secret.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import {
-  checkBoolean,
-  checkObject,
-  checkPath,
-  checkWriteAttributes,
-  fail,
-  type WriteAttributes,
-} from './file-options.js';
+import { AbsolutePath, checkOptions, Flag, Options } from '../options.js';
+import { writeAttributeOptions } from './file-options.js';
 import { registerTemplateHelpers } from './template-helpers.js';
 
-export interface TemplateOptions extends WriteAttributes {
-  path: string;
+export const TemplateOptions = Options({
+  path: AbsolutePath(),
   /** Path under the package's templates/ (e.g. `base/motd.hbs`) or absolute. */
-  src: string;
-  vars: Record<string, unknown>;
+  src: Type.String({ minLength: 1, expected: 'must be a template path under templates/ or absolute' }),
+  vars: Type.Record(Type.String(), Type.Unknown(), { expected: 'must be an object' }),
   /** Treat the rendered file as secret even without a Secret in vars. */
-  sensitive?: boolean;
-}
+  sensitive: Type.Optional(Flag()),
+  ...writeAttributeOptions,
+});
+export type TemplateOptions = Static<typeof TemplateOptions>;
 
 type Handlebars = typeof HandlebarsNamespace;
 type Render = (vars: Record<string, unknown>) => string;
@@ -136,14 +133,7 @@ export function renderTemplate(src: string, vars: Record<string, unknown>): stri
 
 export function templateResource(options: TemplateOptions): ManagedFileResource {
   const primitive = 'template';
-  checkObject(primitive, options);
-  checkPath(primitive, options.path);
-  if (typeof options.src !== 'string' || options.src === '')
-    fail(primitive, 'src', 'must be a template path under templates/ or absolute', options.src);
-  if (typeof options.vars !== 'object' || options.vars === null || Array.isArray(options.vars))
-    fail(primitive, 'vars', 'must be an object', options.vars);
-  checkBoolean(primitive, 'sensitive', options.sensitive);
-  checkWriteAttributes(primitive, options);
+  checkOptions(primitive, TemplateOptions, options);
   const { text, secret } = renderWithSecrets(options.src, options.vars);
   return managedFileResource({
     id: `template ${options.path}`,

@@ -28,7 +28,7 @@ import {
   type Part,
 } from '../files/file-parts.js';
 import { managedFileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkPath, fail } from '../files/file-options.js';
+import { checkBoolean, checkObject, checkPath, fail } from '../options.js';
 
 export interface KernelModulesOptions {
   /** Names the files: `/etc/modules-load.d/<name>.conf` and `/etc/modprobe.d/<name>.conf`. */

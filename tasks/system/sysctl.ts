@@ -28,7 +28,7 @@ import {
   type Part,
 } from '../files/file-parts.js';
 import { managedFileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkPath, fail } from '../files/file-options.js';
+import { checkBoolean, checkObject, checkPath, fail } from '../options.js';
 
 export interface SysctlOptions {
   /** The file `/etc/sysctl.d/<name>.conf` (e.g. `60-forwarding`); it holds exactly `settings`. */
