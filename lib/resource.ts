@@ -9,6 +9,12 @@
  * `converge` drives it, so check mode (stop after plan), diffs (from current and desired),
  * masking of sensitive content and reporting are the same for every primitive, and no
  * primitive has a check-mode branch of its own.
+ *
+ * Check mode plans against what earlier tasks of the same run would have made (Chef's why-run):
+ * a resource that would create something says so (`provides`: a package, a file, a user…), the
+ * run remembers it per host, and a later resource whose read finds it missing may plan as if it
+ * were there (`assume`), instead of failing ("unit not found" after a planned install). The
+ * outcome says when a plan rests on such an assumption.
  */
 import type { TaskOutcome } from './define.js';
 import type { Host } from './host/host.js';
@@ -18,6 +24,51 @@ export interface Change {
   field: string;
   from?: string;
   to: string;
+}
+
+/** Something a planned change would create, remembered in check mode for later tasks. */
+export type Provision =
+  | { kind: 'package'; name: string }
+  | { kind: 'file'; path: string; content?: Buffer }
+  | { kind: 'directory'; path: string }
+  | { kind: 'user'; name: string }
+  | { kind: 'group'; name: string };
+
+/** What earlier tasks of this run on this host would have created (check mode only). */
+export class CheckMemory {
+  readonly #items = new Map<string, Provision>();
+  add(items: Provision[]): void {
+    for (const item of items) this.#items.set(key(item), item);
+  }
+  has(item: Provision): boolean {
+    return this.#items.has(key(item));
+  }
+  /** The file an earlier task would write at `path`, with its content when known. */
+  file(path: string): Extract<Provision, { kind: 'file' }> | undefined {
+    const item = this.#items.get(key({ kind: 'file', path }));
+    return item?.kind === 'file' ? item : undefined;
+  }
+  /** Packages planned for installation, in the order planned. */
+  packages(): string[] {
+    return [...this.#items.values()].flatMap((i) => (i.kind === 'package' ? [i.name] : []));
+  }
+}
+
+const key = (item: Provision): string => `${item.kind} ${'path' in item ? item.path : item.name}`;
+
+// One memory per host handle, which lives for one run: nothing outlives the run.
+const memories = new WeakMap<Host, CheckMemory>();
+
+export function checkMemory(host: Host): CheckMemory {
+  let memory = memories.get(host);
+  if (!memory) memories.set(host, (memory = new CheckMemory()));
+  return memory;
+}
+
+/** A state read, adjusted for what earlier tasks would have created, and why (for the outcome). */
+export interface Assumed<S> {
+  current: S;
+  because: string;
 }
 
 export interface Resource<S> {
@@ -30,16 +81,31 @@ export interface Resource<S> {
   diff?(current: S): string | undefined;
   /** Content is secret: diffs and change values are not shown. */
   sensitive?: boolean;
+  /** Check mode: what applying `changes` would create, for later tasks of the run to plan against. */
+  provides?(current: S, changes: Change[]): Provision[];
+  /** Check mode: the state as it would be after earlier tasks of the run; undefined when they change nothing here. */
+  assume?(current: S, earlier: CheckMemory): Assumed<S> | undefined;
 }
 
 export async function converge<S>(host: Host, resource: Resource<S>): Promise<TaskOutcome> {
-  const current = await resource.read(host);
+  let current: S = await resource.read(host);
+  const assumed = host.check ? resource.assume?.(current, checkMemory(host)) : undefined;
+  if (assumed) current = assumed.current;
+  const note = assumed
+    ? { message: `check mode: planned as if earlier tasks had run (${assumed.because})` }
+    : {};
   const changes = resource.plan(current);
-  if (changes.length === 0) return { changed: false };
+  if (changes.length === 0) return { changed: false, ...note };
   const lines = changes.map((c) => describeChange(c, resource.sensitive));
   const diff = resource.sensitive ? undefined : resource.diff?.(current);
-  if (!host.check) await resource.apply(host, current, changes);
-  return { changed: true, changes: lines.map((l) => `${resource.id}: ${l}`), ...(diff ? { diff } : {}) };
+  if (host.check) checkMemory(host).add(resource.provides?.(current, changes) ?? []);
+  else await resource.apply(host, current, changes);
+  return {
+    changed: true,
+    changes: lines.map((l) => `${resource.id}: ${l}`),
+    ...(diff ? { diff } : {}),
+    ...note,
+  };
 }
 
 export function describeChange(change: Change, sensitive = false): string {

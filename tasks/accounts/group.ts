@@ -59,6 +59,7 @@ export function groupResource(options: GroupOptions): Resource<GroupFacts> {
       return parseGroupProbe(name, r.stdout);
     },
     plan: (facts) => planGroup(options, facts),
+    provides: (facts) => (options.state === 'absent' || facts.group ? [] : [{ kind: 'group', name }]),
     async apply(host, facts) {
       if (options.state === 'absent') await host.$`groupdel -- ${name}`;
       else if (!facts.group)

@@ -251,6 +251,14 @@ export function userResource(options: UserOptions): Resource<UserFacts> {
       return parseUserProbe(options.name, r.stdout);
     },
     plan: (facts) => planUser(options, facts),
+    provides: (facts) =>
+      options.state === 'absent' || facts.account
+        ? []
+        : [
+            { kind: 'user', name: options.name },
+            // useradd makes a group named like the user when no primary group is given (Debian's USERGROUPS_ENAB).
+            ...(options.group === undefined ? [{ kind: 'group' as const, name: options.name }] : []),
+          ],
     async apply(host, facts, changes) {
       const script = userScript(options, facts, changes);
       const withPassword = changes.some((c) => c.field === 'password') && input;

@@ -122,6 +122,7 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
       }
       return changes;
     },
+    provides: ({ probe }) => (probe.stat ? [] : [{ kind: 'directory', path }]),
     async apply(host, { probe }, changes) {
       const created = !probe.stat;
       const has = (field: string) => created || changes.some((c) => c.field === field);

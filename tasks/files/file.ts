@@ -141,6 +141,8 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
       }
       await host.$(script(attributeScript(path, changes, probe.strays)));
     },
+    provides: ({ probe, next }) =>
+      next !== null && !probe.stat ? [{ kind: 'file', path, content: next }] : [],
     diff({ probe, next, nextSha256 }) {
       const st = probe.stat;
       if (next === null || (st && st.sha256 === nextSha256)) return undefined;

@@ -53,6 +53,10 @@ export function aptResource(options: AptOptions): Resource<AptFacts> {
       // An unknown package may appear with the refresh: judge it after refreshing.
       return [...refresh, ...planPackages(current, s, refresh.length > 0)];
     },
+    provides: (_current, changes) =>
+      changes
+        .filter((c) => c.field.startsWith('package ') && c.to !== ABSENT && c.to !== PURGED)
+        .map((c) => ({ kind: 'package', name: c.field.slice('package '.length) })),
     async apply(host, _current, changes) {
       let packages = changes.filter((c) => c.field.startsWith('package '));
       if (changes.some((c) => c.field === 'lists')) {

@@ -11,8 +11,8 @@
  */
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { converge, type Change, type Resource } from '../../lib/resource.js';
-import { readUnitFacts, reloadReason, type UnitFacts } from './systemd-facts.js';
+import { converge, type Assumed, type Change, type CheckMemory, type Resource } from '../../lib/resource.js';
+import { readUnitFacts, reloadReason, UNIT_DIRS, type UnitFacts } from './systemd-facts.js';
 import { systemctlSteps, unitName } from './systemd-units.js';
 
 export interface SystemdOptions {
@@ -60,6 +60,7 @@ export function systemdResource(options: SystemdOptions): Resource<UnitFacts> {
     id: `systemd ${s.unit}`,
     read: (host) => readUnitFacts(host, s.unit),
     plan: (current) => planUnit(current, s),
+    assume: (current, earlier) => assumeUnit(current, s.unit, earlier),
     async apply(host, _current, changes) {
       let rest = changes;
       if (changes.some((c) => c.field === DAEMON_RELOAD)) {
@@ -86,6 +87,48 @@ export function systemdResource(options: SystemdOptions): Resource<UnitFacts> {
  */
 export function systemd(host: Host, options: SystemdOptions): Promise<TaskOutcome> {
   return converge(host, systemdResource(options));
+}
+
+/** Stands for a unit's state before the package an earlier task installs has brought it. */
+export const NOT_INSTALLED = 'not installed yet';
+
+/**
+ * Check mode, a unit not found: as it will be once earlier tasks of the run have run.
+ *
+ * - A unit file an earlier task writes: systemd loads a unit it does not know from disk when
+ *   first asked, so the real run will find it loaded, `disabled` when its [Install] section says
+ *   where to enable it, else `static` — and plan enable and start from there.
+ * - A package an earlier task installs may bring the unit: planned from "not installed yet", it
+ *   would be enabled once installed. (A package's own scripts may enable or start it themselves:
+ *   the real run then reports less.)
+ */
+export function assumeUnit(u: UnitFacts, unit: string, earlier: CheckMemory): Assumed<UnitFacts> | undefined {
+  if (u.loadState !== 'not-found' || u.onDisk || MASKED.has(u.unitFileState)) return undefined;
+  const written = UNIT_DIRS.map((d) => earlier.file(`${d}/${unit}`)).find((f) => f !== undefined);
+  if (written) {
+    const text = written.content?.toString('utf8') ?? '';
+    const installable = /^\[Install\][^[]*^(WantedBy|RequiredBy|UpheldBy|Alias)=\S/ms.test(text);
+    return {
+      current: {
+        ...u,
+        loadState: 'loaded',
+        unitFileState: installable ? 'disabled' : 'static',
+        activeState: 'inactive',
+        subState: 'dead',
+        fragmentPath: written.path,
+        fragmentReal: written.path,
+        canReload: /^ExecReload=/m.test(text),
+        onDisk: { kind: 'file', path: written.path },
+      },
+      because: `${written.path} is written by an earlier task`,
+    };
+  }
+  const packages = earlier.packages();
+  if (!packages.length) return undefined;
+  return {
+    current: { ...u, loadState: 'loaded', unitFileState: NOT_INSTALLED, activeState: NOT_INSTALLED },
+    because: `${unit} would come with package ${packages.join(', ')}, installed by an earlier task`,
+  };
 }
 
 /** The changes, in order; throws for what cannot be done (a missing unit, disabling a static one). */
