@@ -19,11 +19,17 @@
 import type { TaskOutcome } from './define.js';
 import type { Host } from './host/host.js';
 
-export interface Change {
+/**
+ * One planned change, as data. `field`, `from` and `to` are what is shown (`mode 0644 → 0600`);
+ * a resource's own change type narrows `field` to the names it plans (so a typo in its apply is a
+ * compile error) and, where apply acts on `to`, narrows it to the values it plans, each mapped
+ * to what apply does by a typed table (a systemctl verb per state), so apply never parses text.
+ */
+export interface Change<F extends string = string, T extends string = string> {
   /** What changes: `content`, `mode`, `owner`, `package nginx`. */
-  field: string;
+  field: F;
   from?: string;
-  to: string;
+  to: T;
 }
 
 /** Something a planned change would create, remembered in check mode for later tasks. */
@@ -71,23 +77,26 @@ export interface Assumed<S> {
   because: string;
 }
 
-export interface Resource<S> {
+export interface Resource<S, C extends Change = Change> {
   /** `file /etc/motd`, `service nginx`: used in messages. */
   id: string;
   read(host: Host): Promise<S>;
-  plan(current: S): Change[];
-  apply(host: Host, current: S, changes: Change[]): Promise<void>;
+  plan(current: S): C[];
+  apply(host: Host, current: S, changes: C[]): Promise<void>;
   /** A unified diff of content for --diff; undefined when there is none to show. */
   diff?(current: S): string | undefined;
   /** Content is secret: diffs and change values are not shown. */
   sensitive?: boolean;
   /** Check mode: what applying `changes` would create, for later tasks of the run to plan against. */
-  provides?(current: S, changes: Change[]): Provision[];
+  provides?(current: S, changes: C[]): Provision[];
   /** Check mode: the state as it would be after earlier tasks of the run; undefined when they change nothing here. */
   assume?(current: S, earlier: CheckMemory): Assumed<S> | undefined;
 }
 
-export async function converge<S>(host: Host, resource: Resource<S>): Promise<TaskOutcome> {
+export async function converge<S, C extends Change>(
+  host: Host,
+  resource: Resource<S, C>,
+): Promise<TaskOutcome> {
   let current: S = await resource.read(host);
   const assumed = host.check ? resource.assume?.(current, checkMemory(host)) : undefined;
   if (assumed) current = assumed.current;

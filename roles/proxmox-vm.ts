@@ -7,7 +7,7 @@
  */
 import type { RoleVarsSchema } from '../lib/define.js';
 import type { VmConfigSpec } from '../tasks/proxmox/vm-config.js';
-import type { PveSite } from '../tasks/proxmox/connect.js';
+import type { PveSite } from '../lib/proxmox/site.js';
 
 export {
   pveHostVarsSchema,
@@ -15,7 +15,7 @@ export {
   withProxmox,
   type PveHostVars,
   type PveSite,
-} from '../tasks/proxmox/connect.js';
+} from '../lib/proxmox/site.js';
 
 /** Properties every VM host has (templates, dev VMs, the GPU VM). */
 export const vmProperties = {

@@ -4,8 +4,8 @@
  * primitive's apply returns only once Proxmox has done the work, and a failed task throws with
  * its log. Retrying is the client's business (only what is safe: see lib/proxmox/retry.ts).
  */
-import type { ProxmoxClient } from './index.js';
-import { ProxmoxApiError } from './index.js';
+import type { ProxmoxClient } from './client.js';
+import { ProxmoxApiError } from './errors.js';
 
 export type Params = Record<string, unknown>;
 

@@ -76,7 +76,11 @@ export function parseTree(lines: string[]): TreeDifferences {
   return tree;
 }
 
-export function directoryResource(options: DirectoryOptions): Resource<DirectoryState> {
+type Below = 'owner' | 'group' | 'mode of directories' | 'mode of files';
+/** What a directory's plan may change (typed: apply tests these names, never the text shown). */
+export type DirectoryChange = Change<'state' | 'mode' | 'owner' | 'group' | `${Below} below`>;
+
+export function directoryResource(options: DirectoryOptions): Resource<DirectoryState, DirectoryChange> {
   const primitive = 'directory';
   checkOptions(primitive, DirectoryOptions, options);
   if (options.fileMode !== undefined && !options.recursive)
@@ -100,13 +104,13 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
     },
     plan({ probe: { stat }, tree }) {
       if (!stat) return [{ field: 'state', to: 'directory created' }];
-      const changes: Change[] = [];
+      const changes: DirectoryChange[] = [];
       if (mode && stat.mode !== mode) changes.push({ field: 'mode', from: stat.mode, to: mode });
       if (options.owner && !sameId(options.owner, stat.owner, stat.uid))
         changes.push({ field: 'owner', from: stat.owner, to: options.owner });
       if (options.group && !sameId(options.group, stat.group, stat.gid))
         changes.push({ field: 'group', from: stat.group, to: options.group });
-      const below = (n: number, what: string, to: string) => {
+      const below = (n: number, what: Below, to: string) => {
         if (n > 0)
           changes.push({
             field: `${what} below`,
@@ -125,7 +129,7 @@ export function directoryResource(options: DirectoryOptions): Resource<Directory
     provides: ({ probe }) => (probe.stat ? [] : [{ kind: 'directory', path }]),
     async apply(host, { probe }, changes) {
       const created = !probe.stat;
-      const has = (field: string) => created || changes.some((c) => c.field === field);
+      const has = (field: DirectoryChange['field']) => created || changes.some((c) => c.field === field);
       const q = quotePosix(path);
       const lines = ['set -e'];
       if (created) lines.push(...createLines(path, options));

@@ -51,7 +51,12 @@ export interface ManagedFileState {
   nextSha256?: string;
 }
 
-export interface ManagedFileResource extends Resource<ManagedFileState> {
+/** What a managed file's plan may change (typed: apply tests these names, never the text shown). */
+export type FileChange = Change<
+  'state' | 'content' | 'mode' | 'owner' | 'group' | 'temp files of an interrupted write'
+>;
+
+export interface ManagedFileResource extends Resource<ManagedFileState, FileChange> {
   /** Backups made by apply (paths on the host). */
   readonly backups: string[];
 }
@@ -103,7 +108,7 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
       };
     },
     plan({ probe: { stat, strays }, next, nextSha256 }) {
-      const changes: Change[] = [];
+      const changes: FileChange[] = [];
       if (next !== null && !stat) changes.push({ field: 'state', to: 'created' });
       if (next !== null && stat) {
         if (stat.sha256 !== nextSha256)
@@ -139,7 +144,7 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
         if (result.backup) backups.push(result.backup);
         return;
       }
-      await host.$(script(attributeScript(path, changes, probe.strays)));
+      await host.$(script(attributeScript(path, changes, probe.strays, { ...a, mode })));
     },
     provides: ({ probe, next }) =>
       next !== null && !probe.stat ? [{ kind: 'file', path, content: next }] : [],
@@ -151,14 +156,19 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
   };
 }
 
-/** chmod/chown/rm for changes that need no new content, as one command. */
-function attributeScript(path: string, changes: Change[], strays: string[]): string {
+/** chmod/chown/rm for changes that need no new content, as one command: the wanted attributes of those planned. */
+function attributeScript(
+  path: string,
+  changes: FileChange[],
+  strays: string[],
+  wanted: WriteAttributes,
+): string {
   const q = quotePosix(path);
   const lines = ['set -e'];
-  const to = (field: string) => changes.find((c) => c.field === field)?.to;
-  const mode = to('mode');
-  const owner = to('owner');
-  const group = to('group');
+  const planned = (field: FileChange['field']) => changes.some((c) => c.field === field);
+  const mode = planned('mode') ? wanted.mode : undefined;
+  const owner = planned('owner') ? wanted.owner : undefined;
+  const group = planned('group') ? wanted.group : undefined;
   if (mode) lines.push(`chmod ${quotePosix(`0${mode}`)} -- ${q}`);
   if (owner || group) lines.push(`chown ${quotePosix(`${owner ?? ''}${group ? `:${group}` : ''}`)} -- ${q}`);
   if (strays.length) lines.push(`rm -f -- ${strays.map(quotePosix).join(' ')}`);

@@ -39,8 +39,12 @@ const MASKED = new Set(['masked', 'masked-runtime']);
 const RUNNING = new Set(['active', 'activating', 'reloading']);
 const STOPPED = new Set(['inactive', 'failed', 'deactivating']);
 
-/** A change's `to` → the systemctl verb that makes it. */
-const VERB: Record<string, string> = {
+/** Order of the verbs in one command: unmask first, mask last (after a stop). */
+const ORDER = ['unmask', 'enable', 'disable', 'start', 'stop', 'restart', 'reload', 'mask'] as const;
+type Verb = (typeof ORDER)[number];
+
+/** What a unit becomes (the change's `to`) → the systemctl verb that makes it. */
+const VERB = {
   masked: 'mask',
   unmasked: 'unmask',
   enabled: 'enable',
@@ -49,12 +53,20 @@ const VERB: Record<string, string> = {
   stopped: 'stop',
   restarted: 'restart',
   reloaded: 'reload',
-};
-/** Order of the verbs in one command: unmask first, mask last (after a stop). */
-const ORDER = ['unmask', 'enable', 'disable', 'start', 'stop', 'restart', 'reload', 'mask'];
-const DAEMON_RELOAD = 'unit files';
+} as const satisfies Record<string, Verb>;
+type UnitState = keyof typeof VERB;
 
-export function systemdResource(options: SystemdOptions): Resource<UnitFacts> {
+/** A planned unit change: `to` is a state systemctl makes (by VERB), or a daemon-reload. */
+export type UnitChange =
+  Change<'unit file state' | 'state', UnitState> | Change<'unit files', 'daemon-reload'>;
+
+const step = (field: 'unit file state' | 'state', from: string, to: UnitState): UnitChange => ({
+  field,
+  from,
+  to,
+});
+
+export function systemdResource(options: SystemdOptions): Resource<UnitFacts, UnitChange> {
   const s = settings(options);
   return {
     id: `systemd ${s.unit}`,
@@ -63,12 +75,12 @@ export function systemdResource(options: SystemdOptions): Resource<UnitFacts> {
     assume: (current, earlier) => assumeUnit(current, s.unit, earlier),
     async apply(host, _current, changes) {
       let rest = changes;
-      if (changes.some((c) => c.field === DAEMON_RELOAD)) {
+      if (changes.some((c) => c.to === 'daemon-reload')) {
         await host.$`systemctl daemon-reload`;
         // Reloaded: the unit's real state may differ from what was read (a new unit is only now known).
-        rest = planUnit(await readUnitFacts(host, s.unit), s).filter((c) => c.field !== DAEMON_RELOAD);
+        rest = planUnit(await readUnitFacts(host, s.unit), s);
       }
-      const verbs = rest.map((c) => VERB[c.to]).filter((v): v is string => v !== undefined);
+      const verbs = rest.flatMap((c) => (c.to === 'daemon-reload' ? [] : [VERB[c.to]]));
       await systemctlSteps(
         host,
         ORDER.filter((v) => verbs.includes(v)).map((v) => [v, s.unit]),
@@ -132,11 +144,11 @@ export function assumeUnit(u: UnitFacts, unit: string, earlier: CheckMemory): As
 }
 
 /** The changes, in order; throws for what cannot be done (a missing unit, disabling a static one). */
-export function planUnit(u: UnitFacts, s: Settings): Change[] {
-  const changes: Change[] = [];
+export function planUnit(u: UnitFacts, s: Settings): UnitChange[] {
+  const changes: UnitChange[] = [];
   const fileState = u.unitFileState || (u.loadState === 'not-found' ? 'not-found' : 'unknown');
   const reason = reloadReason(u);
-  if (reason) changes.push({ field: DAEMON_RELOAD, from: reason, to: 'daemon-reload' });
+  if (reason) changes.push({ field: 'unit files', from: reason, to: 'daemon-reload' });
   const notFound = !reason && u.loadState === 'not-found' && !MASKED.has(u.unitFileState);
 
   const daemonReload = changes.length > 0;
@@ -145,7 +157,7 @@ export function planUnit(u: UnitFacts, s: Settings): Change[] {
     // A unit that does not exist is disabled and stopped already; it can still be masked.
     if (s.enabled || wantsRunning)
       throw new Error(`systemd: unit ${s.unit} not found (no unit file in the systemd search path)`);
-    return s.masked ? [{ field: 'unit file state', from: 'not-found', to: 'masked' }] : [];
+    return s.masked ? [step('unit file state', 'not-found', 'masked')] : [];
   }
 
   const masked = MASKED.has(u.unitFileState) || u.loadState === 'masked';
@@ -153,42 +165,41 @@ export function planUnit(u: UnitFacts, s: Settings): Change[] {
     throw new Error(`systemd: unit ${s.unit} is masked; pass masked: false to unmask it`);
   }
   const unmasking = masked && s.masked === false;
-  if (unmasking) changes.push({ field: 'unit file state', from: 'masked', to: 'unmasked' });
+  if (unmasking) changes.push(step('unit file state', 'masked', 'unmasked'));
   // After unmasking, the unit is as enabled as its [Install] links say; enable/disable are
   // no-ops when already so, so planning them from "unmasked" is safe.
   const before = unmasking ? 'unmasked' : fileState;
 
-  if (s.enabled === true && !ENABLED.has(fileState))
-    changes.push({ field: 'unit file state', from: before, to: 'enabled' });
+  if (s.enabled === true && !ENABLED.has(fileState)) changes.push(step('unit file state', before, 'enabled'));
   if (s.enabled === false && (!masked || unmasking)) {
     if (FIXED.has(fileState))
       throw new Error(
         `systemd: unit ${s.unit} is ${fileState} and cannot be disabled; mask it instead (masked: true)`,
       );
     if (fileState !== 'disabled' && fileState !== 'indirect')
-      changes.push({ field: 'unit file state', from: before, to: 'disabled' });
+      changes.push(step('unit file state', before, 'disabled'));
   }
 
   switch (s.state) {
     case 'started':
-      if (!RUNNING.has(u.activeState)) changes.push({ field: 'state', from: u.activeState, to: 'started' });
+      if (!RUNNING.has(u.activeState)) changes.push(step('state', u.activeState, 'started'));
       break;
     case 'stopped':
-      if (!STOPPED.has(u.activeState)) changes.push({ field: 'state', from: u.activeState, to: 'stopped' });
+      if (!STOPPED.has(u.activeState)) changes.push(step('state', u.activeState, 'stopped'));
       break;
     case 'restarted':
-      changes.push({ field: 'state', from: u.activeState, to: 'restarted' });
+      changes.push(step('state', u.activeState, 'restarted'));
       break;
     case 'reloaded':
-      if (!RUNNING.has(u.activeState)) changes.push({ field: 'state', from: u.activeState, to: 'started' });
+      if (!RUNNING.has(u.activeState)) changes.push(step('state', u.activeState, 'started'));
       // Judged after a pending daemon-reload: the new unit file may add ExecReload=.
       else if (!u.canReload && !daemonReload)
         throw new Error(`systemd: unit ${s.unit} cannot reload (no ExecReload=); use state: 'restarted'`);
-      else changes.push({ field: 'state', from: u.activeState, to: 'reloaded' });
+      else changes.push(step('state', u.activeState, 'reloaded'));
       break;
   }
 
-  if (s.masked === true && !masked) changes.push({ field: 'unit file state', from: fileState, to: 'masked' });
+  if (s.masked === true && !masked) changes.push(step('unit file state', fileState, 'masked'));
   return changes;
 }
 

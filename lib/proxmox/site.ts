@@ -10,9 +10,9 @@
  *     pve_fingerprint: "AA:BB:…"      # SHA-256 of its certificate, as Proxmox shows it
  *     pve_node: pve1
  */
-import { connectProxmox, type ProxmoxClient, type ProxmoxConnection } from '../../lib/proxmox/index.js';
-import type { RoleVarsSchema } from '../../lib/define.js';
-import type { Secret } from '../../lib/secret.js';
+import { connectProxmox, type ProxmoxClient, type ProxmoxConnection } from './client.js';
+import type { RoleVarsSchema } from '../define.js';
+import type { Secret } from '../secret.js';
 
 export interface PveHostVars {
   pve_api_url: string;
