@@ -9,21 +9,28 @@
  * folders and overriding unit files it does not notice). A role writes the unit file with
  * `file()` and then calls `systemd()`: no flag to pass around.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Assumed, type Change, type CheckMemory, type Resource } from '../../lib/resource.js';
 import { readUnitFacts, reloadReason, UNIT_DIRS, type UnitFacts } from './systemd-facts.js';
 import { systemctlSteps, unitName } from './systemd-units.js';
+import { checkOptions, fail, Flag, OneOf, Options } from '../options.js';
 
-export interface SystemdOptions {
+export const SystemdOptions = Options({
   /** `nginx` (→ nginx.service), `docker.socket`, `getty@tty1.service`. */
-  unit: string;
+  unit: Type.String({ expected: 'must be a unit name like "nginx" or "nginx.service"' }),
   /** Started at boot (`systemctl enable`) or not. */
-  enabled?: boolean;
-  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
+  enabled: Type.Optional(Flag()),
+  state: Type.Optional(
+    OneOf(['started', 'stopped', 'restarted', 'reloaded'], {
+      expected: 'must be "started", "stopped", "restarted" or "reloaded"',
+    }),
+  ),
   /** `true`: linked to /dev/null, cannot be started at all. `false`: unmasked if masked. */
-  masked?: boolean;
-}
+  masked: Type.Optional(Flag()),
+});
+export type SystemdOptions = Static<typeof SystemdOptions>;
 
 interface Settings {
   unit: string;
@@ -204,24 +211,18 @@ export function planUnit(u: UnitFacts, s: Settings): UnitChange[] {
 }
 
 function settings(o: SystemdOptions): Settings {
-  const fail = (what: string, got: unknown) => new TypeError(`systemd: ${what}, got ${JSON.stringify(got)}`);
-  if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
+  checkOptions('systemd', SystemdOptions, o);
   const unit = unitName('systemd', o.unit);
-  if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
-    throw fail('enabled must be true or false', o.enabled);
-  if (o.masked !== undefined && typeof o.masked !== 'boolean')
-    throw fail('masked must be true or false', o.masked);
-  if (o.state !== undefined && !['started', 'stopped', 'restarted', 'reloaded'].includes(o.state)) {
-    throw fail('state must be "started", "stopped", "restarted" or "reloaded"', o.state);
-  }
   if (o.masked === true && (o.enabled === true || (o.state !== undefined && o.state !== 'stopped'))) {
-    throw fail(
-      'a masked unit can only be stopped and not enabled (masked: true with enabled: true or state other than "stopped")',
+    fail(
+      'systemd',
+      'a masked unit',
+      'can only be stopped and not enabled (masked: true with enabled: true or state other than "stopped")',
       { enabled: o.enabled, state: o.state },
     );
   }
   if (o.enabled === undefined && o.state === undefined && o.masked === undefined)
-    throw fail('give at least one of enabled, state, masked', o);
+    fail('systemd', 'give', 'at least one of enabled, state, masked', o);
   return {
     unit,
     ...(o.enabled !== undefined ? { enabled: o.enabled } : {}),

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runInTaskScope } from '../../lib/runner/task-scope.js';
 import { callerLocation } from '../../tasks/options.js';
-import { absent, copy, directory, file, lineInFile, symlink, template } from '../../tasks/index.js';
+import { absent, copy, directory, file, lineInFile, symlink, systemd, template } from '../../tasks/index.js';
 
 const inTask = <T>(name: string, fn: () => T): Promise<T> =>
   runInTaskScope({ name, mutations: [], skippedInCheck: [] }, async () => fn());
@@ -56,6 +56,9 @@ describe('primitive options', () => {
       'template: vars must be an object, got an array',
     );
     expect(() => file(null as never, 'path' as never)).toThrow('file: options must be an object, got "path"');
+    expect(() => systemd(null as never, { unit: 'nginx', enable: true } as never)).toThrow(
+      'systemd: unknown option enable (known: unit, enabled, state, masked)',
+    );
   });
 
   it('is a compile error too', () => {
