@@ -109,7 +109,7 @@ export function checkUsersInput(model: SiteModel, vars: UsersVars): InvalidInput
   if (!admin)
     problems.push(
       new InvalidInputError(
-        'guacamole_admin: no site user can administer Guacamole (give one admin: true and a password, or set guacamole_admin)',
+        'no site user can administer Guacamole (give one admin: true and a password, or set guacamole_admin)',
         { path: 'guacamole_admin' },
       ),
     );

@@ -53,25 +53,29 @@ export interface Desired {
 /** Problems with the model for this sync, each naming where it was declared; empty when fine. */
 export function checkSite(model: SiteModel, options: Pick<SyncOptions, 'admin'>): InvalidInputError[] {
   const problems: InvalidInputError[] = [];
-  const where = (u: SiteUser) => {
+  const where = (u: SiteUser, field: string) => {
     const [file, line] = u.declaredAt.split(/:(?=\d+$)/);
-    return { file: file!, ...(line ? { line: Number(line) } : {}), path: `site_users.${u.login}` };
+    return { file: file!, ...(line ? { line: Number(line) } : {}), path: `site_users.${u.login}.${field}` };
   };
   const vms = new Map(model.vms.map((v) => [v.name, v]));
   for (const user of model.users) {
     if (user.state === 'absent') continue;
     if (!user.sso && !user.password)
       problems.push(
-        new InvalidInputError('password: required for a user who does not sign in through SSO', where(user)),
+        new InvalidInputError(
+          'required for a user who does not sign in through SSO',
+          where(user, 'password'),
+        ),
       );
     for (const name of user.vms) {
       const vm = vms.get(name);
-      if (!vm) problems.push(new InvalidInputError(`vms: ${name} is not a VM of the inventory`, where(user)));
+      if (!vm)
+        problems.push(new InvalidInputError(`${name} is not a VM of the inventory`, where(user, 'vms')));
       else if (!vm.address)
         problems.push(
           new InvalidInputError(
-            `vms: ${name} has no address for its Guacamole connection (set ansible_host or vm_ip on host ${name})`,
-            where(user),
+            `${name} has no address for its Guacamole connection (set ansible_host or vm_ip on host ${name})`,
+            where(user, 'vms'),
           ),
         );
     }
@@ -86,8 +90,8 @@ export function checkSite(model: SiteModel, options: Pick<SyncOptions, 'admin'>)
   else if (!admin.admin || !admin.password || admin.state !== 'present')
     problems.push(
       new InvalidInputError(
-        `guacamole_admin: ${admin.login} must be a present site user with admin: true and a password`,
-        where(admin),
+        `guacamole_admin names ${admin.login}, who must be present, with admin: true and a password`,
+        where(admin, 'admin'),
       ),
     );
   return problems;
