@@ -219,3 +219,47 @@ describe('guac-sim', () => {
     expect((await u4('GET', '/self')).status).toBe(403);
   });
 });
+
+describe('guac-sim with a state file', () => {
+  it('keeps users, connections and permissions across a restart, as the database does', async () => {
+    const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'guac-sim-state-'));
+    const stateFile = join(dir, 'state.json');
+    try {
+      await sim.close();
+      sim = await startGuacSim({ stateFile });
+      const call = await admin();
+      await call('POST', '/users', {
+        username: 'kept',
+        password: 'pw-kept-1',
+        attributes: { novastation: 'user' },
+      });
+      const c = (
+        await call('POST', '/connections', {
+          name: 'c',
+          parentIdentifier: 'ROOT',
+          protocol: 'rdp',
+          parameters: { hostname: 'h' },
+        })
+      ).body;
+      await call('PATCH', '/users/kept/permissions', [
+        { op: 'add', path: `/connectionPermissions/${c.identifier}`, value: 'READ' },
+      ]);
+      expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+      await sim.close();
+      sim = await startGuacSim({ stateFile });
+      expect((await login('kept', 'pw-kept-1')).status).toBe(200);
+      expect(sim.state.users.get('kept')!.attributes.get('novastation')).toBe('user');
+      expect(
+        sim.state.users.get('kept')!.permissions.connectionPermissions.get(c.identifier)?.has('READ'),
+      ).toBe(true);
+      expect(sim.state.connections.get(c.identifier)!.parameters.get('hostname')).toBe('h');
+      // Sessions are not kept (the webapp holds them in memory): the old token is refused.
+      expect((await call('GET', '/self')).status).toBe(403);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
