@@ -16,3 +16,5 @@ export {
   DEFAULT_RDP,
 } from './sync/index.js';
 export type { SyncOptions, SyncResult, RdpOptions, CertPolicy, Clipboard } from './sync/index.js';
+export { connectionHistory, HISTORY_LIMIT } from './history.js';
+export type { ConnectionRecord, HistoryPage } from './history.js';

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secret } from '../../lib/secret.js';
 import {
+  connectionHistory,
   GuacamoleApiError,
   GuacamoleClient,
   GuacamoleLoginError,
   GuacamoleTlsError,
+  HISTORY_LIMIT,
 } from '../../lib/guacamole/index.js';
 import { startGuacSim, type GuacSim } from '../guac-sim/index.js';
 
@@ -117,5 +119,22 @@ describe('guacamole client', () => {
     expect(error).toMatchObject({ status: 0, answerLost: false });
     expect(error.message).toMatch(/cannot connect/);
     expect(lines.filter((l) => l.includes('attempt'))).toHaveLength(2);
+  });
+
+  it('reads session history and says when the 1,000-record cap may have cut it', async () => {
+    const s = await sim();
+    for (let i = 0; i < 1005; i++)
+      s.recordSession({ username: 'alice', connection: `vm-${i % 3}`, startDate: 1_000 + i });
+    const client = new GuacamoleClient({ url: s.url });
+    await client.login(admin);
+    const all = await connectionHistory(client);
+    expect(all.records).toHaveLength(HISTORY_LIMIT);
+    expect(all.truncated).toBe(true);
+    expect(all.records[0]!.startDate).toBe(2004);
+    const one = await connectionHistory(client, { contains: 'vm-1', oldestFirst: true });
+    expect(one.records).toHaveLength(335);
+    expect(one.truncated).toBe(false);
+    expect(one.records[0]!.startDate).toBe(1001);
+    await client.close();
   });
 });
