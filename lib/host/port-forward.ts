@@ -5,19 +5,26 @@
  * port becomes one `direct-tcpip` channel on the existing SSH login. The local port listens on
  * 127.0.0.1 only; it is closed with the forward (or the host).
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Connection } from '../transport/types.js';
 
 export interface PortForward {
   /** Where to connect on the controller: 127.0.0.1 and an ephemeral port (or, for a local host, the target itself). */
   host: string;
   port: number;
+  /** Opens one connection to the target through the host and closes it: rejects with why it cannot. */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function forwardPort(connection: Connection, host: string, port: number): Promise<PortForward> {
+  const probeWith = (open: (h: string, p: number) => Promise<Duplex>) => async () => {
+    (await open(host, port)).destroy();
+  };
   // A local host's ports are the controller's own: nothing to forward.
-  if (connection.kind === 'local' || !connection.openTcp) return { host, port, close: async () => {} };
+  if (connection.kind === 'local' || !connection.openTcp)
+    return { host, port, probe: probeWith(connectDirect), close: async () => {} };
   const open = connection.openTcp.bind(connection);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -46,6 +53,7 @@ export async function forwardPort(connection: Connection, host: string, port: nu
   return {
     host: '127.0.0.1',
     port: local,
+    probe: probeWith(open),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -54,4 +62,12 @@ export async function forwardPort(connection: Connection, host: string, port: nu
       return closed;
     },
   };
+}
+
+function connectDirect(host: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
 }

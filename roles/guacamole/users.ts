@@ -15,7 +15,14 @@ import { secret, type Secret } from '../../lib/secret.js';
 import type { SiteModel } from '../../lib/site/types.js';
 import { GuacamoleClient } from '../../lib/guacamole/client.js';
 import { parseWebappUrl } from '../../lib/guacamole/url.js';
-import { checkSite, syncGuacamole, DEFAULT_RDP, type SyncOptions } from '../../lib/guacamole/sync/index.js';
+import {
+  checkSite,
+  planAgainstFreshDatabase,
+  syncGuacamole,
+  DEFAULT_RDP,
+  type SyncOptions,
+  type SyncResult,
+} from '../../lib/guacamole/sync/index.js';
 
 export interface UsersVars {
   guacamole_url: string;
@@ -129,10 +136,20 @@ export async function syncUsersTask<V extends UsersVars>(
   if (problems.length) throw problems[0]!;
   const url = new URL(vars.guacamole_url);
   const webapp = parseWebappUrl(vars.guacamole_url);
+  const options = await syncOptions(ctx, model);
   let forward: Awaited<ReturnType<typeof ctx.host.forwardPort>> | undefined;
   if (webapp.loopback) {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     forward = await ctx.host.forwardPort(url.hostname.replace(/^\[|\]$/g, ''), port);
+    try {
+      await forward.probe();
+    } catch (error) {
+      await forward.close();
+      const why = `nothing listens on ${url.host} on ${ctx.inventoryHost} (${(error as Error).message})`;
+      // In check mode the stack may not be deployed yet: show what a first run would do.
+      if (ctx.check) return outcome(planAgainstFreshDatabase(model, options, why));
+      throw new Error(`Guacamole webapp: ${why}; is its stack up?`);
+    }
     if (forward.port !== port)
       ctx.log(
         `guacamole: ${url.host} on ${ctx.inventoryHost} reached through 127.0.0.1:${forward.port} (SSH port forward)`,
@@ -146,7 +163,31 @@ export async function syncUsersTask<V extends UsersVars>(
     ...(vars.guacamole_ca_file ? { caFile: vars.guacamole_ca_file } : {}),
     log: (line) => ctx.log(line),
   });
-  const options: SyncOptions = {
+  try {
+    return outcome(await syncGuacamole(client, model, options));
+  } finally {
+    await client.close();
+    await forward?.close();
+  }
+}
+
+function outcome(result: SyncResult): TaskOutcome {
+  const notes = [
+    result.unreachable ? `webapp not reachable, planned against a fresh database: ${result.unreachable}` : '',
+    result.stale.length
+      ? `kept (not declared any more; guacamole_prune: true removes them): ${result.stale.join(', ')}`
+      : '',
+  ].filter(Boolean);
+  return {
+    changed: result.changed,
+    ...(result.changes.length ? { changes: result.changes } : {}),
+    ...(notes.length ? { message: notes.join('; ') } : {}),
+  };
+}
+
+async function syncOptions<V extends UsersVars>(ctx: RoleContext<V>, model: SiteModel): Promise<SyncOptions> {
+  const { vars } = ctx;
+  return {
     admin: adminLogin(model, vars)!,
     defaultAdmin: {
       username: 'guacadmin',
@@ -171,18 +212,4 @@ export async function syncUsersTask<V extends UsersVars>(
     check: ctx.check,
     log: (line) => ctx.log(line),
   };
-  try {
-    const result = await syncGuacamole(client, model, options);
-    const stale = result.stale.length
-      ? `kept (not declared any more; guacamole_prune: true removes them): ${result.stale.join(', ')}`
-      : undefined;
-    return {
-      changed: result.changed,
-      ...(result.changes.length ? { changes: result.changes } : {}),
-      ...(stale ? { message: stale } : {}),
-    };
-  } finally {
-    await client.close();
-    await forward?.close();
-  }
 }

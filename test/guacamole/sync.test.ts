@@ -1,7 +1,7 @@
 // The sync against guac-sim (test/guac-sim: Guacamole's REST API simulated; see its README).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { secret } from '../../lib/secret.js';
-import { syncGuacamole, GuacamoleSyncConflict } from '../../lib/guacamole/index.js';
+import { GuacamoleClient, syncGuacamole, GuacamoleSyncConflict } from '../../lib/guacamole/index.js';
 import { startGuacSim, type GuacSim } from '../guac-sim/index.js';
 import { PASSWORDS, byHand, clientFor, siteModel, syncOptions, user } from './sync-support.js';
 
@@ -199,6 +199,22 @@ describe('guacamole sync (against guac-sim)', () => {
     const real = await run();
     expect(real.changes).toEqual(check.changes);
     expect(writes()).toBe(check.changes.length);
+  });
+
+  it('check mode with the webapp not deployed yet lists what a first run on a fresh database sends', async () => {
+    const closed = await startGuacSim();
+    const url = closed.url;
+    await closed.close();
+    const client = new GuacamoleClient({ url, retry: { attempts: 1 } });
+    const planned = await syncGuacamole(client, siteModel(), syncOptions({ check: true }));
+    expect(planned.unreachable).toMatch(/cannot connect/);
+    const real = await run();
+    expect(planned.changes).toEqual(real.changes);
+    expect(writes()).toBe(planned.changes.length);
+    // Only in check mode: a real run that cannot reach the webapp fails.
+    await expect(
+      syncGuacamole(new GuacamoleClient({ url, retry: { attempts: 1 } }), siteModel(), syncOptions()),
+    ).rejects.toThrow(/cannot connect/);
   });
 
   it('prunes its own stale objects only with prune: true, and never touches others', async () => {

@@ -80,6 +80,7 @@ describe.skipIf(unavailable !== undefined)('host.forwardPort over SSH (real sshd
     const forward = await host.forwardPort('127.0.0.1', echo.port);
     expect(forward.host).toBe('127.0.0.1');
     expect(forward.port).not.toBe(echo.port);
+    await forward.probe();
     const answers = await Promise.all(['a', 'b', 'c'].map((t) => roundTrip(forward.port, t)));
     expect(answers).toEqual(['echo:a', 'echo:b', 'echo:c']);
     // Commands and the forward share the connection: still one login.
@@ -94,6 +95,7 @@ describe.skipIf(unavailable !== undefined)('host.forwardPort over SSH (real sshd
     const deadPort = closed.port;
     await new Promise((r) => closed.server.close(r));
     const forward = await host.forwardPort('127.0.0.1', deadPort);
+    await expect(forward.probe()).rejects.toThrow(/cannot open a TCP channel to 127\.0\.0\.1:\d+/);
     const result = await new Promise<string>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port: forward.port });
       socket.once('close', () => resolve('closed'));

@@ -9,9 +9,9 @@
  * it, and the default account is deleted (or disabled) at the end of the same run.
  */
 import type { SiteModel } from '../../site/types.js';
-import { GuacamoleLoginError } from '../errors.js';
+import { GuacamoleApiError, GuacamoleLoginError, GuacamoleTlsError } from '../errors.js';
 import type { GuacamoleClient } from '../client.js';
-import { readCurrent } from './current.js';
+import { readCurrent, type Current } from './current.js';
 import { desiredState } from './desired.js';
 import { planSync, type Ids } from './plan.js';
 import type { SyncOptions } from './options.js';
@@ -22,6 +22,8 @@ export type { SyncOptions, RdpOptions, CertPolicy, Clipboard } from './options.j
 
 export interface SyncResult {
   changed: boolean;
+  /** Check mode only: the webapp could not be reached (not deployed yet), so the plan is the one for a fresh database. */
+  unreachable?: string;
   /** One line per write (planned in check mode, sent otherwise), in order. */
   changes: string[];
   /** NovaStation's objects the site no longer lists, kept because prune is off. */
@@ -40,6 +42,38 @@ export class GuacamoleSyncConflict extends Error {
   }
 }
 
+/**
+ * Check mode when the webapp is not there yet (its stack is deployed by the same run): the plan a
+ * real run would make against a fresh database, where only the default admin exists.
+ */
+export function planAgainstFreshDatabase(model: SiteModel, options: SyncOptions, why: string): SyncResult {
+  const desired = desiredState(model, options);
+  const fresh = options.defaultAdmin.username;
+  const current: Current = {
+    users: new Map([[fresh, { username: fresh, attributes: {}, managed: false }]]),
+    userGroups: new Map(),
+    groups: new Map(),
+    foreignGroups: [],
+    connections: new Map(),
+    foreignConnections: [],
+  };
+  const plan = planSync(desired, current, options);
+  return {
+    changed: true,
+    changes: plan.writes.map((w) => w.line),
+    stale: [],
+    loggedInAs: '',
+    unreachable: why,
+  };
+}
+
+/** Nothing answered at all (refused, no route, lost before an answer): not a TLS refusal. */
+function unreachable(error: unknown): boolean {
+  return (
+    error instanceof GuacamoleApiError && error.status === 0 && !(error.cause instanceof GuacamoleTlsError)
+  );
+}
+
 export async function syncGuacamole(
   client: GuacamoleClient,
   model: SiteModel,
@@ -52,6 +86,8 @@ export async function syncGuacamole(
   try {
     await client.login(adminCredentials);
   } catch (error) {
+    if (options.check && unreachable(error))
+      return planAgainstFreshDatabase(model, options, (error as Error).message);
     if (!(error instanceof GuacamoleLoginError)) throw error;
     try {
       await client.login({
