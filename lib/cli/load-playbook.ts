@@ -16,7 +16,11 @@ import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../errors.js';
 import { isPlaybook, type Playbook } from '../define.js';
 
+/** Bumped when the bundle's form changes (2: inline source maps), so older caches are rebuilt. */
+const BUNDLE_FORM = 2;
+
 interface Manifest {
+  form?: number;
   output: string;
   /** Absolute source path → `size:mtimeMs`. */
   inputs: Record<string, string>;
@@ -29,6 +33,7 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
   const manifestFile = join(cacheDir, `${basename(path)}.manifest.json`);
   const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));
 
+  process.setSourceMapsEnabled(true);
   let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(output).href);
@@ -61,7 +66,7 @@ function cachedOutput(manifestFile: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!existsSync(manifest.output)) return undefined;
+  if (manifest.form !== BUNDLE_FORM || !existsSync(manifest.output)) return undefined;
   for (const [input, print] of Object.entries(manifest.inputs))
     if (fingerprint(input) !== print) return undefined;
   return manifest.output;
@@ -81,6 +86,10 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
       target: 'node20',
       write: false,
       metafile: true,
+      // Inline source maps (paths relative to the cache folder): with source maps on, stacks and
+      // defineRole's `definedAt` name the user's .ts files and lines, not the bundle's.
+      sourcemap: 'inline',
+      outfile: join(cacheDir, `${basename(path)}.mjs`),
       absWorkingDir: dirname(path),
       logLevel: 'silent',
       plugins: [importMetaPerFile()],
@@ -112,6 +121,7 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
   };
   if (!existsSync(output)) write(output, code);
   const manifest: Manifest = {
+    form: BUNDLE_FORM,
     output,
     inputs: Object.fromEntries(inputs.map((i) => [i, fingerprint(i) ?? ''])),
   };
