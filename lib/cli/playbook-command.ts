@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { roleUse, type Playbook } from '../define.js';
 import { ExitCode } from '../errors.js';
 import { loadInventory } from '../inventory/index.js';
+import { isHostList } from '../inventory/sources.js';
 import { combineReporters, jsonReporter } from '../report/json.js';
 import { maskedOutput } from '../report/output.js';
 import { plainReporter } from '../report/plain.js';
@@ -22,6 +23,7 @@ import { defaultKnownHosts, hostKeyCheckingFromEnv, type CliOptions } from './op
 import { prepareSecrets } from '../secrets/index.js';
 import { defaultRunsDir, runRecordReporter } from '../report/run-record.js';
 import { lastFailedHosts } from './history-command.js';
+import { checkLimit } from './limit-check.js';
 
 export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Promise<number> {
   if (!cli.playbook)
@@ -31,7 +33,8 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     ? cli.inventory
     : [join(dirname(playbookFile), 'inventory', 'site.yml')];
   for (const path of inventoryPaths) {
-    if (!existsSync(path))
+    // `-i 'web1,web2,'` is a host list, as in ansible-playbook.
+    if (!existsSync(path) && !isHostList(path))
       throw new BadOptionsError(
         `inventory ${path} not found${cli.inventory.length ? '' : ' (the default beside the playbook; give one with -i)'}`,
       );
@@ -66,6 +69,7 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     }
     limit = [hosts.join(',')];
   }
+  checkLimit(inventory, limit, (line) => process.stderr.write(`${line}\n`));
 
   if (cli.listHosts) {
     const seen = new Set<string>();
