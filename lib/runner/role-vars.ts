@@ -110,7 +110,7 @@ function locate(error: ErrorObject, origin: Record<string, VarLayer>): SourceLoc
   const layer = name ? origin[name] : undefined;
   if (!layer || !name) return {};
   const source = layer.sources?.[name];
-  return source ? { file: source.file, line: source.line } : (layer.where ?? {});
+  return { ...(source ? { file: source.file, line: source.line } : layer.where), field: name };
 }
 
 function describeError(
