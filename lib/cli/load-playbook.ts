@@ -29,6 +29,7 @@ interface Manifest {
 export async function loadPlaybook(file: string): Promise<Playbook> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InvalidInputError(`playbook not found`, { file });
+  if (!/\.[cm]?[jt]s$/.test(path)) throw notTypeScript(file);
   const cacheDir = join(dirname(path), '.novastation', 'cache');
   const manifestFile = join(cacheDir, `${basename(path)}.manifest.json`);
   const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));
@@ -47,6 +48,17 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
     );
   }
   return module.default;
+}
+
+/** An Ansible YAML playbook (or any other file) given where a TypeScript playbook belongs. */
+function notTypeScript(file: string): InvalidInputError {
+  const yaml = /\.ya?ml$/i.test(file);
+  return new InvalidInputError(
+    `${yaml ? 'this is YAML (an Ansible playbook?); ' : ''}NovaStation playbooks are TypeScript: ` +
+      'a .ts module whose default export is definePlaybook({ name, plays }) with roles written in ' +
+      'TypeScript. See "Coming from Ansible" in the README (plays, flags and exit codes side by side).',
+    { file },
+  );
 }
 
 function fingerprint(path: string): string | undefined {
