@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { playbookBin, repoRoot } from '../support/cli.js';
 
 const PLAYBOOK = 'test/engine/fixtures/habits.ts';
-// eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
 
 describe('live output on a terminal', () => {
