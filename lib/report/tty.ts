@@ -42,7 +42,9 @@ export function resultLine(e: TaskEvent, check: boolean): string {
 export function ttyReporter(out: Output, options: HumanOptions): Reporter {
   // A pseudo-terminal may report no size (`script -qc`): listr2 would then wrap every character
   // onto its own line and draw nothing until the end. Give it a sane one.
-  ensureTerminalSize(process.stdout);
+  // listr2 draws on the human stream (stderr with --json, whose stdout carries the events).
+  const terminal = out.stream ?? process.stdout;
+  ensureTerminalSize(terminal);
   let chain: Promise<void> = Promise.resolve();
   let lines = new Map<string, HostLine>();
   const after: RunEvent[] = [];
@@ -77,8 +79,14 @@ export function ttyReporter(out: Output, options: HumanOptions): Reporter {
   };
 
   const startPlay = async (name: string, current: Map<string, HostLine>) => {
-    const { Listr } = await import('listr2');
-    const keep = liveResults(current.size, process.stdout.rows);
+    const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+    const keep = liveResults(current.size, terminal.rows);
+    const taskOptions = { outputBar: keep, persistentOutput: true };
+    const logger = new ListrLogger({
+      useIcons: true,
+      processOutput: new ProcessOutput(terminal as NodeJS.WriteStream, terminal as NodeJS.WriteStream),
+    });
+    const listOptions = { collapseErrors: false, logger };
     const list = new Listr(
       [...current].map(([host, line]) => ({
         title: title(host, line),
@@ -90,11 +98,20 @@ export function ttyReporter(out: Output, options: HumanOptions): Reporter {
           await line.finished;
           task.title = title(host, { ...line, current: 'done' });
         },
-        rendererOptions: { outputBar: keep, persistentOutput: true },
+        rendererOptions: taskOptions,
+        fallbackRendererOptions: taskOptions,
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } },
+      {
+        concurrent: true,
+        exitOnError: false,
+        rendererOptions: listOptions,
+        // listr2 falls back to its line renderer when stdout is not a terminal, even when it
+        // draws on stderr (--json): the terminal here is `terminal`, so keep the live one.
+        fallbackRenderer: 'default',
+        fallbackRendererOptions: listOptions,
+      },
     );
-    process.stdout.write(processMasker.mask(`PLAY [${name}]${options.check ? ' (check mode)' : ''}\n`));
+    out.line(`PLAY [${name}]${options.check ? ' (check mode)' : ''}`);
     await list.run().catch(() => {});
   };
 

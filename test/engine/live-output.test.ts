@@ -5,8 +5,8 @@
  * `script -qfec` without a terminal behind it gives a pty that reports 0 columns and 0 rows.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { playbookBin, repoRoot } from '../support/cli.js';
@@ -53,5 +53,21 @@ describe('live output on a terminal', () => {
     const short = lines.filter((l) => l.trim().length === 1).length;
     expect(short, text).toBeLessThan(3);
     expect(lines.some((l) => /h1\s+done\s+\[ok=2 changed=1 failed=0 skipped=0\]/.test(l))).toBe(true);
+  });
+
+  it('with --json on a terminal, the live list goes to stderr and stdout carries only the JSON events', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns-live-json-'));
+    const events = join(dir, 'events.jsonl');
+    const command = `${[playbookBin, PLAYBOOK, '-i', 'h1,', '--role', 'typed', '--json'].map((a) => `'${a}'`).join(' ')} > '${events}'`;
+    const r = spawnSync('script', ['-qfec', command, '/dev/null'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stdout).toBe(0);
+    expect(plain(r.stdout)).toMatch(/h1\s+done/); // the live list, on the terminal (stderr)
+    const lines = readFileSync(events, 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).type)).toEqual(['task', 'recap']);
   });
 });
