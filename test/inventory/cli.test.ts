@@ -89,6 +89,8 @@ describe('playbook inventory', () => {
     expect(await inventoryCommand(['-i', inv, '--list', '--graph'])).toBe(5);
     expect(await inventoryCommand(['--list'])).toBe(5);
     expect(await inventoryCommand(['-i', inv, '--list', '--bogus'])).toBe(5);
+    expect(await inventoryCommand(['-i', inv, '--lsit'])).toBe(5);
+    expect(err).toContain('unknown option --lsit: did you mean --list?');
   });
 });
 
