@@ -137,13 +137,19 @@ describe('MarkerScanner', () => {
 });
 
 describe('shellLaunch', () => {
-  it('starts plain bash that announces itself before reading the script', () => {
+  it('starts plain bash that announces itself before reading the script, through the lifeline relay', () => {
     const launch = shellLaunch();
     expect(launch.argv.slice(0, 4)).toEqual(['bash', '--noprofile', '--norc', '-c']);
-    expect(launch.argv[4]).toBe(`printf '%s\\n' '${launch.readyMarker}'; exec bash --noprofile --norc`);
-    expect(execFileSync(launch.argv[0]!, launch.argv.slice(1), { input: 'echo second\n' }).toString()).toBe(
-      `${launch.readyMarker}\nsecond\n`,
+    expect(launch.argv[4]).toMatch(
+      /^exec 9< <\(exec 2>\/dev\/null; cat; .*kill -KILL 0\); printf '%s\\n' '<<NS\.ready\.[0-9a-f]+>>'; exec bash --noprofile --norc <&9 9<&-$/,
     );
+    // In a session of its own (as sshd and the local connection start it): the relay's kill
+    // reaches that process group only.
+    expect(
+      execFileSync('setsid', ['-w', launch.argv[0]!, ...launch.argv.slice(1)], {
+        input: 'echo second\nexit 0\n',
+      }).toString(),
+    ).toBe(`${launch.readyMarker}\nsecond\n`);
   });
 
   it('wraps bash in sudo: -n without a password, a random prompt with one; the password is never in argv', () => {
