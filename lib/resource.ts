@@ -30,6 +30,12 @@ export interface Change<F extends string = string, T extends string = string> {
   field: F;
   from?: string;
   to: T;
+  /**
+   * An action, not a difference found on the host: it runs whenever asked (a service restart or
+   * reload). In check mode it is reported as what would run — alone, the task is skipped with
+   * "check mode: would run …" — so a recap does not count it as a change the host needs.
+   */
+  action?: boolean;
 }
 
 /** Something a planned change would create, remembered in check mode for later tasks. */
@@ -105,16 +111,18 @@ export async function converge<S, C extends Change>(
     : {};
   const changes = resource.plan(current);
   if (changes.length === 0) return { changed: false, ...note };
-  const lines = changes.map((c) => describeChange(c, resource.sensitive));
+  const line = (c: Change) => `${resource.id}: ${describeChange(c, resource.sensitive)}`;
+  if (host.check && changes.every((c) => c.action))
+    return {
+      changed: false,
+      skipped: true,
+      message: `check mode: would run ${changes.map(line).join(', ')}`,
+    };
   const diff = resource.sensitive ? undefined : resource.diff?.(current);
   if (host.check) checkMemory(host).add(resource.provides?.(current, changes) ?? []);
   else await resource.apply(host, current, changes);
-  return {
-    changed: true,
-    changes: lines.map((l) => `${resource.id}: ${l}`),
-    ...(diff ? { diff } : {}),
-    ...note,
-  };
+  const lines = changes.map((c) => (host.check && c.action ? `${line(c)} (would run)` : line(c)));
+  return { changed: true, changes: lines, ...(diff ? { diff } : {}), ...note };
 }
 
 export function describeChange(change: Change, sensitive = false): string {
