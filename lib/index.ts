@@ -3,7 +3,7 @@
  * inventories and run plans programmatically. `novastation/tasks` has the idempotent task
  * primitives, `novastation/roles` the site's roles.
  */
-export { defineRole, definePlaybook, isRole, isPlaybook } from './define.js';
+export { defineRole, definePlaybook, isRole, isPlaybook, Type, secretString, oneOf } from './define.js';
 export type {
   Role,
   RoleDefinition,
@@ -16,6 +16,12 @@ export type {
   TaskOutcome,
   TaskResult,
   Handler,
+  Static,
+  WithDefaults,
+  TypedRoleDefinition,
+  RoleVarsSchema,
+  HostRefSchemas,
+  PlayVar,
 } from './define.js';
 export { Host } from './host/host.js';
 export type { WriteFileOptions } from './host/host.js';

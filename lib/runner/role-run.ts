@@ -81,7 +81,10 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     inventoryHost,
     vars: input.vars,
     hostVars: input.hostVars,
-    hostVarsOf(name: string) {
+    hostVarsOf(refOrName: string) {
+      // A hostRefs variable (`'pve_host'`) stands for the host it names; otherwise a host name.
+      const isRef = Object.hasOwn(role.hostRefs ?? {}, refOrName) && typeof input.vars[refOrName] === 'string';
+      const name = isRef ? (input.vars[refOrName] as string) : refOrName;
       const vars = input.refVars?.[name];
       if (!vars) {
         const refs = Object.keys(role.hostRefs ?? {});
