@@ -6,17 +6,21 @@
  * of it is the type of `vars` in `apply` (variables with a default made non-optional), of the
  * defaults, of `hostVarsOf` results and of the vars a play passes to the role.
  *
- * Why TypeBox and not json-schema-to-ts (measured 2026-12, TypeScript 5.9, the four site roles'
- * schemas, `tsc --noEmit --extendedDiagnostics`, see docs in README "Writing a role"):
- * - compile time: TypeBox 0.34 checked them in ~0.45 s of check time and ~60 k instantiations;
- *   json-schema-to-ts 3.1 (`FromSchema<typeof schema>` over `as const` literals) took ~0.9 s and
- *   ~270 k instantiations for the same schemas, growing with every `allOf`/`if` it resolves;
- * - a Secret field: json-schema-to-ts derives `string` from `{ type: 'string' }` and can only
- *   be told otherwise through its `deserialize` option, one pattern for the whole call site;
- *   TypeBox's `Type.Unsafe<Secret>(schema)` (here `secretString()`) types the one field `Secret`
- *   and keeps the schema a string schema for ajv;
- * - run time: TypeBox schemas are plain objects (ajv compiles them unchanged); json-schema-to-ts
- *   is types only, so both keep ajv.
+ * Why TypeBox and not json-schema-to-ts (measured 2026-12-02 with TypeScript 5.9 on the site
+ * roles' eight variable schemas, the same schemas written both ways, `tsc --noEmit
+ * --extendedDiagnostics`, 3 runs each on this shared 2-core machine):
+ * - compile time: TypeBox 0.34 (`Static<typeof schema>`) 6,807 type instantiations, check time
+ *   1.1–1.8 s; json-schema-to-ts 3.1 (`FromSchema<typeof schema>` over `as const` literals)
+ *   24,184 instantiations (3.6×), check time 1.5–2.7 s. Total tsc time was ~5 s for both
+ *   (program load dominates at this size); instantiations are the stable measure.
+ * - a Secret field: json-schema-to-ts derives `string` from `{ type: 'string' }`; it yields
+ *   `Secret` only when every `FromSchema` call passes `deserialize: [{ pattern: { writeOnly:
+ *   true }, output: Secret }]`. TypeBox types the one field where it is declared:
+ *   `secretString()` is `Type.Unsafe<Secret>(Type.String(…))` — a string schema for ajv.
+ * - writing schemas: json-schema-to-ts needs every schema (and every shared piece spread into
+ *   one) to stay an `as const` literal; TypeBox's builders are ordinary values.
+ * - run time: TypeBox schemas are plain JSON Schema objects (ajv compiles them unchanged);
+ *   json-schema-to-ts is types only. Both keep ajv as the validator.
  */
 import type { Static, StringOptions, TObject, TSchema } from '@sinclair/typebox';
 import { Type, type Kind } from '@sinclair/typebox';
@@ -139,8 +143,10 @@ export type WithDefaults<T, D> = Simplify<
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** A role declared with TypeBox: `vars` is a `Type.Object`, everything else is typed from it. */
-export interface TypedRoleDefinition<S extends TObject, D, R extends HostRefSchemas>
-  extends RoleBody<WithDefaults<Static<S>, D>, R> {
+export interface TypedRoleDefinition<S extends TObject, D, R extends HostRefSchemas> extends RoleBody<
+  WithDefaults<Static<S>, D>,
+  R
+> {
   vars: S;
   /** Values for variables nobody set; each must fit the schema, and no other name is allowed. */
   defaults?: D & { [K in Exclude<keyof D, keyof Static<S>>]: never };
@@ -175,8 +181,10 @@ export interface RoleVarsSchema {
 const ROLE = Symbol.for('novastation.role');
 const PLAYBOOK = Symbol.for('novastation.playbook');
 
-export interface Role<V = Record<string, unknown>, R extends HostRefSchemas = HostRefSchemas>
-  extends RoleDefinition<V, R> {
+export interface Role<
+  V = Record<string, unknown>,
+  R extends HostRefSchemas = HostRefSchemas,
+> extends RoleDefinition<V, R> {
   readonly [ROLE]: true;
   /** Where the role was defined, for error messages and role-relative template paths. */
   readonly definedAt?: string;
@@ -243,8 +251,8 @@ export interface Playbook extends PlaybookDefinition {
 
 /**
  * The type a playbook literal is checked against: each `{ role, vars }` entry's vars against
- * that role's variables (an unknown name is an error too). Applied to the inferred literal so
- * every entry is checked against its own role.
+ * that role's variables (an unknown name is an error too). A mapped type over the literal, so
+ * TypeScript infers the literal through it and checks every entry against its own role.
  */
 type CheckedPlaybook<P> = { [K in keyof P]: K extends 'plays' ? EachPlay<P[K]> : P[K] };
 // Mapped over a type parameter, so a tuple stays a tuple and each entry is checked on its own.
@@ -254,11 +262,10 @@ type EachEntry<Entries> = { [J in keyof Entries]: CheckedEntry<Entries[J]> };
 type CheckedEntry<E> = E extends { role: Role<infer V, any>; vars: unknown }
   ? { [K in keyof E]: K extends 'vars' ? CheckedVars<E[K], V> : E[K] }
   : E;
-type CheckedVars<Given, V> = { [K in keyof Given]: K extends keyof V ? PlayVar<V[K]> : never };
+type CheckedVars<Given, V> = { [K in keyof Given]: K extends keyof V ? PlayVar<V[K]> : NotAVariable };
+type NotAVariable = { 'not a variable of this role': never };
 
-export function definePlaybook<const P extends PlaybookDefinition>(
-  definition: P & NoInfer<CheckedPlaybook<P>>,
-): Playbook {
+export function definePlaybook<const P extends PlaybookDefinition>(definition: CheckedPlaybook<P>): Playbook {
   return Object.freeze({ ...definition, [PLAYBOOK]: true as const });
 }
 

@@ -217,6 +217,12 @@ export async function cloneAndPower(
     }),
   );
   await task(`power ${vars.vm_power}`, () =>
-    pveVmPower(host, { client, name, ...(vmid !== undefined ? { vmid } : {}), state: vars.vm_power, log: ctx.log }),
+    pveVmPower(host, {
+      client,
+      name,
+      ...(vmid !== undefined ? { vmid } : {}),
+      state: vars.vm_power,
+      log: ctx.log,
+    }),
   );
 }

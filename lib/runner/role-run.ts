@@ -83,7 +83,8 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     hostVars: input.hostVars,
     hostVarsOf(refOrName: string) {
       // A hostRefs variable (`'pve_host'`) stands for the host it names; otherwise a host name.
-      const isRef = Object.hasOwn(role.hostRefs ?? {}, refOrName) && typeof input.vars[refOrName] === 'string';
+      const isRef =
+        Object.hasOwn(role.hostRefs ?? {}, refOrName) && typeof input.vars[refOrName] === 'string';
       const name = isRef ? (input.vars[refOrName] as string) : refOrName;
       const vars = input.refVars?.[name];
       if (!vars) {

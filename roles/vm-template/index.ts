@@ -85,7 +85,10 @@ export const vmTemplate = defineRole({
         Type.String({ pattern: '^([A-Z0-9]{5}-){4}[A-Z0-9]{5}$', description: 'Product key (optional).' }),
       ),
       win_locale: Type.Optional(
-        Type.String({ pattern: '^[a-z]{2,3}-[A-Z]{2}$', description: 'Language and locale (default en-US).' }),
+        Type.String({
+          pattern: '^[a-z]{2,3}-[A-Z]{2}$',
+          description: 'Language and locale (default en-US).',
+        }),
       ),
       win_timezone: Type.Optional(
         Type.String({ minLength: 1, description: 'Windows time zone name (default UTC).' }),
