@@ -24,6 +24,7 @@
  */
 import type { Static, StringOptions, TObject, TSchema } from '@sinclair/typebox';
 import { Type, type Kind } from '@sinclair/typebox';
+import { fileURLToPath } from 'node:url';
 import type { Host } from './host/host.js';
 import type { Secret } from './secret.js';
 import type { SecretReference } from './secrets/reference.js';
@@ -200,8 +201,8 @@ const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
  */
 export function defineRole<
   S extends TObject,
-  const D extends Partial<Static<S>> = {},
-  R extends HostRefSchemas = {},
+  const D extends Partial<Static<S>> = Record<never, never>,
+  R extends HostRefSchemas = Record<never, never>,
 >(definition: TypedRoleDefinition<S, D, R>): Role<WithDefaults<Static<S>, D>, R>;
 export function defineRole<V extends object = Record<string, unknown>>(
   definition: RoleDefinition<V> & { vars: { [Kind]?: never } },
@@ -280,5 +281,7 @@ export function roleUse(entry: Role<any, any> | RoleUse): RoleUse {
 /** The file that called defineRole, from the stack, so errors can point at the role's source. */
 function callerFile(): string | undefined {
   const line = new Error().stack?.split('\n')[3] ?? '';
-  return /\((.*?):\d+:\d+\)$/.exec(line)?.[1] ?? /at (.*?):\d+:\d+$/.exec(line)?.[1];
+  const file = /\((.*?):\d+:\d+\)$/.exec(line)?.[1] ?? /at (.*?):\d+:\d+$/.exec(line)?.[1];
+  // Source-mapped frames (a bundled playbook's roles) name the source as a file: URL.
+  return file?.startsWith('file:') ? fileURLToPath(file) : file;
 }

@@ -133,7 +133,7 @@ export const cloneDefaults = {
   vm_allow_unsafe: false,
 } as const;
 
-const CloneVarsSchema = Type.Object(cloneProperties);
+export const CloneVarsSchema = Type.Object(cloneProperties);
 /** A clone's variables inside `apply` (the defaults above filled in). */
 export type CloneVars = WithDefaults<Static<typeof CloneVarsSchema>, typeof cloneDefaults>;
 

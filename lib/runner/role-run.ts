@@ -12,6 +12,7 @@ import type { RunState } from './run-state.js';
 import { shouldRun } from './tags.js';
 import { runInTaskScope, type TaskScope } from './task-scope.js';
 import { roleSecrets } from '../secrets/store.js';
+import { runAsRole } from './current-role.js';
 
 /** Ends a role after a task failed (already reported). */
 export class RoleFailed extends Error {}
@@ -136,7 +137,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
   };
 
   try {
-    await role.apply(ctx);
+    await runAsRole(role, () => role.apply(ctx));
   } catch (error) {
     if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted)
       throw error;
@@ -171,7 +172,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       });
       continue;
     }
-    const result = await execute(name, () => handler(ctx), true);
+    const result = await execute(name, () => runAsRole(role, () => handler(ctx)), true);
     if (result.status === 'failed') throw new RoleFailed(result.error);
   }
 }

@@ -10,12 +10,12 @@
  * Runs on the controller for each VM host (`delegate: 'controller'`); clones of one template
  * are serialised (tasks/proxmox/vm.ts).
  */
-import { defineRole, Type } from '../../lib/define.js';
+import { defineRole } from '../../lib/define.js';
 import {
   cloneAndPower,
   cloneConfig,
   cloneDefaults,
-  cloneProperties,
+  CloneVarsSchema,
   cloneRefs,
   pveSite,
   withProxmox,
@@ -25,7 +25,7 @@ export const devVm = defineRole({
   name: 'dev-vm',
   tags: ['proxmox', 'vms'],
   delegate: 'controller',
-  vars: Type.Object(cloneProperties),
+  vars: CloneVarsSchema,
   hostRefs: cloneRefs,
   defaults: cloneDefaults,
   async apply(ctx) {
