@@ -23,7 +23,8 @@
  *   json-schema-to-ts is types only. Both keep ajv as the validator.
  */
 import type { Static, StringOptions, TObject, TSchema } from '@sinclair/typebox';
-import { Type, type Kind } from '@sinclair/typebox';
+import type { Kind } from '@sinclair/typebox';
+import { Type } from './typebox.js';
 import { fileURLToPath } from 'node:url';
 import type { Host } from './host/host.js';
 import type { Secret } from './secret.js';
