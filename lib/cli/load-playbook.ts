@@ -34,8 +34,8 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
   const manifestFile = join(cacheDir, `${basename(path)}.${BUNDLE_FORMAT}.manifest.json`);
   const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));
 
-  let module: { default?: unknown };
   process.setSourceMapsEnabled(true);
+  let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(output).href);
   } catch (error) {
@@ -87,11 +87,12 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
       target: 'node20',
       write: false,
       metafile: true,
+      // Inline source maps (paths relative to the cache folder): with source maps on, stacks and
+      // defineRole's `definedAt` name the user's .ts files and lines, not the bundle's.
+      sourcemap: 'inline',
+      outfile: join(cacheDir, `${basename(path)}.mjs`),
       absWorkingDir: dirname(path),
       logLevel: 'silent',
-      sourcemap: 'inline',
-      // Node resolves a map's sources against the bundle's folder (.novastation/cache/): point them home.
-      sourceRoot: `${pathToFileURL(dirname(path)).href}/`,
       plugins: [ownPackage(), importMetaPerFile()],
     });
     code = result.outputFiles[0]!.text;
