@@ -20,7 +20,11 @@ import { createRequire } from 'node:module';
 import { InvalidInputError } from '../errors.js';
 import { isPlaybook, type Playbook } from '../define.js';
 
+/** Bumped when the bundle's form changes (2: inline source maps), so older caches are rebuilt. */
+const BUNDLE_FORM = 2;
+
 interface Manifest {
+  form?: number;
   output: string;
   /** Absolute source path → `size:mtimeMs`. */
   inputs: Record<string, string>;
@@ -29,6 +33,7 @@ interface Manifest {
 export async function loadPlaybook(file: string): Promise<Playbook> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InvalidInputError(`playbook not found`, { file });
+  if (!/\.[cm]?[jt]s$/.test(path)) throw notTypeScript(file);
   const cacheDir = join(dirname(path), '.novastation', 'cache');
   // The manifest's name carries the bundle format, so bundles made with other options are not reused.
   const manifestFile = join(cacheDir, `${basename(path)}.${BUNDLE_FORMAT}.manifest.json`);
@@ -50,6 +55,17 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
   return module.default;
 }
 
+/** An Ansible YAML playbook (or any other file) given where a TypeScript playbook belongs. */
+function notTypeScript(file: string): InvalidInputError {
+  const yaml = /\.ya?ml$/i.test(file);
+  return new InvalidInputError(
+    `${yaml ? 'this is YAML (an Ansible playbook?); ' : ''}NovaStation playbooks are TypeScript: ` +
+      'a .ts module whose default export is definePlaybook({ name, plays }) with roles written in ' +
+      'TypeScript. See "Coming from Ansible" in the README (plays, flags and exit codes side by side).',
+    { file },
+  );
+}
+
 function fingerprint(path: string): string | undefined {
   try {
     const s = statSync(path);
@@ -67,7 +83,7 @@ function cachedOutput(manifestFile: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!existsSync(manifest.output)) return undefined;
+  if (manifest.form !== BUNDLE_FORM || !existsSync(manifest.output)) return undefined;
   for (const [input, print] of Object.entries(manifest.inputs))
     if (fingerprint(input) !== print) return undefined;
   return manifest.output;
@@ -122,6 +138,7 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
   };
   if (!existsSync(output)) write(output, code);
   const manifest: Manifest = {
+    form: BUNDLE_FORM,
     output,
     inputs: Object.fromEntries(inputs.map((i) => [i, fingerprint(i) ?? ''])),
   };
