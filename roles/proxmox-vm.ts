@@ -12,7 +12,13 @@ import type { VmConfigSpec } from '../tasks/proxmox/vm-config.js';
 import { pveVm } from '../tasks/proxmox/vm.js';
 import { PveHostVars, type PveSite } from '../tasks/proxmox/connect.js';
 
-export { PveHostVars, pveSite, withProxmox, type PveSite } from '../tasks/proxmox/connect.js';
+export {
+  PveHostVars,
+  pveHostVarsSchema,
+  pveSite,
+  withProxmox,
+  type PveSite,
+} from '../tasks/proxmox/connect.js';
 
 const name = '^[a-zA-Z][a-zA-Z0-9_.-]*$';
 
@@ -121,6 +127,8 @@ export const TemplateRef = Type.Object({
   vm_id: vmProperties.vm_id,
 });
 export type TemplateRef = Static<typeof TemplateRef>;
+/** The same schema under its earlier name. */
+export const templateRefSchema = TemplateRef;
 
 /** The hosts a clone reads: its Proxmox server and its template. */
 export const cloneRefs = { pve_host: PveHostVars, vm_template: TemplateRef };
