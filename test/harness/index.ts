@@ -76,6 +76,12 @@ export interface BootOptions {
   prefix?: string;
   /** Progress lines (base build, boot). */
   log?: (line: string) => void;
+  /**
+   * Give every host a Docker engine: the machine's dockerd (Debian's docker.io must be installed
+   * on the machine) in the host's network namespace, its socket at /run/docker.sock in the host.
+   * See docker-daemon.ts.
+   */
+  docker?: boolean;
 }
 
 /** The harness's client key pair, created once (under the state lock) and shared by instances. */
@@ -118,7 +124,7 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
   const persist = () => {
     if (!torn) writeRecord(record);
   };
-  const machines = record.hosts.map((h) => new Host(h, `${h.name}-${record.runId}`, persist));
+  const machines = record.hosts.map((h) => new Host(h, `${h.name}-${record.runId}`, persist, options.docker));
   const byName = new Map(machines.map((m) => [m.name, m]));
   const instanceDir = `${HOSTS_DIR}/${record.runId}`;
   const knownHostsFile = `${instanceDir}/known_hosts`;
@@ -134,6 +140,7 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
   const teardown = async () => {
     if (torn) return;
     torn = true;
+    await Promise.all(machines.map((m) => m.stopDocker())); // its containers are not in the host
     await Promise.all(machines.map((m) => m.kill())); // throwaway overlays need no clean shutdown
     for (const m of machines) m.harvestAptArchives();
     await withLock(STATE_LOCK, async () => {
