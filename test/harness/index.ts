@@ -2,6 +2,7 @@
 // over SSH, for the project's tests. See README.md beside this file.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensureBase } from './base-image.js';
+import { dockerEnv } from './docker-daemon.js';
 import { Host } from './host.js';
 import { withLock } from './lock.js';
 import { APT_ARCHIVES, BASE_DIR, CLIENT_KEY, HOSTS_DIR, STATE_DIR, STATE_LOCK } from './paths.js';
@@ -67,6 +68,8 @@ export interface TestHosts {
   stop(name: string): Promise<void>;
   /** Boots a stopped host again on the same overlay and waits for SSH. */
   start(name: string): Promise<void>;
+  /** With the `docker` option: `DOCKER_HOST` for the machine's docker CLI, to reach the host's engine. */
+  dockerEnv(name: string): NodeJS.ProcessEnv;
   /** Kills the hosts and removes every trace (processes, mounts, namespaces, folders). Idempotent. */
   teardown(): Promise<void>;
 }
@@ -191,6 +194,11 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
     waitUp: (name) => get(name).waitUp(),
     stop: (name) => get(name).stop(),
     start: (name) => get(name).start(),
+    dockerEnv: (name) => {
+      const paths = get(name).docker;
+      if (!paths) throw new Error(`${name} was booted without the docker option`);
+      return dockerEnv(paths);
+    },
     teardown,
   };
 }
