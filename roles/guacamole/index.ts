@@ -137,7 +137,7 @@ export const guacamole = defineRole<GuacamoleVars>({
     const recording = vars.guacamole_recording;
     if (recording && recording.retention_days > 0) {
       const find = `find ${RECORDINGS} -mindepth 1 -mtime +${recording.retention_days} -delete`;
-      const script = `c=$(docker ps -q --filter label=com.docker.compose.project=${stack.project} --filter label=com.docker.compose.service=guacd) && [ -n "$c" ] && docker exec "$c" ${find}`;
+      const script = `c=$(docker ps -q --filter label=com.docker.compose.project=${stack.project} --filter label=com.docker.compose.service=guacd) && [ -n "$c" ] && docker exec -u 0 "$c" ${find}`;
       await task('recordings retention', async () => {
         const unit = await file(host, {
           path: `/etc/systemd/system/${PRUNE_UNIT}.service`,

@@ -18,7 +18,7 @@ import { runCli, taskEvents, type CliRun } from '../support/cli.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { IMAGES, loadStandinImages } from './standin-images.js';
 
-const PLAYBOOK = 'test/fixtures/guacamole/playbook.ts';
+const PLAYBOOK = 'test/fixtures/guacamole/stack-playbook.ts';
 const VAULT_PASSWORD = 'stack-test-vault-password';
 const noDocker = !existsSync(DOCKERD);
 if (noDocker && process.env.CI !== 'true')
@@ -95,6 +95,31 @@ describe.skipIf(skipHosts || (noDocker && process.env.CI !== 'true'))(
     afterAll(async () => {
       await f?.hosts.teardown();
     }, 120_000);
+
+    it('bad input exits 4 naming the variable, before the host is touched', async () => {
+      const upper = await f.hosts.snapshotUpper(host);
+      const r = await playbook(
+        '-e',
+        JSON.stringify({ guacamole_release: '1.5', guacamole_ban: { max_addresses: 9 } }),
+      );
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      expect(r.stdout + r.stderr).toContain('guacamole_ban');
+      const image = await playbook('-e', 'guacamole_webapp_image=guacamole/guacamole');
+      expect(image.code).toBe(4);
+      expect(image.stdout + image.stderr).toContain('guacamole_webapp_image');
+      expect(taskEvents(image)).toHaveLength(0);
+      expect(await f.hosts.snapshotUpper(host)).toBe(upper);
+    }, 120_000);
+
+    it('check mode on the fresh host plans everything and changes nothing', async () => {
+      const upper = await f.hosts.snapshotUpper(host);
+      const r = await playbook('--check');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      for (const task of ['docker packages', 'compose project', 'stack up', 'database schema'])
+        expect(status(r, task), task).toBe('changed');
+      expect(await f.hosts.snapshotUpper(host)).toBe(upper);
+      expect(await containers()).toEqual({});
+    }, 180_000);
 
     it('converges: docker.io and docker-compose 1.29, the project, up, healthy, the schema once', async () => {
       const first = await playbook();
@@ -214,6 +239,36 @@ describe.skipIf(skipHosts || (noDocker && process.env.CI !== 'true'))(
         'guacadmin,marker',
       );
     }, 600_000);
+
+    it('session recordings: a shared volume, and a daily timer that deletes those past the retention', async () => {
+      const rec = JSON.stringify({ guacamole_recording: { retention_days: 7 } });
+      const r = await playbook('-e', rec);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(status(r, 'recordings retention')).toBe('changed');
+      expect(
+        await exec(
+          `systemctl is-enabled ${'guacamole-recordings-prune.timer'}; systemctl is-active guacamole-recordings-prune.timer`,
+        ),
+      ).toBe('enabled\nactive\n');
+      const c = await containers();
+      const dir = '/var/lib/guacamole/recordings';
+      await machineDocker(
+        'exec',
+        '-u',
+        '0',
+        c.guacd!.id,
+        'sh',
+        '-c',
+        `touch -d '10 days ago' ${dir}/old && touch ${dir}/new`,
+      );
+      expect(await machineDocker('exec', c.guacamole!.id, 'ls', dir)).toBe('new\nold'); // the webapp reads them
+      expect((await f.hosts.exec(host, 'systemctl start guacamole-recordings-prune.service')).exitCode).toBe(
+        0,
+      );
+      expect(await machineDocker('exec', c.guacd!.id, 'ls', dir)).toBe('new');
+      const again = await playbook('-e', rec);
+      expect(recap(again)).toMatchObject({ changed: 0, failed: 0 });
+    }, 300_000);
 
     it('an invalid project fails before it replaces the live one; the running stack is untouched', async () => {
       const before = await ids();
