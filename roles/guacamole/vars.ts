@@ -171,9 +171,9 @@ export const guacamoleVarsSchema = {
     },
   },
   required: ['guacamole_webapp_image', 'guacamole_guacd_image', 'guacamole_postgres_image'],
-  // The 1.5 image maps a fixed list of variables, without the ban extension's (§1.2).
-  if: { properties: { guacamole_release: { const: '1.5' } }, required: ['guacamole_release'] },
-  then: { not: { required: ['guacamole_ban'] } },
+  // The ban extension's limits exist as variables only in 1.6 (1.5 maps a fixed list: §1.2).
+  if: { required: ['guacamole_ban'] },
+  then: { properties: { guacamole_release: { enum: ['1.6'] } } },
 } as const;
 
 export const guacamoleDefaults: Partial<GuacamoleVars> = {
