@@ -6,7 +6,7 @@
 import { DEFAULT_ADMIN, startGuacSim, type GuacSimOptions } from './index.js';
 
 const USAGE =
-  'usage: npm run guac-sim -- [--port N] [--host ADDR] [--context /guacamole] [--tls] [--session-timeout MINUTES] [--admin-password PW]';
+  'usage: npm run guac-sim -- [--port N] [--host ADDR] [--context /guacamole] [--tls] [--session-timeout MINUTES] [--admin-password PW] [--state-file PATH]';
 
 export async function main(argv: string[]): Promise<number> {
   const options: GuacSimOptions = { port: 8080 };
@@ -24,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (arg === '--tls') options.tls = true;
     else if (arg === '--session-timeout') options.sessionTimeoutMinutes = Number(need());
     else if (arg === '--admin-password') options.defaultAdminPassword = need();
+    else if (arg === '--state-file') options.stateFile = need();
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       return 0;

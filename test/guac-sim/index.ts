@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { makeCertificate } from '../pve-sim/http/tls.js';
 import { buildRoutes } from './handlers/index.js';
 import { createSimServer, type RecordedRequest } from './server.js';
+import { loadState, saveState } from './persist.js';
 import { Sessions } from './sessions.js';
 import { DEFAULT_ADMIN, seedState, type GuacSimState } from './state.js';
 
@@ -31,6 +32,8 @@ export interface GuacSimOptions {
   sessionTimeoutMinutes?: number;
   /** Seed: replace the default admin's password, or leave `guacadmin` out (`null`). */
   defaultAdminPassword?: string | null;
+  /** Keep the state in this JSON file: loaded at start if it exists, saved after every change. */
+  stateFile?: string;
 }
 
 export interface GuacSim {
@@ -66,6 +69,7 @@ export async function startGuacSim(options: GuacSimOptions = {}): Promise<GuacSi
   if (options.defaultAdminPassword === null) state.users.delete(DEFAULT_ADMIN.username);
   else if (options.defaultAdminPassword !== undefined)
     state.users.get(DEFAULT_ADMIN.username)!.password = options.defaultAdminPassword;
+  if (options.stateFile) loadState(state, options.stateFile);
   const sessions = new Sessions(state, now, (options.sessionTimeoutMinutes ?? 60) * 60_000);
   const host = options.host ?? '127.0.0.1';
   const cert = options.tls ? makeCertificate(host) : undefined;
@@ -81,6 +85,7 @@ export async function startGuacSim(options: GuacSimOptions = {}): Promise<GuacSi
     requests,
     unhandled,
     now,
+    ...(options.stateFile ? { afterChange: () => saveState(state, options.stateFile!) } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -77,6 +77,8 @@ export interface ServerOptions {
   now: () => number;
   /** Requests whose path no route knows (answered 404 as JAX-RS does). */
   unhandled: { method: string; path: string }[];
+  /** Called after every successful request other than a GET (the standalone server's state file). */
+  afterChange?: () => void;
 }
 
 export function createSimServer(options: ServerOptions) {
@@ -86,6 +88,7 @@ export function createSimServer(options: ServerOptions) {
     req.on('end', () => {
       void respond(options, req, Buffer.concat(chunks).toString('utf8')).then(({ status, json, record }) => {
         options.requests.push(record);
+        if (record.method !== 'GET' && status < 300) options.afterChange?.();
         const text = json === undefined ? '' : JSON.stringify(json);
         res.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
         res.end(text);
