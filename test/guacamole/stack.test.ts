@@ -17,8 +17,10 @@ import { run } from '../harness/run.js';
 import { runCli, taskEvents, type CliRun } from '../support/cli.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { IMAGES, loadStandinImages } from './standin-images.js';
+import { PASSWORDS } from './sync-support.js';
 
 const PLAYBOOK = 'test/fixtures/guacamole/stack-playbook.ts';
+const USERS_PLAYBOOK = 'test/fixtures/guacamole/playbook.ts';
 const VAULT_PASSWORD = 'stack-test-vault-password';
 const noDocker = !existsSync(DOCKERD);
 if (noDocker && process.env.CI !== 'true')
@@ -199,6 +201,79 @@ describe.skipIf(skipHosts || (noDocker && process.env.CI !== 'true'))(
       expect(second.code, second.stdout + second.stderr).toBe(0);
       expect(recap(second)).toMatchObject({ changed: 0, failed: 0 });
       expect(await ids()).toEqual(before);
+    }, 300_000);
+
+    it('the users sync (roles/guacamole/users.ts) runs against the deployed stack over an SSH port forward', async () => {
+      // The users half's fixture playbook (its role builds the site model from `test_site`; the
+      // role's index will read it with lib/site's reader), aimed at the stack's loopback URL.
+      const site = {
+        users: [
+          { login: 'root', admin: true, vms: ['vm-gpu-01'] },
+          { login: 'alice', vms: ['vm-dev-01'] },
+        ],
+        vms: [
+          { name: 'vm-dev-01', os: 'ubuntu', kind: 'dev', address: '10.0.10.11', rdpPort: 3389 },
+          { name: 'vm-gpu-01', os: 'windows', kind: 'gpu', address: '10.0.10.31', rdpPort: 3389 },
+        ],
+      };
+      const h = f.hosts.hosts[0]!;
+      const inventory = join(f.dir, 'gateway.yml');
+      writeFileSync(
+        inventory,
+        [
+          'all:',
+          '  children:',
+          '    gateway:',
+          '      hosts:',
+          `        ${host}:`,
+          `          ansible_host: ${h.address}`,
+          '          ansible_user: root',
+          `          ansible_ssh_private_key_file: ${JSON.stringify(f.hosts.privateKeyFile)}`,
+          `          test_site: ${JSON.stringify(site)}`,
+          '          test_password_root: !env ROOT_PW',
+          '          test_password_alice: !env ALICE_PW',
+          '',
+        ].join('\n'),
+      );
+      const users = (...args: string[]) =>
+        runCli(
+          [
+            USERS_PLAYBOOK,
+            '-i',
+            inventory,
+            '--known-hosts',
+            f.knownHosts,
+            '--vault',
+            vault,
+            '--json',
+            ...args,
+          ],
+          {
+            env: {
+              NOVASTATION_VAULT_PASSWORD: VAULT_PASSWORD,
+              ROOT_PW: PASSWORDS.root,
+              ALICE_PW: PASSWORDS.alice,
+            },
+            timeoutMs: 180_000,
+          },
+        );
+      const first = await users();
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      expect(status(first, 'guacamole users and connections')).toBe('changed');
+      const second = await users();
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      expect(recap(second)).toMatchObject({ changed: 0, failed: 0 });
+      for (const pw of Object.values(PASSWORDS)) expect(first.stdout + first.stderr).not.toContain(pw);
+
+      // Asked of the deployed webapp on the gateway's loopback: the default admin is gone, alice
+      // logs in and sees exactly her connection, not root's.
+      const login = async (user: string, password: string) =>
+        exec(
+          `python3 - <<'EOF'\nimport json, urllib.request, urllib.parse\nbase = 'http://127.0.0.1:8080/guacamole/api'\ntry:\n    r = urllib.request.urlopen(base + '/tokens', urllib.parse.urlencode({'username': ${JSON.stringify(user)}, 'password': ${JSON.stringify(password)}}).encode())\n    t = json.load(r)\n    req = urllib.request.Request(base + '/session/data/' + t['dataSource'] + '/connections', headers={'Guacamole-Token': t['authToken']})\n    print(200, sorted(c['name'] for c in json.load(urllib.request.urlopen(req)).values()))\nexcept urllib.error.HTTPError as e:\n    print(e.code)\nEOF`,
+        );
+      expect((await login('guacadmin', 'guacadmin')).trim()).toBe('403');
+      expect((await login('alice', PASSWORDS.alice)).trim()).toBe("200 ['vm-dev-01']");
+      expect((await login('root', PASSWORDS.root)).trim()).toBe("200 ['vm-dev-01', 'vm-gpu-01']");
     }, 300_000);
 
     it('check mode after a change reports it and changes nothing, on the host or in Docker', async () => {
