@@ -15,7 +15,8 @@ export const DOCKER_CLI = '/usr/bin/docker';
 /** Where the daemon's socket appears inside the host. */
 export const HOST_DOCKER_SOCKET = '/run/docker.sock';
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 30_000;
+// Its data is thrown away: a short grace, then the rest is killed and unmounted.
+const STOP_TIMEOUT_MS = 5_000;
 
 export interface DockerPaths {
   dir: string;
