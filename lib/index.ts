@@ -18,7 +18,7 @@ export type {
   Handler,
 } from './define.js';
 export { Host } from './host/host.js';
-export type { WriteFileOptions } from './host/host.js';
+export type { WriteFileOptions, PortForward } from './host/host.js';
 export type { FileStat } from './host/stat.js';
 export type { Facts } from './host/facts.js';
 export { CommandError, CheckModeSkip } from './host/command.js';
@@ -35,3 +35,21 @@ export { executePlan } from './runner/run-playbook.js';
 export type { RunOptions } from './runner/run-state.js';
 export type { RunEvent, Reporter, TaskEvent, RecapEvent } from './report/events.js';
 export * from './proxmox/index.js';
+export {
+  GuacamoleClient,
+  GuacamoleApiError,
+  GuacamoleLoginError,
+  GuacamoleTlsError,
+  GuacamoleSyncConflict,
+  syncGuacamole,
+  connectionHistory,
+  HISTORY_LIMIT,
+} from './guacamole/index.js';
+export type {
+  GuacamoleClientOptions,
+  GuacamoleCredentials,
+  SyncOptions as GuacamoleSyncOptions,
+  SyncResult as GuacamoleSyncResult,
+  ConnectionRecord,
+  HistoryPage,
+} from './guacamole/index.js';

@@ -24,6 +24,9 @@ export function createGuacamoleDispatcher(options: GuacamoleTlsOptions): Agent {
     throw new TypeError('Guacamole connection: give either fingerprint or caFile, not both');
   const { Agent: AgentClass, buildConnector: build } = undici();
   const timeout = options.connectTimeoutMs ?? 10_000;
+  // The sync reads many objects at once; a few kept-alive connections serve them (through an SSH
+  // forward each is a channel on the gateway's one login).
+  const connections = 6;
   if (options.fingerprint) {
     const expected = normalizeFingerprint(options.fingerprint);
     const base = build({ rejectUnauthorized: false, maxCachedSessions: 0, timeout });
@@ -42,10 +45,13 @@ export function createGuacamoleDispatcher(options: GuacamoleTlsOptions): Agent {
           null,
         );
       });
-    return new AgentClass({ connect });
+    return new AgentClass({ connect, connections });
   }
   const ca = options.caFile ? readFileSync(options.caFile) : undefined;
-  return new AgentClass({ connect: { rejectUnauthorized: true, timeout, ...(ca ? { ca } : {}) } });
+  return new AgentClass({
+    connections,
+    connect: { rejectUnauthorized: true, timeout, ...(ca ? { ca } : {}) },
+  });
 }
 
 const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)|ALTNAME|HOSTNAME_MISMATCH/;

@@ -33,6 +33,8 @@ beforeEach(async () => {
   lines.length = 0;
 });
 afterEach(async () => {
+  // Every request (the sync's and the hand-made ones) was one the simulator knows.
+  expect(sim.unhandled).toEqual([]);
   await sim.close();
 });
 
