@@ -11,22 +11,26 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, join } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
 import type HandlebarsNamespace from 'handlebars';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { packageRoot } from '../../lib/package-root.js';
+import { resolveTemplatePath, type TemplateSource } from '../../lib/template-source.js';
 import { isSecret } from '../../lib/secret.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
-import { AbsolutePath, checkOptions, Flag, Options } from '../options.js';
+import { AbsolutePath, checkOptions, Flag, InstanceOf, Options } from '../options.js';
 import { writeAttributeOptions } from './file-options.js';
 import { registerTemplateHelpers } from './template-helpers.js';
 
 export const TemplateOptions = Options({
   path: AbsolutePath(),
-  /** Path under the package's templates/ (e.g. `base/motd.hbs`) or absolute. */
-  src: Type.String({ minLength: 1, expected: 'must be a template path under templates/ or absolute' }),
+  /**
+   * The template: `./x.hbs` relative to the role's own module, a `URL`, an absolute path, or a
+   * path under the package's templates/ (`base/motd.hbs`); see lib/template-source.ts.
+   */
+  src: Type.Union([Type.String({ minLength: 1 }), InstanceOf(URL)], {
+    expected: 'must be a template path (./ relative to the role, under templates/, or absolute) or a URL',
+  }) as unknown as TUnsafe<TemplateSource>,
   vars: Type.Record(Type.String(), Type.Unknown(), { expected: 'must be an object' }),
   /** Treat the rendered file as secret even without a Secret in vars. */
   sensitive: Type.Optional(Flag()),
@@ -53,10 +57,6 @@ function handlebars(): { hb: Handlebars; Visitor: Handlebars['Visitor'] } {
 }
 
 const compiled = new Map<string, { mtimeMs: number; render: Render }>();
-
-function templatePath(src: string): string {
-  return isAbsolute(src) ? src : join(packageRoot(), 'templates', src);
-}
 
 function compile(src: string, path: string): Render {
   let mtimeMs: number;
@@ -120,14 +120,17 @@ function reveal(value: unknown, found: { secret: boolean }): unknown {
   return value;
 }
 
-function renderWithSecrets(src: string, vars: Record<string, unknown>): { text: string; secret: boolean } {
+function renderWithSecrets(
+  src: TemplateSource,
+  vars: Record<string, unknown>,
+): { text: string; secret: boolean } {
   const found = { secret: false };
   const revealed = reveal(vars, found) as Record<string, unknown>;
-  return { text: compile(src, templatePath(src))(revealed), secret: found.secret };
+  return { text: compile(String(src), resolveTemplatePath(src))(revealed), secret: found.secret };
 }
 
 /** The rendered text (synchronous). Secrets in `vars` are revealed into it: keep the result secret. */
-export function renderTemplate(src: string, vars: Record<string, unknown>): string {
+export function renderTemplate(src: TemplateSource, vars: Record<string, unknown>): string {
   return renderWithSecrets(src, vars).text;
 }
 
