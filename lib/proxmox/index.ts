@@ -23,3 +23,5 @@ export { parseUpid, isTaskSuccess } from './tasks.js';
 export type { Upid, TaskResult } from './tasks.js';
 export { isLockContention } from './retry.js';
 export type { Proxmox } from 'proxmox-api';
+export { LEAST_PRIVILEGES, LEAST_PRIVILEGE_NAMES } from './privileges.js';
+export type { Privilege } from './privileges.js';
