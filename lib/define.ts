@@ -54,6 +54,12 @@ export interface RoleContext<V> {
   check: boolean;
   /** Run one named step: reported, tag-filtered, may notify handlers. */
   task(name: string, body: () => Promise<TaskOutcome | void>, options?: TaskOptions): Promise<TaskResult>;
+  /**
+   * Run the handlers notified so far now, instead of at the end of the role (Ansible's
+   * `meta: flush_handlers`), e.g. before a reboot that needs what they build. Each runs once;
+   * a later notification runs it again at the end. In check mode they are reported skipped.
+   */
+  flushHandlers(): Promise<void>;
   /** Run `fn` while holding a run-wide named lock (e.g. `clone:pve1:9000`), one host at a time. */
   lock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** A line in -v output. */
@@ -90,6 +96,15 @@ export interface RoleDefinition<V> {
    * resolved even when the host is not in the run. `ctx.hostVarsOf(name)` reads them.
    */
   hostRefs?: Record<string, RoleVarsSchema>;
+  /**
+   * The vault entries this role writes for a host (e.g. the secret of an API token it creates,
+   * which its server shows only once), from the role's variables for that host as set before
+   * validation (defaults < inventory < play < --extra-vars). A `!secret` reference to such an
+   * entry that the vault lacks does not stop the run up front when a role of this run produces
+   * it: it is resolved when the play whose hosts use it starts (a host whose reference is still
+   * missing then fails, naming it). A run without the producer still fails up front (exit 4).
+   */
+  producesSecrets?(vars: Partial<V>): readonly string[];
   apply(ctx: RoleContext<V>): Promise<void>;
 }
 

@@ -75,6 +75,31 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     return result;
   };
 
+  /** Runs the notified handlers, in the role's order, once each (never in check mode). */
+  const runHandlers = async (): Promise<void> => {
+    for (const [name, handler] of Object.entries(role.handlers ?? {})) {
+      if (!notified.has(name)) continue;
+      notified.delete(name);
+      if (run.options.check) {
+        const now = Date.now();
+        run.emit({
+          type: 'task',
+          host: inventoryHost,
+          role: role.name,
+          task: name,
+          status: 'skipped',
+          handler: true,
+          message: 'check mode: handler not run',
+          startedAt: now,
+          durationMs: 0,
+        });
+        continue;
+      }
+      const result = await execute(name, () => handler(ctx), true);
+      if (result.status === 'failed') throw new RoleFailed(result.error);
+    }
+  };
+
   const ctx: RoleContext<any> = {
     host: input.host,
     controller: input.controller,
@@ -122,6 +147,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       }
       return result;
     },
+    flushHandlers: () => runHandlers(),
     lock: (name, fn) => run.locks.with(name, fn),
     log(message: string) {
       run.emit({ type: 'log', host: inventoryHost, message });
@@ -150,26 +176,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     throw new RoleFailed(errorText(error));
   }
 
-  for (const [name, handler] of Object.entries(role.handlers ?? {})) {
-    if (!notified.has(name)) continue;
-    if (run.options.check) {
-      const now = Date.now();
-      run.emit({
-        type: 'task',
-        host: inventoryHost,
-        role: role.name,
-        task: name,
-        status: 'skipped',
-        handler: true,
-        message: 'check mode: handler not run',
-        startedAt: now,
-        durationMs: 0,
-      });
-      continue;
-    }
-    const result = await execute(name, () => handler(ctx), true);
-    if (result.status === 'failed') throw new RoleFailed(result.error);
-  }
+  await runHandlers();
 }
 
 function toResult(outcome: TaskOutcome | void, scope: TaskScope): TaskResult {

@@ -16,6 +16,7 @@ import {
 import { openConnection } from '../transport/index.js';
 import { UnreachableError, type ConnectionTarget } from '../transport/types.js';
 import { NamedLocks, Semaphore } from './locks.js';
+import { resolveProducedSecrets } from './produced-secrets.js';
 import { errorText, Interrupted, RoleFailed, runRole } from './role-run.js';
 import type { RunPlan } from './run-plan.js';
 import type { RunOptions, RunState } from './run-state.js';
@@ -76,6 +77,21 @@ export async function executePlan(
         active.map((planned) =>
           forks.use(async () => {
             const state = stateOf(planned.name);
+            try {
+              await resolveProducedSecrets(planned.roles, options.secrets, options.check);
+            } catch (error) {
+              state.status = 'failed';
+              emit({
+                type: 'task',
+                host: planned.name,
+                role: planned.roles[0]?.role.name ?? '(play)',
+                task: '(secrets)',
+                status: 'failed',
+                error: errorText(error),
+                startedAt: Date.now(),
+                durationMs: 0,
+              });
+            }
             for (const role of planned.roles) {
               if (signal.aborted || state.status !== 'active') break;
               const host = role.role.delegate === 'controller' ? state.controller : state.host;
