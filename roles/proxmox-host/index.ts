@@ -281,7 +281,7 @@ export const proxmoxHost = defineRole<ProxmoxHostVars>({
     await task(`snippets on storage ${storage.id}`, async () => {
       if (storage.content.includes('snippets')) return { changed: false };
       const content = [...storage.content, 'snippets'].join(',');
-      await host.$`pvesm set ${storage.id} --content ${content}`;
+      if (!host.check) await host.$`pvesm set ${storage.id} --content ${content}`;
       return {
         changed: true,
         changes: [`storage ${storage.id}: content ${storage.content.join(',')} → ${content}`],
