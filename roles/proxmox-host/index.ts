@@ -78,7 +78,7 @@ export const proxmoxHost = defineRole<ProxmoxHostVars>({
       },
       gpu_address: {
         type: 'string',
-        pattern: '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(\\.[0-7])?$',
+        pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(\\.[0-7])?$',
         description: "The GPU's PCI address (0000:01:00), needed when several cards match gpu_device.",
       },
       gpu_driver_block: {
@@ -114,7 +114,7 @@ export const proxmoxHost = defineRole<ProxmoxHostVars>({
       },
       pve_token_id: {
         type: 'string',
-        pattern: '^[^\\s@!:/]+@[A-Za-z][A-Za-z0-9._-]*![A-Za-z][A-Za-z0-9_.-]*$',
+        pattern: '^[^\\s@!]+@[^\\s@!]+![A-Za-z][A-Za-z0-9_.-]*$',
         description: 'The API token to create, user@realm!name (default novastation@pve!site).',
       },
       pve_api_role: {
