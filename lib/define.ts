@@ -17,6 +17,11 @@ export interface TaskOutcome {
   skipped?: boolean;
   /** A line for the log: why it was skipped, what it found. */
   message?: string;
+  /**
+   * A line the user must not miss ("reboot required: …", a warning): besides the task's line it
+   * is repeated under the PLAY RECAP and kept in the run record.
+   */
+  notice?: string;
 }
 
 export interface TaskOptions {

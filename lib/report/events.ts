@@ -32,6 +32,8 @@ export interface TaskEvent {
   diff?: string;
   error?: string;
   message?: string;
+  /** A line repeated under the recap ("reboot required: …"). */
+  notice?: string;
   handler?: boolean;
   /** Epoch ms when the task started: with durationMs, shows which tasks overlapped. */
   startedAt: number;
@@ -64,6 +66,8 @@ export interface HostCounts {
 export interface RecapEvent {
   type: 'recap';
   hosts: Record<string, HostCounts>;
+  /** Tasks' notices per host, in order (only hosts that have some). */
+  notices?: Record<string, string[]>;
   durationMs: number;
 }
 

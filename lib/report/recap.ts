@@ -12,6 +12,8 @@ export function formatRecap(recap: RecapEvent): string[] {
         `unreachable=${String(c.unreachable).padEnd(4)} failed=${String(c.failed).padEnd(4)} skipped=${c.skipped}`,
     );
   }
+  for (const [name, notes] of Object.entries(recap.notices ?? {}))
+    for (const note of notes) lines.push(`${name.padEnd(width)} : ${note}`);
   lines.push(`(${(recap.durationMs / 1000).toFixed(2)} s)`);
   return lines;
 }

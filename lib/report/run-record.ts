@@ -29,6 +29,8 @@ export interface RecordedTask {
   changes?: string[];
   error?: string;
   message?: string;
+  /** A line the task wanted repeated under the recap ("reboot required: …"). */
+  notice?: string;
   startedAt: string;
   durationMs: number;
 }
@@ -350,6 +352,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
             ...(e.changes?.length ? { changes: [...e.changes] } : {}),
             ...(e.error ? { error: e.error } : {}),
             ...(e.message ? { message: e.message } : {}),
+            ...(e.notice ? { notice: e.notice } : {}),
             startedAt: new Date(e.startedAt).toISOString(),
             durationMs: e.durationMs,
           });

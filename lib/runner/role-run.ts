@@ -67,6 +67,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       ...(result.diff ? { diff: result.diff } : {}),
       ...(result.error ? { error: result.error } : {}),
       ...(result.message ? { message: result.message } : {}),
+      ...(result.notice ? { notice: result.notice } : {}),
       ...(handler ? { handler: true } : {}),
       startedAt,
       durationMs: Date.now() - startedAt,

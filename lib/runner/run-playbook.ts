@@ -40,10 +40,12 @@ export async function executePlan(
 ): Promise<RunResult> {
   const started = Date.now();
   const counts: Record<string, HostCounts> = {};
+  const notices: Record<string, string[]> = {};
   const emit = (event: RunEvent) => {
     if (event.type === 'task') {
       const c = (counts[event.host] ??= emptyCounts());
       c[event.status]++;
+      if (event.notice) (notices[event.host] ??= []).push(event.notice);
     } else if (event.type === 'host') {
       (counts[event.host] ??= emptyCounts()).unreachable++;
     }
@@ -130,7 +132,12 @@ export async function executePlan(
     await Promise.all([...hosts.values()].flatMap((s) => [s.host.close(), s.controller.close()]));
   }
 
-  const recap: RecapEvent = { type: 'recap', hosts: counts, durationMs: Date.now() - started };
+  const recap: RecapEvent = {
+    type: 'recap',
+    hosts: counts,
+    ...(Object.keys(notices).length ? { notices } : {}),
+    durationMs: Date.now() - started,
+  };
   emit(recap);
   const statuses = [...hosts.values()].map((s) => s.status);
   const exitCode = signal.aborted

@@ -393,16 +393,13 @@ async function rebootAndVerify(
         throw new Error(
           `after the reboot, ${pending.reasons.join('; ')}: check the firmware's IOMMU setting and the boot entry (cat /proc/cmdline, dmesg | grep -e DMAR -e AMD-Vi)`,
         );
-      return {
-        changed: false,
-        message: `reboot required: ${pending.reasons.join('; ')}${ctx.check ? '' : ' (reboot the server, or set reboot: true)'}`,
-      };
+      const notice = `reboot required: ${pending.reasons.join('; ')}${ctx.check ? '' : ' (reboot the server, or set reboot: true)'}`;
+      return { changed: false, message: notice, notice };
     }
     const neighbours = groupNeighbours(facts, gpu);
     const ok = `IOMMU active; ${gpu.map((f) => f.address).join(', ')} bound to vfio-pci in IOMMU group ${[...new Set(gpu.map((f) => facts.groups.get(f.address)))].join(', ')}`;
-    return {
-      changed: false,
-      message: neighbours.length ? `${ok}; ${neighbourWarning(neighbours, facts, gpu)}` : ok,
-    };
+    if (!neighbours.length) return { changed: false, message: ok };
+    const warning = neighbourWarning(neighbours, facts, gpu);
+    return { changed: false, message: `${ok}; ${warning}`, notice: warning };
   });
 }

@@ -151,7 +151,19 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
       expect(r.code, summary(r)).toBe(0);
       expect(recapOf(r, intel)).toMatchObject({ changed: 0, failed: 0 });
       expect((await calls(f, intel)).filter((c) => MUTATING.test(c))).toEqual([]);
-      expect(task(r, 'verify passthrough')!.message).toMatch(/^reboot required/);
+      // "reboot required" in the task, under the recap, and in the run record.
+      const notice = task(r, 'verify passthrough')!.notice as string;
+      expect(notice).toMatch(
+        /^reboot required: the running kernel was booted without intel_iommu=on iommu=pt;/,
+      );
+      expect(r.events.at(-1)!.notices).toEqual({ [intel]: [notice] });
+      expect(r.stderr).toMatch(new RegExp(`PLAY RECAP\\n.*\\n${intel}\\s+: reboot required: `));
+      const runsDir = join(f.dir, `runs-${intel}`);
+      const latest = readdirSync(runsDir).sort().at(-1)!;
+      const record = JSON.parse(readFileSync(join(runsDir, latest), 'utf8'));
+      expect(
+        record.hosts[intel].tasks.find((t: { task: string }) => t.task === 'verify passthrough').notice,
+      ).toBe(notice);
     });
 
     it('reboot: true restarts the host once and verifies passthrough after the restart; then nothing more', async () => {
@@ -285,6 +297,9 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
       expect(r.code, summary(r)).toBe(0);
       expect(changeLines(r)).toContain('kernel command line: quiet → quiet iommu=pt');
       expect(task(r, 'reboot')).toMatchObject({ status: 'changed' });
+      expect(r.events.at(-1)!.notices[other][0]).toMatch(
+        /^warning: the GPU's IOMMU group 1 also holds 0000:02:00\.0/,
+      );
       expect(task(r, 'verify passthrough')!.message).toMatch(
         /^IOMMU active; 0000:01:00\.0, 0000:01:00\.1 bound to vfio-pci in IOMMU group 1; warning: the GPU's IOMMU group 1 also holds 0000:02:00\.0 \[8086:1533, igb\]: .*another slot/,
       );
