@@ -107,7 +107,8 @@ export interface RoleDefinition<V> {
    * validation (defaults < inventory < play < --extra-vars). A `!secret` reference to such an
    * entry that the vault lacks does not stop the run up front when a role of this run produces
    * it: it is resolved when the play whose hosts use it starts (a host whose reference is still
-   * missing then fails, naming it). A run without the producer still fails up front (exit 4).
+   * missing then fails, naming it; in check mode, which creates nothing, that play is skipped on
+   * the host). A run without the producer still fails up front (exit 4).
    */
   producesSecrets?(vars: Partial<V>): readonly string[];
   apply(ctx: RoleContext<V>): Promise<void>;

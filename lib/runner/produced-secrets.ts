@@ -3,7 +3,8 @@
  * missing when the run began stay `!secret` references through planning. When a play starts, its
  * hosts' references are resolved from the vault, which the producing role (in an earlier play)
  * has written by then; one still missing fails that host, naming the variable and the entry —
- * if a role of the play reads it (its own variables, or those of a host it references).
+ * if a role of the play reads it (its own variables, or those of a host it references). In check
+ * mode the producer creates nothing: the play is skipped on that host, saying why.
  */
 import type { SecretStore } from '../secrets/store.js';
 import { SecretReference } from '../secrets/reference.js';
@@ -20,7 +21,7 @@ export async function resolveProducedSecrets(
       if (found) return found;
       if (!required) return value;
       throw new Error(
-        `variable ${path}: ${value}: not in the vault${store ? ` ${store.file}` : ''} when this play started: the role of this run that produces it did not save it${check ? ' (check mode creates nothing)' : ' (see its tasks above)'}`,
+        `variable ${path}: ${value}: not in the vault${store ? ` ${store.file}` : ''} when this play started: the role of this run that produces it did not save it${check ? ' (check mode creates nothing): this play is skipped on this host' : ' (see its tasks above)'}`,
       );
     }
     if (Array.isArray(value)) {

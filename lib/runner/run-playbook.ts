@@ -82,17 +82,20 @@ export async function executePlan(
             try {
               await resolveProducedSecrets(planned.roles, options.secrets, options.check);
             } catch (error) {
-              state.status = 'failed';
+              // In check mode the producing role created nothing: this play cannot run on the
+              // host, which is not a failure of the host.
+              if (!options.check) state.status = 'failed';
               emit({
                 type: 'task',
                 host: planned.name,
                 role: planned.roles[0]?.role.name ?? '(play)',
                 task: '(secrets)',
-                status: 'failed',
-                error: errorText(error),
+                status: options.check ? 'skipped' : 'failed',
+                [options.check ? 'message' : 'error']: errorText(error),
                 startedAt: Date.now(),
                 durationMs: 0,
               });
+              return;
             }
             for (const role of planned.roles) {
               if (signal.aborted || state.status !== 'active') break;
