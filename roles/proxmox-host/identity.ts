@@ -11,6 +11,7 @@
 import type { Host } from '../../lib/host/host.js';
 import type { Change, Resource } from '../../lib/resource.js';
 import { Secret } from '../../lib/secret.js';
+import { quotePosix as q } from '../../lib/shell/quote.js';
 
 export interface IdentitySpec {
   /** `novastation@pve` */
@@ -125,8 +126,6 @@ export function identityResource(spec: IdentitySpec): Resource<IdentityState> {
     },
   };
 }
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `pveum user token add`: its JSON output holds the secret; it becomes a Secret at once. */
 async function createToken(host: Host, spec: IdentitySpec): Promise<void> {

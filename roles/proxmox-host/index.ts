@@ -191,14 +191,19 @@ export const proxmoxHost = defineRole<ProxmoxHostVars>({
     let facts!: HostFacts;
     let gpu!: PciFunction[];
 
-    await task('hardware and boot facts', async () => {
-      facts = await readHostFacts(host, paths);
-      gpu = checkHardware(facts, vars);
-      return {
-        changed: false,
-        message: `${facts.cpuVendor} CPU, kernel ${facts.kernel}, ${facts.bootloader}, GPU ${gpuSlot(gpu)} (${gpu.map((f) => f.id).join(', ')}), IOMMU ${facts.groups.size ? 'active' : 'not active yet'}`,
-      };
-    });
+    // Tagged `always`: every later step needs the facts.
+    await task(
+      'hardware and boot facts',
+      async () => {
+        facts = await readHostFacts(host, paths);
+        gpu = checkHardware(facts, vars);
+        return {
+          changed: false,
+          message: `${facts.cpuVendor} CPU, kernel ${facts.kernel}, ${facts.bootloader}, GPU ${gpuSlot(gpu)} (${gpu.map((f) => f.id).join(', ')}), IOMMU ${facts.groups.size ? 'active' : 'not active yet'}`,
+        };
+      },
+      { tags: ['always'] },
+    );
     const wanted = wantedParams(facts, {
       iommuPassthrough: vars.iommu_passthrough,
       extra: vars.kernel_cmdline_extra,

@@ -16,8 +16,10 @@ import { join } from 'node:path';
 import { findLeaks } from '../secrets/leak.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { calls, installMachine, NO_GPU_PCI, RTX3090_PCI, SHARED_GROUP_PCI } from './fixture.js';
+import { runCli } from '../support/cli.js';
 import {
   changeLines,
+  PLAYBOOK,
   run,
   sampleCommandLines,
   scenario,
@@ -308,6 +310,41 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
       expect(task(r, 'verify passthrough')!.message).toMatch(
         /^IOMMU active; 0000:01:00\.0, 0000:01:00\.1 bound to vfio-pci in IOMMU group 1; warning: the GPU's IOMMU group 1 also holds 0000:02:00\.0 \[8086:1533, igb\]: .*another slot/,
       );
+    });
+
+    it('a token whose secret cannot be saved (no vault password) is removed again, and the run fails saying so', async () => {
+      await installMachine(f, other, {
+        cpu: 'amd',
+        kernel: '6.8.12-4-pve',
+        bootloader: 'grub',
+        iommuFirmware: true,
+        pci: RTX3090_PCI,
+        adminCmdline: 'quiet',
+      });
+      const s = scenario(f, other);
+      const r = await runCli([
+        PLAYBOOK,
+        '-i',
+        s.inventory,
+        '--known-hosts',
+        f.knownHosts,
+        '--vault',
+        s.vault,
+        '--role',
+        'proxmox-host',
+        '--json',
+      ]);
+      expect(r.code, summary(r)).toBe(2);
+      expect(task(r, 'API user, role, ACLs and token')!.error).toMatch(
+        /^the token novastation@pve!site was made but its secret could not be saved in the vault, so the token was removed again: cannot save the secret pve_token_secret .* no vault password was given/,
+      );
+      const state = JSON.parse(await read(f, other, '/var/lib/fake-pve/access.json'));
+      expect(state.tokens).toEqual({});
+      expect((await calls(f, other)).filter((c) => c.startsWith('pveum user token'))).toEqual([
+        'pveum user token list novastation@pve --output-format json',
+        'pveum user token add novastation@pve site --privsep 1 --comment NovaStation --output-format json',
+        'pveum user token remove novastation@pve site',
+      ]);
     });
 
     it('a run using the token whose producer does not run fails up front (exit 4), touching no host', async () => {
