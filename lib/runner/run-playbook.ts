@@ -7,6 +7,7 @@
 import { ExitCode } from '../errors.js';
 import { Host } from '../host/host.js';
 import {
+  countTask,
   emptyCounts,
   type HostCounts,
   type RecapEvent,
@@ -43,8 +44,7 @@ export async function executePlan(
   const notices: Record<string, string[]> = {};
   const emit = (event: RunEvent) => {
     if (event.type === 'task') {
-      const c = (counts[event.host] ??= emptyCounts());
-      c[event.status]++;
+      countTask((counts[event.host] ??= emptyCounts()), event);
       if (event.notice) (notices[event.host] ??= []).push(event.notice);
     } else if (event.type === 'host') {
       (counts[event.host] ??= emptyCounts()).unreachable++;
