@@ -12,7 +12,14 @@
  * 6. Reboot when asked (and needed), then verify; otherwise say "reboot required" when the
  *    running kernel lacks what the boot configuration now holds.
  */
-import { defineRole, type RoleContext } from '../../lib/define.js';
+import {
+  defineRole,
+  oneOf,
+  Type,
+  type RoleContext,
+  type Static,
+  type WithDefaults,
+} from '../../lib/define.js';
 import { LEAST_PRIVILEGE_NAMES } from '../../lib/proxmox/privileges.js';
 import { absent, directory, file, reboot } from '../../tasks/index.js';
 import { editGrubDefault, editKernelCmdline, grubDefaultParams, PARAM, wantedParams } from './cmdline.js';
@@ -39,138 +46,146 @@ import {
 } from './vfio.js';
 import { converge } from '../../lib/resource.js';
 
-export interface ProxmoxHostVars {
-  gpu_device?: string;
-  gpu_address?: string;
-  gpu_driver_block: 'softdep' | 'blacklist';
-  gpu_host_drivers: string[];
-  iommu_passthrough: boolean;
-  kernel_cmdline_extra: string[];
-  kvm_ignore_msrs: boolean;
-  vfio_allow_unsafe_interrupts: boolean;
-  pve_api_identity: boolean;
-  pve_token_id: string;
-  pve_api_role: string;
-  pve_token_vault_entry: string;
-  pve_snippets_storage: string;
-  pve_guest_agent_snippet: string;
-  reboot: boolean;
-  host_fact_paths: Partial<FactPaths>;
-}
-
 export const MODULES_LOAD_FILE = '/etc/modules-load.d/novastation-vfio.conf';
 export const VFIO_MODPROBE_FILE = '/etc/modprobe.d/novastation-vfio.conf';
 export const KVM_MODPROBE_FILE = '/etc/modprobe.d/novastation-kvm.conf';
 
 const NAME = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
 
-export const proxmoxHost = defineRole<ProxmoxHostVars>({
-  name: 'proxmox-host',
-  tags: ['proxmox', 'proxmox-host'],
-  vars: {
-    type: 'object',
-    properties: {
-      gpu_device: {
-        type: 'string',
+const opt = Type.Optional;
+
+/** The role's variables, declared once: the JSON Schema checked before any host is touched, and their type. */
+export const ProxmoxHostVarsSchema = Type.Object(
+  {
+    gpu_device: opt(
+      Type.String({
         pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$',
         description:
           "The GPU's vendor:device id (10de:2204 for an RTX 3090; lspci -nn). All its card's functions are passed through.",
-      },
-      gpu_address: {
-        type: 'string',
+      }),
+    ),
+    gpu_address: opt(
+      Type.String({
         pattern: '^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(\\.[0-7])?$',
         description: "The GPU's PCI address (0000:01:00), needed when several cards match gpu_device.",
-      },
-      gpu_driver_block: {
-        enum: ['softdep', 'blacklist'],
+      }),
+    ),
+    gpu_driver_block: opt(
+      oneOf(['softdep', 'blacklist'], {
         description:
           'How the GPU is kept from its host drivers: softdep (vfio-pci loads first; default) or blacklist (the drivers never load; a driver another device needs gets a softdep instead).',
-      },
-      gpu_host_drivers: {
-        type: 'array',
-        items: { type: 'string', pattern: '^[A-Za-z0-9_-]+$' },
+      }),
+    ),
+    gpu_host_drivers: opt(
+      Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), {
         description:
           'More host drivers to keep off the GPU (e.g. nvidia, nvidia_drm when the proprietary driver is installed), besides those lspci lists for its functions.',
-      },
-      iommu_passthrough: { type: 'boolean', description: 'Add iommu=pt (default true).' },
-      kernel_cmdline_extra: {
-        type: 'array',
-        items: { type: 'string', pattern: PARAM.source },
+      }),
+    ),
+    iommu_passthrough: opt(Type.Boolean({ description: 'Add iommu=pt (default true).' })),
+    kernel_cmdline_extra: opt(
+      Type.Array(Type.String({ pattern: PARAM.source }), {
         description:
           'More kernel parameters, e.g. initcall_blacklist=sysfb_init or pcie_acs_override=downstream.',
-      },
-      kvm_ignore_msrs: {
-        type: 'boolean',
+      }),
+    ),
+    kvm_ignore_msrs: opt(
+      Type.Boolean({
         description: 'options kvm ignore_msrs=1 (some Windows GPU drivers need it). Default false.',
-      },
-      vfio_allow_unsafe_interrupts: {
-        type: 'boolean',
+      }),
+    ),
+    vfio_allow_unsafe_interrupts: opt(
+      Type.Boolean({
         description:
           'options vfio_iommu_type1 allow_unsafe_interrupts=1, only for platforms without interrupt remapping. Default false.',
-      },
-      pve_api_identity: {
-        type: 'boolean',
-        description: "Create NovaStation's API user, role, ACLs and token (default true).",
-      },
-      pve_token_id: {
-        type: 'string',
+      }),
+    ),
+    pve_api_identity: opt(
+      Type.Boolean({ description: "Create NovaStation's API user, role, ACLs and token (default true)." }),
+    ),
+    pve_token_id: opt(
+      Type.String({
         pattern: '^[^\\s@!]+@[^\\s@!]+![A-Za-z][A-Za-z0-9_.-]*$',
         description: 'The API token to create, user@realm!name (default novastation@pve!site).',
-      },
-      pve_api_role: {
-        type: 'string',
+      }),
+    ),
+    pve_api_role: opt(
+      Type.String({
         pattern: '^[A-Za-z][A-Za-z0-9_.-]*$',
         description: 'The Proxmox role holding the least privileges (default NovaStation).',
-      },
-      pve_token_vault_entry: {
-        type: 'string',
+      }),
+    ),
+    pve_token_vault_entry: opt(
+      Type.String({
         pattern: NAME,
         description:
           "The vault entry the token's secret is saved as (default pve_token_secret; reference it with !secret).",
-      },
-      pve_snippets_storage: {
-        type: 'string',
+      }),
+    ),
+    pve_snippets_storage: opt(
+      Type.String({
         pattern: NAME,
         description: 'The file-based storage for cloud-init snippets (default local).',
-      },
-      pve_guest_agent_snippet: {
-        type: 'string',
+      }),
+    ),
+    pve_guest_agent_snippet: opt(
+      Type.String({
         pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*\\.ya?ml$',
         description: 'File name of the guest-agent snippet (default novastation-guest-agent.yaml).',
-      },
-      reboot: {
-        type: 'boolean',
+      }),
+    ),
+    reboot: opt(
+      Type.Boolean({
         description:
           'Reboot when the running kernel lacks what the boot configuration holds, then verify passthrough (default false: only report "reboot required").',
-      },
-      host_fact_paths: {
-        type: 'object',
-        additionalProperties: false,
-        properties: Object.fromEntries(
-          Object.keys(DEFAULT_FACT_PATHS).map((k) => [k, { type: 'string', pattern: '^/' }]),
-        ),
-        description:
-          'Where kernel and firmware facts are read (defaults: /proc, /sys); tests point them at a fake machine.',
-      },
-    },
-    anyOf: [{ required: ['gpu_device'] }, { required: ['gpu_address'] }],
+      }),
+    ),
+    host_fact_paths: opt(
+      Type.Object(
+        {
+          cmdline: opt(Type.String({ pattern: '^/' })),
+          osrelease: opt(Type.String({ pattern: '^/' })),
+          cpuinfo: opt(Type.String({ pattern: '^/' })),
+          iommu_groups: opt(Type.String({ pattern: '^/' })),
+          acpi_tables: opt(Type.String({ pattern: '^/' })),
+          sys_module: opt(Type.String({ pattern: '^/' })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Where kernel and firmware facts are read (defaults: /proc, /sys); tests point them at a fake machine.',
+        },
+      ),
+    ),
   },
-  defaults: {
-    gpu_driver_block: 'softdep',
-    gpu_host_drivers: [],
-    iommu_passthrough: true,
-    kernel_cmdline_extra: [],
-    kvm_ignore_msrs: false,
-    vfio_allow_unsafe_interrupts: false,
-    pve_api_identity: true,
-    pve_token_id: 'novastation@pve!site',
-    pve_api_role: 'NovaStation',
-    pve_token_vault_entry: 'pve_token_secret',
-    pve_snippets_storage: 'local',
-    pve_guest_agent_snippet: 'novastation-guest-agent.yaml',
-    reboot: false,
-    host_fact_paths: {},
-  },
+  // The GPU is named by its id, its address, or both.
+  { anyOf: [{ required: ['gpu_device'] }, { required: ['gpu_address'] }] },
+);
+
+const DEFAULTS = {
+  gpu_driver_block: 'softdep' as const,
+  gpu_host_drivers: [] as string[],
+  iommu_passthrough: true,
+  kernel_cmdline_extra: [] as string[],
+  kvm_ignore_msrs: false,
+  vfio_allow_unsafe_interrupts: false,
+  pve_api_identity: true,
+  pve_token_id: 'novastation@pve!site',
+  pve_api_role: 'NovaStation',
+  pve_token_vault_entry: 'pve_token_secret',
+  pve_snippets_storage: 'local',
+  pve_guest_agent_snippet: 'novastation-guest-agent.yaml',
+  reboot: false,
+  host_fact_paths: {},
+};
+
+export type ProxmoxHostVars = WithDefaults<Static<typeof ProxmoxHostVarsSchema>, typeof DEFAULTS>;
+
+export const proxmoxHost = defineRole({
+  name: 'proxmox-host',
+  tags: ['proxmox', 'proxmox-host'],
+  vars: ProxmoxHostVarsSchema,
+  defaults: DEFAULTS,
   // The token's secret: API roles of later plays reference it with !secret before it exists.
   producesSecrets: (vars) =>
     vars.pve_api_identity === false ? [] : [vars.pve_token_vault_entry ?? 'pve_token_secret'],

@@ -5,17 +5,12 @@
  * the first play saved. The second role writes the SHA-256 of what it got (sent on stdin) to
  * /root/token-seen.sha256, for the test to compare with the hash the pveum stand-in keeps.
  */
-import { defineRole, definePlaybook } from 'novastation';
+import { defineRole, definePlaybook, secretString, Type } from 'novastation';
 import { proxmoxHost } from 'novastation/roles';
-import type { Secret } from 'novastation';
 
-const tokenUser = defineRole<{ pve_token_secret: Secret }>({
+const tokenUser = defineRole({
   name: 'token-user',
-  vars: {
-    type: 'object',
-    properties: { pve_token_secret: { type: 'string', minLength: 1 } },
-    required: ['pve_token_secret'],
-  },
+  vars: Type.Object({ pve_token_secret: secretString() }),
   async apply({ host, vars, task }) {
     await task('use the token secret', async () => {
       await host.$({
