@@ -2,8 +2,8 @@
 // role does) and real package services (ssh, debug-shell).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../lib/host/host.js';
-import { file } from '../../tasks/file.js';
-import { systemd } from '../../tasks/systemd.js';
+import { file } from '../../tasks/files/file.js';
+import { systemd } from '../../tasks/services/systemd.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 
