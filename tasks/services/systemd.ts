@@ -195,14 +195,16 @@ export function planUnit(u: UnitFacts, s: Settings): UnitChange[] {
       if (!STOPPED.has(u.activeState)) changes.push(step('state', u.activeState, 'stopped'));
       break;
     case 'restarted':
-      changes.push(step('state', u.activeState, 'restarted'));
+      // An action: it runs whenever asked, so check mode reports it as what would run, not as a
+      // difference found on the host (Ansible's handlers report it only when they run).
+      changes.push({ ...step('state', u.activeState, 'restarted'), action: true });
       break;
     case 'reloaded':
       if (!RUNNING.has(u.activeState)) changes.push(step('state', u.activeState, 'started'));
       // Judged after a pending daemon-reload: the new unit file may add ExecReload=.
       else if (!u.canReload && !daemonReload)
         throw new Error(`systemd: unit ${s.unit} cannot reload (no ExecReload=); use state: 'restarted'`);
-      else changes.push(step('state', u.activeState, 'reloaded'));
+      else changes.push({ ...step('state', u.activeState, 'reloaded'), action: true });
       break;
   }
 
