@@ -43,7 +43,9 @@ const NOT_READY = [/QEMU guest agent is not running/i, /guest-ping' failed/i];
 
 export function isAgentNotReady(error: unknown): boolean {
   return (
-    error instanceof ProxmoxApiError && error.status === 500 && NOT_READY.some((re) => re.test(error.pveMessage))
+    error instanceof ProxmoxApiError &&
+    error.status === 500 &&
+    NOT_READY.some((re) => re.test(error.pveMessage))
   );
 }
 
@@ -103,16 +105,18 @@ export async function guestExec(
   });
   const pid = (started?.data as { pid?: unknown } | undefined)?.pid;
   if (typeof pid !== 'number')
-    throw new Error(`${vm.name}: the guest agent answered exec without a pid: ${JSON.stringify(started?.data)}`);
+    throw new Error(
+      `${vm.name}: the guest agent answered exec without a pid: ${JSON.stringify(started?.data)}`,
+    );
   const since = Date.now();
   let delay = 50;
   for (;;) {
     const status = (await client.request('GET', agentPath(vm, 'exec-status'), { pid }))?.data as
-      | ExecStatus
-      | undefined;
+      ExecStatus | undefined;
     if (status && (status.exited === 1 || status.exited === true)) {
       return {
-        exitcode: typeof status.exitcode === 'number' ? status.exitcode : status.signal ? 128 + status.signal : -1,
+        exitcode:
+          typeof status.exitcode === 'number' ? status.exitcode : status.signal ? 128 + status.signal : -1,
         out: status['out-data'] ?? '',
         err: status['err-data'] ?? '',
         truncated: Boolean(status['out-truncated'] || status['err-truncated']),

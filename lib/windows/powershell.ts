@@ -74,13 +74,18 @@ export function powershellArgv(script: PsScript): string[] {
 /** JSON of `input` with Secrets revealed and every non-ASCII character escaped. */
 export function encodeInput(input: unknown): { text: string; secret: boolean } {
   let secret = false;
-  const json = JSON.stringify(input ?? null, (_key, value: unknown) => {
+  // Secret.toJSON masks, and JSON.stringify calls it before any replacer: reveal first.
+  const reveal = (value: unknown): unknown => {
     if (isSecret(value)) {
       secret = true;
       return value.reveal();
     }
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
     return value;
-  });
+  };
+  const json = JSON.stringify(reveal(input ?? null));
   const text = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return { text, secret };
 }

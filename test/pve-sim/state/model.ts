@@ -142,7 +142,11 @@ export class PveSimState {
    * What `agent/exec` does in a guest; tests may replace it. Unset: a Windows guest runs the
    * scripted model (state/windows.ts), any other exits 0.
    */
-  guestExec?: (vm: SimVm, command: string[], input?: string) => { exitcode: number; out?: string; err?: string };
+  guestExec?: (
+    vm: SimVm,
+    command: string[],
+    input?: string,
+  ) => { exitcode: number; out?: string; err?: string };
   /** Commands the Windows model refused as malformed (not a known, well-formed script). */
   readonly windowsViolations: string[] = [];
   mappingDigest = createHash('sha1').update('').digest('hex');

@@ -93,7 +93,14 @@ export function seedWindows(vm: SimVm, now: number): WindowsModel {
     ]),
     users,
     groups: new Map([
-      ['S-1-5-32-544', { sid: 'S-1-5-32-544', name: 'Administrators', members: new Set([`${MACHINE}-500`, `${MACHINE}-1000`]) }],
+      [
+        'S-1-5-32-544',
+        {
+          sid: 'S-1-5-32-544',
+          name: 'Administrators',
+          members: new Set([`${MACHINE}-500`, `${MACHINE}-1000`]),
+        },
+      ],
       ['S-1-5-32-555', { sid: 'S-1-5-32-555', name: 'Remote Desktop Users', members: new Set<string>() }],
       ['S-1-5-32-545', { sid: 'S-1-5-32-545', name: 'Users', members: new Set([`${MACHINE}-1000`]) }],
     ]),
@@ -105,10 +112,24 @@ export function seedWindows(vm: SimVm, now: number): WindowsModel {
     },
     video: vm.config.hostpci0
       ? [
-          { name: 'NVIDIA GeForce RTX 3090', driverVersion: '32.0.15.6094', pnp: 'PCI\\VEN_10DE&DEV_2204&SUBSYS_00000000&REV_A1\\3&1' },
-          { name: 'Microsoft Basic Display Adapter', driverVersion: '10.0.26100.1', pnp: 'PCI\\VEN_1234&DEV_1111&SUBSYS_11001AF4&REV_02\\3&2' },
+          {
+            name: 'NVIDIA GeForce RTX 3090',
+            driverVersion: '32.0.15.6094',
+            pnp: 'PCI\\VEN_10DE&DEV_2204&SUBSYS_00000000&REV_A1\\3&1',
+          },
+          {
+            name: 'Microsoft Basic Display Adapter',
+            driverVersion: '10.0.26100.1',
+            pnp: 'PCI\\VEN_1234&DEV_1111&SUBSYS_11001AF4&REV_02\\3&2',
+          },
         ]
-      : [{ name: 'Microsoft Basic Display Adapter', driverVersion: '10.0.26100.1', pnp: 'PCI\\VEN_1234&DEV_1111&SUBSYS_11001AF4&REV_02\\3&2' }],
+      : [
+          {
+            name: 'Microsoft Basic Display Adapter',
+            driverVersion: '10.0.26100.1',
+            pnp: 'PCI\\VEN_1234&DEV_1111&SUBSYS_11001AF4&REV_02\\3&2',
+          },
+        ],
     nextRid: 1001,
     log: [],
     reboots: 0,
@@ -130,7 +151,8 @@ export function decodeCommand(command: string[]): { script: string; name: string
   if (JSON.stringify(flags) !== JSON.stringify(FLAGS))
     return { problem: `unexpected arguments ${JSON.stringify(flags)} (want ${FLAGS.join(' ')} <base64>)` };
   const b64 = command[command.length - 1]!;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return { problem: 'EncodedCommand is not base64' };
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0)
+    return { problem: 'EncodedCommand is not base64' };
   const bytes = Buffer.from(b64, 'base64');
   if (bytes.length % 2 !== 0) return { problem: 'EncodedCommand is not UTF-16LE (odd length)' };
   const script = bytes.toString('utf16le');
@@ -189,7 +211,8 @@ export function windowsExec(
     }
     return { exitcode: 0, out: `NOVASTATION-RESULT ${JSON.stringify(out)}\r\n` };
   } catch (error) {
-    if (!(error instanceof CmdletError)) violations.push(`${vm.vmid}: ${decoded.name}: ${(error as Error).message}`);
+    if (!(error instanceof CmdletError))
+      violations.push(`${vm.vmid}: ${decoded.name}: ${(error as Error).message}`);
     return { exitcode: 1, err: `${(error as Error).message} (line 1)\r\n` };
   }
 }
@@ -203,7 +226,9 @@ function pendingReasons(win: WindowsModel): string[] {
 function read(win: WindowsModel, data: any): unknown {
   for (const key of ['rules', 'marker', 'passwords', 'gpu'])
     if (!(key in (data ?? {}))) throw new Error(`read: input without ${key}`);
-  const marker = [...win.groups.values()].find((g) => g.name.toLowerCase() === String(data.marker).toLowerCase());
+  const marker = [...win.groups.values()].find(
+    (g) => g.name.toLowerCase() === String(data.marker).toLowerCase(),
+  );
   const passwordOk: Record<string, boolean> = {};
   for (const p of data.passwords) {
     const u = win.users.get(String(p.login).toLowerCase());
@@ -219,7 +244,9 @@ function read(win: WindowsModel, data: any): unknown {
     userAuthentication: win.userAuthentication,
     rules: (data.rules as string[]).map((name) => {
       const r = win.rules.get(name);
-      return r ? { name, found: true, enabled: r.enabled, remoteAddress: [...r.remoteAddress] } : { name, found: false };
+      return r
+        ? { name, found: true, enabled: r.enabled, remoteAddress: [...r.remoteAddress] }
+        : { name, found: false };
     }),
     users: [...win.users.values()].map((u) => ({
       login: u.login,
@@ -276,7 +303,10 @@ function apply(sim: SimCore, vm: SimVm, win: WindowsModel, data: any): unknown {
 function applyOne(sim: SimCore, vm: SimVm, win: WindowsModel, op: any): void {
   switch (op.op) {
     case 'registry': {
-      if (op.path === 'HKLM:\\System\\CurrentControlSet\\Control\\Terminal Server' && op.name === 'fDenyTSConnections')
+      if (
+        op.path === 'HKLM:\\System\\CurrentControlSet\\Control\\Terminal Server' &&
+        op.name === 'fDenyTSConnections'
+      )
         win.fDenyTSConnections = op.value;
       else if (
         op.path === 'HKLM:\\System\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp' &&
@@ -288,7 +318,10 @@ function applyOne(sim: SimCore, vm: SimVm, win: WindowsModel, op: any): void {
     }
     case 'firewall-rule': {
       const rule = win.rules.get(op.rule);
-      if (!rule) throw new CmdletError(`No MSFT_NetFirewallRule objects found with property 'Name' equal to '${op.rule}'.`);
+      if (!rule)
+        throw new CmdletError(
+          `No MSFT_NetFirewallRule objects found with property 'Name' equal to '${op.rule}'.`,
+        );
       const addresses = (op.remoteAddress as string[]).map(windowsAddress);
       for (const a of addresses)
         if (!/^[0-9a-fA-F:.]+(\/[0-9.]+)?$/.test(a)) throw new CmdletError(`The address is invalid: ${a}`);
@@ -331,7 +364,10 @@ function applyOne(sim: SimCore, vm: SimVm, win: WindowsModel, op: any): void {
     case 'add-member': {
       const g = group(win, op.group);
       const u = user(win, op.login);
-      if (g.members.has(u.sid)) throw new CmdletError(`${vm.windows!.computer.active}\\${u.login} is already a member of group ${g.name}.`);
+      if (g.members.has(u.sid))
+        throw new CmdletError(
+          `${vm.windows!.computer.active}\\${u.login} is already a member of group ${g.name}.`,
+        );
       g.members.add(u.sid);
       return;
     }
