@@ -24,7 +24,14 @@ import { converge, type Resource } from '../../lib/resource.js';
 import { siteOf, usersOf } from '../../lib/site/index.js';
 import { powershellRunner, type PowerShellRunner } from '../../lib/windows/powershell.js';
 import { locateVm } from '../../tasks/proxmox/vm.js';
-import { pveHostVarsSchema, pveSite, withProxmox, type PveHostVars } from '../proxmox-vm.js';
+import {
+  cloneProperties,
+  pveHostVarsSchema,
+  pveSite,
+  vmProperties,
+  withProxmox,
+  type PveHostVars,
+} from '../proxmox-vm.js';
 import {
   computerNameProblem,
   describeGuest,
@@ -60,14 +67,15 @@ export const windowsRdp = defineRole<WindowsRdpVars>({
   vars: {
     type: 'object',
     properties: {
-      pve_host: {
+      // The VM roles' own definitions: one description per variable in inventory/schema.json.
+      pve_host: vmProperties.pve_host,
+      vm_id: vmProperties.vm_id,
+      vm_power: cloneProperties.vm_power,
+      gpu_mapping: {
         type: 'string',
-        minLength: 1,
-        description: "Inventory name of the VM's Proxmox VE server.",
+        pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$',
+        description: 'Id of the cluster PCI mapping for the GPU (e.g. rtx3090).',
       },
-      vm_id: { type: 'integer', minimum: 100, maximum: 999999999 },
-      vm_power: { enum: ['running', 'stopped'], description: 'A VM declared stopped is skipped.' },
-      gpu_mapping: { type: 'string', description: 'Set on the GPU VM: its GPU driver is reported.' },
       win_computer_name: {
         type: 'string',
         pattern: '^(?![0-9]+$)[A-Za-z0-9-]{1,15}$',

@@ -22,6 +22,7 @@ export const LEAST_PRIVILEGES = [
   'VM.Config.Options',
   'VM.Config.Cloudinit',
   'VM.GuestAgent.Audit',
+  'VM.GuestAgent.Unrestricted',
   'Datastore.AllocateSpace',
   'Datastore.AllocateTemplate',
   'Datastore.Allocate',
