@@ -172,7 +172,10 @@ export const windowsRdp = defineRole<WindowsRdpVars>({
       ];
       let changed = false;
       for (const p of plans(state)) {
-        const result = await task(p.id, () => converge(host, settingResource(p, runner)));
+        const result = await task(p.id, async () => {
+          const outcome = await converge(host, settingResource(p, runner));
+          return p.note && !outcome.changed ? { ...outcome, message: p.note } : outcome;
+        });
         changed ||= result.status === 'changed';
       }
 

@@ -124,6 +124,12 @@ describe('windows-rdp against the scripted Windows guest', () => {
     );
     expect(report?.message).toMatch(/Windows Professional build 26100; VirtIO guest tools 0\.1\.262/);
     expect(report?.message).toMatch(/GPU driver: NVIDIA GeForce RTX 3090 32\.0\.15\.6094/);
+    const chen = r.events.find((e) => e.type === 'task' && e.host === DEV.name && e.task === 'account chen');
+    expect(chen).toMatchObject({
+      status: 'ok',
+      message: expect.stringMatching(/no password in the site model \(SSO only\)/),
+    });
+    expect(w.users.has('chen')).toBe(false);
     const diff = r.events.find((e) => e.type === 'task' && e.host === DEV.name && e.task === 'NLA required');
     expect(diff?.status).toBe('ok');
   });

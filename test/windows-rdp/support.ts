@@ -40,6 +40,7 @@ export function baseInventory(sim: PveSim): any {
           alice: { full_name: 'Alice Lindqvist', password: '__ALICE_PW__', sudo: true, vms: ['windows_vms'] },
           bruno: { full_name: 'Bruno Costa', password: '__BRUNO_PW__', vms: [DEV.name] },
           dana: { full_name: 'Dana Former', password: '__DANA_PW__', vms: [DEV.name], state: 'disabled' },
+          chen: { full_name: 'Chen Wei', sso: true, vms: [DEV.name] }, // no password: no Windows account
         },
         site_gateway_addresses: ['192.168.10.5'],
         site_admin_networks: ['192.168.1.0/24'],
