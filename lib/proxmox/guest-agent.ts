@@ -111,8 +111,15 @@ export async function guestExec(
   const since = Date.now();
   let delay = 50;
   for (;;) {
-    const status = (await client.request('GET', agentPath(vm, 'exec-status'), { pid }))?.data as
-      ExecStatus | undefined;
+    let status: ExecStatus | undefined;
+    try {
+      status = (await client.request('GET', agentPath(vm, 'exec-status'), { pid }))?.data as
+        ExecStatus | undefined;
+    } catch (error) {
+      // Started, then the agent went away (a reboot, qemu-ga restarted): it may have run.
+      if (isAgentNotReady(error)) throw new GuestExecLostError(vm, argv[0] ?? '', pid, error);
+      throw error;
+    }
     if (status && (status.exited === 1 || status.exited === true)) {
       return {
         exitcode:
@@ -128,6 +135,17 @@ export async function guestExec(
       );
     await sleep(delay);
     delay = Math.min(delay * 2, 2000);
+  }
+}
+
+/** The program was started, but its end could not be seen: the agent went away meanwhile. */
+export class GuestExecLostError extends Error {
+  constructor(vm: GuestVm, program: string, pid: number, cause: unknown) {
+    super(
+      `${vm.name}: the guest agent went away while ${program} (guest pid ${pid}) ran; it may or may not have finished`,
+      { cause },
+    );
+    this.name = 'GuestExecLostError';
   }
 }
 

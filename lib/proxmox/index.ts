@@ -23,5 +23,5 @@ export { parseUpid, isTaskSuccess } from './tasks.js';
 export type { Upid, TaskResult } from './tasks.js';
 export { isLockContention } from './retry.js';
 export type { Proxmox } from 'proxmox-api';
-export { guestExec, waitForAgent, isAgentNotReady } from './guest-agent.js';
+export { guestExec, waitForAgent, isAgentNotReady, GuestExecLostError } from './guest-agent.js';
 export type { GuestVm, GuestExecResult, GuestExecOptions } from './guest-agent.js';

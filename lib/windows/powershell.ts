@@ -171,7 +171,9 @@ export function powershellRunner(
             );
           return JSON.parse(line.slice(RESULT_MARK.length)) as T;
         } catch (error) {
-          // The agent went away between two scripts (a reboot, a restart of qemu-ga): wait again.
+          // The agent went away before the script started (a reboot, a restart of qemu-ga): wait
+          // for it and start the script again. A script that started and then lost its agent is
+          // never sent twice (GuestExecLostError): it may have run.
           if (attempt === 1 && isAgentNotReady(error)) {
             ready = false;
             continue;

@@ -3,6 +3,7 @@
  * returns before Windows goes down), then a wait until the guest answers `read` from a new boot
  * (its boot time changed). While Windows restarts the agent is gone: the runner waits for it.
  */
+import { GuestExecLostError } from '../../lib/proxmox/guest-agent.js';
 import type { PowerShellRunner } from '../../lib/windows/powershell.js';
 import { applyScript, type WindowsState } from './scripts.js';
 
@@ -14,7 +15,12 @@ export async function waitForReboot(
   name: string,
   reasons: string[],
 ): Promise<WindowsState> {
-  await runner.run(applyScript, { ops: [{ op: 'reboot', reason: reasons.join(', ') }] });
+  try {
+    await runner.run(applyScript, { ops: [{ op: 'reboot', reason: reasons.join(', ') }] });
+  } catch (error) {
+    // Windows went down before the agent reported that shutdown.exe ended: the reboot is on.
+    if (!(error instanceof GuestExecLostError)) throw error;
+  }
   const deadline = Date.now() + timeoutMs;
   let delay = 200;
   let last: unknown;

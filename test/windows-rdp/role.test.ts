@@ -192,11 +192,35 @@ describe('windows-rdp against the scripted Windows guest', () => {
     expect(changeLines(await site.run())).toEqual([]);
   });
 
+  it('an absent user is removed', async () => {
+    site.writeInventory((inv) => {
+      delete inv.all.vars.site_users.bruno;
+      inv.all.vars.site_users.dana.state = 'absent';
+    });
+    const r = await site.run();
+    expect(r.code, summary(r)).toBe(0);
+    expect(changeLines(r)).toEqual([`${DEV.name}: account dana: state present → absent`]);
+    expect(site.win(DEV.vmid).users.has('dana')).toBe(false);
+    expect(changeLines(await site.run())).toEqual([]);
+  });
+
   it('with win_reboot a pending rename is made active by a reboot through the agent', async () => {
     site.writeInventory((inv) => {
       inv.all.children.windows_vms.vars.win_reboot = true;
       delete inv.all.vars.site_users.bruno;
+      inv.all.vars.site_users.dana.state = 'absent';
     });
+    // A reboot Windows Update wants is reported, never made by the role.
+    site.win(GPU.vmid).externalRebootReasons.add('Windows Update');
+    site.win(GPU.vmid).computer.active = site.win(GPU.vmid).computer.pending;
+    const gpu = await site.run(['--limit', GPU.name]);
+    expect(changeLines(gpu)).toEqual([]);
+    expect(gpu.events.find((e) => e.type === 'task' && e.task === 'reboot')?.message).toBe(
+      'reboot pending (Windows Update)',
+    );
+    expect(site.win(GPU.vmid).reboots).toBe(0);
+    site.win(GPU.vmid).externalRebootReasons.clear();
+
     const boot = site.win(DEV.vmid).bootTime;
     const check = await site.run(['--check', '--limit', DEV.name]);
     expect(changeLines(check)).toEqual([`${DEV.name}: reboot: computer rename`]);
