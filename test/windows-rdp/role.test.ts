@@ -130,8 +130,17 @@ describe('windows-rdp against the scripted Windows guest', () => {
       message: expect.stringMatching(/no password in the site model \(SSO only\)/),
     });
     expect(w.users.has('chen')).toBe(false);
-    const diff = r.events.find((e) => e.type === 'task' && e.host === DEV.name && e.task === 'NLA required');
-    expect(diff?.status).toBe('ok');
+    // NLA was already required: read, compared, left alone.
+    const nla = r.events.find((e) => e.type === 'task' && e.host === DEV.name && e.task === 'NLA required');
+    expect(nla?.status).toBe('ok');
+    // --diff shows the setting before and after.
+    const rules = r.events.find(
+      (e) => e.type === 'task' && e.host === DEV.name && e.task === 'Remote Desktop firewall rules',
+    );
+    expect(rules?.diff).toContain('-RemoteDesktop-UserMode-In-TCP remote addresses: Any');
+    expect(rules?.diff).toContain(
+      '+RemoteDesktop-UserMode-In-TCP remote addresses: 192.168.10.5, 192.168.1.0/24',
+    );
   });
 
   it('a second run changes nothing and sends only the read script', async () => {
