@@ -3,8 +3,7 @@
  * Run it whole (`npx playbook site.ts`) or one role at a time (`npx playbook site.ts --role dev-vm`).
  * Plays run in order: the Proxmox VM templates, the VMs cloned from them (the development VMs,
  * then the GPU VM), RDP for the Windows VMs' users (through the guest agent), then the baseline
- * on every Linux host. Later issues add the Guacamole and
- * Nginx plays here.
+ * on every Linux host. Later issues add the Guacamole and Nginx plays here.
  */
 import { definePlaybook } from 'novastation';
 import { base, devVm, gpuVm, vmTemplate, windowsRdp } from 'novastation/roles';

@@ -18,20 +18,13 @@
  * one read: a second run sends one read script and nothing else; check mode sends only that.
  */
 import { createTwoFilesPatch } from 'diff';
-import { defineRole, type RoleContext } from '../../lib/define.js';
+import { defineRole, Type, type RoleContext, type Static, type WithDefaults } from '../../lib/define.js';
 import { InvalidInputError } from '../../lib/errors.js';
 import { converge, type Resource } from '../../lib/resource.js';
 import { siteOf, usersOf } from '../../lib/site/index.js';
 import { powershellRunner, type PowerShellRunner } from '../../lib/windows/powershell.js';
-import { locateVm } from '../../tasks/proxmox/vm.js';
-import {
-  cloneProperties,
-  pveHostVarsSchema,
-  pveSite,
-  vmProperties,
-  withProxmox,
-  type PveHostVars,
-} from '../proxmox-vm.js';
+import { locateVm } from '../../tasks/index.js';
+import { cloneProperties, PveHostVars, pveSite, vmProperties, withProxmox } from '../proxmox-vm.js';
 import {
   computerNameProblem,
   describeGuest,
@@ -49,58 +42,47 @@ import {
 import { applyScript, RDP_RULES, readScript, type ReadInput, type WindowsState } from './scripts.js';
 import { waitForReboot } from './reboot.js';
 
-export interface WindowsRdpVars {
-  pve_host: string;
-  vm_id?: number;
-  vm_power?: 'running' | 'stopped';
-  gpu_mapping?: string;
-  win_computer_name?: string;
-  win_reboot: boolean;
-  win_agent_timeout_s: number;
-  win_reboot_timeout_s: number;
-}
+export const WindowsRdpVars = Type.Object({
+  // The VM roles' own definitions: one description per variable in inventory/schema.json.
+  pve_host: vmProperties.pve_host,
+  vm_id: vmProperties.vm_id,
+  vm_power: cloneProperties.vm_power,
+  gpu_mapping: Type.Optional(
+    Type.String({
+      pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$',
+      description: 'Id of the cluster PCI mapping for the GPU (e.g. rtx3090).',
+    }),
+  ),
+  win_computer_name: Type.Optional(
+    Type.String({
+      pattern: '^(?![0-9]+$)[A-Za-z0-9-]{1,15}$',
+      description: 'Windows computer name (default: the inventory name).',
+    }),
+  ),
+  win_reboot: Type.Optional(
+    Type.Boolean({
+      description:
+        'Reboot through the guest agent when a setting needs it (a rename). Default false: reported.',
+    }),
+  ),
+  win_agent_timeout_s: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Wait for the guest agent (default 300).' }),
+  ),
+  win_reboot_timeout_s: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Wait for Windows after a reboot (default 600).' }),
+  ),
+});
 
-export const windowsRdp = defineRole<WindowsRdpVars>({
+const defaults = { win_reboot: false, win_agent_timeout_s: 300, win_reboot_timeout_s: 600 };
+type Vars = WithDefaults<Static<typeof WindowsRdpVars>, typeof defaults>;
+
+export const windowsRdp = defineRole({
   name: 'windows-rdp',
   tags: ['windows', 'rdp'],
   delegate: 'controller',
-  vars: {
-    type: 'object',
-    properties: {
-      // The VM roles' own definitions: one description per variable in inventory/schema.json.
-      pve_host: vmProperties.pve_host,
-      vm_id: vmProperties.vm_id,
-      vm_power: cloneProperties.vm_power,
-      gpu_mapping: {
-        type: 'string',
-        pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$',
-        description: 'Id of the cluster PCI mapping for the GPU (e.g. rtx3090).',
-      },
-      win_computer_name: {
-        type: 'string',
-        pattern: '^(?![0-9]+$)[A-Za-z0-9-]{1,15}$',
-        description: 'Windows computer name (default: the inventory name).',
-      },
-      win_reboot: {
-        type: 'boolean',
-        description:
-          'Reboot through the guest agent when a setting needs it (a rename). Default false: reported.',
-      },
-      win_agent_timeout_s: {
-        type: 'integer',
-        minimum: 1,
-        description: 'Wait for the guest agent (default 300).',
-      },
-      win_reboot_timeout_s: {
-        type: 'integer',
-        minimum: 1,
-        description: 'Wait for Windows after a reboot (default 600).',
-      },
-    },
-    required: ['pve_host'],
-  },
-  hostRefs: { pve_host: pveHostVarsSchema },
-  defaults: { win_reboot: false, win_agent_timeout_s: 300, win_reboot_timeout_s: 600 },
+  vars: WindowsRdpVars,
+  hostRefs: { pve_host: PveHostVars },
+  defaults,
   async apply(ctx) {
     const { vars, inventoryHost: name, host, task } = ctx;
     const computerName = vars.win_computer_name ?? name;
@@ -116,7 +98,7 @@ export const windowsRdp = defineRole<WindowsRdpVars>({
         `host ${name}, role windows-rdp: site_gateway_addresses and site_admin_networks are both empty: RDP would be open to every address`,
       );
     const users = usersOf(site, name);
-    const pve = pveSite(ctx.hostVarsOf<PveHostVars>(vars.pve_host));
+    const pve = pveSite(ctx.hostVarsOf('pve_host'));
 
     await withProxmox(pve, ctx.log, async (client) => {
       const guest = await locateVm(client, name, vars.vm_id);
@@ -223,7 +205,7 @@ function settingResource(p: SettingPlan, runner: PowerShellRunner): Resource<Set
  * reboot (Windows Update, servicing) are reported, never acted on: they are not the role's.
  */
 async function rebootIfNeeded(
-  ctx: RoleContext<WindowsRdpVars>,
+  ctx: RoleContext<Vars>,
   runner: PowerShellRunner,
   current: () => WindowsState,
   read: () => Promise<WindowsState>,
