@@ -5,3 +5,4 @@ export { devVm } from './dev-vm/index.js';
 export { gpuVm } from './gpu-vm/index.js';
 export { guacamole } from './guacamole/index.js';
 export { proxmoxHost } from './proxmox-host/index.js';
+export { windowsRdp } from './windows-rdp/index.js';

@@ -28,6 +28,10 @@ export const LEAST_PRIVILEGES: readonly Privilege[] = [
     name: 'VM.GuestAgent.Audit',
     neededFor: 'asking the guest agent which OS runs (end of a Windows install)',
   },
+  {
+    name: 'VM.GuestAgent.Unrestricted',
+    neededFor: 'running PowerShell in the Windows VMs through the agent (`agent/exec`, windows-rdp)',
+  },
   { name: 'Datastore.AllocateSpace', neededFor: 'new disks, listing storage content, attaching ISOs' },
   { name: 'Datastore.AllocateTemplate', neededFor: '`download-url` (cloud image), `upload` (answer ISO)' },
   { name: 'Datastore.Allocate', neededFor: 'deleting the answer ISO' },
