@@ -2,11 +2,11 @@
  * The NovaStation site: every role over the inventory (inventory/site.yml by default).
  * Run it whole (`npx playbook site.ts`) or one role at a time (`npx playbook site.ts --role dev-vm`).
  * Plays run in order: the Proxmox VM templates, the VMs cloned from them (the development VMs,
- * then the GPU VM), then the baseline on every Linux host. Later issues add the Guacamole and
- * Nginx plays here.
+ * then the GPU VM), then the baseline on every Linux host, then nginx in front of Guacamole on the
+ * gateway. A later issue adds the Guacamole play.
  */
 import { definePlaybook } from 'novastation';
-import { base, devVm, gpuVm, vmTemplate } from 'novastation/roles';
+import { base, devVm, gpuVm, nginx, vmTemplate } from 'novastation/roles';
 
 export default definePlaybook({
   name: 'NovaStation site',
@@ -19,5 +19,6 @@ export default definePlaybook({
       hosts: 'linux',
       roles: [base],
     },
+    { name: 'HTTPS front door of Guacamole', hosts: 'gateway', roles: [nginx] },
   ],
 });
