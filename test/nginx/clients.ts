@@ -85,12 +85,15 @@ export async function sClient(
   }
 }
 
-/** One TLS handshake at exactly this version, with every cipher and security level 0 allowed. */
+/**
+ * One TLS handshake at exactly this version, with every cipher and security level 0 allowed;
+ * `-brief` prints the negotiated "Protocol version:" once the handshake is done.
+ */
 export function handshake(
   target: { ip: string; port?: number; name: string },
   version: 'tls1' | 'tls1_1' | 'tls1_2' | 'tls1_3',
 ): Promise<{ ok: boolean; out: string }> {
-  return sClient(target, [`-${version}`, '-cipher', 'DEFAULT:@SECLEVEL=0']);
+  return sClient(target, ['-brief', `-${version}`, '-cipher', 'DEFAULT:@SECLEVEL=0']);
 }
 
 export interface WsTranscript {
