@@ -5,8 +5,7 @@
  * gw.nginx.test, whose key is in a vault beside the inventory) with its OCSP responder, and pebble
  * as the ACME CA. testssl.sh is the long pole (1.5–5 minutes with -E, depending on the machine's
  * load): it runs while the WebSocket sits idle and the invalid-value check runs. What it does not
- * cover: the `sampled` tunnel log,
- * Ubuntu 22.04 (no Ubuntu archive here; its nginx 1.18 takes the same directives), a real
+ * cover: Ubuntu 22.04 (no Ubuntu archive here; its nginx 1.18 takes the same directives), a real
  * Guacamole webapp (the stand-in speaks HTTP and WebSocket, not Guacamole's protocol), Let's
  * Encrypt itself (pebble follows RFC 8555), and a browser.
  */
@@ -314,19 +313,30 @@ describe.skipIf(skipHosts)('nginx role: the HTTPS front door of Guacamole', () =
     expect(byId('TLS1_3')).toMatch(/offered/);
   }, 600_000);
 
-  it('self-signed: made on the host, kept across runs, renewed before it expires', async () => {
-    writeInventory({ nginx_tls_source: 'self-signed' });
+  it('self-signed: made on the host, kept across runs, renewed before it expires (and the tunnel log sampled)', async () => {
+    const selfSigned = {
+      nginx_tls_source: 'self-signed',
+      nginx_tunnel_access_log: 'sampled',
+      nginx_tunnel_log_sample_percent: 50,
+    };
+    writeInventory(selfSigned);
     const r = await run();
     expect(r.code, r.stderr).toBe(0);
     expect(changed(r).map((c) => c.task)).toEqual(['self-signed certificate', 'site config']);
     const first = await servedSerial();
     expect(first.issuer).toBe(`CN=${NAME}`);
     expect(first.subject).toBe(`CN=${NAME}`);
+    // The tunnel log sampled at 50 %: of 40 tunnel requests some are logged, not all (all or none
+    // has a chance of 2^-39).
+    for (let i = 0; i < 40; i++) await request(site, `${PATH}tunnel?read:${i}`);
+    const logged = (await sh('cat /var/log/nginx/access.log')).match(/tunnel\?read:\d+/g) ?? [];
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.length).toBeLessThan(40);
     const again = await run();
     expect(recap(again)).toMatchObject({ changed: 0, failed: 0 });
     expect((await servedSerial()).serial).toBe(first.serial);
     // A 365-day certificate "expires within 400 days": renewed, and served after the reload.
-    writeInventory({ nginx_tls_source: 'self-signed', nginx_self_signed_renew_days: 400 });
+    writeInventory({ ...selfSigned, nginx_self_signed_renew_days: 400 });
     const renew = await run();
     expect(renew.code, renew.stderr).toBe(0);
     expect(changed(renew)).toEqual([
