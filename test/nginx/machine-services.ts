@@ -45,9 +45,11 @@ export class MachineServices {
     args: string[],
     env: NodeJS.ProcessEnv = {},
   ): Promise<void> {
+    // Its own process group, so stop() also ends what it forks (`openssl ocsp -multi` workers).
     const child = spawn(command, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     this.#children.push(child);
     this.logs.set(what, '');
@@ -166,6 +168,12 @@ export class MachineServices {
   }
 
   stop(): void {
-    for (const c of this.#children) if (c.exitCode === null) c.kill('SIGTERM');
+    for (const c of this.#children) {
+      try {
+        process.kill(-c.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 }
