@@ -4,3 +4,4 @@ export { vmTemplate } from './vm-template/index.js';
 export { devVm } from './dev-vm/index.js';
 export { gpuVm } from './gpu-vm/index.js';
 export { nginx } from './nginx/index.js';
+export { guacamole } from './guacamole/index.js';

@@ -5,18 +5,26 @@
  * (node resolves the playbook's dependencies from there) with a manifest of the source files'
  * sizes and modification times. When none changed, the cached bundle is imported directly and
  * esbuild is not even loaded (~0.1–0.2 s of start-up saved on every rerun).
- * `import.meta.url`/`dirname`/`filename` are rewritten to each source file's own, so a user's role
- * that finds its templates relative to itself still does.
+ * `import.meta.url`/`dirname`/`filename` are rewritten to each source file's own, and the bundle
+ * carries an inline source map (stack traces, so `defineRole`'s record of where a role was
+ * defined, name the source file), so a user's role that finds its templates relative to itself
+ * still does. `novastation` itself resolves to the package this CLI came from, so a playbook
+ * in any folder can import it without installing it there (and never gets a second copy).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { InvalidInputError } from '../errors.js';
 import { isPlaybook, type Playbook } from '../define.js';
 
+/** Bumped when the bundle's form changes (2: inline source maps), so older caches are rebuilt. */
+const BUNDLE_FORM = 2;
+
 interface Manifest {
+  form?: number;
   output: string;
   /** Absolute source path → `size:mtimeMs`. */
   inputs: Record<string, string>;
@@ -25,10 +33,13 @@ interface Manifest {
 export async function loadPlaybook(file: string): Promise<Playbook> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InvalidInputError(`playbook not found`, { file });
+  if (!/\.[cm]?[jt]s$/.test(path)) throw notTypeScript(file);
   const cacheDir = join(dirname(path), '.novastation', 'cache');
-  const manifestFile = join(cacheDir, `${basename(path)}.manifest.json`);
+  // The manifest's name carries the bundle format, so bundles made with other options are not reused.
+  const manifestFile = join(cacheDir, `${basename(path)}.${BUNDLE_FORMAT}.manifest.json`);
   const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));
 
+  process.setSourceMapsEnabled(true);
   let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(output).href);
@@ -42,6 +53,17 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
     );
   }
   return module.default;
+}
+
+/** An Ansible YAML playbook (or any other file) given where a TypeScript playbook belongs. */
+function notTypeScript(file: string): InvalidInputError {
+  const yaml = /\.ya?ml$/i.test(file);
+  return new InvalidInputError(
+    `${yaml ? 'this is YAML (an Ansible playbook?); ' : ''}NovaStation playbooks are TypeScript: ` +
+      'a .ts module whose default export is definePlaybook({ name, plays }) with roles written in ' +
+      'TypeScript. See "Coming from Ansible" in the README (plays, flags and exit codes side by side).',
+    { file },
+  );
 }
 
 function fingerprint(path: string): string | undefined {
@@ -61,7 +83,7 @@ function cachedOutput(manifestFile: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!existsSync(manifest.output)) return undefined;
+  if (manifest.form !== BUNDLE_FORM || !existsSync(manifest.output)) return undefined;
   for (const [input, print] of Object.entries(manifest.inputs))
     if (fingerprint(input) !== print) return undefined;
   return manifest.output;
@@ -81,9 +103,13 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
       target: 'node20',
       write: false,
       metafile: true,
+      // Inline source maps (paths relative to the cache folder): with source maps on, stacks and
+      // defineRole's `definedAt` name the user's .ts files and lines, not the bundle's.
+      sourcemap: 'inline',
+      outfile: join(cacheDir, `${basename(path)}.mjs`),
       absWorkingDir: dirname(path),
       logLevel: 'silent',
-      plugins: [importMetaPerFile()],
+      plugins: [ownPackage(), importMetaPerFile()],
     });
     code = result.outputFiles[0]!.text;
     inputs = Object.keys(result.metafile.inputs).map((i) => resolve(dirname(path), i));
@@ -112,11 +138,34 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
   };
   if (!existsSync(output)) write(output, code);
   const manifest: Manifest = {
+    form: BUNDLE_FORM,
     output,
     inputs: Object.fromEntries(inputs.map((i) => [i, fingerprint(i) ?? ''])),
   };
   write(manifestFile, JSON.stringify(manifest));
   return output;
+}
+
+const BUNDLE_FORMAT = 'v2';
+
+/**
+ * `novastation` and `novastation/…` → this CLI's own package (Node's self-reference through the
+ * package's `exports`), as absolute file URLs in the bundle.
+ */
+function ownPackage() {
+  const require = createRequire(import.meta.url);
+  return {
+    name: 'novastation-own-package',
+    setup(build: import('esbuild').PluginBuild) {
+      build.onResolve({ filter: /^novastation(\/.*)?$/ }, (args) => {
+        try {
+          return { path: pathToFileURL(require.resolve(args.path)).href, external: true };
+        } catch {
+          return undefined; // not an export of ours: let esbuild report it
+        }
+      });
+    },
+  };
 }
 
 function importMetaPerFile() {

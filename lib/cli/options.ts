@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BadOptionsError } from '../errors.js';
 import type { TagFilter } from '../runner/tags.js';
+import { optionsError } from './unknown-option.js';
 
 export interface CliOptions {
   playbook?: string;
@@ -39,11 +40,49 @@ export interface CliOptions {
   lastFailed: boolean;
   /** --runs-dir DIR: where run records go (default .novastation/runs beside the inventory). */
   runsDir?: string;
+  /** --lock-timeout SECONDS: wait this long for another run's site lock (default 0: stop at once). */
+  lockTimeoutSeconds: number;
+  /** --no-lock: run without the site lock (read-only runs only: --check). */
+  noLock: boolean;
   help: boolean;
   version: boolean;
 }
 
 const DEFAULT_FORKS = 64;
+
+export const PLAYBOOK_USAGE = 'Usage: playbook [options] PLAYBOOK.ts';
+
+const PLAYBOOK_OPTIONS = {
+  inventory: { type: 'string', short: 'i', multiple: true },
+  limit: { type: 'string', short: 'l', multiple: true },
+  forks: { type: 'string', short: 'f' },
+  role: { type: 'string', short: 'r', multiple: true },
+  tags: { type: 'string', short: 't', multiple: true },
+  'skip-tags': { type: 'string', multiple: true },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  'list-hosts': { type: 'boolean' },
+  'list-tasks': { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v', multiple: true },
+  profile: { type: 'boolean' },
+  'accept-new-host-keys': { type: 'boolean' },
+  'known-hosts': { type: 'string' },
+  'ssh-config': { type: 'string' },
+  timeout: { type: 'string', short: 'T' },
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
+  'ask-vault-pass': { type: 'boolean', short: 'J' },
+  'ask-vault-password': { type: 'boolean' },
+  vault: { type: 'string' },
+  'last-failed': { type: 'boolean' },
+  'runs-dir': { type: 'string' },
+  'lock-timeout': { type: 'string' },
+  'no-lock': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
 
 export function parseCli(argv: string[]): CliOptions {
   let parsed;
@@ -52,38 +91,10 @@ export function parseCli(argv: string[]): CliOptions {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        inventory: { type: 'string', short: 'i', multiple: true },
-        limit: { type: 'string', short: 'l', multiple: true },
-        forks: { type: 'string', short: 'f' },
-        role: { type: 'string', short: 'r', multiple: true },
-        tags: { type: 'string', short: 't', multiple: true },
-        'skip-tags': { type: 'string', multiple: true },
-        check: { type: 'boolean', short: 'C' },
-        diff: { type: 'boolean', short: 'D' },
-        'extra-vars': { type: 'string', short: 'e', multiple: true },
-        'list-hosts': { type: 'boolean' },
-        'list-tasks': { type: 'boolean' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v', multiple: true },
-        profile: { type: 'boolean' },
-        'accept-new-host-keys': { type: 'boolean' },
-        'known-hosts': { type: 'string' },
-        'ssh-config': { type: 'string' },
-        timeout: { type: 'string', short: 'T' },
-        'vault-password-file': { type: 'string', multiple: true },
-        'vault-id': { type: 'string', multiple: true },
-        'ask-vault-pass': { type: 'boolean', short: 'J' },
-        'ask-vault-password': { type: 'boolean' },
-        vault: { type: 'string' },
-        'last-failed': { type: 'boolean' },
-        'runs-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
+      options: PLAYBOOK_OPTIONS,
     });
   } catch (error) {
-    throw new BadOptionsError((error as Error).message);
+    throw optionsError(error, PLAYBOOK_OPTIONS, PLAYBOOK_USAGE);
   }
   const v = parsed.values;
   if (parsed.positionals.length > 1)
@@ -94,6 +105,13 @@ export function parseCli(argv: string[]): CliOptions {
   const timeoutSeconds = v.timeout === undefined ? 10 : Number(v.timeout);
   if (!(timeoutSeconds > 0))
     throw new BadOptionsError(`--timeout must be a positive number of seconds, got ${v.timeout}`);
+  const lockTimeoutSeconds = v['lock-timeout'] === undefined ? 0 : Number(v['lock-timeout']);
+  if (!(lockTimeoutSeconds >= 0))
+    throw new BadOptionsError(`--lock-timeout must be a number of seconds, got ${v['lock-timeout']}`);
+  if (v['no-lock'] && !v.check && !v['list-hosts'] && !v['list-tasks'])
+    throw new BadOptionsError(
+      '--no-lock is for read-only runs (--check): a run that changes hosts always takes the site lock',
+    );
   const list = (values: string[] | undefined) =>
     (values ?? [])
       .flatMap((s) => s.split(','))
@@ -124,6 +142,8 @@ export function parseCli(argv: string[]): CliOptions {
     ...(v.vault ? { vault: v.vault } : {}),
     lastFailed: Boolean(v['last-failed']),
     ...(v['runs-dir'] ? { runsDir: v['runs-dir'] } : {}),
+    lockTimeoutSeconds,
+    noLock: Boolean(v['no-lock']),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };

@@ -15,13 +15,16 @@ import { currentTaskScope } from '../runner/task-scope.js';
 import {
   CheckModeSkip,
   CommandError,
+  CommandOutput,
   commandRunner,
+  durationMs,
   type CommandOptions,
   type CommandRunner,
 } from './command.js';
 import { FACTS_PROBE, parseFacts, type Facts } from './facts.js';
 import { parseStat, statCommand, type FileStat } from './stat.js';
 import { quotePosix } from '../shell/quote.js';
+import { forwardPort, type PortForward } from './port-forward.js';
 import {
   atomicWriteResult,
   atomicWriteScript,
@@ -40,6 +43,7 @@ export interface HostInit {
 }
 
 export type { WriteFileOptions, WriteFileResult } from './atomic-write.js';
+export type { PortForward } from './port-forward.js';
 
 export class Host {
   readonly name: string;
@@ -55,6 +59,7 @@ export class Host {
   #connect: () => Promise<Connection>;
   #connection: Promise<Connection> | undefined;
   #facts: Promise<Facts> | undefined;
+  readonly #forwards = new Set<PortForward>();
 
   constructor(init: HostInit) {
     this.name = init.name;
@@ -83,6 +88,9 @@ export class Host {
   async reconnect(): Promise<void> {
     const old = this.#connection;
     this.#connection = undefined;
+    // Forwards ride on the old connection: they end with it.
+    await Promise.all([...this.#forwards].map((f) => f.close()));
+    this.#forwards.clear();
     this.#facts = undefined;
     if (old) await (await old.catch(() => null))?.close();
   }
@@ -128,7 +136,26 @@ export class Host {
     return atomicWriteResult(this.name, path, result, options);
   }
 
+  /**
+   * A controller-side port leading to `host:port` as the host sees it (e.g. a service on the
+   * host's loopback), over the run's connection to the host; for a local host, the target itself.
+   * Changes nothing on the host, so it works in check mode too. Closed with the host at the latest.
+   */
+  async forwardPort(host: string, port: number): Promise<PortForward> {
+    const forward = await forwardPort(await this.connection(), host, port);
+    this.#forwards.add(forward);
+    return {
+      ...forward,
+      close: async () => {
+        this.#forwards.delete(forward);
+        await forward.close();
+      },
+    };
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.#forwards].map((f) => f.close()));
+    this.#forwards.clear();
     if (this.#connection) await (await this.#connection.catch(() => null))?.close();
   }
 
@@ -137,14 +164,14 @@ export class Host {
     options: CommandOptions,
     mutates: boolean,
     label = command,
-  ): Promise<CommandResult> {
+  ): Promise<CommandOutput> {
     const scope = currentTaskScope();
     if (mutates && this.check) {
       scope?.skippedInCheck.push(label);
       throw new CheckModeSkip(label);
     }
     if (mutates) scope?.mutations.push(label);
-    const result = await this.#run(command, options);
+    const result = new CommandOutput(await this.#run(command, options));
     if (result.exitCode !== 0 && !options.nothrow) throw new CommandError(this.name, label, result);
     return result;
   }
@@ -152,10 +179,12 @@ export class Host {
   async #run(command: string, options: CommandOptions): Promise<CommandResult> {
     const connection = await this.connection();
     this.roundTrips++;
-    const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
+    const input = options.input ?? options.stdin;
+    const stdin = input instanceof Secret ? input.reveal() : input;
+    const timeoutMs = options.timeout !== undefined ? durationMs(options.timeout) : options.timeoutMs;
     return connection.run(command, {
       ...(stdin !== undefined ? { stdin } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
   }
 }

@@ -16,7 +16,14 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { processMasker } from '../secret.js';
 import { privateDir, writeFileAtomic } from '../vault/files.js';
-import { emptyCounts, type HostCounts, type Reporter, type RunEvent, type TaskStatus } from './events.js';
+import {
+  countTask,
+  emptyCounts,
+  type HostCounts,
+  type Reporter,
+  type RunEvent,
+  type TaskStatus,
+} from './events.js';
 
 export const RECORD_VERSION = 1;
 
@@ -25,6 +32,8 @@ export interface RecordedTask {
   task: string;
   status: TaskStatus;
   handler?: boolean;
+  /** A failure allowed by ignoreErrors. */
+  ignored?: boolean;
   /** What changed (or would have, in check mode): the task's change lines. */
   changes?: string[];
   error?: string;
@@ -330,10 +339,33 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
     return path;
   };
 
+  // Written as the run goes (status `incomplete`, exit code null), so a run killed with -9 still
+  // leaves a record of every task it reported up to the kill. One write at a time; events that
+  // arrive meanwhile are folded into the next write.
+  let flushing: Promise<unknown> | undefined;
+  let dirty = false;
+  const flush = (): void => {
+    if (written) return;
+    if (flushing) {
+      dirty = true;
+      return;
+    }
+    flushing = write(null)
+      .catch(() => undefined) // the final write reports a failing folder
+      .finally(() => {
+        flushing = undefined;
+        if (dirty && !written) {
+          dirty = false;
+          flush();
+        }
+      });
+  };
+
   return {
     id,
     dir,
     event(e: RunEvent) {
+      if (e.type === 'task' || e.type === 'host' || e.type === 'play') queueMicrotask(flush);
       switch (e.type) {
         case 'play':
           plays.push({ name: e.name, pattern: e.pattern, hosts: [...e.hosts] });
@@ -341,7 +373,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
           break;
         case 'task': {
           const h = hostOf(e.host);
-          h.counts[e.status]++;
+          countTask(h.counts, e);
           h.tasks.push({
             role: e.role,
             task: e.task,
@@ -349,6 +381,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
             ...(e.handler ? { handler: true } : {}),
             ...(e.changes?.length ? { changes: [...e.changes] } : {}),
             ...(e.error ? { error: e.error } : {}),
+            ...(e.ignored ? { ignored: true } : {}),
             ...(e.message ? { message: e.message } : {}),
             startedAt: new Date(e.startedAt).toISOString(),
             durationMs: e.durationMs,
@@ -369,7 +402,8 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
       }
     },
     finish(exitCode: number | null, error?: unknown): Promise<string> {
-      written ??= write(exitCode, error);
+      // After any write in flight, so the final record is the last one written.
+      written ??= (flushing ?? Promise.resolve()).then(() => write(exitCode, error));
       return written;
     },
     async close() {

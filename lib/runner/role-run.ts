@@ -12,6 +12,8 @@ import type { RunState } from './run-state.js';
 import { shouldRun } from './tags.js';
 import { runInTaskScope, type TaskScope } from './task-scope.js';
 import { roleSecrets } from '../secrets/store.js';
+import { runAsRole } from './current-role.js';
+import { errorOrigin, type ErrorOrigin } from './error-origin.js';
 
 /** Ends a role after a task failed (already reported). */
 export class RoleFailed extends Error {}
@@ -40,6 +42,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     name: string,
     body: () => Promise<TaskOutcome | void>,
     handler: boolean,
+    ignoreErrors = false,
   ): Promise<TaskResult> => {
     if (run.signal.aborted) throw new Interrupted();
     const startedAt = Date.now();
@@ -47,6 +50,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     run.emit({ type: 'task-start', host: inventoryHost, role: role.name, task: name, startedAt });
     const scope: TaskScope = { mutations: [], skippedInCheck: [] };
     let result: TaskResult;
+    let origin: ErrorOrigin = {};
     try {
       const outcome = await runInTaskScope(scope, body);
       result = toResult(outcome, scope);
@@ -55,7 +59,10 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       if (error instanceof CheckModeSkip)
         result = { status: 'skipped', changed: false, message: error.message };
       else if (error instanceof RoleFailed) throw error;
-      else result = { status: 'failed', changed: false, error: errorText(error) };
+      else {
+        result = { status: 'failed', changed: false, error: errorText(error) };
+        origin = errorOrigin(error, role.definedAt);
+      }
     }
     run.emit({
       type: 'task',
@@ -65,7 +72,8 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       status: result.status,
       ...(result.changes?.length ? { changes: result.changes } : {}),
       ...(result.diff ? { diff: result.diff } : {}),
-      ...(result.error ? { error: result.error } : {}),
+      ...(result.error ? { error: result.error, ...origin } : {}),
+      ...(result.status === 'failed' && ignoreErrors ? { ignored: true } : {}),
       ...(result.message ? { message: result.message } : {}),
       ...(handler ? { handler: true } : {}),
       startedAt,
@@ -81,7 +89,11 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     inventoryHost,
     vars: input.vars,
     hostVars: input.hostVars,
-    hostVarsOf(name: string) {
+    hostVarsOf(refOrName: string) {
+      // A hostRefs variable (`'pve_host'`) stands for the host it names; otherwise a host name.
+      const isRef =
+        Object.hasOwn(role.hostRefs ?? {}, refOrName) && typeof input.vars[refOrName] === 'string';
+      const name = isRef ? (input.vars[refOrName] as string) : refOrName;
       const vars = input.refVars?.[name];
       if (!vars) {
         const refs = Object.keys(role.hostRefs ?? {});
@@ -96,7 +108,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       if (!shouldRun([...baseTags, ...(options.tags ?? [])], run.options.tags)) {
         return { status: 'skipped', changed: false, message: 'not selected by tags' };
       }
-      const result = await execute(name, body, false);
+      const result = await execute(name, body, false, options.ignoreErrors);
       if (result.status === 'failed') {
         if (options.ignoreErrors) return result;
         throw new RoleFailed(result.error);
@@ -132,7 +144,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
   };
 
   try {
-    await role.apply(ctx);
+    await runAsRole(role, () => role.apply(ctx));
   } catch (error) {
     if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted)
       throw error;
@@ -144,6 +156,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       task: '(role)',
       status: 'failed',
       error: errorText(error),
+      ...errorOrigin(error, role.definedAt),
       startedAt: Date.now(),
       durationMs: 0,
     });
@@ -167,7 +180,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       });
       continue;
     }
-    const result = await execute(name, () => handler(ctx), true);
+    const result = await execute(name, () => runAsRole(role, () => handler(ctx)), true);
     if (result.status === 'failed') throw new RoleFailed(result.error);
   }
 }

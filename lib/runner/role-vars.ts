@@ -6,9 +6,10 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidInputError, type SourceLocation } from '../errors.js';
-import { isSecret } from '../secret.js';
+import { isSecret, secret } from '../secret.js';
 import type { Role } from '../define.js';
 import type { VariableSource } from '../inventory/types.js';
+import { coerceKeyValueVars } from './extra-vars-coercion.js';
 
 export interface VarLayer {
   /** What this layer is, for messages: `--extra-vars`, `site.ts (play "web" vars)`. */
@@ -66,7 +67,7 @@ export async function resolveRoleVars(
   const all: Record<string, unknown> = {};
   const origin: Record<string, VarLayer> = {};
   for (const layer of ordered) {
-    for (const [key, value] of Object.entries(layer.values)) {
+    for (const [key, value] of Object.entries(coerceKeyValueVars(role, layer.values))) {
       all[key] = value; // Ansible replaces, never deep-merges, dictionaries.
       origin[key] = layer;
     }
@@ -86,6 +87,12 @@ export async function resolveRoleVars(
       errors.map((e) => describeError(e, role, host, origin)).join('\n'),
       errors.length === 1 ? locate(errors[0]!, origin) : {},
     );
+  }
+  // A variable its schema marks writeOnly (`secretString()`) is typed Secret: a plain string
+  // from the inventory or a play becomes one too, so it is masked like any vault value.
+  for (const [name, schema] of Object.entries(role.vars.properties)) {
+    if ((schema as { writeOnly?: boolean }).writeOnly && typeof vars[name] === 'string')
+      vars[name] = all[name] = secret(vars[name]);
   }
   return { vars, all };
 }
@@ -110,7 +117,7 @@ function locate(error: ErrorObject, origin: Record<string, VarLayer>): SourceLoc
   const layer = name ? origin[name] : undefined;
   if (!layer || !name) return {};
   const source = layer.sources?.[name];
-  return source ? { file: source.file, line: source.line } : (layer.where ?? {});
+  return { ...(source ? { file: source.file, line: source.line } : layer.where), field: name };
 }
 
 function describeError(
