@@ -30,14 +30,14 @@ import { canStaple, certificateChain, keyAndChain } from './certificate-files.js
 import * as paths from './paths.js';
 import { selfSignedResource } from './self-signed.js';
 import { siteConfigVars, type CertificatePaths } from './site-config.js';
-import { nginxDefaults, nginxVarsSchema, type NginxVars } from './vars.js';
+import { nginxDefaults, NginxVarsSchema, type NginxVars } from './vars.js';
 
 export type { NginxVars } from './vars.js';
 
-export const nginx = defineRole<NginxVars>({
+export const nginx = defineRole({
   name: 'nginx',
   tags: ['nginx'],
-  vars: nginxVarsSchema,
+  vars: NginxVarsSchema,
   defaults: nginxDefaults,
   handlers: {
     // Only reached when the new files passed `nginx -t`; a reload keeps open tunnels alive.
