@@ -80,9 +80,7 @@ export class MachineServices {
       pki.intermediateKeyFile,
       '-nmin',
       '10',
-      // Several clients at once (nginx, testssl), none able to hold it up.
-      '-multi',
-      '4',
+      // One client at a time, none able to hold it up for more than 5 s (testssl probes it too).
       '-timeout',
       '5',
     ]);
