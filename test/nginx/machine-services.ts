@@ -45,7 +45,7 @@ export class MachineServices {
     args: string[],
     env: NodeJS.ProcessEnv = {},
   ): Promise<void> {
-    // Its own process group, so stop() also ends what it forks (`openssl ocsp -multi` workers).
+    // Its own process group, so stop() also ends anything it forks.
     const child = spawn(command, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
