@@ -59,3 +59,5 @@ export type {
   ConnectionRecord,
   HistoryPage,
 } from './guacamole/index.js';
+export { siteOf, usersOf } from './site/index.js';
+export type { SiteModel, SiteUser, SiteVm, SiteUserState, VmOs } from './site/index.js';

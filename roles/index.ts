@@ -5,3 +5,5 @@ export { devVm } from './dev-vm/index.js';
 export { gpuVm } from './gpu-vm/index.js';
 export { nginx } from './nginx/index.js';
 export { guacamole } from './guacamole/index.js';
+export { proxmoxHost } from './proxmox-host/index.js';
+export { windowsRdp } from './windows-rdp/index.js';

@@ -22,9 +22,9 @@
  * Every step is idempotent, so a run killed anywhere resumes where it stopped.
  */
 import { defineRole, oneOf, secretString, Type } from '../../lib/define.js';
-import { renderTemplate } from '../../tasks/template.js';
+import { renderTemplate } from '../../tasks/files/template.js';
 import { pveWaitInstall } from '../../tasks/proxmox/install.js';
-import { buildIso } from '../../tasks/proxmox/iso9660.js';
+import { buildIso } from '../../lib/iso9660.js';
 import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/storage.js';
 import { pveTemplate } from '../../tasks/proxmox/template.js';
 import { locateVm, pveVm } from '../../tasks/proxmox/vm.js';
@@ -112,7 +112,7 @@ export const vmTemplate = defineRole({
   },
   async apply(ctx) {
     const { vars, inventoryHost: name, host, task } = ctx;
-    const site = pveSite(ctx.hostVarsOf('pve_host'));
+    const site = pveSite(ctx.hostVarsOf('pve_host'), ctx.vars.pve_host);
     const node = vars.vm_node ?? site.node;
     const storage = vars.vm_storage ?? site.vmStorage;
     const bridge = vars.vm_bridge ?? site.bridge;
