@@ -12,10 +12,9 @@
  */
 import { defineRole, type RoleContext } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import type { Change, Resource } from '../../lib/resource.js';
 import {
-  absentResource,
-  aptResource,
+  absent,
+  apt,
   converge,
   directory,
   file,
@@ -46,16 +45,17 @@ export const nginx = defineRole({
   async apply({ host, vars, task }) {
     const source = vars.nginx_tls_source;
     const names = vars.nginx_server_names;
-    const planned: Change[] = [];
     // A chain that cannot be read fails here, before anything on the host is touched.
     const chain = source === 'files' ? certificateChain(vars.nginx_tls_certificate!) : [];
 
-    await task('packages', () =>
-      converge(host, recordingPlan(aptResource({ packages: packagesFor(source) }), planned)),
-    );
-    // In check mode on a host without nginx, plan against what the package will leave (Debian's
-    // default site enabled, the service running) instead of an empty /etc/nginx.
-    const packageOnlyPlanned = host.check && planned.some((c) => c.field === 'package nginx');
+    let packageOnlyPlanned = false;
+    await task('packages', async () => {
+      const outcome = await apt(host, { packages: packagesFor(source) });
+      // In check mode on a host without nginx, plan against what the package will leave (Debian's
+      // default site enabled, the service running) instead of an empty /etc/nginx.
+      packageOnlyPlanned = host.check && (outcome.changes ?? []).some((l) => l.includes('package nginx '));
+      return outcome;
+    });
 
     await task('nginx running', async () =>
       packageOnlyPlanned
@@ -64,10 +64,10 @@ export const nginx = defineRole({
     );
     await task(
       'default site removed',
-      () => {
-        const resource = absentResource({ path: paths.DEFAULT_SITE });
-        return converge(host, packageOnlyPlanned ? assuming(resource, DEBIAN_DEFAULT_SITE) : resource);
-      },
+      async () =>
+        packageOnlyPlanned
+          ? { changed: true, changes: [`absent ${paths.DEFAULT_SITE}: ${DEBIAN_DEFAULT_SITE}`] }
+          : absent(host, { path: paths.DEFAULT_SITE }),
       { notify: 'reload nginx' },
     );
     await task('TLS folder', () =>
@@ -194,36 +194,5 @@ function packagesFor(source: NginxVars['nginx_tls_source']): string[] {
   return source === 'acme' ? ['nginx', 'openssl', 'certbot'] : ['nginx', 'openssl'];
 }
 
-/** The same resource, with its plan kept in `into` (to know what a check run only planned). */
-function recordingPlan<S>(resource: Resource<S>, into: Change[]): Resource<S> {
-  return {
-    ...resource,
-    plan(current) {
-      const changes = resource.plan(current);
-      into.push(...changes);
-      return changes;
-    },
-  };
-}
-
-/** The same resource, planned against a state the host will have once a planned package is installed. */
-function assuming<S>(resource: Resource<S>, state: S): Resource<S> {
-  return { ...resource, read: async () => state };
-}
-
-/** What Debian's and Ubuntu's nginx package leaves in sites-enabled on a fresh install. */
-const DEBIAN_DEFAULT_SITE = {
-  stat: {
-    path: paths.DEFAULT_SITE,
-    type: 'symlink' as const,
-    mode: '0777',
-    uid: 0,
-    gid: 0,
-    owner: 'root',
-    group: 'root',
-    size: 34,
-    linkTarget: '/etc/nginx/sites-available/default',
-  },
-  strays: [],
-  extra: [],
-};
+/** The change `absent` reports for the default site Debian's and Ubuntu's nginx package enables. */
+const DEBIAN_DEFAULT_SITE = 'state symlink → /etc/nginx/sites-available/default → absent';
