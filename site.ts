@@ -3,10 +3,11 @@
  * Run it whole (`npx playbook site.ts`) or one role at a time (`npx playbook site.ts --role dev-vm`).
  * Plays run in order: the Proxmox VM templates, the VMs cloned from them (the development VMs,
  * then the GPU VM), RDP for the Windows VMs' users (through the guest agent), then the baseline
- * on every Linux host. Later issues add the Guacamole and Nginx plays here.
+ * on every Linux host, then nginx in front of Guacamole on the gateway. A later issue adds the
+ * Guacamole play here.
  */
 import { definePlaybook } from 'novastation';
-import { base, devVm, gpuVm, vmTemplate, windowsRdp } from 'novastation/roles';
+import { base, devVm, gpuVm, nginx, vmTemplate, windowsRdp } from 'novastation/roles';
 
 export default definePlaybook({
   name: 'NovaStation site',
@@ -20,5 +21,6 @@ export default definePlaybook({
       hosts: 'linux',
       roles: [base],
     },
+    { name: 'HTTPS front door of Guacamole', hosts: 'gateway', roles: [nginx] },
   ],
 });
