@@ -47,6 +47,8 @@ export class Host {
     private readonly machineName: string,
     /** Called when the record changed (nspawn/init pids), so a later run can clean up after us. */
     private readonly persist: () => void,
+    /** Extra capabilities for the container (`CAP_NET_ADMIN` lets nftables run inside it). */
+    private readonly capabilities: readonly string[] = [],
   ) {
     this.name = record.name;
     this.address = record.address;
@@ -149,6 +151,8 @@ export class Host {
         // host downloaded, yet hosts never contend for apt's archive lock (a shared bind mount makes
         // a parallel `apt-get install` on two hosts fail). New .debs are harvested at teardown.
         `--overlay=${APT_ARCHIVES}:${this.aptUpperDir}:/var/cache/apt/archives`,
+        // CAP_NET_ADMIN acts on the host's own network namespace only (nftables, routes inside it).
+        ...(this.capabilities.length ? [`--capability=${this.capabilities.join(',')}`] : []),
       ],
       { stdio: ['ignore', out, out] },
     );

@@ -21,9 +21,13 @@ export const support = testHostSupport();
 export const skipHosts = !support.ok && process.env.CI !== 'true';
 if (skipHosts) console.warn(`host tests skipped: ${(support as { why: string }).why}`);
 
-export async function bootFixture(count: number, prefix: string): Promise<HostFixture> {
+export async function bootFixture(
+  count: number,
+  prefix: string,
+  options: { capabilities?: string[] } = {},
+): Promise<HostFixture> {
   if (!support.ok) throw new Error(`test hosts unavailable: ${support.why}`);
-  const hosts = await bootTestHosts(count, { prefix });
+  const hosts = await bootTestHosts(count, { prefix, ...options });
   const dir = mkdtempSync(join(tmpdir(), `ns-${prefix}-`));
   const inventory = join(dir, 'hosts.yml');
   const knownHosts = join(dir, 'known_hosts');
