@@ -10,6 +10,7 @@ import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { ConnectionTarget } from '../transport/types.js';
 import { connectionTarget } from './connection-target.js';
 import { resolveRoleVars, type VarLayer } from './role-vars.js';
+import { attachSite, planSite } from '../site/index.js';
 import type { RunOptions } from './run-state.js';
 
 export interface PlannedRole {
@@ -63,6 +64,14 @@ export async function planRun(
       );
   }
 
+  // The site model (site_users and the site's addresses): built and checked once, for siteOf(ctx).
+  const runHosts = playbook.plays.flatMap((p) => matchHosts(inventory, p.hosts));
+  const { site, problems } = await planSite(
+    inventory,
+    runHosts.filter((h) => !limited || limited.has(h.name)),
+  );
+  errors.push(...problems);
+
   const plays: PlannedPlay[] = [];
   const refCache = new Map<string, Promise<Record<string, unknown> | undefined>>();
   for (const [index, play] of playbook.plays.entries()) {
@@ -96,6 +105,7 @@ export async function planRun(
         ];
         try {
           const { vars, all } = await resolveRoleVars(use.role, host.name, layers);
+          attachSite(all, site);
           const refVars = await referencedVars(use.role, host, all, inventory, options, refCache, errors);
           roles.push({
             role: use.role,

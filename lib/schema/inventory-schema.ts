@@ -5,6 +5,7 @@
  * may be any of the roles' variables or Ansible's connection variables.
  */
 import type { Role } from '../define.js';
+import { siteVarsSchema } from '../site/schema.js';
 
 const CONNECTION_VARS: Record<string, object> = {
   ansible_host: { type: 'string', description: 'Address to connect to (default: the inventory name).' },
@@ -26,7 +27,8 @@ const CONNECTION_VARS: Record<string, object> = {
 };
 
 export function buildInventorySchema(roles: Role<any>[]): object {
-  const variables: Record<string, object> = { ...CONNECTION_VARS };
+  // The site model's variables (lib/site/), read by several roles: set them in `all` vars.
+  const variables: Record<string, object> = { ...CONNECTION_VARS, ...siteVarsSchema };
   for (const role of [...roles].sort((a, b) => a.name.localeCompare(b.name))) {
     for (const [name, schema] of Object.entries(role.vars.properties)) {
       variables[name] = {
