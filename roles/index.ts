@@ -3,3 +3,4 @@ export { base } from './base/index.js';
 export { vmTemplate } from './vm-template/index.js';
 export { devVm } from './dev-vm/index.js';
 export { gpuVm } from './gpu-vm/index.js';
+export { ubuntuDev } from './ubuntu-dev/index.js';

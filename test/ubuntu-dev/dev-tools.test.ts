@@ -1,0 +1,129 @@
+/**
+ * The ubuntu-dev role's development tools on a real Debian 12 host, with the vendor repositories
+ * (Docker's, NodeSource's) replaced by a local signed repository of stand-in packages
+ * (local-apt-repo.ts): the repository code — the pinned key as that repository's own keyring,
+ * the deb822 source, the refresh, the install from it — runs for real; what the stand-ins
+ * install is not Docker or Node.js. git comes from Debian. The desktop is cut to xrdp alone to
+ * keep this file small (desktop.test.ts covers it).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCli, taskEvents } from '../support/cli.js';
+import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
+import { serveSignedRepos, type LocalRepos } from './local-apt-repo.js';
+
+const PLAYBOOK = 'test/fixtures/ubuntu-dev/playbook.ts';
+const H = 'udt1';
+
+describe.skipIf(skipHosts)('ubuntu-dev development tools', () => {
+  let f: HostFixture;
+  let repos: LocalRepos;
+  let inventory: string;
+  const env = { UD_ALICE_PW: 'Alice-dev-pw-19' };
+  const play = (...args: string[]) =>
+    runCli([PLAYBOOK, '-i', inventory, '--known-hosts', f.knownHosts, '--json', ...args], {
+      env,
+      timeoutMs: 600_000,
+    });
+
+  beforeAll(async () => {
+    [f, repos] = await Promise.all([
+      bootFixture(1, 'udt', { capabilities: ['CAP_NET_ADMIN'] }),
+      serveSignedRepos([
+        {
+          path: 'docker',
+          suite: 'bookworm',
+          component: 'stable',
+          packages: [
+            'docker-ce',
+            'docker-ce-cli',
+            'containerd.io',
+            'docker-buildx-plugin',
+            'docker-compose-plugin',
+          ].map((name) => ({ name, version: '5:99.0.0-1~debian.12~bookworm' })),
+        },
+        {
+          path: 'node_22.x',
+          suite: 'nodistro',
+          component: 'main',
+          packages: [{ name: 'nodejs', version: '22.99.0-1nodesource1' }],
+        },
+      ]),
+    ]);
+    const h = f.hosts.host(H);
+    inventory = join(f.dir, 'site.yml');
+    writeFileSync(
+      inventory,
+      stringify({
+        all: {
+          vars: {
+            site_gateway_addresses: ['10.233.0.5'],
+            site_users: { alice: { full_name: 'Alice Dev', password: '!env UD_ALICE_PW', vms: [H] } },
+            apt_cache_valid_time: 10 * 365 * 86400,
+            desktop_packages: ['xrdp'],
+            dev_git: true,
+            dev_docker: 'repository',
+            dev_docker_users: ['alice'],
+            dev_docker_repository: { uri: `${repos.url}/docker`, key: repos.key },
+            dev_nodejs: 'repository',
+            dev_nodejs_repository: { uri: `${repos.url}/node_22.x`, key: repos.key },
+          },
+          children: {
+            ubuntu_vms: {
+              hosts: {
+                [H]: {
+                  ansible_host: h.address,
+                  ansible_user: 'root',
+                  ansible_ssh_private_key_file: f.hosts.privateKeyFile,
+                },
+              },
+            },
+          },
+        },
+      }).replace(/"?!env (UD_\w+)"?/g, '!env $1'),
+    );
+  });
+  afterAll(async () => {
+    await repos?.close();
+    await f?.hosts.teardown();
+  });
+
+  it('installs git, Docker and Node.js from the pinned repositories, alice in docker; a second run changes nothing', async () => {
+    const r = await play();
+    expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    for (const t of [
+      'docker: repository',
+      'docker: engine',
+      'nodejs: NodeSource repository',
+      'nodejs',
+      'dev tools: git, build tools',
+    ])
+      expect(taskEvents(r, { task: t, status: 'changed' }), t).toHaveLength(1);
+    const out = (
+      await f.hosts.exec(
+        H,
+        [
+          "dpkg-query -W -f '${Package} ${Version}\\n' git docker-ce containerd.io nodejs | sed 's/ [0-9]:*[0-9.]*-.*deb12.*$/ debian/'",
+          'cat /etc/apt/sources.list.d/docker.sources /etc/apt/sources.list.d/nodesource.sources',
+          'apt-cache policy nodejs | grep -m1 -A1 "\\*\\*\\*"',
+          'id -nG alice',
+        ].join('; '),
+      )
+    ).stdout;
+    expect(out).toMatch(/^git \S+/m);
+    expect(out).toContain('docker-ce 5:99.0.0-1~debian.12~bookworm');
+    expect(out).toContain('nodejs 22.99.0-1nodesource1');
+    expect(out).toContain(`URIs: ${repos.url}/docker`);
+    expect(out).toContain('Signed-By: /etc/apt/keyrings/docker.asc');
+    expect(out).toContain(`URIs: ${repos.url}/node_22.x`);
+    expect(out).toContain('Suites: nodistro');
+    expect(out).toMatch(new RegExp(`${repos.url.replace(/[.:/]/g, '\\$&')}/node_22\\.x nodistro/main`));
+    expect(out).toMatch(/^alice .*\bdocker\b/m);
+
+    const again = await play();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.events.at(-1)!.hosts[H]).toMatchObject({ changed: 0, failed: 0 });
+  }, 600_000);
+});
