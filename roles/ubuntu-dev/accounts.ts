@@ -35,8 +35,12 @@ export async function accounts(ctx: RoleContext<UbuntuDevVars>, pending: Pending
   const listed = new Set(users.map((u) => u.login));
   const members = await host.probe({ nothrow: true })`getent group ${MARKER_GROUP}`;
   const orphans = (members.stdout.trim().split(':')[3] ?? '').split(',').filter((m) => m && !listed.has(m));
-  for (const login of orphans)
+  for (const login of orphans) {
     await task(`disable ${login} (no longer assigned to this VM)`, () => accountAccess(host, login, false));
+    await task(`sudo not granted: ${login}`, () =>
+      sudoers(host, { name: `novastation-${login}`, state: 'absent' }),
+    );
+  }
 }
 
 async function keepUser(ctx: RoleContext<UbuntuDevVars>, u: SiteUser, pending: Pending, docker: boolean) {
@@ -57,8 +61,12 @@ async function keepUser(ctx: RoleContext<UbuntuDevVars>, u: SiteUser, pending: P
   );
   const missing = pending.accounts([u.login]);
   await task(`login ${present ? 'allowed' : 'refused'}: ${u.login}`, () =>
-    unlessPending(missing, `${present ? 'allow' : 'refuse'} logins of ${u.login}`, () =>
-      accountAccess(host, u.login, present),
+    unlessPending(
+      missing,
+      `refuse logins of ${u.login}`,
+      () => accountAccess(host, u.login, present),
+      // A new account has no expiry date: nothing to allow.
+      present ? `useradd makes ${u.login} without an expiry date` : undefined,
     ),
   );
   await task(`sudo ${u.sudo && present ? 'granted' : 'not granted'}: ${u.login}`, () =>

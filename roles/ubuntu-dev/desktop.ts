@@ -19,7 +19,7 @@ import {
   user,
 } from '../../tasks/index.js';
 import type { DistroFacts } from './distro.js';
-import { type Pending, unlessPending } from './gate.js';
+import { merged, type Pending, unlessPending } from './gate.js';
 import { RDP_GROUP } from './groups.js';
 import type { UbuntuDevVars } from './vars.js';
 
@@ -91,18 +91,16 @@ export async function desktop(
   const site = siteCertificate(vars);
   await task(
     'xrdp TLS certificate',
-    () =>
-      unlessPending(xrdp, 'write the TLS certificate', async () =>
-        site
-          ? await Promise.all([
-              file(host, { path: CERT, content: site.cert, mode: '0644' }),
-              file(host, { path: KEY, content: site.key, mode: '0640', owner: 'root', group: 'xrdp' }),
-            ]).then(([a, b]) => ({
-              changed: a!.changed || b!.changed,
-              changes: [...(a!.changes ?? []), ...(b!.changes ?? [])],
-            }))
-          : { changed: false, message: "the host's snakeoil pair (ssl-cert)" },
-      ),
+    async () => {
+      // Without a site certificate, xrdp's own links to the snakeoil pair stay: nothing to write.
+      if (!site) return { changed: false, message: "the host's snakeoil pair (ssl-cert)" };
+      return unlessPending(xrdp, 'write the TLS certificate', async () =>
+        merged([
+          await file(host, { path: CERT, content: site.cert, mode: '0644' }),
+          await file(host, { path: KEY, content: site.key, mode: '0640', owner: 'root', group: 'xrdp' }),
+        ]),
+      );
+    },
     { notify },
   );
   await task(
@@ -149,8 +147,11 @@ export async function desktop(
     ),
   );
   await task('xrdp running at boot', () =>
-    unlessPending(xrdp, 'enable and start xrdp', () =>
-      systemd(host, { unit: 'xrdp', enabled: true, state: 'started' }),
+    unlessPending(
+      xrdp,
+      'enable and start xrdp',
+      () => systemd(host, { unit: 'xrdp', enabled: true, state: 'started' }),
+      "xrdp's package enables and starts it",
     ),
   );
 }

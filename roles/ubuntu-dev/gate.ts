@@ -37,13 +37,19 @@ export async function readPending(host: Host, packages: string[], accounts: stri
   };
 }
 
-/** Runs `body`, or — when something it needs is only planned — says what it would do. */
+/**
+ * Runs `body`, or — when something it needs is only planned — says what it would do. `nothing`
+ * says instead why nothing will need doing (what the package or useradd itself provides).
+ */
 export async function unlessPending(
   missing: string[],
   what: string,
   body: () => Promise<TaskOutcome>,
+  nothing?: string,
 ): Promise<TaskOutcome> {
   if (!missing.length) return body();
+  if (nothing)
+    return { changed: false, message: `check mode: ${nothing} once ${missing.join(', ')} exist(s)` };
   return { changed: true, changes: [`would ${what} once ${missing.join(', ')} exist(s) (check mode)`] };
 }
 
