@@ -16,7 +16,7 @@
  *
  * Not covered here: Ubuntu 22.04 itself (no Ubuntu archive reachable: its row of the distribution
  * table, the .pkla polkit file, is unit-tested in distro.test.ts); a site TLS certificate (the
- * snakeoil pair is used); ufw (not installed on the host); the colord prompt itself (no colord).
+ * snakeoil pair is used); ufw (dev-tools.test.ts); the colord prompt itself (no colord).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

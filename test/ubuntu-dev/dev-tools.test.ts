@@ -5,6 +5,10 @@
  * the deb822 source, the refresh, the install from it — runs for real; what the stand-ins
  * install is not Docker or Node.js. git comes from Debian. The desktop is cut to xrdp alone to
  * keep this file small (desktop.test.ts covers it).
+ *
+ * The host also runs ufw, enabled before the role runs: the firewall part leaves it alone by
+ * default and replaces it by the role's nftables rules with `firewall_ufw: replace`. (ufw's own
+ * sysctl step is turned off on the host: /proc/sys is read-only in a test host.)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,8 +95,14 @@ describe.skipIf(skipHosts)('ubuntu-dev development tools', () => {
   });
 
   it('installs git, Docker and Node.js from the pinned repositories, alice in docker; a second run changes nothing', async () => {
+    const ufw = await f.hosts.exec(
+      H,
+      'apt-get install -y -qq --no-install-recommends ufw >/dev/null && sed -i "s/^IPT_SYSCTL=.*/IPT_SYSCTL=/" /etc/default/ufw && ufw allow 22/tcp >/dev/null && ufw --force enable',
+    );
+    expect(ufw.exitCode, ufw.stderr).toBe(0);
     const r = await play();
     expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    expect(taskEvents(r, { task: 'firewall: ufw is active, left as it is', status: 'ok' })).toHaveLength(1);
     for (const t of [
       'docker: repository',
       'docker: engine',
@@ -126,4 +136,24 @@ describe.skipIf(skipHosts)('ubuntu-dev development tools', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.events.at(-1)!.hosts[H]).toMatchObject({ changed: 0, failed: 0 });
   }, 600_000);
+
+  it('an active ufw is left alone by default, and replaced by the nftables rules with firewall_ufw: replace', async () => {
+    const state = async () =>
+      (
+        await f.hosts.exec(
+          H,
+          'ufw status | head -n 1; cat /etc/nftables.conf 2>/dev/null | grep -c NovaStation; nft list table inet novastation >/dev/null 2>&1 && echo table || echo no-table',
+        )
+      ).stdout;
+    // The runs above left ufw as it was: active, no rules of ours.
+    expect(await state()).toBe('Status: active\n0\nno-table\n');
+    const replace = await play('-e', 'firewall_ufw=replace');
+    expect(replace.code, replace.stderr + replace.stdout.slice(-2000)).toBe(0);
+    expect(taskEvents(replace, { task: 'firewall: ufw replaced', status: 'changed' })).toHaveLength(1);
+    expect(taskEvents(replace, { task: 'firewall loaded', status: 'changed' })).toHaveLength(1);
+    expect(await state()).toBe('Status: inactive\n1\ntable\n');
+    const again = await play('-e', 'firewall_ufw=replace');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.events.at(-1)!.hosts[H]).toMatchObject({ changed: 0, failed: 0 });
+  }, 300_000);
 });
