@@ -24,6 +24,8 @@ export interface SourceLocation {
   column?: number;
   /** Path of the value inside the document, e.g. `all.children.web.hosts.h1.ansible_port`. */
   path?: string;
+  /** The variable or option the problem is about (for tools reading `--json` error events). */
+  field?: string;
 }
 
 /** Invalid inventory, playbook or variables: exit 4, nothing on any host has been touched. */
@@ -52,6 +54,8 @@ export function formatLocated(detail: string, where: SourceLocation): string {
   let place = where.file ?? '';
   if (where.file && where.line !== undefined) place += `:${where.line}`;
   if (where.file && where.line !== undefined && where.column !== undefined) place += `:${where.column}`;
+  // A detail that already starts with its place (a collected message) is not prefixed twice.
+  if (place && detail.startsWith(`${place}:`)) return detail;
   const parts = [place, where.path ? `at ${where.path}` : ''].filter(Boolean);
   return parts.length ? `${parts.join(' ')}: ${detail}` : detail;
 }

@@ -18,7 +18,7 @@ export type {
   Handler,
 } from './define.js';
 export { Host } from './host/host.js';
-export type { WriteFileOptions } from './host/host.js';
+export type { WriteFileOptions, PortForward } from './host/host.js';
 export type { FileStat } from './host/stat.js';
 export type { Facts } from './host/facts.js';
 export { CommandError, CheckModeSkip } from './host/command.js';
@@ -37,3 +37,21 @@ export type { RunEvent, Reporter, TaskEvent, RecapEvent } from './report/events.
 export * from './proxmox/index.js';
 export { siteOf, usersOf } from './site/index.js';
 export type { SiteModel, SiteUser, SiteVm, SiteUserState, VmOs } from './site/index.js';
+export {
+  GuacamoleClient,
+  GuacamoleApiError,
+  GuacamoleLoginError,
+  GuacamoleTlsError,
+  GuacamoleSyncConflict,
+  syncGuacamole,
+  connectionHistory,
+  HISTORY_LIMIT,
+} from './guacamole/index.js';
+export type {
+  GuacamoleClientOptions,
+  GuacamoleCredentials,
+  SyncOptions as GuacamoleSyncOptions,
+  SyncResult as GuacamoleSyncResult,
+  ConnectionRecord,
+  HistoryPage,
+} from './guacamole/index.js';

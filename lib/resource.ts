@@ -18,6 +18,12 @@ export interface Change {
   field: string;
   from?: string;
   to: string;
+  /**
+   * An action, not a difference found on the host: it runs whenever asked (a service restart or
+   * reload). In check mode it is reported as what would run — alone, the task is skipped with
+   * "check mode: would run …" — so a recap does not count it as a change the host needs.
+   */
+  action?: boolean;
 }
 
 export interface Resource<S> {
@@ -36,10 +42,17 @@ export async function converge<S>(host: Host, resource: Resource<S>): Promise<Ta
   const current = await resource.read(host);
   const changes = resource.plan(current);
   if (changes.length === 0) return { changed: false };
-  const lines = changes.map((c) => describeChange(c, resource.sensitive));
+  const line = (c: Change) => `${resource.id}: ${describeChange(c, resource.sensitive)}`;
+  if (host.check && changes.every((c) => c.action))
+    return {
+      changed: false,
+      skipped: true,
+      message: `check mode: would run ${changes.map(line).join(', ')}`,
+    };
   const diff = resource.sensitive ? undefined : resource.diff?.(current);
   if (!host.check) await resource.apply(host, current, changes);
-  return { changed: true, changes: lines.map((l) => `${resource.id}: ${l}`), ...(diff ? { diff } : {}) };
+  const lines = changes.map((c) => (host.check && c.action ? `${line(c)} (would run)` : line(c)));
+  return { changed: true, changes: lines, ...(diff ? { diff } : {}) };
 }
 
 export function describeChange(change: Change, sensitive = false): string {

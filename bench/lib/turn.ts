@@ -70,14 +70,14 @@ export interface TurnOptions {
 }
 
 /**
- * Steps a run reports for a host. Ansible's `ok` already counts the changed tasks, plus its
- * "Gathering Facts" task, which has no counterpart (NovaStation reads facts inside its first task
- * that needs them); NovaStation's `ok` and `changed` are disjoint.
+ * Steps a run reports for a host. Both tools' `ok` counts the changed tasks too (NovaStation's
+ * recap counts as Ansible's); Ansible's also counts its "Gathering Facts" task, which has no
+ * counterpart (NovaStation reads facts inside its first task that needs them).
  */
 export function stepsOf(tool: Tool, recap: Recap, host: string): number {
   const c = recap.get(host);
   if (!c) return -1;
-  return tool === 'ansible' ? c.ok - 1 + c.skipped : c.ok + c.changed + c.skipped;
+  return tool === 'ansible' ? c.ok - 1 + c.skipped : c.ok + c.skipped;
 }
 
 const tail = (text: string, n = 3000) => (text.length > n ? `…${text.slice(-n)}` : text);

@@ -1,12 +1,15 @@
 /**
- * `-e/--extra-vars` as Ansible takes it: `k=v k2=v2` (values are strings), a JSON/YAML mapping,
- * or `@file` (YAML or JSON). Later `-e` win over earlier ones.
+ * `-e/--extra-vars` as Ansible takes it: `k=v k2=v2` (values are text, converted to a role's
+ * declared type only when an exact rendering of it: lib/runner/extra-vars-coercion.ts), a
+ * JSON/YAML mapping, or `@file` (YAML or JSON). Later `-e` win over earlier ones.
  */
 import { readFileSync } from 'node:fs';
 import { BadOptionsError, InvalidInputError } from '../errors.js';
+import { markKeyValueText } from '../runner/extra-vars-coercion.js';
 
 export async function parseExtraVars(values: string[]): Promise<Record<string, unknown>> {
   const merged: Record<string, unknown> = {};
+  const fromText = new Set<string>(); // keys whose value is k=v text (see extra-vars-coercion.ts)
   for (const raw of values) {
     const text = raw.trim();
     let vars: unknown;
@@ -23,9 +26,14 @@ export async function parseExtraVars(values: string[]): Promise<Record<string, u
       vars = await parseMapping(text, '--extra-vars');
     } else {
       vars = parseKeyValues(text);
+      for (const key of Object.keys(vars as object)) fromText.add(key);
+      Object.assign(merged, vars);
+      continue;
     }
+    for (const key of Object.keys(vars as object)) fromText.delete(key);
     Object.assign(merged, vars);
   }
+  markKeyValueText(merged, fromText);
   return merged;
 }
 

@@ -12,25 +12,28 @@
  * `playbook PLAYBOOK --last-failed` reruns (lastFailedHosts below).
  */
 import { readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BadOptionsError, ExitCode } from '../errors.js';
+import { optionsError } from './unknown-option.js';
 import { defaultRunsDir, readRunRecord, type RunRecord } from '../report/run-record.js';
 
-export const HISTORY_HELP = `usage: playbook history [list] [--dir DIR | -i INVENTORY] [--json] [-n N]
-       playbook history show ID|last [--dir DIR | -i INVENTORY] [--json]
-       playbook history --last-failed [--playbook FILE] [--dir DIR | -i INVENTORY]
+export const HISTORY_HELP = `usage: playbook history [list] [--runs-dir DIR | -i INVENTORY] [--json] [-n N]
+       playbook history show ID|last [--runs-dir DIR | -i INVENTORY] [--json]
+       playbook history --last-failed [--playbook FILE] [--runs-dir DIR | -i INVENTORY]
 
-Past runs, from the run records in .novastation/runs/ beside the inventory.
+Past runs, from the run records in .novastation/runs/ beside the inventory: found the way
+playbook PLAYBOOK writes them, with the same -i and --runs-dir.
 
   list                 the runs, newest first (the default)
   show ID              one run (an id, a unique prefix of one, or "last"): hosts, tasks, changes
   --last-failed        the hosts that failed or were unreachable in the newest run, one per line
                        (playbook PLAYBOOK --last-failed reruns exactly these)
   --playbook FILE      with --last-failed: the newest run of this playbook
-  --dir DIR            the records folder (default: .novastation/runs beside the inventory;
-                       NOVASTATION_RUNS_DIR overrides)
-  -i, --inventory INV  find the records folder beside this inventory (default inventory/site.yml)
+  --runs-dir DIR        the records folder (--dir too; NOVASTATION_RUNS_DIR overrides the default)
+  -i, --inventory INV  beside this inventory, as playbook -i INV (a host list a,b,: the working
+                       folder). Default: beside inventory/site.yml here (or beside --playbook's)
+                       and in the working folder
   -n N                 list at most N runs
   --json               print records as JSON
 `;
@@ -41,8 +44,13 @@ export interface RunSummary {
   record: RunRecord;
 }
 
-/** Every readable record in `dir`, newest first. Files that are not records are skipped. */
-export function listRuns(dir: string): RunSummary[] {
+/** Every readable record in `dir` (or in each of several), newest first. Files that are not records are skipped. */
+export function listRuns(dir: string | readonly string[]): RunSummary[] {
+  if (typeof dir !== 'string') {
+    return [...new Set(dir)]
+      .flatMap((d) => listRuns(d))
+      .sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt) || b.id.localeCompare(a.id));
+  }
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -71,7 +79,10 @@ function samePlaybook(record: RunRecord, playbook: string): boolean {
 }
 
 /** The newest run (of `playbook`, when given). */
-export function latestRun(dir: string, options: { playbook?: string } = {}): RunRecord | undefined {
+export function latestRun(
+  dir: string | readonly string[],
+  options: { playbook?: string } = {},
+): RunRecord | undefined {
   return listRuns(dir).find((r) => !options.playbook || samePlaybook(r.record, options.playbook))?.record;
 }
 
@@ -79,7 +90,10 @@ export function latestRun(dir: string, options: { playbook?: string } = {}): Run
  * The hosts that failed or were unreachable in the newest run (of `playbook`, when given), in the
  * order the run met them; [] when there is no run or nothing failed.
  */
-export function lastFailedHosts(dir: string, options: { playbook?: string } = {}): string[] {
+export function lastFailedHosts(
+  dir: string | readonly string[],
+  options: { playbook?: string } = {},
+): string[] {
   const last = latestRun(dir, options);
   if (!last) return [];
   const failed = new Set([...(last.failedHosts ?? []), ...(last.unreachableHosts ?? [])]);
@@ -87,9 +101,9 @@ export function lastFailedHosts(dir: string, options: { playbook?: string } = {}
 }
 
 /** A run by id, unique id prefix, or `last`. */
-export function findRun(dir: string, id: string): RunSummary {
+export function findRun(dir: string | readonly string[], id: string): RunSummary {
   const runs = listRuns(dir);
-  if (!runs.length) throw new BadOptionsError(`no runs recorded in ${dir}`);
+  if (!runs.length) throw new BadOptionsError(`no runs recorded in ${[dir].flat().join(' or ')}`);
   if (id === 'last') return runs[0]!;
   const exact = runs.find((r) => r.id === id);
   if (exact) return exact;
@@ -208,6 +222,35 @@ export function formatRun(r: RunRecord): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Where to read run records, found the way `playbook PLAYBOOK` writes them: `--runs-dir` (or
+ * NOVASTATION_RUNS_DIR), else beside the first inventory file given with `-i` (the working folder
+ * for a host list `a,b,`). Without either, beside the default inventory of the playbook
+ * (`--playbook`, else one in the working folder: inventory/site.yml beside it) and in the working
+ * folder itself, where runs with `-i hosts.yml` or a host list from here put them.
+ */
+export function historyDirs(o: {
+  runsDir?: string | undefined;
+  inventory: string[];
+  playbook?: string;
+}): string[] {
+  if (o.runsDir) return [resolve(o.runsDir)];
+  if (o.inventory.length || process.env.NOVASTATION_RUNS_DIR) return [defaultRunsDir(o.inventory)];
+  const beside = o.playbook ? dirname(o.playbook) : '.';
+  return [...new Set([defaultRunsDir([join(beside, 'inventory', 'site.yml')]), defaultRunsDir([])])];
+}
+
+const HISTORY_OPTIONS = {
+  dir: { type: 'string' },
+  'runs-dir': { type: 'string' },
+  inventory: { type: 'string', short: 'i', multiple: true },
+  json: { type: 'boolean' },
+  'last-failed': { type: 'boolean' },
+  playbook: { type: 'string' },
+  n: { type: 'string', short: 'n' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function historyCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -215,29 +258,27 @@ export async function historyCommand(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        dir: { type: 'string' },
-        inventory: { type: 'string', short: 'i', multiple: true },
-        json: { type: 'boolean' },
-        'last-failed': { type: 'boolean' },
-        playbook: { type: 'string' },
-        n: { type: 'string', short: 'n' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: HISTORY_OPTIONS,
     });
   } catch (error) {
-    throw new BadOptionsError((error as Error).message);
+    throw optionsError(
+      error,
+      HISTORY_OPTIONS,
+      'usage: playbook history [list | show ID | --last-failed] [--runs-dir DIR | -i INVENTORY]',
+    );
   }
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(HISTORY_HELP);
     return ExitCode.ok;
   }
-  const dir = v.dir
-    ? resolve(v.dir)
-    : defaultRunsDir(v.inventory?.length ? v.inventory : ['inventory/site.yml']);
+  const dir = historyDirs({
+    runsDir: v['runs-dir'] ?? v.dir,
+    inventory: v.inventory ?? [],
+    ...(v.playbook ? { playbook: v.playbook } : {}),
+  });
   const [action = 'list', ...rest] = parsed.positionals;
-  const shown = relative(process.cwd(), dir) || dir;
+  const shown = dir.map((d) => relative(process.cwd(), d) || d).join(' or ');
 
   if (v['last-failed']) {
     if (parsed.positionals.length) throw new BadOptionsError('--last-failed takes no list/show');

@@ -13,6 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { optionsError } from './unknown-option.js';
 import { BadOptionsError, ExitCode, InvalidInputError } from '../errors.js';
 
 export const INVENTORY_HELP = `usage: playbook inventory -i INVENTORY [-i INVENTORY...] (--list | --host HOST | --graph [GROUP] [--vars])
@@ -43,6 +44,18 @@ interface Parsed {
   help: boolean;
 }
 
+const INVENTORY_OPTIONS = {
+  inventory: { type: 'string', short: 'i', multiple: true },
+  list: { type: 'boolean' },
+  host: { type: 'string' },
+  graph: { type: 'boolean' },
+  vars: { type: 'boolean' },
+  limit: { type: 'string', short: 'l', multiple: true },
+  output: { type: 'string' },
+  'playbook-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parse(argv: string[]): Parsed {
   let values: Record<string, unknown>;
   let positionals: string[];
@@ -51,20 +64,10 @@ function parse(argv: string[]): Parsed {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        inventory: { type: 'string', short: 'i', multiple: true },
-        list: { type: 'boolean' },
-        host: { type: 'string' },
-        graph: { type: 'boolean' },
-        vars: { type: 'boolean' },
-        limit: { type: 'string', short: 'l', multiple: true },
-        output: { type: 'string' },
-        'playbook-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: INVENTORY_OPTIONS,
     }));
   } catch (e) {
-    throw new BadOptionsError(`${(e as Error).message}\n\n${INVENTORY_HELP}`);
+    throw optionsError(e, INVENTORY_OPTIONS, INVENTORY_HELP.trimEnd());
   }
   if (positionals.length > 1)
     throw new BadOptionsError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);

@@ -16,7 +16,11 @@ import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../errors.js';
 import { isPlaybook, type Playbook } from '../define.js';
 
+/** Bumped when the bundle's form changes (2: inline source maps), so older caches are rebuilt. */
+const BUNDLE_FORM = 2;
+
 interface Manifest {
+  form?: number;
   output: string;
   /** Absolute source path → `size:mtimeMs`. */
   inputs: Record<string, string>;
@@ -25,10 +29,12 @@ interface Manifest {
 export async function loadPlaybook(file: string): Promise<Playbook> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InvalidInputError(`playbook not found`, { file });
+  if (!/\.[cm]?[jt]s$/.test(path)) throw notTypeScript(file);
   const cacheDir = join(dirname(path), '.novastation', 'cache');
   const manifestFile = join(cacheDir, `${basename(path)}.manifest.json`);
   const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));
 
+  process.setSourceMapsEnabled(true);
   let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(output).href);
@@ -42,6 +48,17 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
     );
   }
   return module.default;
+}
+
+/** An Ansible YAML playbook (or any other file) given where a TypeScript playbook belongs. */
+function notTypeScript(file: string): InvalidInputError {
+  const yaml = /\.ya?ml$/i.test(file);
+  return new InvalidInputError(
+    `${yaml ? 'this is YAML (an Ansible playbook?); ' : ''}NovaStation playbooks are TypeScript: ` +
+      'a .ts module whose default export is definePlaybook({ name, plays }) with roles written in ' +
+      'TypeScript. See "Coming from Ansible" in the README (plays, flags and exit codes side by side).',
+    { file },
+  );
 }
 
 function fingerprint(path: string): string | undefined {
@@ -61,7 +78,7 @@ function cachedOutput(manifestFile: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!existsSync(manifest.output)) return undefined;
+  if (manifest.form !== BUNDLE_FORM || !existsSync(manifest.output)) return undefined;
   for (const [input, print] of Object.entries(manifest.inputs))
     if (fingerprint(input) !== print) return undefined;
   return manifest.output;
@@ -81,6 +98,10 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
       target: 'node20',
       write: false,
       metafile: true,
+      // Inline source maps (paths relative to the cache folder): with source maps on, stacks and
+      // defineRole's `definedAt` name the user's .ts files and lines, not the bundle's.
+      sourcemap: 'inline',
+      outfile: join(cacheDir, `${basename(path)}.mjs`),
       absWorkingDir: dirname(path),
       logLevel: 'silent',
       plugins: [importMetaPerFile()],
@@ -112,6 +133,7 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
   };
   if (!existsSync(output)) write(output, code);
   const manifest: Manifest = {
+    form: BUNDLE_FORM,
     output,
     inputs: Object.fromEntries(inputs.map((i) => [i, fingerprint(i) ?? ''])),
   };

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ExitCode } from '../errors.js';
-import { processMasker } from '../secret.js';
+import { reportError } from './error-output.js';
 import { PLAYBOOK_HELP } from './help.js';
 import { parseCli } from './options.js';
 
@@ -50,15 +50,5 @@ async function main(argv: string[]): Promise<number> {
 // now, and stdout/stderr writes to pipes, files and terminals are synchronous on Linux.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    const code = (error as { exitCode?: number }).exitCode ?? ExitCode.error;
-    const message =
-      error instanceof Error
-        ? code === ExitCode.error
-          ? (error.stack ?? error.message)
-          : error.message
-        : String(error);
-    process.stderr.write(`ERROR: ${processMasker.mask(message)}\n`);
-    process.exit(code);
-  },
+  (error: unknown) => process.exit(reportError(error, process.argv.slice(2))),
 );

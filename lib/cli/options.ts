@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BadOptionsError } from '../errors.js';
 import type { TagFilter } from '../runner/tags.js';
+import { optionsError } from './unknown-option.js';
 
 export interface CliOptions {
   playbook?: string;
@@ -45,6 +46,38 @@ export interface CliOptions {
 
 const DEFAULT_FORKS = 64;
 
+export const PLAYBOOK_USAGE = 'Usage: playbook [options] PLAYBOOK.ts';
+
+const PLAYBOOK_OPTIONS = {
+  inventory: { type: 'string', short: 'i', multiple: true },
+  limit: { type: 'string', short: 'l', multiple: true },
+  forks: { type: 'string', short: 'f' },
+  role: { type: 'string', short: 'r', multiple: true },
+  tags: { type: 'string', short: 't', multiple: true },
+  'skip-tags': { type: 'string', multiple: true },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  'list-hosts': { type: 'boolean' },
+  'list-tasks': { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v', multiple: true },
+  profile: { type: 'boolean' },
+  'accept-new-host-keys': { type: 'boolean' },
+  'known-hosts': { type: 'string' },
+  'ssh-config': { type: 'string' },
+  timeout: { type: 'string', short: 'T' },
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
+  'ask-vault-pass': { type: 'boolean', short: 'J' },
+  'ask-vault-password': { type: 'boolean' },
+  vault: { type: 'string' },
+  'last-failed': { type: 'boolean' },
+  'runs-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
 export function parseCli(argv: string[]): CliOptions {
   let parsed;
   try {
@@ -52,38 +85,10 @@ export function parseCli(argv: string[]): CliOptions {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        inventory: { type: 'string', short: 'i', multiple: true },
-        limit: { type: 'string', short: 'l', multiple: true },
-        forks: { type: 'string', short: 'f' },
-        role: { type: 'string', short: 'r', multiple: true },
-        tags: { type: 'string', short: 't', multiple: true },
-        'skip-tags': { type: 'string', multiple: true },
-        check: { type: 'boolean', short: 'C' },
-        diff: { type: 'boolean', short: 'D' },
-        'extra-vars': { type: 'string', short: 'e', multiple: true },
-        'list-hosts': { type: 'boolean' },
-        'list-tasks': { type: 'boolean' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v', multiple: true },
-        profile: { type: 'boolean' },
-        'accept-new-host-keys': { type: 'boolean' },
-        'known-hosts': { type: 'string' },
-        'ssh-config': { type: 'string' },
-        timeout: { type: 'string', short: 'T' },
-        'vault-password-file': { type: 'string', multiple: true },
-        'vault-id': { type: 'string', multiple: true },
-        'ask-vault-pass': { type: 'boolean', short: 'J' },
-        'ask-vault-password': { type: 'boolean' },
-        vault: { type: 'string' },
-        'last-failed': { type: 'boolean' },
-        'runs-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
+      options: PLAYBOOK_OPTIONS,
     });
   } catch (error) {
-    throw new BadOptionsError((error as Error).message);
+    throw optionsError(error, PLAYBOOK_OPTIONS, PLAYBOOK_USAGE);
   }
   const v = parsed.values;
   if (parsed.positionals.length > 1)

@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { roleUse, type Playbook } from '../define.js';
 import { ExitCode } from '../errors.js';
 import { loadInventory } from '../inventory/index.js';
+import { isHostList } from '../inventory/sources.js';
 import { combineReporters, jsonReporter } from '../report/json.js';
 import { maskedOutput } from '../report/output.js';
 import { plainReporter } from '../report/plain.js';
@@ -21,7 +21,9 @@ import { loadPlaybook } from './load-playbook.js';
 import { defaultKnownHosts, hostKeyCheckingFromEnv, type CliOptions } from './options.js';
 import { prepareSecrets } from '../secrets/index.js';
 import { defaultRunsDir, runRecordReporter } from '../report/run-record.js';
-import { lastFailedHosts } from './history-command.js';
+import { lastFailedHosts, latestRun } from './history-command.js';
+import { listTasks } from './list-tasks.js';
+import { checkLimit } from './limit-check.js';
 
 export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Promise<number> {
   if (!cli.playbook)
@@ -31,7 +33,8 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     ? cli.inventory
     : [join(dirname(playbookFile), 'inventory', 'site.yml')];
   for (const path of inventoryPaths) {
-    if (!existsSync(path))
+    // `-i 'web1,web2,'` is a host list, as in ansible-playbook.
+    if (!existsSync(path) && !isHostList(path))
       throw new BadOptionsError(
         `inventory ${path} not found${cli.inventory.length ? '' : ' (the default beside the playbook; give one with -i)'}`,
       );
@@ -66,6 +69,7 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     }
     limit = [hosts.join(',')];
   }
+  checkLimit(inventory, limit, (line) => process.stderr.write(`${line}\n`));
 
   if (cli.listHosts) {
     const seen = new Set<string>();
@@ -79,9 +83,9 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     return ExitCode.ok;
   }
   if (cli.listTasks) {
-    process.stdout.write(
-      listTasks(playbook, relative(process.cwd(), playbookFile) || playbookFile, cli.roles),
-    );
+    const shown = relative(process.cwd(), playbookFile) || playbookFile;
+    const last = latestRun(runsDir, { playbook: playbookFile });
+    process.stdout.write(listTasks(playbook, shown, cli.roles, last ? { run: last } : { runsDir }));
     return ExitCode.ok;
   }
 
@@ -143,27 +147,4 @@ async function makeReporter(cli: CliOptions, extra: Reporter[] = []): Promise<Re
   if (cli.json) reporters.push(jsonReporter(maskedOutput(process.stdout)));
   if (cli.profile) reporters.push(profileReporter(human));
   return combineReporters([...reporters, ...extra]);
-}
-
-/** Plays, their host patterns, roles and tags. Tasks are code inside roles, known only when they run. */
-export function listTasks(playbook: Playbook, file: string, onlyRoles: string[]): string {
-  const lines = [`playbook: ${file} (${playbook.name})`];
-  playbook.plays.forEach((play, i) => {
-    lines.push(
-      '',
-      `  play #${i + 1} (${play.hosts}): ${play.name ?? ''}\tTAGS: [${(play.tags ?? []).join(', ')}]`,
-    );
-    for (const use of play.roles.map(roleUse)) {
-      if (onlyRoles.length && !onlyRoles.includes(use.role.name)) continue;
-      const tags = [...(use.tags ?? []), ...(use.role.tags ?? [])];
-      const delegated = use.role.delegate === 'controller' ? ' (runs on the controller)' : '';
-      lines.push(`    role ${use.role.name}${delegated}\tTAGS: [${tags.join(', ')}]`);
-    }
-  });
-  lines.push(
-    '',
-    "  (tasks are defined in each role's code and are listed as they run; use --check -v to see them)",
-    '',
-  );
-  return lines.join('\n');
 }

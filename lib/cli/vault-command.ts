@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { optionsError } from './unknown-option.js';
 import { parseDocument, isMap, isScalar } from 'yaml';
 import { BadOptionsError, ExitCode } from '../errors.js';
 import { Secret } from '../secret.js';
@@ -94,6 +95,18 @@ interface VaultCli {
   output?: string;
 }
 
+const VAULT_OPTIONS = {
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
+  'new-vault-password-file': { type: 'string' },
+  'new-vault-id': { type: 'string' },
+  'ask-vault-pass': { type: 'boolean' },
+  'ask-vault-password': { type: 'boolean' },
+  format: { type: 'string' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parse(argv: string[]): VaultCli | 'help' {
   let parsed;
   try {
@@ -101,20 +114,14 @@ function parse(argv: string[]): VaultCli | 'help' {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        'vault-password-file': { type: 'string', multiple: true },
-        'vault-id': { type: 'string', multiple: true },
-        'new-vault-password-file': { type: 'string' },
-        'new-vault-id': { type: 'string' },
-        'ask-vault-pass': { type: 'boolean' },
-        'ask-vault-password': { type: 'boolean' },
-        format: { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: VAULT_OPTIONS,
     });
   } catch (error) {
-    throw new BadOptionsError((error as Error).message);
+    throw optionsError(
+      error,
+      VAULT_OPTIONS,
+      'usage: playbook vault create|edit|view|encrypt|decrypt|rekey FILE... (see playbook vault --help)',
+    );
   }
   const v = parsed.values;
   if (v.help || !parsed.positionals.length) return 'help';

@@ -22,6 +22,7 @@ import {
 import { FACTS_PROBE, parseFacts, type Facts } from './facts.js';
 import { parseStat, statCommand, type FileStat } from './stat.js';
 import { quotePosix } from '../shell/quote.js';
+import { forwardPort, type PortForward } from './port-forward.js';
 import {
   atomicWriteResult,
   atomicWriteScript,
@@ -40,6 +41,7 @@ export interface HostInit {
 }
 
 export type { WriteFileOptions, WriteFileResult } from './atomic-write.js';
+export type { PortForward } from './port-forward.js';
 
 export class Host {
   readonly name: string;
@@ -55,6 +57,7 @@ export class Host {
   #connect: () => Promise<Connection>;
   #connection: Promise<Connection> | undefined;
   #facts: Promise<Facts> | undefined;
+  readonly #forwards = new Set<PortForward>();
 
   constructor(init: HostInit) {
     this.name = init.name;
@@ -83,6 +86,9 @@ export class Host {
   async reconnect(): Promise<void> {
     const old = this.#connection;
     this.#connection = undefined;
+    // Forwards ride on the old connection: they end with it.
+    await Promise.all([...this.#forwards].map((f) => f.close()));
+    this.#forwards.clear();
     this.#facts = undefined;
     if (old) await (await old.catch(() => null))?.close();
   }
@@ -128,7 +134,26 @@ export class Host {
     return atomicWriteResult(this.name, path, result, options);
   }
 
+  /**
+   * A controller-side port leading to `host:port` as the host sees it (e.g. a service on the
+   * host's loopback), over the run's connection to the host; for a local host, the target itself.
+   * Changes nothing on the host, so it works in check mode too. Closed with the host at the latest.
+   */
+  async forwardPort(host: string, port: number): Promise<PortForward> {
+    const forward = await forwardPort(await this.connection(), host, port);
+    this.#forwards.add(forward);
+    return {
+      ...forward,
+      close: async () => {
+        this.#forwards.delete(forward);
+        await forward.close();
+      },
+    };
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.#forwards].map((f) => f.close()));
+    this.#forwards.clear();
     if (this.#connection) await (await this.#connection.catch(() => null))?.close();
   }
 

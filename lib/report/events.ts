@@ -31,8 +31,14 @@ export interface TaskEvent {
   changes?: string[];
   diff?: string;
   error?: string;
+  /** Where a task's exception came from (`file:line:column`, the role's own code first), for -v. */
+  errorAt?: string;
+  /** The exception's stack, for -vvv. */
+  stack?: string;
   message?: string;
   handler?: boolean;
+  /** A failure the task allowed (`ignoreErrors`): counted as `ignored` (and ok), not failed, as in Ansible. */
+  ignored?: boolean;
   /** Epoch ms when the task started: with durationMs, shows which tasks overlapped. */
   startedAt: number;
   durationMs: number;
@@ -53,12 +59,18 @@ export interface LogEvent {
   message: string;
 }
 
+/**
+ * A host's recap, counted as Ansible counts it: `ok` is every task that succeeded, changed or
+ * not (so ok=4 changed=4 for four changed tasks); `ignored` failures count as ok too, not failed.
+ */
 export interface HostCounts {
   ok: number;
   changed: number;
   failed: number;
   skipped: number;
   unreachable: number;
+  /** Absent in run records written before it was counted. */
+  ignored?: number;
 }
 
 export interface RecapEvent {
@@ -77,5 +89,19 @@ export interface Reporter {
 }
 
 export function emptyCounts(): HostCounts {
-  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+}
+
+/** Adds one task result to a host's counts, Ansible's way (see HostCounts). */
+export function countTask(counts: HostCounts, event: Pick<TaskEvent, 'status' | 'ignored'>): void {
+  if (event.status === 'failed') {
+    if (event.ignored) {
+      counts.ignored = (counts.ignored ?? 0) + 1;
+      counts.ok++;
+    } else counts.failed++;
+  } else if (event.status === 'skipped') counts.skipped++;
+  else {
+    counts.ok++;
+    if (event.status === 'changed') counts.changed++;
+  }
 }

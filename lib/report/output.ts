@@ -8,10 +8,16 @@ export interface Output {
   line(text: string): void;
   /** Whether this stream is an interactive terminal (for colour and live rendering). */
   readonly isTTY: boolean;
+  /** The stream behind it, for renderers that draw on the terminal themselves (listr2). */
+  readonly stream?: TerminalStream;
 }
 
-export function maskedOutput(stream: NodeJS.WritableStream & { isTTY?: boolean }): Output {
+export type TerminalStream =
+  NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number });
+
+export function maskedOutput(stream: TerminalStream): Output {
   return {
+    stream,
     isTTY: Boolean(stream.isTTY),
     line(text: string) {
       stream.write(processMasker.mask(text) + '\n');

@@ -16,7 +16,14 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { processMasker } from '../secret.js';
 import { privateDir, writeFileAtomic } from '../vault/files.js';
-import { emptyCounts, type HostCounts, type Reporter, type RunEvent, type TaskStatus } from './events.js';
+import {
+  countTask,
+  emptyCounts,
+  type HostCounts,
+  type Reporter,
+  type RunEvent,
+  type TaskStatus,
+} from './events.js';
 
 export const RECORD_VERSION = 1;
 
@@ -25,6 +32,8 @@ export interface RecordedTask {
   task: string;
   status: TaskStatus;
   handler?: boolean;
+  /** A failure allowed by ignoreErrors. */
+  ignored?: boolean;
   /** What changed (or would have, in check mode): the task's change lines. */
   changes?: string[];
   error?: string;
@@ -341,7 +350,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
           break;
         case 'task': {
           const h = hostOf(e.host);
-          h.counts[e.status]++;
+          countTask(h.counts, e);
           h.tasks.push({
             role: e.role,
             task: e.task,
@@ -349,6 +358,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
             ...(e.handler ? { handler: true } : {}),
             ...(e.changes?.length ? { changes: [...e.changes] } : {}),
             ...(e.error ? { error: e.error } : {}),
+            ...(e.ignored ? { ignored: true } : {}),
             ...(e.message ? { message: e.message } : {}),
             startedAt: new Date(e.startedAt).toISOString(),
             durationMs: e.durationMs,

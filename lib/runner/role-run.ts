@@ -12,6 +12,7 @@ import type { RunState } from './run-state.js';
 import { shouldRun } from './tags.js';
 import { runInTaskScope, type TaskScope } from './task-scope.js';
 import { roleSecrets } from '../secrets/store.js';
+import { errorOrigin, type ErrorOrigin } from './error-origin.js';
 
 /** Ends a role after a task failed (already reported). */
 export class RoleFailed extends Error {}
@@ -40,6 +41,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     name: string,
     body: () => Promise<TaskOutcome | void>,
     handler: boolean,
+    ignoreErrors = false,
   ): Promise<TaskResult> => {
     if (run.signal.aborted) throw new Interrupted();
     const startedAt = Date.now();
@@ -47,6 +49,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     run.emit({ type: 'task-start', host: inventoryHost, role: role.name, task: name, startedAt });
     const scope: TaskScope = { mutations: [], skippedInCheck: [] };
     let result: TaskResult;
+    let origin: ErrorOrigin = {};
     try {
       const outcome = await runInTaskScope(scope, body);
       result = toResult(outcome, scope);
@@ -55,7 +58,10 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       if (error instanceof CheckModeSkip)
         result = { status: 'skipped', changed: false, message: error.message };
       else if (error instanceof RoleFailed) throw error;
-      else result = { status: 'failed', changed: false, error: errorText(error) };
+      else {
+        result = { status: 'failed', changed: false, error: errorText(error) };
+        origin = errorOrigin(error, role.definedAt);
+      }
     }
     run.emit({
       type: 'task',
@@ -65,7 +71,8 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       status: result.status,
       ...(result.changes?.length ? { changes: result.changes } : {}),
       ...(result.diff ? { diff: result.diff } : {}),
-      ...(result.error ? { error: result.error } : {}),
+      ...(result.error ? { error: result.error, ...origin } : {}),
+      ...(result.status === 'failed' && ignoreErrors ? { ignored: true } : {}),
       ...(result.message ? { message: result.message } : {}),
       ...(handler ? { handler: true } : {}),
       startedAt,
@@ -96,7 +103,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       if (!shouldRun([...baseTags, ...(options.tags ?? [])], run.options.tags)) {
         return { status: 'skipped', changed: false, message: 'not selected by tags' };
       }
-      const result = await execute(name, body, false);
+      const result = await execute(name, body, false, options.ignoreErrors);
       if (result.status === 'failed') {
         if (options.ignoreErrors) return result;
         throw new RoleFailed(result.error);
@@ -144,6 +151,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       task: '(role)',
       status: 'failed',
       error: errorText(error),
+      ...errorOrigin(error, role.definedAt),
       startedAt: Date.now(),
       durationMs: 0,
     });

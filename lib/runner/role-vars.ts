@@ -9,6 +9,7 @@ import { InvalidInputError, type SourceLocation } from '../errors.js';
 import { isSecret } from '../secret.js';
 import type { Role } from '../define.js';
 import type { VariableSource } from '../inventory/types.js';
+import { coerceKeyValueVars } from './extra-vars-coercion.js';
 
 export interface VarLayer {
   /** What this layer is, for messages: `--extra-vars`, `site.ts (play "web" vars)`. */
@@ -66,7 +67,7 @@ export async function resolveRoleVars(
   const all: Record<string, unknown> = {};
   const origin: Record<string, VarLayer> = {};
   for (const layer of ordered) {
-    for (const [key, value] of Object.entries(layer.values)) {
+    for (const [key, value] of Object.entries(coerceKeyValueVars(role, layer.values))) {
       all[key] = value; // Ansible replaces, never deep-merges, dictionaries.
       origin[key] = layer;
     }
@@ -110,7 +111,7 @@ function locate(error: ErrorObject, origin: Record<string, VarLayer>): SourceLoc
   const layer = name ? origin[name] : undefined;
   if (!layer || !name) return {};
   const source = layer.sources?.[name];
-  return source ? { file: source.file, line: source.line } : (layer.where ?? {});
+  return { ...(source ? { file: source.file, line: source.line } : layer.where), field: name };
 }
 
 function describeError(

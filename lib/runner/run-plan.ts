@@ -3,7 +3,7 @@
  * --limit), which roles run (--role), each host's connection settings and each role's validated
  * variables. All problems are collected and reported together as one InvalidInputError.
  */
-import { InvalidInputError, BadOptionsError } from '../errors.js';
+import { InvalidInputError, BadOptionsError, type SourceLocation } from '../errors.js';
 import { roleUse, type Playbook, type Role } from '../define.js';
 import { getHost, implicitLocalhost, selectHosts } from '../inventory/index.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
@@ -51,6 +51,7 @@ export async function planRun(
   options: RunOptions,
 ): Promise<RunPlan> {
   const errors: string[] = [];
+  const wheres = new Map<string, SourceLocation>(); // message → where, for a single error's location
   const targets = new Map<string, ConnectionTarget>();
   const limited = options.limit?.length
     ? new Set(matchHosts(inventory, options.limit).map((h) => h.name))
@@ -117,13 +118,16 @@ export async function planRun(
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error;
           errors.push(error.message);
+          wheres.set(error.message, error.where);
         }
       }
       planned.hosts.push({ name: host.name, roles });
     }
     plays.push(planned);
   }
-  if (errors.length) throw new InvalidInputError([...new Set(errors)].join('\n'));
+  const unique = [...new Set(errors)];
+  if (unique.length)
+    throw new InvalidInputError(unique.join('\n'), unique.length === 1 ? wheres.get(unique[0]!) : {});
   return { plays, targets };
 }
 

@@ -7,6 +7,7 @@
 import { ExitCode } from '../errors.js';
 import { Host } from '../host/host.js';
 import {
+  countTask,
   emptyCounts,
   type HostCounts,
   type RecapEvent,
@@ -41,8 +42,7 @@ export async function executePlan(
   const counts: Record<string, HostCounts> = {};
   const emit = (event: RunEvent) => {
     if (event.type === 'task') {
-      const c = (counts[event.host] ??= emptyCounts());
-      c[event.status]++;
+      countTask((counts[event.host] ??= emptyCounts()), event);
     } else if (event.type === 'host') {
       (counts[event.host] ??= emptyCounts()).unreachable++;
     }

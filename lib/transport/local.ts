@@ -1,5 +1,7 @@
 /** `kind: local`: the same long-lived bash session, as a child process of ours. */
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { userInfo } from 'node:os';
 import { shellLaunch } from './shell-launch.js';
 import { startShellSession, type ShellChannel } from './shell-session.js';
@@ -38,13 +40,22 @@ export async function openLocalConnection(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
-  return startShellSession(channel, {
+  const session = await startShellSession(channel, {
     host: target.name,
     description: become ? `local (sudo -u ${become.user})` : 'local',
     shellType: 'sh',
     launch,
     becomePassword: become?.password,
     startTimeoutMs: settings.connectTimeoutMs,
+  });
+  return Object.assign(session, { kind: 'local' as const, openTcp: openLocalTcp });
+}
+
+function openLocalTcp(host: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
   });
 }
 

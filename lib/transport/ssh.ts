@@ -38,7 +38,7 @@ export async function openSshConnection(
     const launch = shellLaunch(become);
     const description = describeEndpoint(endpoint) + (become ? ` (sudo -u ${become.user})` : '');
     const channel = await openExecChannel(ssh, shellJoin(launch.argv), target.name, description);
-    return await startShellSession(channel, {
+    const session = await startShellSession(channel, {
       host: target.name,
       description,
       shellType: 'sh',
@@ -46,6 +46,10 @@ export async function openSshConnection(
       becomePassword: become?.password,
       startTimeoutMs: settings.connectTimeoutMs,
       afterClose: closeAll,
+    });
+    return Object.assign(session, {
+      kind: 'ssh' as const,
+      openTcp: (host: string, port: number) => openTcp(ssh, host, port, description),
     });
   } catch (error) {
     closeAll();
@@ -135,6 +139,19 @@ function forward(jump: NodeSSH, to: SshEndpoint, hostName: string, timeoutMs: nu
     jump.connection!.forwardOut('127.0.0.1', 0, to.host, to.port, (error, stream) => {
       clearTimeout(timer);
       if (error) reject(fail(error.message));
+      else resolve(stream);
+    });
+  });
+}
+
+/** A `direct-tcpip` channel from the host to `host:port` on the logged-in connection. */
+function openTcp(ssh: NodeSSH, host: string, port: number, description: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const client = ssh.connection;
+    if (!client) return reject(new Error(`${description}: connection lost`));
+    client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
+      if (error)
+        reject(new Error(`${description}: cannot open a TCP channel to ${host}:${port}: ${error.message}`));
       else resolve(stream);
     });
   });

@@ -3,6 +3,7 @@
  * run; every command goes through one long-lived remote shell on it (see issue 4's numbers: one
  * exec channel per command costs ~48 ms, a line written to a running shell costs ~2 ms).
  */
+import type { Duplex } from 'node:stream';
 
 export interface CommandResult {
   stdout: string;
@@ -37,6 +38,13 @@ export interface Connection {
   run(command: string, options?: RunOptions): Promise<CommandResult>;
   /** Close the shell and the connection. Idempotent. */
   close(): Promise<void>;
+  /** `ssh` or `local`: a local connection reaches the host's ports directly. */
+  readonly kind?: 'ssh' | 'local';
+  /**
+   * A TCP stream to `host:port` as seen from the host (OpenSSH's `direct-tcpip`, what `ssh -L`
+   * uses), over the already open connection: no new login. Local connections connect directly.
+   */
+  openTcp?(host: string, port: number): Promise<Duplex>;
 }
 
 /** How to reach one inventory host: from `ansible_*` variables, ~/.ssh/config and defaults. */

@@ -74,6 +74,6 @@ describe('invalid input exits 4 naming file and line, touching no host', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/role probe\s+TAGS: \[probe\]/);
     expect(r.stdout).toMatch(/role barrier\s+TAGS: \[barrier, never\]/);
-    expect(r.stdout).toContain('listed as they run');
+    expect(r.stdout).toContain('no run of this playbook is recorded');
   });
 });

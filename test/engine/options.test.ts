@@ -58,3 +58,21 @@ describe('CLI options', () => {
     ).toEqual({ a: 3, b: 'two words', c: { d: true }, list: [1, 2] });
   });
 });
+
+describe('unknown options name the nearest known one', () => {
+  it('typos, swapped letters and prefixes; nothing when nothing is close', async () => {
+    const { nearestOption } = await import('../../lib/cli/unknown-option.js');
+    const options = {
+      check: { type: 'boolean', short: 'C' },
+      diff: { type: 'boolean', short: 'D' },
+      'list-tasks': { type: 'boolean' },
+      'list-hosts': { type: 'boolean' },
+      'extra-vars': { type: 'string', short: 'e' },
+    };
+    expect(nearestOption('--chekc', options)).toBe('--check');
+    expect(nearestOption('--dif', options)).toBe('--diff');
+    expect(nearestOption('--list-task', options)).toBe('--list-tasks');
+    expect(nearestOption('--extra-var=x=1', options)).toBe('--extra-vars');
+    expect(nearestOption('--frobnicate', options)).toBeUndefined();
+  });
+});

@@ -1,9 +1,12 @@
 /** `playbook inventory`: output, exit codes (4 bad inventory, 5 bad options), --output, --limit. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { inventoryCommand } from '../../lib/cli/inventory-command.js';
 import { fixture } from './helpers.js';
+import { findAnsibleInventory } from './ansible-runner.js';
+import { playbookBin, repoRoot } from '../support/cli.js';
 
 let out = '';
 let err = '';
@@ -86,5 +89,57 @@ describe('playbook inventory', () => {
     expect(await inventoryCommand(['-i', inv, '--list', '--graph'])).toBe(5);
     expect(await inventoryCommand(['--list'])).toBe(5);
     expect(await inventoryCommand(['-i', inv, '--list', '--bogus'])).toBe(5);
+    expect(await inventoryCommand(['-i', inv, '--lsit'])).toBe(5);
+    expect(err).toContain('unknown option --lsit: did you mean --list?');
+  });
+});
+
+/**
+ * Host lists and --limit with a playbook, against the real ansible-playbook 2.14 as the reference
+ * (skipped where Ansible is not installed, except under CI=true).
+ */
+describe('host lists and --limit with a playbook, as ansible-playbook --list-hosts', () => {
+  const ansible = findAnsibleInventory()
+    ? path.join(path.dirname(findAnsibleInventory()!), 'ansible-playbook')
+    : undefined;
+  const run = !ansible && process.env.CI !== 'true' ? it.skip : it;
+  const yml = path.join(
+    fixture({ 'site.yml': '- hosts: all\n  gather_facts: false\n  tasks: []\n' }),
+    'site.yml',
+  );
+  const ours = (args: string[]) =>
+    spawnSync(playbookBin, ['test/engine/fixtures/habits.ts', ...args, '--list-hosts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
+  const theirs = (args: string[]) =>
+    spawnSync(ansible!, ['-i', ...args, yml, '--list-hosts'], {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+    });
+
+  run("-i 'web1,web2,' selects the same hosts", () => {
+    const a = theirs(['web1,web2,']);
+    const n = ours(['-i', 'web1,web2,']);
+    expect(n.status, n.stderr).toBe(a.status);
+    // ansible-playbook --list-hosts prints a set (its order varies run to run): compare as sets.
+    expect(n.stdout.trim().split('\n').sort()).toEqual(
+      a.stdout
+        .split('\n')
+        .filter((l) => /^ {6}\S/.test(l))
+        .map((l) => l.trim())
+        .sort(),
+    );
+  });
+
+  run('--limit matching no host: the same warning and exit 1', () => {
+    const a = theirs(['web1,', '--limit', 'nosuch']);
+    const n = ours(['-i', 'web1,', '--limit', 'nosuch']);
+    expect(a.status).toBe(1);
+    expect(n.status).toBe(a.status);
+    const warning = 'Could not match supplied host pattern, ignoring: nosuch';
+    expect(a.stderr).toContain(warning);
+    expect(n.stderr).toContain(warning);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * Property strings as pve-common parses and prints them. The default keys and NIC key aliases
- * used here are checked against Proxmox's own schema (../shared/reference, loaded at test time),
- * so a schema that moved on would fail these tests rather than silently mis-parse configs.
+ * used here are checked against Proxmox's own schema, through the API contract derived from it
+ * (test/pve-sim/contract, kept equal to the schema by its drift test), so a schema that moved on
+ * would fail these tests rather than silently mis-parse configs.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   formatNet,
@@ -15,6 +15,10 @@ import {
   parsePropertyString,
   parseSize,
 } from '../../lib/proxmox/index.js';
+import type { ApiContract } from '../pve-sim/contract/derive.js';
+import { contractFile } from '../pve-sim/contract/files.js';
+import { loadSchema, type ParamSchema } from '../pve-sim/schema/load.js';
+import { formatFromTypetext } from '../pve-sim/schema/typetext.js';
 
 describe('parsePropertyString', () => {
   it('reads a disk with its default key (file)', () => {
@@ -97,31 +101,16 @@ describe('sizes', () => {
   });
 });
 
-// The schema is AGPL test data that lives beside the repository, never in it.
-const schemaPath = resolve(import.meta.dirname, '../../../shared/reference/pve-api-schema.json');
-
-describe.skipIf(!existsSync(schemaPath))('against the PVE 9.1.3 schema', () => {
-  type Node = {
-    path: string;
-    info?: Record<
-      string,
-      { parameters?: { properties?: Record<string, { typetext?: string; format?: unknown }> } }
-    >;
-    children?: Node[];
+describe('against the PVE 9.1.3 schema (the API contract)', () => {
+  const create = () => loadSchema().match('/nodes/pve1/qemu')!.entry.methods['POST']!.parameters!.properties!;
+  /** A parameter's property-string keys: inline in the schema, or a named format's typetext. */
+  const keys = (param: ParamSchema): Record<string, ParamSchema> => {
+    if (typeof param.format !== 'string') return param.format!;
+    const named = (JSON.parse(readFileSync(contractFile(), 'utf8')) as ApiContract).propertyFormats;
+    return formatFromTypetext(named[param.format]!);
   };
-  const find = (nodes: Node[], path: string): Node | undefined => {
-    for (const n of nodes) {
-      if (n.path === path) return n;
-      const hit = find(n.children ?? [], path);
-      if (hit) return hit;
-    }
-    return undefined;
-  };
-  const create = () =>
-    find(JSON.parse(readFileSync(schemaPath, 'utf8')) as Node[], '/nodes/{node}/qemu')!.info!['POST']!
-      .parameters!.properties!;
 
-  it('names the default keys we use in its typetext ([key=])', () => {
+  it('names the default keys we use (default_key)', () => {
     const props = create();
     const expected: Record<string, string> = {
       'scsi[n]': 'file',
@@ -134,12 +123,15 @@ describe.skipIf(!existsSync(schemaPath))('against the PVE 9.1.3 schema', () => {
       'hostpci[n]': 'host',
     };
     for (const [param, key] of Object.entries(expected)) {
-      expect(props[param]?.typetext, param).toMatch(new RegExp(`^\\[\\[?${key}=\\]`));
+      const defaults = Object.entries(keys(props[param]!)).filter(([, v]) => v.default_key);
+      expect(
+        defaults.map(([k]) => k),
+        param,
+      ).toEqual([key]);
     }
   });
   it('lists exactly our NIC model aliases (alias macaddr, keyAlias model)', () => {
-    const format = create()['net[n]']!.format as Record<string, { alias?: string; keyAlias?: string }>;
-    const models = Object.entries(format)
+    const models = Object.entries(keys(create()['net[n]']!))
       .filter(([, v]) => v.alias === 'macaddr' && v.keyAlias === 'model')
       .map(([k]) => k);
     expect(models.sort()).toEqual([...NET_ALIASES.keys].sort());

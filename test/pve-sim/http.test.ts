@@ -63,6 +63,15 @@ describe('responses', () => {
     expect(sim.violations.slice(-3).map((v) => v.kind)).toEqual(['method', 'path', 'method']);
   });
 
+  it('501 "not implemented by pve-sim" for what PVE has but the contract does not describe, listed as unhandled', async () => {
+    const before = sim.violations.length;
+    const r = await c.call('POST', '/nodes/pve1/qemu/100/snapshot', { snapname: 'before' });
+    expect(r.status).toBe(501);
+    expect(r.statusText).toBe("Method 'POST /nodes/pve1/qemu/100/snapshot' not implemented by pve-sim");
+    expect(sim.unhandled.at(-1)).toEqual({ method: 'POST', template: '/nodes/{node}/qemu/{vmid}/snapshot' });
+    expect(sim.violations.length, 'not a request PVE would refuse').toBe(before);
+  });
+
   it('500 with the message as reason phrase and in the body for handler errors', async () => {
     const r = await c.call('GET', '/nodes/pve1/qemu/4242/config');
     expect(r.status).toBe(500);

@@ -1,6 +1,7 @@
 /**
  * pve-sim: a Proxmox VE 9.1 API simulator over HTTPS, for tests and `npm run pve-sim`.
- * Every request is checked against PVE's own API schema; see README.md for what is modelled.
+ * Every request is checked against PVE's own API schema, through the contract derived from it
+ * (contract/README.md); see README.md for what is modelled.
  *
  *   const sim = await startPveSim({ taskMs: 20 });
  *   // https://127.0.0.1:PORT/api2/json, token sim.token.id / sim.token.secret, cert sim.caPem
@@ -48,7 +49,7 @@ export interface PveSimOptions {
   windowsInstallMs?: number;
   /** From start until a guest agent answers (default 2 × taskMs). */
   bootMs?: number;
-  /** Default: <repo>/../shared/reference/pve-api-schema.json (or $PVE_SIM_SCHEMA). */
+  /** The API contract to check requests against (default: the committed contract/pve-api.json). */
   schemaPath?: string;
   /** Node names (default ['pve1']). */
   nodes?: string[];

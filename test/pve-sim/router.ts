@@ -36,6 +36,11 @@ export class Router {
   find(method: string, template: string): Handler | undefined {
     return this.routes.get(`${method} ${template}`);
   }
+
+  /** Every route as `METHOD /template`: the list the API contract covers (contract/README.md). */
+  list(): string[] {
+    return [...this.routes.keys()];
+  }
 }
 
 /** A handler may return `withTotal(data, n)` to add PVE's `total` (task log, lists). */

@@ -1,7 +1,9 @@
 // The shell-session framing, end to end over a real local bash (kind: local).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeTarget,
@@ -93,12 +95,32 @@ describe('local connection', () => {
 
   it('sends stdin data, never on a command line, small and large', async () => {
     const secret = `s3cret-${Math.random().toString(36).slice(2)}`;
+    // No timing: each command starts a uniquely named marker process and waits until the
+    // sampler has seen it, so the sampler is known to have watched the command run however
+    // busy the machine is (a fixed `sleep 0.3` was missed under load).
+    const dir = await mkdtemp(join(tmpdir(), 'ns-stdin-'));
+    const seen = new Set<string>();
+    const waiting = new Map<string, string>(); // marker command line → flag file to create
+    const watched = (marker: number, body: string) => {
+      const flag = join(dir, `seen-${marker}`);
+      waiting.set(`sleep ${marker}.5`, flag);
+      return `sleep ${marker}.5 & m=$!; until [ -e ${flag} ]; do sleep 0.01; done; kill $m; ${body}`;
+    };
     const sampled: string[] = [];
     let sampling = true;
     const sampler = (async () => {
-      while (sampling) sampled.push(await allCommandLines());
+      while (sampling) {
+        const snapshot = await allCommandLines();
+        sampled.push(snapshot);
+        for (const [marker, flag] of waiting)
+          if (snapshot.includes(marker) && !seen.has(marker)) {
+            seen.add(marker);
+            await writeFile(flag, '');
+          }
+      }
     })();
-    const small = await conn.run('sleep 0.3; read -r line; printf "%s" "$line" | wc -c', {
+    const base = 100_000 + Math.floor(Math.random() * 800_000);
+    const small = await conn.run(watched(base, 'read -r line; printf "%s" "$line" | wc -c'), {
       stdin: `${secret}\n`,
     });
     const bigData = Buffer.concat([
@@ -106,13 +128,13 @@ describe('local connection', () => {
       Buffer.from(secret),
       Buffer.from([0, 255, 10]),
     ]);
-    const big = await conn.run('sleep 0.3; sha256sum', { stdin: bigData });
+    const big = await conn.run(watched(base + 1, 'sha256sum'), { stdin: bigData });
     sampling = false;
     await sampler;
+    await rm(dir, { recursive: true, force: true });
     expect(small.stdout.trim()).toBe(String(secret.length));
     expect(big.stdout.split(' ')[0]).toBe(createHash('sha256').update(bigData).digest('hex'));
-    expect(sampled.length).toBeGreaterThan(2);
-    expect(sampled.join('\n')).toContain('sleep 0.3'); // the sampler did see the command run
+    expect([...seen]).toEqual([`sleep ${base}.5`, `sleep ${base + 1}.5`]); // both seen while running
     for (const snapshot of sampled) expect(snapshot).not.toContain(secret);
   });
 

@@ -28,3 +28,11 @@ export function buildRouter(auth: Auth, fingerprint: string): Router {
   registerAgent(router);
   return router;
 }
+
+/**
+ * The route table alone (`METHOD /template`), for the API contract. Registering reads neither the
+ * auth store nor the fingerprint (handlers use them when called), so none is needed here.
+ */
+export function implementedRoutes(): string[] {
+  return buildRouter(undefined as unknown as Auth, '').list();
+}

@@ -144,6 +144,13 @@ async function handle(
 
     const match = sim.schema.match(path);
     const schemaMethod = match?.entry.methods[method];
+    if (match?.entry.outside.includes(method)) {
+      // PVE has it, the contract does not describe it, so the simulator does not implement it:
+      // a gap of the simulator (README "The contract"), not a request PVE would refuse.
+      record.template = match.entry.template;
+      hooks.unhandled.push({ method, template: match.entry.template });
+      throw new PveError(501, `Method '${method} ${path}' not implemented by pve-sim\n`);
+    }
     if (!match || !schemaMethod) {
       const err = notImplemented(method, path);
       hooks.violations.push({

@@ -1,18 +1,17 @@
 /**
- * Loads Proxmox VE's own API schema (pve-docs apidata.js as JSON, see ../shared/reference/README.md)
- * and indexes it by path template, so a concrete request path such as
- * `/nodes/pve1/qemu/100/config` finds `/nodes/{node}/qemu/{vmid}/config` and its methods.
- * The schema is AGPL test data: it is read at run time from beside the repository, never copied.
+ * Loads the simulator's Proxmox VE API contract (../contract/pve-api.json, derived from PVE's own
+ * API schema; see ../contract/README.md) and indexes it by path template, so a concrete request
+ * path such as `/nodes/pve1/qemu/100/config` finds `/nodes/{node}/qemu/{vmid}/config` and its
+ * methods. The contract is committed: nothing outside the repository is read.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ApiContract, ContractMethod } from '../contract/derive.js';
+import { contractFile } from '../contract/files.js';
 import { registerTypetextFormat } from './named-formats.js';
 
 export interface ParamSchema {
   type?: string;
   format?: string | Record<string, ParamSchema>;
-  typetext?: string;
   optional?: number | boolean;
   enum?: string[] | null;
   minimum?: number | string;
@@ -25,13 +24,13 @@ export interface ParamSchema {
   alias?: string;
   keyAlias?: string;
   default_key?: number | boolean;
-  description?: string;
+  /** The highest index of a `[n]` family where PVE states one ("n is 0 to 30"). */
+  maxIndex?: number;
 }
 
 export interface MethodSchema {
   parameters?: { properties?: Record<string, ParamSchema>; additionalProperties?: number | boolean };
   allowtoken?: number;
-  protected?: number;
   permissions?: unknown;
   returns?: unknown;
 }
@@ -40,6 +39,8 @@ export interface PathEntry {
   template: string;
   segments: string[];
   methods: Record<string, MethodSchema>;
+  /** Methods PVE has on this path that the contract does not describe (the simulator implements none). */
+  outside: string[];
 }
 
 export interface PathMatch {
@@ -53,32 +54,9 @@ export interface ApiSchema {
   match(path: string): PathMatch | undefined;
 }
 
-interface TreeNode {
-  path: string;
-  info?: Record<string, MethodSchema>;
-  children?: TreeNode[];
-}
-
-/** The repository root: the nearest folder above `from` whose package.json is named novastation. */
-export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (
-      existsSync(pkg) &&
-      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'novastation'
-    )
-      return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('pve-sim: cannot find the novastation repository root');
-    dir = up;
-  }
-}
-
+/** Default: the committed contract. */
 export function defaultSchemaPath(): string {
-  return (
-    process.env.PVE_SIM_SCHEMA ?? resolve(repoRoot(), '..', 'shared', 'reference', 'pve-api-schema.json')
-  );
+  return contractFile();
 }
 
 const loaded = new Map<string, ApiSchema>();
@@ -86,27 +64,38 @@ const loaded = new Map<string, ApiSchema>();
 export function loadSchema(file = defaultSchemaPath()): ApiSchema {
   const cached = loaded.get(file);
   if (cached) return cached;
-  if (!existsSync(file))
-    throw new Error(`pve-sim: the PVE API schema is missing at ${file} (set schemaPath or PVE_SIM_SCHEMA)`);
-  const tree = JSON.parse(readFileSync(file, 'utf8')) as TreeNode[];
-  const paths: PathEntry[] = [];
-  const walk = (node: TreeNode): void => {
-    if (node.info)
-      paths.push({ template: node.path, segments: node.path.split('/').filter(Boolean), methods: node.info });
-    node.children?.forEach(walk);
-  };
-  tree.forEach(walk);
-  for (const entry of paths) {
-    for (const method of Object.values(entry.methods)) {
-      for (const prop of Object.values(method.parameters?.properties ?? {})) {
-        const p = prop.items ?? prop;
-        if (typeof p.format === 'string' && p.typetext) registerTypetextFormat(p.format, p.typetext);
-      }
+  if (!existsSync(file)) throw new Error(`pve-sim: the PVE API contract is missing at ${file}`);
+  const contract = JSON.parse(readFileSync(file, 'utf8')) as ApiContract;
+  for (const [name, typetext] of Object.entries(contract.propertyFormats))
+    registerTypetextFormat(name, typetext);
+  const paths: PathEntry[] = Object.entries(contract.paths).map(([template, methods]) => {
+    const entry: PathEntry = {
+      template,
+      segments: template.split('/').filter(Boolean),
+      methods: {},
+      outside: [],
+    };
+    for (const [m, schema] of Object.entries(methods)) {
+      if (schema) entry.methods[m] = methodSchema(schema, contract.sharedParameters);
+      else entry.outside.push(m);
     }
-  }
+    return entry;
+  });
   const schema: ApiSchema = { paths, match: (path) => matchPath(paths, path) };
   loaded.set(file, schema);
   return schema;
+}
+
+function methodSchema(c: ContractMethod, shared: Record<string, ParamSchema>): MethodSchema {
+  const properties = Object.fromEntries(
+    Object.entries(c.parameters).map(([name, rules]) => [name, rules === 'shared' ? shared[name]! : rules]),
+  );
+  return {
+    parameters: { properties },
+    allowtoken: c.allowtoken,
+    permissions: c.permissions,
+    returns: c.returns,
+  };
 }
 
 function matchPath(paths: PathEntry[], path: string): PathMatch | undefined {

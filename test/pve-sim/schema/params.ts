@@ -11,9 +11,10 @@ import type { MethodSchema, ParamSchema } from './load.js';
 export type RawParams = Record<string, string | string[]>;
 
 /**
- * Highest index + 1 of each `[n]` family, where the schema's description does not say
- * "(n is 0 to N)": qemu-server ($MAX_NETS = 32, $MAX_HOSTPCI_DEVICES = 16, $MAX_UNUSED_DISKS = 256,
- * $MAX_NUMA = 8, max_virtiofs 10; ipconfig follows net), pve-container (mp/dev), corosync links.
+ * Highest index + 1 of each `[n]` family, where the schema does not state it (its description's
+ * "(n is 0 to N)", kept in the contract as `maxIndex`): qemu-server ($MAX_NETS = 32,
+ * $MAX_HOSTPCI_DEVICES = 16, $MAX_UNUSED_DISKS = 256, $MAX_NUMA = 8, max_virtiofs 10; ipconfig
+ * follows net), pve-container (mp/dev), corosync links.
  */
 const FAMILY_MAX: Record<string, number> = {
   net: 32,
@@ -29,8 +30,7 @@ const FAMILY_MAX: Record<string, number> = {
 };
 
 function familyLimit(base: string, schema: ParamSchema): number {
-  const m = /\(n is 0 to (\d+)/.exec(schema.description ?? '');
-  if (m) return Number(m[1]) + 1;
+  if (schema.maxIndex !== undefined) return schema.maxIndex + 1;
   return FAMILY_MAX[base] ?? 32;
 }
 
