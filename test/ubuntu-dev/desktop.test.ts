@@ -173,6 +173,8 @@ describe.skipIf(skipHosts)('ubuntu-dev on a Debian 12 host', () => {
     const r = await play();
     slowTasks('first run', r);
     expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    // The passwords are Secrets (from !env here, as from the vault): in no output, diffs included.
+    for (const pw of Object.values(PASSWORDS)) expect(r.stdout + r.stderr).not.toContain(pw);
     expect(changedTasks(r)).toEqual(wouldChange);
     const handlers = taskEvents(r).filter((e) => e.handler);
     expect(handlers.map((e) => `${e.task}:${e.status}`).sort()).toEqual([

@@ -4,16 +4,19 @@
  * (local-apt-repo.ts): the repository code — the pinned key as that repository's own keyring,
  * the deb822 source, the refresh, the install from it — runs for real; what the stand-ins
  * install is not Docker or Node.js. git comes from Debian. The desktop is cut to xrdp alone to
- * keep this file small (desktop.test.ts covers it).
+ * keep this file small (desktop.test.ts covers it). xrdp gets the site's TLS certificate here (a
+ * self-signed one made with openssl, its key from the environment as a Secret).
  *
  * The host also runs ufw, enabled before the role runs: the firewall part leaves it alone by
  * default and replaces it by the role's nftables rules with `firewall_ufw: replace`. (ufw's own
  * sysctl step is turned off on the host: /proc/sys is read-only in a test host.)
  */
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { run } from '../harness/run.js';
 import { runCli, taskEvents } from '../support/cli.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { serveSignedRepos, type LocalRepos } from './local-apt-repo.js';
@@ -25,7 +28,8 @@ describe.skipIf(skipHosts)('ubuntu-dev development tools', () => {
   let f: HostFixture;
   let repos: LocalRepos;
   let inventory: string;
-  const env = { UD_ALICE_PW: 'Alice-dev-pw-19' };
+  const env: Record<string, string> = { UD_ALICE_PW: 'Alice-dev-pw-19' };
+  let cert = '';
   const play = (...args: string[]) =>
     runCli([PLAYBOOK, '-i', inventory, '--known-hosts', f.knownHosts, '--json', ...args], {
       env,
@@ -57,6 +61,25 @@ describe.skipIf(skipHosts)('ubuntu-dev development tools', () => {
       ]),
     ]);
     const h = f.hosts.host(H);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=desktops.test',
+      '-keyout',
+      join(f.dir, 'tls.key'),
+      '-out',
+      join(f.dir, 'tls.pem'),
+    ]);
+    cert = readFileSync(join(f.dir, 'tls.pem'), 'utf8');
+    env.UD_TLS_KEY = readFileSync(join(f.dir, 'tls.key'), 'utf8');
     inventory = join(f.dir, 'site.yml');
     writeFileSync(
       inventory,
@@ -67,6 +90,8 @@ describe.skipIf(skipHosts)('ubuntu-dev development tools', () => {
             site_users: { alice: { full_name: 'Alice Dev', password: '!env UD_ALICE_PW', vms: [H] } },
             apt_cache_valid_time: 10 * 365 * 86400,
             desktop_packages: ['xrdp'],
+            xrdp_tls_cert: cert,
+            xrdp_tls_key: '!env UD_TLS_KEY',
             dev_git: true,
             dev_docker: 'repository',
             dev_docker_users: ['alice'],
@@ -131,6 +156,25 @@ describe.skipIf(skipHosts)('ubuntu-dev development tools', () => {
     expect(out).toContain('Suites: nodistro');
     expect(out).toMatch(new RegExp(`${repos.url.replace(/[.:/]/g, '\\$&')}/node_22\\.x nodistro/main`));
     expect(out).toMatch(/^alice .*\bdocker\b/m);
+
+    // The site's certificate: xrdp.ini names it, xrdp (and only it, besides root) can read the key.
+    const tls = (
+      await f.hosts.exec(
+        H,
+        [
+          'grep -E "^(certificate|key_file)=" /etc/xrdp/xrdp.ini',
+          'stat -c "%a %U:%G" /etc/xrdp/novastation-cert.pem /etc/xrdp/novastation-key.pem',
+          'sha256sum < /etc/xrdp/novastation-cert.pem | cut -c1-64',
+          'setpriv --reuid=xrdp --regid=xrdp --init-groups head -c 27 /etc/xrdp/novastation-key.pem; echo',
+        ].join('; '),
+      )
+    ).stdout;
+    expect(tls).toBe(
+      `certificate=/etc/xrdp/novastation-cert.pem\nkey_file=/etc/xrdp/novastation-key.pem\n644 root:root\n640 root:xrdp\n${createHash('sha256').update(cert).digest('hex')}\n-----BEGIN PRIVATE KEY-----\n`,
+    );
+    // The key is a Secret: in no output.
+    const keyBody = env.UD_TLS_KEY!.split('\n')[1]!;
+    expect(r.stdout + r.stderr).not.toContain(keyBody);
 
     const again = await play();
     expect(again.code, again.stderr).toBe(0);
