@@ -6,9 +6,8 @@
  */
 import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
-import { targetPrelude } from '../lib/host/atomic-write.js';
+import { atomicSymlinkCommand, strayTempsCommand } from '../lib/host/atomic-write.js';
 import { converge, type Change, type Resource } from '../lib/resource.js';
-import { quotePosix } from '../lib/shell/quote.js';
 import { checkBoolean, checkObject, checkPath, fail } from './file-options.js';
 import { probeFile, script, type FileProbe } from './file-probe.js';
 
@@ -54,21 +53,13 @@ export function symlinkResource(options: SymlinkOptions): Resource<FileProbe> {
       return changes;
     },
     async apply(host, { stat }, changes) {
-      // The prelude removes stray temps; the link is made only when it is missing or wrong.
-      const lines = ['set -e', targetPrelude(path)];
-      if (changes.some((c) => c.field === 'state' || c.field === 'target')) {
-        // mktemp -u only names the temp; `ln -s` (no -f) then fails rather than reuse a name that appeared.
-        lines.push(
-          `tmp=$(mktemp -u -- "$dir/.$base.ns-XXXXXXXX~")`,
-          `trap 'rm -f -- "$tmp"' EXIT`,
-          `ln -s -- ${quotePosix(target)} "$tmp"`,
-          // rename(2) cannot replace a directory with a link: a forced directory goes first.
-          ...(stat?.type === 'directory' ? [`rm -rf --one-file-system -- "$target"`] : []),
-          `mv -fT -- "$tmp" "$target"`,
-          'trap - EXIT',
-        );
+      // One process: stray temps of dead writers removed, the link made under a temp name and
+      // renamed over the path (rename(2) cannot replace a directory: a forced one goes first).
+      if (!changes.some((c) => c.field === 'state' || c.field === 'target')) {
+        await host.$(script(strayTempsCommand(path)));
+        return;
       }
-      await host.$(script(lines.join('\n')));
+      await host.$(script(atomicSymlinkCommand(path, target, stat?.type === 'directory')));
     },
   };
 }

@@ -44,6 +44,8 @@ Secrets and runs:
       --vault FILE          the secrets vault (default secrets.vault beside the inventory)
       --last-failed         only the hosts that failed or were unreachable in the last run
       --runs-dir DIR        run records folder (default .novastation/runs beside the inventory)
+      --lock-timeout SECS   wait this long for another run's site lock (default: stop at once)
+      --no-lock             no site lock (read-only runs only: --check, --list-*)
 
 Output:
       --json                JSON Lines on stdout (task, host, recap events; an error event

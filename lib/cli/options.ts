@@ -40,6 +40,10 @@ export interface CliOptions {
   lastFailed: boolean;
   /** --runs-dir DIR: where run records go (default .novastation/runs beside the inventory). */
   runsDir?: string;
+  /** --lock-timeout SECONDS: wait this long for another run's site lock (default 0: stop at once). */
+  lockTimeoutSeconds: number;
+  /** --no-lock: run without the site lock (read-only runs only: --check). */
+  noLock: boolean;
   help: boolean;
   version: boolean;
 }
@@ -74,6 +78,8 @@ const PLAYBOOK_OPTIONS = {
   vault: { type: 'string' },
   'last-failed': { type: 'boolean' },
   'runs-dir': { type: 'string' },
+  'lock-timeout': { type: 'string' },
+  'no-lock': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -99,6 +105,13 @@ export function parseCli(argv: string[]): CliOptions {
   const timeoutSeconds = v.timeout === undefined ? 10 : Number(v.timeout);
   if (!(timeoutSeconds > 0))
     throw new BadOptionsError(`--timeout must be a positive number of seconds, got ${v.timeout}`);
+  const lockTimeoutSeconds = v['lock-timeout'] === undefined ? 0 : Number(v['lock-timeout']);
+  if (!(lockTimeoutSeconds >= 0))
+    throw new BadOptionsError(`--lock-timeout must be a number of seconds, got ${v['lock-timeout']}`);
+  if (v['no-lock'] && !v.check && !v['list-hosts'] && !v['list-tasks'])
+    throw new BadOptionsError(
+      '--no-lock is for read-only runs (--check): a run that changes hosts always takes the site lock',
+    );
   const list = (values: string[] | undefined) =>
     (values ?? [])
       .flatMap((s) => s.split(','))
@@ -129,6 +142,8 @@ export function parseCli(argv: string[]): CliOptions {
     ...(v.vault ? { vault: v.vault } : {}),
     lastFailed: Boolean(v['last-failed']),
     ...(v['runs-dir'] ? { runsDir: v['runs-dir'] } : {}),
+    lockTimeoutSeconds,
+    noLock: Boolean(v['no-lock']),
     help: Boolean(v.help),
     version: Boolean(v.version),
   };

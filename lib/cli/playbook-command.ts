@@ -14,6 +14,7 @@ import { profileReporter } from '../report/profile.js';
 import type { Reporter } from '../report/events.js';
 import { matchHosts, planRun } from '../runner/run-plan.js';
 import { executePlan } from '../runner/run-playbook.js';
+import { acquireRunLock, runLockFile } from '../runner/run-lock.js';
 import type { RunOptions } from '../runner/run-state.js';
 import { BadOptionsError } from '../errors.js';
 import { parseExtraVars } from './extra-vars.js';
@@ -115,6 +116,18 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     inventoryFiles: inventoryPaths,
     vault: secrets.store.file,
   });
+  // One run at a time per site (lib/runner/run-lock.ts): taken once the input is known good,
+  // before any host is touched, and kept until the run record is written.
+  const releaseLock = cli.noLock
+    ? async () => {}
+    : await acquireRunLock(
+        runLockFile(inventoryPaths),
+        { playbook: playbookFile, check: cli.check },
+        {
+          timeoutMs: cli.lockTimeoutSeconds * 1000,
+          onLost: (e) => process.stderr.write(`[WARNING]: the site lock was lost: ${e.message}\n`),
+        },
+      );
   const reporter = await makeReporter(cli, [record]);
   const finish = (code: number, error?: unknown) =>
     record
@@ -131,6 +144,7 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     throw error;
   } finally {
     await reporter.close();
+    await releaseLock();
   }
 }
 

@@ -1,18 +1,11 @@
 /**
- * The one way NovaStation replaces a file on a host: a single shell script, one round trip.
- *
- *  1. temps left beside the target by a killed earlier write (`.<base>.ns-XXXXXXXX~`) are removed;
- *  2. the content arrives on stdin into a new temp file in the same directory (so the rename is
- *     atomic: same filesystem);
- *  3. its size and SHA-256 are checked against what the controller sent: a controller killed
- *     mid-transfer ends the remote shell's stdin early, and bash runs the command anyway with a
- *     truncated here-document — without this check the truncated file would be renamed into place;
- *  4. mode and owner are set (copied from the file being replaced, or as asked) BEFORE the rename,
- *     so the file never exists at its path with the wrong permissions;
- *  5. an optional validator (`visudo -cf %s`) runs on the temp file; on failure the temp is removed
- *     and the original is left byte-identical;
- *  6. an optional backup keeps the old inode as `.<base>.<UTC timestamp>~` (a hard link: no copy);
- *  7. `mv` renames the temp over the target: readers see the old file or the new, never a mix.
+ * The one way NovaStation replaces a file (or a symlink) on a host: one round trip, one perl
+ * process (lib/host/atomic-replace.pl.ts says why perl and what each step guards against):
+ * stale temps of dead writers removed, a new temp created exclusively in the same directory (so
+ * the rename is atomic), the content streamed into it and checked to be complete, owner and mode
+ * set BEFORE the rename, fsync, the optional validator (`visudo -cf %s`) and backup, a check that
+ * the temp is still ours, rename(2), fsync of the folder. Readers see the old file or the new one,
+ * never a mix, also after a power cut; a failed validation leaves the original byte-identical.
  *
  * Names: the temp and the backup start with a dot and end in `~`, so no include pattern of the
  * directories we write to loads them: `*.conf`/`*.list`/`*.sources` globs skip dotfiles, sudo's
@@ -21,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { quotePosix } from '../shell/quote.js';
+import { ATOMIC_REPLACE_PL } from './atomic-replace.pl.js';
 import { isSecret, type Secret } from '../secret.js';
 import type { CommandResult } from '../transport/types.js';
 import { CommandError } from './command.js';
@@ -90,84 +84,49 @@ export function contentDigest(content: string | Buffer | Secret): {
   return { bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/**
- * Shell lines setting `target`, `dir`, `base` for a path (parameter expansion, no
- * dirname/basename processes: every fork costs milliseconds on a busy host) and removing the temps
- * a killed write of that path left. For `/x`, `dir` is empty and `"$dir/.$base"` is `/.x`.
- */
-export function targetPrelude(path: string): string {
-  return [
-    `target=${quotePosix(path)}; case $target in */*) dir=\${target%/*} ;; *) dir=. ;; esac; base=\${target##*/}`,
-    // A killed write leaves its temp behind; it is never loaded (see the name), but it is litter.
-    `for stale in "$dir/.$base.ns-"????????"~"; do if [ -e "$stale" ] || [ -L "$stale" ]; then rm -f -- "$stale"; fi; done`,
-  ].join('\n');
+/** A backup stamp in UTC from the controller's clock: `20250102T030405.123456789Z`. */
+export function backupStamp(now = new Date(), nanos = process.hrtime.bigint() % 1_000_000n): string {
+  const iso = now.toISOString(); // 2025-01-02T03:04:05.123Z
+  const base = iso.slice(0, 19).replace(/[-:]/g, '');
+  return `${base}.${iso.slice(20, 23)}${nanos.toString().padStart(6, '0')}Z`;
 }
 
-/** The write script; the content itself travels on the command's stdin. */
+function replaceCommand(args: string[]): string {
+  // `exec`: the perl process replaces the command's subshell instead of being forked from it.
+  return `exec perl -e ${quotePosix(ATOMIC_REPLACE_PL)} -- ${args.map(quotePosix).join(' ')}`;
+}
+
+/** The write command; the content itself (exactly `content.size` bytes) travels on its stdin. */
 export function atomicWriteScript(
   path: string,
-  content: { size: number; sha256: string },
+  content: { size: number },
   options: WriteFileOptions = {},
 ): string {
   const mode =
     options.mode === undefined
-      ? undefined
-      : typeof options.mode === 'number'
-        ? options.mode.toString(8)
-        : options.mode;
-  const owner = options.owner
-    ? `${options.owner}${options.group ? `:${options.group}` : ''}`
-    : options.group
-      ? `:${options.group}`
-      : undefined;
-  const lines = [
-    'set -e',
-    targetPrelude(path),
-    `tmp=$(mktemp -- "$dir/.$base.ns-XXXXXXXX~")`,
-    `trap 'rm -f -- "$tmp"' EXIT`,
-    // The folder may belong to another user (~/.ssh): between mktemp and our use of the name, that
-    // user could swap the temp for a symlink to /etc/shadow. So the temp is opened once, fd 3 is
-    // checked to be the empty regular file mktemp made for us, and every later write, chmod and
-    // chown goes through the fd (/proc/self/fd/3 is the opened file itself, never a new lookup).
-    `exec 3<>"$tmp"`,
-    `if [ -L "$tmp" ] || [ "$(stat -L -c '%F:%u:%h' /proc/self/fd/3)" != "regular empty file:$EUID:1" ]; then`,
-    `  echo "temp file $tmp was replaced by someone else; $target left unchanged" >&2; exit ${EXIT_TAMPERED}`,
-    'fi',
-    'fd=/proc/self/fd/3',
-    `cat >&3`,
-    // The SHA-256 covers the size too: a cut-off transfer cannot pass.
-    `if [ "$(sha256sum < "$fd")" != ${quotePosix(`${content.sha256}  -`)} ]; then`,
-    `  echo "incomplete content (expected ${content.size} bytes): the transfer was cut off; $target left unchanged" >&2; exit ${EXIT_INCOMPLETE}`,
-    'fi',
-    // What the replaced file had, where nothing else was asked (a new file: 0644, the login user).
-    ...(mode
-      ? []
-      : [`if [ -e "$target" ]; then chmod --reference="$target" -- "$fd"; else chmod 0644 -- "$fd"; fi`]),
-    ...(options.owner && options.group
-      ? []
-      : [`if [ -e "$target" ]; then chown --reference="$target" -- "$fd"; fi`]),
-    // A leading 0 makes GNU chmod also clear setuid/setgid bits the mode does not ask for.
-    ...(mode ? [`chmod ${quotePosix(`0${mode.padStart(4, '0')}`)} -- "$fd"`] : []),
-    ...(owner ? [`chown ${quotePosix(owner)} -- "$fd"`] : []),
-    'exec 3>&-',
-  ];
-  if (options.validate !== undefined) {
-    const command = options.validate.split('%s').join('"$tmp"');
-    lines.push(
-      `if ! out=$( { ${command} ; } 2>&1 < /dev/null); then printf '%s\\n' "$out" >&2; exit ${EXIT_INVALID}; fi`,
-    );
-  }
-  if (options.backup) {
-    lines.push(
-      `if [ -f "$target" ] && [ ! -L "$target" ]; then`,
-      `  bak="$dir/.$base.$(date -u +%Y%m%dT%H%M%S.%NZ)~"`,
-      `  ln -- "$target" "$bak" 2>/dev/null || cp -p -- "$target" "$bak"`,
-      `  printf 'backup %s\\n' "$bak"`,
-      'fi',
-    );
-  }
-  lines.push(`mv -f -- "$tmp" "$target"`, 'trap - EXIT');
-  return lines.join('\n');
+      ? ''
+      : (typeof options.mode === 'number' ? options.mode.toString(8) : options.mode).padStart(4, '0');
+  return replaceCommand([
+    'file',
+    path,
+    String(content.size),
+    mode,
+    options.owner ?? '',
+    options.group ?? '',
+    options.validate === undefined ? '' : options.validate.split('%s').join('"$NS_TMP"'),
+    options.backup ? backupStamp() : '',
+    '',
+  ]);
+}
+
+/** The command that only removes the temps dead writers of `path` left. */
+export function strayTempsCommand(path: string): string {
+  return replaceCommand(['clean', path, '', '', '', '', '', '', '']);
+}
+
+/** The command that points `path` at `target` atomically (a real directory in the way only with `replaceDirectory`). */
+export function atomicSymlinkCommand(path: string, target: string, replaceDirectory = false): string {
+  return replaceCommand(['link', path, target, '', '', '', '', '', replaceDirectory ? '1' : '']);
 }
 
 /** Turns the script's result into the outcome, or the error that says what went wrong. */

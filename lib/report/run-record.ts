@@ -339,10 +339,33 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
     return path;
   };
 
+  // Written as the run goes (status `incomplete`, exit code null), so a run killed with -9 still
+  // leaves a record of every task it reported up to the kill. One write at a time; events that
+  // arrive meanwhile are folded into the next write.
+  let flushing: Promise<unknown> | undefined;
+  let dirty = false;
+  const flush = (): void => {
+    if (written) return;
+    if (flushing) {
+      dirty = true;
+      return;
+    }
+    flushing = write(null)
+      .catch(() => undefined) // the final write reports a failing folder
+      .finally(() => {
+        flushing = undefined;
+        if (dirty && !written) {
+          dirty = false;
+          flush();
+        }
+      });
+  };
+
   return {
     id,
     dir,
     event(e: RunEvent) {
+      if (e.type === 'task' || e.type === 'host' || e.type === 'play') queueMicrotask(flush);
       switch (e.type) {
         case 'play':
           plays.push({ name: e.name, pattern: e.pattern, hosts: [...e.hosts] });
@@ -379,7 +402,8 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
       }
     },
     finish(exitCode: number | null, error?: unknown): Promise<string> {
-      written ??= write(exitCode, error);
+      // After any write in flight, so the final record is the last one written.
+      written ??= (flushing ?? Promise.resolve()).then(() => write(exitCode, error));
       return written;
     },
     async close() {

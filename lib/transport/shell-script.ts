@@ -9,8 +9,13 @@
  *   the framing that follows and wedging the session.
  * - `( … )`: `exit`, `cd`, `set -e`, traps and variables stay inside the command.
  * - `</dev/null` unless stdin is given, so a command never reads the script that follows it.
- * - stdin goes base64-encoded inside the script (a heredoc, or for large data a `head -c` read of
- *   an exact byte count), never as an argument, so secrets do not show in `ps`.
+ * - stdin goes inside the script, never as an argument, so secrets do not show in `ps`: small
+ *   data base64-encoded in a heredoc; large data as raw bytes right after the command's line,
+ *   streamed to the command by `head -c <exact count>` (bash reads its script one byte at a time
+ *   from a pipe, so `head` gets exactly those bytes and bash goes on after them). Nothing is held
+ *   in a shell variable, so a 100 MB file costs no more memory on the host than a pipe buffer.
+ *   Only a large stdin with a timeout still goes through a variable (the job runs in the
+ *   background there, and would race bash for its input).
  * - bash prints "Killed"-style job notices on its own stderr; the command's stderr goes to fd 3
  *   (a copy of the real stderr) and bash's to /dev/null, so stderr is the command's own bytes.
  * - Timeouts are enforced by bash itself (a `sleep` racing the job with `wait -n`, the job in its
@@ -61,19 +66,46 @@ export interface ScriptOptions {
   delimiter: string;
 }
 
-/** The full script text for one command, ending in a newline. */
+/**
+ * The bytes written to the shell for one command: the script text, with a large stdin's raw bytes
+ * in the middle when it is streamed (see the header). A string when there are no raw bytes.
+ */
+export function buildCommandPayload(
+  command: string,
+  markers: FrameMarkers,
+  options: ScriptOptions,
+): string | Buffer {
+  const { before, raw, after } = frame(command, markers, options);
+  return raw ? Buffer.concat([Buffer.from(before, 'utf8'), raw, Buffer.from(after, 'utf8')]) : before + after;
+}
+
+/** The script text for one command whose stdin (if any) is not streamed raw; ends in a newline. */
 export function buildCommandScript(command: string, markers: FrameMarkers, options: ScriptOptions): string {
+  const payload = buildCommandPayload(command, markers, options);
+  if (typeof payload !== 'string') throw new TypeError('this stdin is streamed raw: use buildCommandPayload');
+  return payload;
+}
+
+function frame(
+  command: string,
+  markers: FrameMarkers,
+  options: ScriptOptions,
+): { before: string; raw?: Buffer; after: string } {
   if (command.includes('\0')) throw new TypeError('a command cannot contain a NUL byte');
   const lines: string[] = [`__ns_c=${ansiCQuote(command)}`];
   const run = '( eval "$__ns_c" ) 2>&3 3>&-';
   let job: string; // the command with its stdin, as one pipeline
   let trailer: string[] = []; // heredoc body, read by bash right after the line that opens it
+  let raw: Buffer | undefined; // streamed bytes, read by `head -c` right after the job's line
   const stdin = options.stdin;
   if (!stdin) {
     job = `${run} </dev/null`;
   } else if (stdin.length <= HEREDOC_STDIN_MAX) {
     job = `base64 -d <<'${options.delimiter}' | ${run}`;
     trailer = [...base64Lines(stdin), options.delimiter];
+  } else if (options.timeoutMs === undefined) {
+    job = `head -c ${stdin.length} | ${run}`;
+    raw = stdin;
   } else {
     // `head -c N` reads exactly N bytes of bash's own stdin (the base64 text written right after
     // this line) into a variable at pipe speed; `printf` is a builtin, so no argument holds it.
@@ -81,6 +113,7 @@ export function buildCommandScript(command: string, markers: FrameMarkers, optio
     lines.push(`__ns_d=$(head -c ${Buffer.byteLength(encoded)})`, encoded.slice(0, -1));
     job = `printf '%s' "$__ns_d" | base64 -d | ${run}`;
   }
+  const tail: string[] = [];
   if (options.timeoutMs === undefined) {
     lines.push(`{ ${job}; } 3>&2 2>/dev/null; __ns_rc=$? __ns_t=0`, ...trailer);
   } else {
@@ -100,11 +133,12 @@ export function buildCommandScript(command: string, markers: FrameMarkers, optio
       '} 3>&2 2>/dev/null',
     );
   }
-  lines.push(
+  tail.push(
     'unset __ns_c __ns_d',
     `printf '%s%d %d\\n' '${markers.stdout}' "$__ns_rc" "$__ns_t"; printf '%s' '${markers.stderr}' >&2`,
   );
-  return lines.join('\n') + '\n';
+  if (raw) return { before: lines.join('\n') + '\n', raw, after: tail.join('\n') + '\n' };
+  return { before: [...lines, ...tail].join('\n') + '\n', after: '' };
 }
 
 function base64Lines(data: Buffer): string[] {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { MarkerScanner } from './marker-scanner.js';
-import { buildCommandScript, frameMarkers, KILL_GRACE_SECONDS, TIMEOUT_EXIT_CODE } from './shell-script.js';
+import { buildCommandPayload, frameMarkers, KILL_GRACE_SECONDS, TIMEOUT_EXIT_CODE } from './shell-script.js';
 import type { ShellLaunch } from './shell-launch.js';
 import { BecomeError, UnreachableError } from './types.js';
 import type { CommandResult, Connection, RunOptions, ShellType } from './types.js';
@@ -189,10 +189,10 @@ class ShellSession implements Connection {
     const job = this.queue.shift();
     if (!job) return;
     const markers = frameMarkers(this.token, ++this.seq);
-    let script: string;
+    let script: string | Buffer;
     try {
       const stdin = job.options.stdin;
-      script = buildCommandScript(job.command, markers, {
+      script = buildCommandPayload(job.command, markers, {
         stdin: stdin === undefined ? undefined : Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin, 'utf8'),
         timeoutMs: job.options.timeoutMs,
         delimiter: `NS_STDIN_${randomBytes(12).toString('hex')}`,

@@ -1,6 +1,6 @@
 /**
  * lib/host/atomic-write.ts: the write script's guarantees, each shown directly.
- *  - Why the content check exists: the transport sends small stdin as a here-document; a
+ *  - Why the size check exists: the transport sends small stdin as a here-document; a
  *    controller killed mid-send ends bash's input inside it, and bash RUNS the command anyway with
  *    the bytes it got. Shown on the controller's own bash with the real framing, no host needed.
  *  - On a host: a cut-off transfer is refused (exit 97), the original stays byte-identical, no
@@ -8,8 +8,8 @@
  *    the rename; the replaced file's mode and owner are kept when none are asked for; check mode
  *    writes nothing.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
   BACKUP_NAME,
   contentDigest,
   EXIT_INCOMPLETE,
+  EXIT_INVALID,
   EXIT_TAMPERED,
   FileValidationError,
   TEMP_NAME,
@@ -29,61 +30,131 @@ import { quotePosix } from '../../lib/shell/quote.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle } from '../support/prove.js';
 
-describe('the write script', () => {
-  const script = atomicWriteScript('/etc/x.conf', contentDigest('new\n'), {
-    mode: '0640',
-    owner: 'root',
-    group: 'adm',
-    validate: 'visudo -cf %s',
-    backup: true,
-  });
-  const at = (text: string) => {
-    const i = script.indexOf(text);
-    expect(i, text).toBeGreaterThanOrEqual(0);
-    return i;
-  };
-
-  it('checks the content, then sets mode and owner, validates, backs up, and only then renames', () => {
-    const order = [
-      at('exec 3<>"$tmp"'),
-      at('cat >&3'),
-      at('sha256sum < "$fd"'),
-      at('chmod 00640'),
-      at('chown root:adm'),
-      at('visudo -cf "$tmp"'),
-      at('ln -- "$target" "$bak"'),
-      at('mv -f -- "$tmp" "$target"'),
-    ];
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-  });
-
-  it('refuses a temp swapped for a symlink (a user-owned folder like ~/.ssh) and writes nothing through it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ns-swap-'));
-    const victim = join(dir, 'victim');
-    writeFileSync(victim, 'precious\n');
-    // A stand-in mktemp that does what an attacker racing us could: create the temp, then put a
-    // symlink to the victim in its place.
-    const bin = join(dir, 'bin');
-    execFileSync('mkdir', [bin]);
-    writeFileSync(
-      join(bin, 'mktemp'),
-      `#!/bin/sh\nt="$(/usr/bin/mktemp "$@")"; rm -f "$t"; ln -s ${quotePosix(victim)} "$t"; echo "$t"\n`,
-      { mode: 0o755 },
-    );
-    const target = join(dir, 'authorized_keys');
-    const r = spawnSync(
+describe('the write program (run here by bash and perl, as on a host)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-write-'));
+  const write = (path: string, content: string, options = {}) =>
+    spawnSync(
       'bash',
-      ['--noprofile', '--norc', '-c', atomicWriteScript(target, contentDigest('evil\n'), { mode: '0600' })],
+      ['--noprofile', '--norc', '-c', atomicWriteScript(path, contentDigest(content), options)],
       {
-        input: 'evil\n',
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        input: content,
         encoding: 'utf8',
       },
     );
+  const temps = (base: string) => readdirSync(dir).filter((n) => TEMP_NAME.exec(n)?.[1] === base);
+
+  it('writes the content with the mode asked, then keeps that mode on the next write, and backs up the old inode', () => {
+    const target = join(dir, 'app.conf');
+    expect(write(target, 'one\n', { mode: '0640' }).status).toBe(0);
+    const first = statSync(target);
+    const r = write(target, 'two\n', { backup: true });
+    expect(r.status, r.stderr).toBe(0);
+    const backup = /^backup (.+)$/m.exec(r.stdout)?.[1];
+    expect(backup && BACKUP_NAME.test(backup.slice(dir.length + 1))).toBe(true);
+    expect(statSync(backup!).ino).toBe(first.ino); // a hard link: the old inode itself
+    expect(readFileSync(target, 'utf8')).toBe('two\n');
+    expect((statSync(target).mode & 0o7777).toString(8)).toBe('640');
+    expect(temps('app.conf')).toEqual([]);
+  });
+
+  it('a validator that fails leaves the original byte-identical, its output reported, no temp left', () => {
+    const target = join(dir, 'checked.conf');
+    writeFileSync(target, 'good\n');
+    const inode = statSync(target).ino;
+    const r = write(target, 'bad\n', {
+      validate: 'grep -q good %s || { echo "no good in $(basename %s)"; false; }',
+    });
+    expect(r.status).toBe(EXIT_INVALID);
+    expect(r.stderr).toMatch(/^no good in \.checked\.conf\.ns-[0-9a-z]{8}~\n$/);
+    expect(readFileSync(target, 'utf8')).toBe('good\n');
+    expect(statSync(target).ino).toBe(inode);
+    expect(temps('checked.conf')).toEqual([]);
+  });
+
+  it('refuses a temp swapped for a symlink between its writing and the rename, and writes nothing through it', () => {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious\n');
+    const target = join(dir, 'authorized_keys');
+    // The validator runs in that window: it plays the attacker of a user-owned folder (~/.ssh).
+    const r = write(target, 'evil\n', {
+      mode: '0600',
+      validate: `rm -f %s; ln -s ${quotePosix(victim)} %s`,
+    });
     expect(r.status, r.stderr).toBe(EXIT_TAMPERED);
     expect(r.stderr).toContain('replaced by someone else');
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
-    expect((statSync(victim).mode & 0o777).toString(8)).not.toBe('600');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it("removes temps of dead writers, never a live writer's (the PID in the name says whose it is)", () => {
+    const target = join(dir, 'shared.txt');
+    const live = `.shared.txt.ns-${process.pid.toString(36).padStart(6, '0')}zz~`;
+    const dead = '.shared.txt.ns-000001zz~'; // PID 1 is never a writer: counts as dead
+    const legacy = '.shared.txt.ns-AbCdEfGh~'; // a mktemp name of older versions
+    for (const n of [live, dead, legacy]) writeFileSync(join(dir, n), 'partial');
+    expect(write(target, 'whole\n').status).toBe(0);
+    expect(temps('shared.txt')).toEqual([live]);
+    rmSync(join(dir, live));
+  });
+
+  it('refuses a transfer that arrives short (exit 97): the original untouched, no temp left', () => {
+    const target = join(dir, 'short.conf');
+    writeFileSync(target, 'old\n');
+    const r = spawnSync('bash', ['-c', atomicWriteScript(target, { size: 100 })], {
+      input: 'only 14 bytes',
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(EXIT_INCOMPLETE);
+    expect(readFileSync(target, 'utf8')).toBe('old\n');
+    expect(temps('short.conf')).toEqual([]);
+  });
+
+  it('fsyncs the temp before the rename and the folder after it (a power cut never leaves an empty file)', () => {
+    const target = join(dir, 'durable.conf');
+    const trace = join(dir, 'strace.out');
+    const r = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-e',
+        'trace=fsync,fdatasync,rename,renameat,renameat2',
+        '-o',
+        trace,
+        'bash',
+        '-c',
+        atomicWriteScript(target, contentDigest('x\n')),
+      ],
+      { input: 'x\n', encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const calls = readFileSync(trace, 'utf8')
+      .split('\n')
+      .map((l) => /^\d+\s+(\w+)\(/.exec(l)?.[1])
+      .filter((c): c is string => c !== undefined);
+    expect(calls).toEqual(['fsync', expect.stringMatching(/^rename/), 'fsync']);
+  });
+
+  it('concurrent writers of one path all succeed and leave one whole version, no temps', async () => {
+    const target = join(dir, 'contended.txt');
+    const versions = Array.from({ length: 6 }, (_, i) => `${String(i).repeat(40_000)}\n`);
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all(
+        versions.map(
+          (v) =>
+            new Promise<{ code: number | null; err: string }>((resolve) => {
+              const p = spawn('bash', ['-c', atomicWriteScript(target, contentDigest(v))]);
+              let err = '';
+              p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+              p.on('close', (code) => resolve({ code, err }));
+              p.stdin.end(v);
+            }),
+        ),
+      );
+      expect(results).toEqual(versions.map(() => ({ code: 0, err: '' })));
+      expect(versions).toContain(readFileSync(target, 'utf8'));
+      expect(temps('contended.txt')).toEqual([]);
+    }
   });
 
   it('names temps and backups so no include glob matches them', () => {
@@ -215,6 +286,23 @@ describe.skipIf(skipHosts)('the write script on a host', () => {
     expect(await sh('stat -c "%a %U:%G" /etc/ns-keep /etc/ns-new; cat /etc/ns-keep')).toBe(
       '604 www-data:root\n644 root:root\nc\n',
     );
+  });
+
+  it('a write starts at most three processes on the host, small or large (counted by the pid namespace)', async () => {
+    const host = hostHandle(f, name);
+    const lastPid = async () => Number((await host.probe`cat /proc/sys/kernel/ns_last_pid`).stdout.trim());
+    try {
+      const a = await lastPid();
+      const overhead = (await lastPid()) - a; // the read itself
+      for (const content of ['small\n', 'L'.repeat(5 * 1024 * 1024)]) {
+        const before = await lastPid();
+        await host.writeFile('/etc/ns-count', content);
+        expect((await lastPid()) - before - overhead, `${content.length} bytes`).toBeLessThanOrEqual(3);
+      }
+      expect(await sh('stat -c %s /etc/ns-count')).toBe(`${5 * 1024 * 1024}\n`);
+    } finally {
+      await host.close();
+    }
   });
 
   it('check mode writes nothing', async () => {

@@ -1,10 +1,11 @@
 // The framing script text and the marker scanner, without a long-lived shell.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MarkerScanner } from '../../lib/transport/marker-scanner.js';
 import { shellJoin, shellLaunch } from '../../lib/transport/shell-launch.js';
 import {
   ansiCQuote,
+  buildCommandPayload,
   buildCommandScript,
   frameMarkers,
   HEREDOC_STDIN_MAX,
@@ -57,15 +58,31 @@ describe('buildCommandScript', () => {
     expect(script).toContain(`\n${Buffer.from(secret).toString('base64')}\nNS_STDIN_test\n`);
   });
 
-  it('sends large stdin as an exact byte count read by head -c', () => {
+  it('streams large stdin as raw bytes right after the line whose `head -c` reads exactly them', () => {
     const data = Buffer.alloc(HEREDOC_STDIN_MAX + 1, 7);
-    const script = buildCommandScript('wc -c', markers, { ...options, stdin: data });
+    const payload = buildCommandPayload('wc -c', markers, { ...options, stdin: data });
+    expect(Buffer.isBuffer(payload)).toBe(true);
+    const text = (payload as Buffer).toString('latin1');
+    const line = `{ head -c ${data.length} | ( eval "$__ns_c" ) 2>&3 3>&-; } 3>&2 2>/dev/null; __ns_rc=$? __ns_t=0\n`;
+    const start = text.indexOf(line) + line.length;
+    expect(start).toBeGreaterThan(line.length);
+    expect((payload as Buffer).subarray(start, start + data.length).equals(data)).toBe(true);
+    expect(text.slice(start + data.length)).toMatch(/^unset __ns_c __ns_d\n/);
+    expect(text).not.toContain('__ns_d=$(');
+    // And bash really hands the command exactly those bytes, then goes on with the script.
+    const r = spawnSync('bash', ['-c', 'exec 3>&2; bash'], { input: payload });
+    expect(r.stdout.toString()).toBe(`${data.length}\n${markers.stdout}0 0\n`);
+    expect(() => buildCommandScript('wc -c', markers, { ...options, stdin: data })).toThrow(/streamed raw/);
+  });
+
+  it('keeps a large stdin with a timeout in a variable (a background job would race bash for its input)', () => {
+    const data = Buffer.alloc(HEREDOC_STDIN_MAX + 1, 7);
+    const script = buildCommandScript('wc -c', markers, { ...options, stdin: data, timeoutMs: 5000 });
     const match = /__ns_d=\$\(head -c (\d+)\)\n/.exec(script);
     expect(match).not.toBeNull();
     const start = match!.index + match![0].length;
     const payload = script.slice(start, start + Number(match![1]));
     expect(Buffer.from(payload.replace(/\n/g, ''), 'base64').equals(data)).toBe(true);
-    expect(script.slice(start + Number(match![1]))).toMatch(/^\{ printf '%s' "\$__ns_d" \| base64 -d \| /);
   });
 
   it('races the job against a sleep when a timeout is given, killing its process group', () => {
@@ -120,13 +137,19 @@ describe('MarkerScanner', () => {
 });
 
 describe('shellLaunch', () => {
-  it('starts plain bash that announces itself before reading the script', () => {
+  it('starts plain bash that announces itself before reading the script, through the lifeline relay', () => {
     const launch = shellLaunch();
     expect(launch.argv.slice(0, 4)).toEqual(['bash', '--noprofile', '--norc', '-c']);
-    expect(launch.argv[4]).toBe(`printf '%s\\n' '${launch.readyMarker}'; exec bash --noprofile --norc`);
-    expect(execFileSync(launch.argv[0]!, launch.argv.slice(1), { input: 'echo second\n' }).toString()).toBe(
-      `${launch.readyMarker}\nsecond\n`,
+    expect(launch.argv[4]).toMatch(
+      /^exec 9< <\(exec 2>\/dev\/null; cat; .*kill -KILL 0\); printf '%s\\n' '<<NS\.ready\.[0-9a-f]+>>'; exec bash --noprofile --norc <&9 9<&-$/,
     );
+    // In a session of its own (as sshd and the local connection start it): the relay's kill
+    // reaches that process group only.
+    expect(
+      execFileSync('setsid', ['-w', launch.argv[0]!, ...launch.argv.slice(1)], {
+        input: 'echo second\nexit 0\n',
+      }).toString(),
+    ).toBe(`${launch.readyMarker}\nsecond\n`);
   });
 
   it('wraps bash in sudo: -n without a password, a random prompt with one; the password is never in argv', () => {
