@@ -194,12 +194,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`bench: ${playbookBin} is missing: run \`npm run build\` first (npm run bench does)`);
     return 1;
   }
-  if (o.tools.includes('ansible')) ensureAnsible(log);
+  if (o.tools.includes('ansible')) await ensureAnsible(log);
 
   const started = new Date();
   const date = started.toISOString().slice(0, 10);
   const machine = machineInfo();
-  const ansible = o.tools.includes('ansible') ? ansibleVersion() : 'not run';
+  const ansible = o.tools.includes('ansible') ? await ansibleVersion() : 'not run';
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
   log(
     `NovaStation vs Ansible — ${date}; sizes ${o.sizes.join(',')}; ${o.rounds} round(s); tools ${o.tools.join(', ')}`,

@@ -3,7 +3,7 @@
  * inventories and run plans programmatically. `novastation/tasks` has the idempotent task
  * primitives, `novastation/roles` the site's roles.
  */
-export { defineRole, definePlaybook, isRole, isPlaybook } from './define.js';
+export { defineRole, definePlaybook, isRole, isPlaybook, Type, secretString, oneOf } from './define.js';
 export type {
   Role,
   RoleDefinition,
@@ -16,13 +16,19 @@ export type {
   TaskOutcome,
   TaskResult,
   Handler,
+  Static,
+  WithDefaults,
+  TypedRoleDefinition,
+  RoleVarsSchema,
+  HostRefSchemas,
+  PlayVar,
 } from './define.js';
 export { Host } from './host/host.js';
 export type { WriteFileOptions, PortForward } from './host/host.js';
 export type { FileStat } from './host/stat.js';
 export type { Facts } from './host/facts.js';
-export { CommandError, CheckModeSkip } from './host/command.js';
-export type { CommandOptions } from './host/command.js';
+export { CommandError, CheckModeSkip, CommandOutput } from './host/command.js';
+export type { CommandOptions, Duration } from './host/command.js';
 export { Secret, secret, isSecret } from './secret.js';
 export { fromVault, fromEnv, SecretReference, isSecretReference } from './secrets/reference.js';
 export type { RoleSecrets } from './secrets/store.js';

@@ -3,4 +3,5 @@ export { base } from './base/index.js';
 export { vmTemplate } from './vm-template/index.js';
 export { devVm } from './dev-vm/index.js';
 export { gpuVm } from './gpu-vm/index.js';
+export { guacamole } from './guacamole/index.js';
 export { ubuntuDev } from './ubuntu-dev/index.js';

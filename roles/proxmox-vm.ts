@@ -5,152 +5,145 @@
  * names the inventory host of its Proxmox server, whose API settings the roles read
  * (tasks/proxmox/connect.ts).
  */
-import type { RoleVarsSchema } from '../lib/define.js';
+import { oneOf, Type, type RoleContext, type Static, type WithDefaults } from '../lib/define.js';
+import type { ProxmoxClient } from '../lib/proxmox/index.js';
+import { pveVmPower } from '../tasks/proxmox/power.js';
 import type { VmConfigSpec } from '../tasks/proxmox/vm-config.js';
-import type { PveSite } from '../tasks/proxmox/connect.js';
+import { pveVm } from '../tasks/proxmox/vm.js';
+import { PveHostVars, type PveSite } from '../tasks/proxmox/connect.js';
 
 export {
+  PveHostVars,
   pveHostVarsSchema,
   pveSite,
   withProxmox,
-  type PveHostVars,
   type PveSite,
 } from '../tasks/proxmox/connect.js';
 
+const name = '^[a-zA-Z][a-zA-Z0-9_.-]*$';
+
 /** Properties every VM host has (templates, dev VMs, the GPU VM). */
 export const vmProperties = {
-  pve_host: {
-    type: 'string',
+  pve_host: Type.String({
     minLength: 1,
     description: 'Inventory name of the Proxmox VE server the VM lives on (its pve_* API settings are used).',
-  },
-  vm_id: {
-    type: 'integer',
-    minimum: 100,
-    maximum: 999999999,
-    description: 'VMID; default: allocated when the VM is created (the VM is found by its name).',
-  },
-  vm_node: {
-    type: 'string',
-    pattern: '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$',
-    description: 'Node for a new VM (default: pve_node of pve_host).',
-  },
-  vm_cores: { type: 'integer', minimum: 1, maximum: 512, description: 'CPU cores.' },
-  vm_memory: { type: 'integer', minimum: 16, description: 'Memory in MiB.' },
-  vm_disk_gb: {
-    type: 'integer',
-    minimum: 1,
-    maximum: 65536,
-    description: 'Size of the system disk (scsi0) in GiB; grown, never shrunk.',
-  },
-  vm_storage: {
-    type: 'string',
-    pattern: '^[a-zA-Z][a-zA-Z0-9_.-]*$',
-    description: 'Storage of the system disk (default: pve_vm_storage).',
-  },
-  vm_bridge: {
-    type: 'string',
-    pattern: '^[a-zA-Z][a-zA-Z0-9_.-]*$',
-    description: 'Bridge of the first NIC (default: pve_bridge).',
-  },
-  vm_vlan: {
-    type: 'integer',
-    minimum: 1,
-    maximum: 4094,
-    description: 'VLAN tag of the first NIC (default: untagged).',
-  },
-  vm_mac: {
-    type: 'string',
-    pattern: '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$',
-    description: 'MAC address of the first NIC (default: the one Proxmox generated).',
-  },
-  vm_allow_unsafe: {
-    type: 'boolean',
-    description:
-      'Allow changes that lose data or identity: a disk moved to another storage (new empty disk), another MAC address. Default false.',
-  },
-} as const;
+  }),
+  vm_id: Type.Optional(
+    Type.Integer({
+      minimum: 100,
+      maximum: 999999999,
+      description: 'VMID; default: allocated when the VM is created (the VM is found by its name).',
+    }),
+  ),
+  vm_node: Type.Optional(
+    Type.String({
+      pattern: '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$',
+      description: 'Node for a new VM (default: pve_node of pve_host).',
+    }),
+  ),
+  vm_cores: Type.Optional(Type.Integer({ minimum: 1, maximum: 512, description: 'CPU cores.' })),
+  vm_memory: Type.Optional(Type.Integer({ minimum: 16, description: 'Memory in MiB.' })),
+  vm_disk_gb: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65536,
+      description: 'Size of the system disk (scsi0) in GiB; grown, never shrunk.',
+    }),
+  ),
+  vm_storage: Type.Optional(
+    Type.String({ pattern: name, description: 'Storage of the system disk (default: pve_vm_storage).' }),
+  ),
+  vm_bridge: Type.Optional(
+    Type.String({ pattern: name, description: 'Bridge of the first NIC (default: pve_bridge).' }),
+  ),
+  vm_vlan: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 4094,
+      description: 'VLAN tag of the first NIC (default: untagged).',
+    }),
+  ),
+  vm_mac: Type.Optional(
+    Type.String({
+      pattern: '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$',
+      description: 'MAC address of the first NIC (default: the one Proxmox generated).',
+    }),
+  ),
+  vm_allow_unsafe: Type.Optional(
+    Type.Boolean({
+      description:
+        'Allow changes that lose data or identity: a disk moved to another storage (new empty disk), another MAC address. Default false.',
+    }),
+  ),
+};
 
 /** Properties of a VM cloned from a template (dev VMs, the GPU VM). */
 export const cloneProperties = {
   ...vmProperties,
-  vm_template: {
-    type: 'string',
+  vm_template: Type.String({
     minLength: 1,
     description: 'Inventory name of the template to clone (a host of the vm-template role).',
-  },
-  vm_clone: {
-    enum: ['full', 'linked'],
-    description: "Full clone (own disks; default) or linked clone (shares the template's base disk).",
-  },
-  vm_power: { enum: ['running', 'stopped'], description: 'Desired power state (default running).' },
-  ci_user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$', description: 'Cloud-init user (Ubuntu).' },
-  ci_ssh_keys: {
-    type: 'array',
-    items: {
-      type: 'string',
-      pattern: '^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( .*)?$',
-    },
-    description: 'SSH public keys for the cloud-init user (Ubuntu).',
-  },
-  vm_ip: {
-    type: 'string',
-    pattern: '^(dhcp|([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2})$',
-    description: 'IPv4 of the first NIC for cloud-init: dhcp or address/prefix (Ubuntu).',
-  },
-  vm_gateway: {
-    type: 'string',
-    pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}$',
-    description: 'IPv4 gateway with a static vm_ip (Ubuntu).',
-  },
-} as const;
-
-/** What a clone reads from its template's inventory host. */
-export const templateRefSchema: RoleVarsSchema = {
-  type: 'object',
-  properties: {
-    vm_os: { enum: ['ubuntu', 'windows'], description: 'The OS the template installs.' },
-    vm_id: vmProperties.vm_id,
-  },
-  required: ['vm_os'],
+  }),
+  vm_clone: Type.Optional(
+    oneOf(['full', 'linked'], {
+      description: "Full clone (own disks; default) or linked clone (shares the template's base disk).",
+    }),
+  ),
+  vm_power: Type.Optional(
+    oneOf(['running', 'stopped'], {
+      description: 'Desired power state (default running).',
+    }),
+  ),
+  ci_user: Type.Optional(
+    Type.String({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'Cloud-init user (Ubuntu).' }),
+  ),
+  ci_ssh_keys: Type.Optional(
+    Type.Array(
+      Type.String({
+        pattern: '^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( .*)?$',
+      }),
+      { description: 'SSH public keys for the cloud-init user (Ubuntu).' },
+    ),
+  ),
+  vm_ip: Type.Optional(
+    Type.String({
+      pattern: '^(dhcp|([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2})$',
+      description: 'IPv4 of the first NIC for cloud-init: dhcp or address/prefix (Ubuntu).',
+    }),
+  ),
+  vm_gateway: Type.Optional(
+    Type.String({
+      pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}$',
+      description: 'IPv4 gateway with a static vm_ip (Ubuntu).',
+    }),
+  ),
 };
 
-export interface VmVars {
-  pve_host: string;
-  vm_id?: number;
-  vm_node?: string;
-  vm_cores: number;
-  vm_memory: number;
-  vm_disk_gb?: number;
-  vm_storage?: string;
-  vm_bridge?: string;
-  vm_vlan?: number;
-  vm_mac?: string;
-  vm_allow_unsafe: boolean;
-}
+/** What a clone reads from its template's inventory host. */
+export const TemplateRef = Type.Object({
+  vm_os: oneOf(['ubuntu', 'windows'], {
+    description: 'The OS the template installs.',
+  }),
+  vm_id: vmProperties.vm_id,
+});
+export type TemplateRef = Static<typeof TemplateRef>;
+/** The same schema under its earlier name. */
+export const templateRefSchema = TemplateRef;
 
-export interface CloneVars extends VmVars {
-  vm_template: string;
-  vm_clone: 'full' | 'linked';
-  vm_power: 'running' | 'stopped';
-  ci_user?: string;
-  ci_ssh_keys?: string[];
-  vm_ip?: string;
-  vm_gateway?: string;
-}
+/** The hosts a clone reads: its Proxmox server and its template. */
+export const cloneRefs = { pve_host: PveHostVars, vm_template: TemplateRef };
 
-export interface TemplateRef {
-  vm_os: 'ubuntu' | 'windows';
-  vm_id?: number;
-}
-
-export const cloneDefaults: Partial<CloneVars> = {
+export const cloneDefaults = {
   vm_cores: 2,
   vm_memory: 4096,
   vm_clone: 'full',
   vm_power: 'running',
   vm_allow_unsafe: false,
-};
+} as const;
+
+export const CloneVarsSchema = Type.Object(cloneProperties);
+/** A clone's variables inside `apply` (the defaults above filled in). */
+export type CloneVars = WithDefaults<Static<typeof CloneVarsSchema>, typeof cloneDefaults>;
 
 /** A static address needs its prefix; a gateway makes sense only with one. */
 export function ipconfig(vars: Pick<CloneVars, 'vm_ip' | 'vm_gateway'>): string | undefined {
@@ -186,4 +179,58 @@ export function cloneConfig(vars: CloneVars, site: PveSite, os: TemplateRef['vm_
       },
     },
   };
+}
+
+export interface CloneSteps {
+  client: ProxmoxClient;
+  site: PveSite;
+  template: TemplateRef;
+  node: string;
+  /** The VM configuration to keep in line (cloneConfig's, plus what the role adds). */
+  config: VmConfigSpec;
+  /** Appended to the clone task's name, e.g. ` with the GPU`. */
+  what?: string;
+}
+
+/**
+ * The two steps every cloned VM takes: the clone (made if missing, its configuration kept in
+ * line) and its power state. Shared by dev-vm and gpu-vm.
+ */
+export async function cloneAndPower(
+  ctx: RoleContext<CloneVars, typeof cloneRefs>,
+  { client, site, template, node, config, what = '' }: CloneSteps,
+): Promise<void> {
+  const { vars, inventoryHost: name, host, task } = ctx;
+  const vmid = vars.vm_id;
+  const full = vars.vm_clone === 'full';
+  await task(`${vars.vm_clone} clone of ${vars.vm_template}${what}`, () =>
+    pveVm(host, {
+      client,
+      name,
+      ...(vmid !== undefined ? { vmid } : {}),
+      node,
+      source: {
+        clone: {
+          template: vars.vm_template,
+          ...(template.vm_id ? { templateVmid: template.vm_id } : {}),
+          full,
+          ...(full ? { storage: vars.vm_storage ?? site.vmStorage } : {}),
+        },
+      },
+      config,
+      allowUnsafe: vars.vm_allow_unsafe,
+      lock: ctx.lock,
+      vmidLock: `vmid:${vars.pve_host}`,
+      log: ctx.log,
+    }),
+  );
+  await task(`power ${vars.vm_power}`, () =>
+    pveVmPower(host, {
+      client,
+      name,
+      ...(vmid !== undefined ? { vmid } : {}),
+      state: vars.vm_power,
+      log: ctx.log,
+    }),
+  );
 }

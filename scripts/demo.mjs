@@ -8,12 +8,12 @@
 // mode, then tears everything down.
 // Otherwise: runs the site in check mode (the simulator, and this machine as localhost), which
 // changes nothing.
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { $, which } from 'zx';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const playbook = join(root, 'node_modules', '.bin', 'playbook');
@@ -24,19 +24,19 @@ const DEMO_KEYS = [
 
 /** Starts the simulator (a child process) and reads its URL, fingerprint and token from its banner. */
 async function startSimulator() {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'scripts', 'pve-sim.mjs'), '--port', '0', '--task-ms', '100', '--windows-install-ms', '2000'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const args = ['--port', '0', '--task-ms', '100', '--windows-install-ms', '2000'];
+  const child = $({
+    stdio: ['ignore', 'pipe', 'inherit'],
+    nothrow: true,
+  })`${process.execPath} ${join(root, 'scripts', 'pve-sim.mjs')} ${args}`;
   let banner = '';
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       banner += chunk;
       if (banner.includes('Ctrl-C stops it.')) resolve();
     });
-    child.once('exit', (code) =>
-      reject(new Error(`the Proxmox simulator exited (${code}) before it was ready`)),
+    child.then((out) =>
+      reject(new Error(`the Proxmox simulator exited (${out.exitCode}) before it was ready`)),
     );
   });
   const field = (name) => new RegExp(`^${name}:\\s+(\\S+)$`, 'm').exec(banner)?.[1] ?? '';
@@ -55,9 +55,8 @@ async function startSimulator() {
 }
 
 async function stopSimulator(sim) {
-  const exited = new Promise((resolve) => sim.child.once('exit', resolve));
-  sim.child.kill('SIGTERM');
-  await exited;
+  await sim.child.kill('SIGTERM');
+  await sim.child;
 }
 
 /** The Proxmox part of inventory/site.yml, pointed at the simulator; secrets come from the environment (`!env`). */
@@ -128,25 +127,14 @@ function writeInventory(file, linuxHosts, sim) {
   writeFileSync(file, text);
 }
 
-function onPath(tool) {
-  return (process.env.PATH ?? '')
-    .split(':')
-    .concat(['/usr/sbin', '/sbin'])
-    .some((d) => {
-      try {
-        accessSync(join(d, tool), constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-}
+const onPath = (tool) =>
+  which.sync(tool, { nothrow: true, path: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` }) !== null;
 
-function step(title, command, args) {
+async function step(title, command, args) {
   console.log(`\n$ ${[command, ...args].map((a) => a.replace(root + '/', '')).join(' ')}    # ${title}`);
-  const r = spawnSync(command, args, { stdio: 'inherit', cwd: root });
-  if (r.status !== 0)
-    throw Object.assign(new Error(`${title} failed (exit ${r.status})`), { code: r.status });
+  const r = await $({ stdio: 'inherit', cwd: root, nothrow: true })`${command} ${args}`;
+  if (r.exitCode !== 0)
+    throw Object.assign(new Error(`${title} failed (exit ${r.exitCode})`), { code: r.exitCode });
 }
 
 const canBootHosts = process.getuid?.() === 0 && ['debootstrap', 'systemd-nspawn', 'nft', 'ip'].every(onPath);
@@ -160,23 +148,23 @@ try {
   const inventory = join(dir, 'site.yml');
   if (canBootHosts) {
     const testhosts = join(root, 'scripts', 'testhosts.mjs');
-    step('boot 3 Debian 12 test hosts', 'node', [testhosts, 'up', '3', '--prefix', 'demo']);
+    await step('boot 3 Debian 12 test hosts', 'node', [testhosts, 'up', '3', '--prefix', 'demo']);
     try {
       const state = JSON.parse(readFileSync('/run/novastation-testhosts/cli/cli.json', 'utf8'));
       writeInventory(inventory, parse(readFileSync(state.inventoryFile, 'utf8')).all.hosts, sim);
       const common = ['site.ts', '-i', inventory, '--known-hosts', state.knownHostsFile];
-      step('first run: everything changes', playbook, [...common, '--diff']);
-      step('second run: nothing changes', playbook, common);
-      step('check mode after a rerun: still nothing to change', playbook, [...common, '--check']);
+      await step('first run: everything changes', playbook, [...common, '--diff']);
+      await step('second run: nothing changes', playbook, common);
+      await step('check mode after a rerun: still nothing to change', playbook, [...common, '--check']);
     } finally {
-      step('tear the test hosts down', 'node', [testhosts, 'down']);
+      await step('tear the test hosts down', 'node', [testhosts, 'down']);
     }
   } else {
     console.log(
       'Not root, or the test-host tools are missing: running the site in check mode (changes nothing), with this machine as its Linux host.',
     );
     writeInventory(inventory, { localhost: { ansible_connection: 'local' } }, sim);
-    step('check mode', playbook, ['site.ts', '-i', inventory, '--check', '--diff']);
+    await step('check mode', playbook, ['site.ts', '-i', inventory, '--check', '--diff']);
   }
 } catch (error) {
   console.error(`demo: ${error.message}`);

@@ -11,11 +11,10 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, join } from 'node:path';
 import type HandlebarsNamespace from 'handlebars';
 import type { TaskOutcome } from '../lib/define.js';
 import type { Host } from '../lib/host/host.js';
-import { packageRoot } from '../lib/package-root.js';
+import { resolveTemplatePath, type TemplateSource } from '../lib/template-source.js';
 import { isSecret } from '../lib/secret.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';
 import {
@@ -30,8 +29,11 @@ import { registerTemplateHelpers } from './template-helpers.js';
 
 export interface TemplateOptions extends WriteAttributes {
   path: string;
-  /** Path under the package's templates/ (e.g. `base/motd.hbs`) or absolute. */
-  src: string;
+  /**
+   * The template: `./x.hbs` relative to the role's own module, a `URL`, an absolute path, or a
+   * path under the package's templates/ (`base/motd.hbs`); see lib/template-source.ts.
+   */
+  src: TemplateSource;
   vars: Record<string, unknown>;
   /** Treat the rendered file as secret even without a Secret in vars. */
   sensitive?: boolean;
@@ -56,10 +58,6 @@ function handlebars(): { hb: Handlebars; Visitor: Handlebars['Visitor'] } {
 }
 
 const compiled = new Map<string, { mtimeMs: number; render: Render }>();
-
-function templatePath(src: string): string {
-  return isAbsolute(src) ? src : join(packageRoot(), 'templates', src);
-}
 
 function compile(src: string, path: string): Render {
   let mtimeMs: number;
@@ -123,14 +121,17 @@ function reveal(value: unknown, found: { secret: boolean }): unknown {
   return value;
 }
 
-function renderWithSecrets(src: string, vars: Record<string, unknown>): { text: string; secret: boolean } {
+function renderWithSecrets(
+  src: TemplateSource,
+  vars: Record<string, unknown>,
+): { text: string; secret: boolean } {
   const found = { secret: false };
   const revealed = reveal(vars, found) as Record<string, unknown>;
-  return { text: compile(src, templatePath(src))(revealed), secret: found.secret };
+  return { text: compile(String(src), resolveTemplatePath(src))(revealed), secret: found.secret };
 }
 
 /** The rendered text (synchronous). Secrets in `vars` are revealed into it: keep the result secret. */
-export function renderTemplate(src: string, vars: Record<string, unknown>): string {
+export function renderTemplate(src: TemplateSource, vars: Record<string, unknown>): string {
   return renderWithSecrets(src, vars).text;
 }
 
@@ -138,8 +139,13 @@ export function templateResource(options: TemplateOptions): ManagedFileResource 
   const primitive = 'template';
   checkObject(primitive, options);
   checkPath(primitive, options.path);
-  if (typeof options.src !== 'string' || options.src === '')
-    fail(primitive, 'src', 'must be a template path under templates/ or absolute', options.src);
+  if (!(options.src instanceof URL) && (typeof options.src !== 'string' || options.src === ''))
+    fail(
+      primitive,
+      'src',
+      'must be a template path (./ relative to the role, under templates/, or absolute) or a URL',
+      options.src,
+    );
   if (typeof options.vars !== 'object' || options.vars === null || Array.isArray(options.vars))
     fail(primitive, 'vars', 'must be an object', options.vars);
   checkBoolean(primitive, 'sensitive', options.sensitive);

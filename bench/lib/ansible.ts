@@ -4,46 +4,40 @@
  * checked against the harness's known_hosts. Configured by an ansible.cfg in a temp folder that
  * ANSIBLE_CONFIG points at, so nothing of the user's own Ansible set-up is read or written.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { $, which } from 'zx';
 import { join } from 'node:path';
 import { runMeasured, type Measured } from './measure.js';
 import { parseRecap, type Recap } from './recap.js';
 
 export const ANSIBLE_PLAYBOOK = 'ansible-playbook';
 
-function which(cmd: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
 export function ansiblePresent(): boolean {
-  return which(ANSIBLE_PLAYBOOK) !== undefined;
+  return which.sync(ANSIBLE_PLAYBOOK, { nothrow: true }) !== null;
 }
 
 /** Installs Debian's ansible package when ansible-playbook is missing (needs root and apt). */
-export function ensureAnsible(log: (line: string) => void): void {
+export async function ensureAnsible(log: (line: string) => void): Promise<void> {
   if (ansiblePresent()) return;
   if (process.getuid?.() !== 0)
     throw new Error('ansible-playbook is missing and installing it needs root (apt-get install -y ansible)');
   log('installing Ansible (apt-get install -y ansible)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible'], { stdio: 'inherit', env });
-  if (install().status !== 0) {
-    execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-    if (install().status !== 0) throw new Error('apt-get install -y ansible failed');
+  const apt = $({ stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = () => apt({ nothrow: true })`apt-get install -y --no-install-recommends ansible`;
+  if (!(await install()).ok) {
+    await apt`apt-get update`;
+    if (!(await install()).ok) throw new Error('apt-get install -y ansible failed');
   }
   if (!ansiblePresent())
     throw new Error('ansible-playbook still missing after installing the ansible package');
 }
 
 /** `ansible-core 2.14.18 (Debian ansible 7.7.0…)`. */
-export function ansibleVersion(): string {
-  const first = execFileSync(ANSIBLE_PLAYBOOK, ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+export async function ansibleVersion(): Promise<string> {
+  const first = (await $`${ANSIBLE_PLAYBOOK} --version`).lines()[0] ?? '';
   const core = /core ([\d.]+)/.exec(first)?.[1] ?? first.trim();
-  const pkg = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'ansible'], { encoding: 'utf8' });
-  return pkg.status === 0 && pkg.stdout
+  const pkg = await $({ nothrow: true })`dpkg-query -W -f ${'${Version}'} ansible`;
+  return pkg.ok && pkg.stdout
     ? `ansible-core ${core} (Debian ansible ${pkg.stdout.trim()})`
     : `ansible-core ${core}`;
 }
@@ -103,12 +97,10 @@ export async function runAnsible(
 }
 
 /** Ends the ControlPersist masters of this set-up (`ssh -O exit` on each control socket). */
-export function closeMasters(setup: AnsibleSetup): void {
+export async function closeMasters(setup: AnsibleSetup): Promise<void> {
   if (!existsSync(setup.controlPathDir)) return;
   for (const name of readdirSync(setup.controlPathDir)) {
-    spawnSync('ssh', ['-o', `ControlPath=${join(setup.controlPathDir, name)}`, '-O', 'exit', 'bench-host'], {
-      stdio: 'ignore',
-      timeout: 5000,
-    });
+    const control = `ControlPath=${join(setup.controlPathDir, name)}`;
+    await $({ quiet: true, nothrow: true, timeout: '5s' })`ssh -o ${control} -O exit bench-host`;
   }
 }

@@ -204,7 +204,7 @@ export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promi
     }
     return turn;
   } finally {
-    if (ansibleEnv) closeMasters(ansibleEnv);
+    if (ansibleEnv) await closeMasters(ansibleEnv);
     await h.teardown();
   }
 }

@@ -5,14 +5,18 @@
  * (node resolves the playbook's dependencies from there) with a manifest of the source files'
  * sizes and modification times. When none changed, the cached bundle is imported directly and
  * esbuild is not even loaded (~0.1–0.2 s of start-up saved on every rerun).
- * `import.meta.url`/`dirname`/`filename` are rewritten to each source file's own, so a user's role
- * that finds its templates relative to itself still does.
+ * `import.meta.url`/`dirname`/`filename` are rewritten to each source file's own, and the bundle
+ * carries an inline source map (stack traces, so `defineRole`'s record of where a role was
+ * defined, name the source file), so a user's role that finds its templates relative to itself
+ * still does. `novastation` itself resolves to the package this CLI came from, so a playbook
+ * in any folder can import it without installing it there (and never gets a second copy).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { InvalidInputError } from '../errors.js';
 import { isPlaybook, type Playbook } from '../define.js';
 
@@ -31,7 +35,8 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
   if (!existsSync(path)) throw new InvalidInputError(`playbook not found`, { file });
   if (!/\.[cm]?[jt]s$/.test(path)) throw notTypeScript(file);
   const cacheDir = join(dirname(path), '.novastation', 'cache');
-  const manifestFile = join(cacheDir, `${basename(path)}.manifest.json`);
+  // The manifest's name carries the bundle format, so bundles made with other options are not reused.
+  const manifestFile = join(cacheDir, `${basename(path)}.${BUNDLE_FORMAT}.manifest.json`);
   const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));
 
   process.setSourceMapsEnabled(true);
@@ -104,7 +109,7 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
       outfile: join(cacheDir, `${basename(path)}.mjs`),
       absWorkingDir: dirname(path),
       logLevel: 'silent',
-      plugins: [importMetaPerFile()],
+      plugins: [ownPackage(), importMetaPerFile()],
     });
     code = result.outputFiles[0]!.text;
     inputs = Object.keys(result.metafile.inputs).map((i) => resolve(dirname(path), i));
@@ -139,6 +144,28 @@ async function bundle(path: string, file: string, cacheDir: string, manifestFile
   };
   write(manifestFile, JSON.stringify(manifest));
   return output;
+}
+
+const BUNDLE_FORMAT = 'v2';
+
+/**
+ * `novastation` and `novastation/…` → this CLI's own package (Node's self-reference through the
+ * package's `exports`), as absolute file URLs in the bundle.
+ */
+function ownPackage() {
+  const require = createRequire(import.meta.url);
+  return {
+    name: 'novastation-own-package',
+    setup(build: import('esbuild').PluginBuild) {
+      build.onResolve({ filter: /^novastation(\/.*)?$/ }, (args) => {
+        try {
+          return { path: pathToFileURL(require.resolve(args.path)).href, external: true };
+        } catch {
+          return undefined; // not an export of ours: let esbuild report it
+        }
+      });
+    },
+  };
 }
 
 function importMetaPerFile() {

@@ -15,7 +15,9 @@ import { currentTaskScope } from '../runner/task-scope.js';
 import {
   CheckModeSkip,
   CommandError,
+  CommandOutput,
   commandRunner,
+  durationMs,
   type CommandOptions,
   type CommandRunner,
 } from './command.js';
@@ -162,14 +164,14 @@ export class Host {
     options: CommandOptions,
     mutates: boolean,
     label = command,
-  ): Promise<CommandResult> {
+  ): Promise<CommandOutput> {
     const scope = currentTaskScope();
     if (mutates && this.check) {
       scope?.skippedInCheck.push(label);
       throw new CheckModeSkip(label);
     }
     if (mutates) scope?.mutations.push(label);
-    const result = await this.#run(command, options);
+    const result = new CommandOutput(await this.#run(command, options));
     if (result.exitCode !== 0 && !options.nothrow) throw new CommandError(this.name, label, result);
     return result;
   }
@@ -177,10 +179,12 @@ export class Host {
   async #run(command: string, options: CommandOptions): Promise<CommandResult> {
     const connection = await this.connection();
     this.roundTrips++;
-    const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
+    const input = options.input ?? options.stdin;
+    const stdin = input instanceof Secret ? input.reveal() : input;
+    const timeoutMs = options.timeout !== undefined ? durationMs(options.timeout) : options.timeoutMs;
     return connection.run(command, {
       ...(stdin !== undefined ? { stdin } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
   }
 }

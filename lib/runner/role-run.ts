@@ -12,6 +12,7 @@ import type { RunState } from './run-state.js';
 import { shouldRun } from './tags.js';
 import { runInTaskScope, type TaskScope } from './task-scope.js';
 import { roleSecrets } from '../secrets/store.js';
+import { runAsRole } from './current-role.js';
 import { errorOrigin, type ErrorOrigin } from './error-origin.js';
 
 /** Ends a role after a task failed (already reported). */
@@ -88,7 +89,11 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     inventoryHost,
     vars: input.vars,
     hostVars: input.hostVars,
-    hostVarsOf(name: string) {
+    hostVarsOf(refOrName: string) {
+      // A hostRefs variable (`'pve_host'`) stands for the host it names; otherwise a host name.
+      const isRef =
+        Object.hasOwn(role.hostRefs ?? {}, refOrName) && typeof input.vars[refOrName] === 'string';
+      const name = isRef ? (input.vars[refOrName] as string) : refOrName;
       const vars = input.refVars?.[name];
       if (!vars) {
         const refs = Object.keys(role.hostRefs ?? {});
@@ -139,7 +144,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
   };
 
   try {
-    await role.apply(ctx);
+    await runAsRole(role, () => role.apply(ctx));
   } catch (error) {
     if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted)
       throw error;
@@ -175,7 +180,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       });
       continue;
     }
-    const result = await execute(name, () => handler(ctx), true);
+    const result = await execute(name, () => runAsRole(role, () => handler(ctx)), true);
     if (result.status === 'failed') throw new RoleFailed(result.error);
   }
 }

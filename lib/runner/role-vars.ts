@@ -6,7 +6,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidInputError, type SourceLocation } from '../errors.js';
-import { isSecret } from '../secret.js';
+import { isSecret, secret } from '../secret.js';
 import type { Role } from '../define.js';
 import type { VariableSource } from '../inventory/types.js';
 import { coerceKeyValueVars } from './extra-vars-coercion.js';
@@ -87,6 +87,12 @@ export async function resolveRoleVars(
       errors.map((e) => describeError(e, role, host, origin)).join('\n'),
       errors.length === 1 ? locate(errors[0]!, origin) : {},
     );
+  }
+  // A variable its schema marks writeOnly (`secretString()`) is typed Secret: a plain string
+  // from the inventory or a play becomes one too, so it is masked like any vault value.
+  for (const [name, schema] of Object.entries(role.vars.properties)) {
+    if ((schema as { writeOnly?: boolean }).writeOnly && typeof vars[name] === 'string')
+      vars[name] = all[name] = secret(vars[name]);
   }
   return { vars, all };
 }

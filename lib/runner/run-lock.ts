@@ -7,7 +7,8 @@
  * The lock itself is proper-lockfile's: an atomic `mkdir`, its mtime refreshed every 2 s by the
  * holder, stale after 10 s without a refresh — so it also works on a shared folder between
  * machines, and a holder that died without releasing it (kill -9, a power cut) is taken over.
- * A holder on this machine whose process is gone is taken over after 4 s instead of 10.
+ * A holder on this machine whose process is gone is taken over after at most 4 s instead of 10,
+ * also by a run that was not told to wait.
  */
 import {
   existsSync,
@@ -86,7 +87,7 @@ export async function acquireRunLock(
   const lockfile = (await import('proper-lockfile')).default;
   const infoFile = `${lockFile}.json`;
   mkdirSync(dirname(lockFile), { recursive: true, mode: 0o700 });
-  const deadline = Date.now() + (options.timeoutMs ?? 0);
+  let deadline = Date.now() + (options.timeoutMs ?? 0);
   for (;;) {
     // A holder on this machine whose process is gone: make its lock stale now, so proper-lockfile
     // (which rechecks the mtime before it removes anything) takes it over without the full wait.
@@ -94,6 +95,9 @@ export async function acquireRunLock(
     // lock another waiter has just taken over is never mistaken for the dead one's.
     const holder = readHolder(infoFile);
     if (holder && holder.host === hostname() && processGone(holder.pid)) {
+      // Not a run to wait for: whoever asked (even without --lock-timeout) gets the lock as soon
+      // as it is stale, instead of an error naming a process that no longer exists.
+      deadline = Math.max(deadline, Date.now() + 2 * UPDATE_MS + 2 * RETRY_MS);
       try {
         if (Date.now() - statSync(lockFile).mtimeMs > 2 * UPDATE_MS) utimesSync(lockFile, 0, 0);
       } catch {

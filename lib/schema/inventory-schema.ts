@@ -26,13 +26,18 @@ const CONNECTION_VARS: Record<string, object> = {
   },
 };
 
+/** The schema as JSON has it: TypeBox's symbol-keyed bookkeeping left out. */
+function plain(schema: object): object {
+  return JSON.parse(JSON.stringify(schema)) as object;
+}
+
 export function buildInventorySchema(roles: Role<any>[]): object {
   // The site model's variables (lib/site/), read by several roles: set them in `all` vars.
   const variables: Record<string, object> = { ...CONNECTION_VARS, ...siteVarsSchema };
   for (const role of [...roles].sort((a, b) => a.name.localeCompare(b.name))) {
     for (const [name, schema] of Object.entries(role.vars.properties)) {
       variables[name] = {
-        ...schema,
+        ...plain(schema),
         description: `${(schema as { description?: string }).description ?? ''} (role ${role.name})`.trim(),
       };
     }
@@ -42,7 +47,7 @@ export function buildInventorySchema(roles: Role<any>[]): object {
         if (role.vars.properties[name]) continue;
         const text = (schema as { description?: string }).description ?? '';
         variables[name] = {
-          ...schema,
+          ...plain(schema),
           description: `${text} (read by role ${role.name} from the host its ${via} names)`.trim(),
         };
       }

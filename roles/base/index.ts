@@ -3,29 +3,22 @@
  * site, and the folder NovaStation keeps its markers in. Small on purpose: it is the demo's role
  * and the engine tests' role; the issue 4 benchmark's host-preparation role grows from it.
  */
-import { defineRole } from '../../lib/define.js';
+import { defineRole, Type } from '../../lib/define.js';
 import { file } from '../../tasks/file.js';
 import { template } from '../../tasks/template.js';
 
-export interface BaseVars {
-  site_name: string;
-  banner: string;
-  /** Written to /etc/novastation/site; changes notify the `site changed` handler. */
-  site_marker: string;
-}
-
-export const base = defineRole<BaseVars>({
+export const base = defineRole({
   name: 'base',
   tags: ['base'],
-  vars: {
-    type: 'object',
-    properties: {
-      site_name: { type: 'string', minLength: 1 },
-      banner: { type: 'string' },
-      site_marker: { type: 'string' },
-    },
-    required: ['site_name'],
-  },
+  vars: Type.Object({
+    site_name: Type.String({ minLength: 1, description: 'The site, named in the login banner.' }),
+    banner: Type.Optional(Type.String({ description: 'The login banner\'s text (default "Welcome.").' })),
+    site_marker: Type.Optional(
+      Type.String({
+        description: 'Written to /etc/novastation/site; a change notifies the `site changed` handler.',
+      }),
+    ),
+  }),
   defaults: { banner: 'Welcome.', site_marker: 'novastation' },
   handlers: {
     // Runs once at the end of the role however many tasks notified it.

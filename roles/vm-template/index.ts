@@ -21,101 +21,85 @@
  *
  * Every step is idempotent, so a run killed anywhere resumes where it stopped.
  */
-import { defineRole } from '../../lib/define.js';
+import { defineRole, oneOf, secretString, Type } from '../../lib/define.js';
 import { renderTemplate } from '../../tasks/template.js';
 import { pveWaitInstall } from '../../tasks/proxmox/install.js';
 import { buildIso } from '../../tasks/proxmox/iso9660.js';
 import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/storage.js';
 import { pveTemplate } from '../../tasks/proxmox/template.js';
 import { locateVm, pveVm } from '../../tasks/proxmox/vm.js';
-import {
-  pveHostVarsSchema,
-  pveSite,
-  vmProperties,
-  withProxmox,
-  type PveHostVars,
-  type VmVars,
-} from '../proxmox-vm.js';
-import { answerFileVars, type AnswerFileInput } from './answer-file.js';
+import { PveHostVars, pveSite, vmProperties, withProxmox } from '../proxmox-vm.js';
+import { answerFileVars } from './answer-file.js';
 
 export const UBUNTU_CLOUD_IMAGE =
   'https://cloud-images.ubuntu.com/jammy/current/jammy-server-cloudimg-amd64.img';
 
-export interface TemplateVars extends Omit<VmVars, 'vm_cores' | 'vm_memory'>, AnswerFileInput {
-  vm_os: 'ubuntu' | 'windows';
-  vm_cores?: number;
-  vm_memory?: number;
-  vm_cloud_image_url: string;
-  vm_cloud_image_file: string;
-  vm_cloud_image_sha256?: string;
-  vm_install_timeout_min: number;
-}
-
-export const vmTemplate = defineRole<TemplateVars>({
+export const vmTemplate = defineRole({
   name: 'vm-template',
   tags: ['proxmox', 'templates'],
   delegate: 'controller',
-  vars: {
-    type: 'object',
-    properties: {
+  vars: Type.Object(
+    {
       ...vmProperties,
-      vm_os: {
-        enum: ['ubuntu', 'windows'],
+      vm_os: oneOf(['ubuntu', 'windows'], {
         description:
           'What the template installs: Ubuntu 22.04 (cloud image) or Windows 11 (unattended install).',
-      },
-      vm_cloud_image_url: {
-        type: 'string',
-        pattern: '^https?://',
-        description: 'Ubuntu cloud image URL (default: the official jammy image).',
-      },
-      vm_cloud_image_file: {
-        type: 'string',
-        pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*\\.(qcow2|raw|vmdk|img)$',
-        description: 'Its file name in the import storage.',
-      },
-      vm_cloud_image_sha256: {
-        type: 'string',
-        pattern: '^[0-9a-f]{64}$',
-        description: 'SHA-256 of the image, checked by Proxmox while downloading.',
-      },
-      vm_install_timeout_min: {
-        type: 'integer',
-        minimum: 1,
-        description: 'How long the Windows install may take (default 120).',
-      },
-      win_admin_user: {
-        type: 'string',
-        pattern: '^[A-Za-z0-9_.-]{1,20}$',
-        description: 'Local administrator created by the answer file (default admin).',
-      },
-      win_admin_password: {
-        type: 'string',
-        minLength: 8,
-        description: 'Its password: a vault reference (!secret NAME).',
-      },
-      win_image_name: {
-        type: 'string',
-        minLength: 1,
-        description: 'Edition to install, as named in the ISO (default Windows 11 Pro).',
-      },
-      win_product_key: {
-        type: 'string',
-        pattern: '^([A-Z0-9]{5}-){4}[A-Z0-9]{5}$',
-        description: 'Product key (optional).',
-      },
-      win_locale: {
-        type: 'string',
-        pattern: '^[a-z]{2,3}-[A-Z]{2}$',
-        description: 'Language and locale (default en-US).',
-      },
-      win_timezone: { type: 'string', minLength: 1, description: 'Windows time zone name (default UTC).' },
+      }),
+      vm_cloud_image_url: Type.Optional(
+        Type.String({
+          pattern: '^https?://',
+          description: 'Ubuntu cloud image URL (default: the official jammy image).',
+        }),
+      ),
+      vm_cloud_image_file: Type.Optional(
+        Type.String({
+          pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*\\.(qcow2|raw|vmdk|img)$',
+          description: 'Its file name in the import storage.',
+        }),
+      ),
+      vm_cloud_image_sha256: Type.Optional(
+        Type.String({
+          pattern: '^[0-9a-f]{64}$',
+          description: 'SHA-256 of the image, checked by Proxmox while downloading.',
+        }),
+      ),
+      vm_install_timeout_min: Type.Optional(
+        Type.Integer({ minimum: 1, description: 'How long the Windows install may take (default 120).' }),
+      ),
+      win_admin_user: Type.Optional(
+        Type.String({
+          pattern: '^[A-Za-z0-9_.-]{1,20}$',
+          description: 'Local administrator created by the answer file (default admin).',
+        }),
+      ),
+      win_admin_password: Type.Optional(
+        secretString({ minLength: 8, description: 'Its password: a vault reference (!secret NAME).' }),
+      ),
+      win_image_name: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: 'Edition to install, as named in the ISO (default Windows 11 Pro).',
+        }),
+      ),
+      win_product_key: Type.Optional(
+        Type.String({ pattern: '^([A-Z0-9]{5}-){4}[A-Z0-9]{5}$', description: 'Product key (optional).' }),
+      ),
+      win_locale: Type.Optional(
+        Type.String({
+          pattern: '^[a-z]{2,3}-[A-Z]{2}$',
+          description: 'Language and locale (default en-US).',
+        }),
+      ),
+      win_timezone: Type.Optional(
+        Type.String({ minLength: 1, description: 'Windows time zone name (default UTC).' }),
+      ),
     },
-    required: ['pve_host', 'vm_os'],
-    if: { properties: { vm_os: { const: 'windows' } }, required: ['vm_os'] },
-    then: { required: ['win_admin_password'] },
-  },
-  hostRefs: { pve_host: pveHostVarsSchema },
+    {
+      if: { properties: { vm_os: { const: 'windows' } }, required: ['vm_os'] },
+      then: { required: ['win_admin_password'] },
+    },
+  ),
+  hostRefs: { pve_host: PveHostVars },
   defaults: {
     vm_allow_unsafe: false,
     vm_cloud_image_url: UBUNTU_CLOUD_IMAGE,
@@ -128,7 +112,7 @@ export const vmTemplate = defineRole<TemplateVars>({
   },
   async apply(ctx) {
     const { vars, inventoryHost: name, host, task } = ctx;
-    const site = pveSite(ctx.hostVarsOf<PveHostVars>(vars.pve_host));
+    const site = pveSite(ctx.hostVarsOf('pve_host'));
     const node = vars.vm_node ?? site.node;
     const storage = vars.vm_storage ?? site.vmStorage;
     const bridge = vars.vm_bridge ?? site.bridge;

@@ -11,80 +11,69 @@
  *     pve_node: pve1
  */
 import { connectProxmox, type ProxmoxClient, type ProxmoxConnection } from '../../lib/proxmox/index.js';
-import type { RoleVarsSchema } from '../../lib/define.js';
-import type { Secret } from '../../lib/secret.js';
+import { secretString, Type, type Static } from '../../lib/define.js';
 
-export interface PveHostVars {
-  pve_api_url: string;
-  pve_token_id: string;
-  pve_token_secret: Secret;
-  pve_fingerprint?: string;
-  pve_ca_file?: string;
-  pve_node: string;
-  pve_vm_storage?: string;
-  pve_iso_storage?: string;
-  pve_import_storage?: string;
-  pve_bridge?: string;
-  pve_windows_iso?: string;
-  pve_virtio_iso?: string;
-}
+const storageId = { pattern: '^[a-zA-Z][a-zA-Z0-9_.-]*$' };
+const isoName = { pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*\\.iso$' };
 
-const storageId = { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9_.-]*$' };
-const isoName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*\\.iso$' };
-
-export const pveHostVarsSchema: RoleVarsSchema = {
-  type: 'object',
-  properties: {
-    pve_api_url: {
-      type: 'string',
-      pattern: '^https://[^/\\s:]+(:[0-9]{1,5})?/?$',
-      description: 'Proxmox VE API URL, https://host:8006 (port 8006 when left out).',
-    },
-    pve_token_id: {
-      type: 'string',
-      pattern: '^[^\\s@!]+@[^\\s@!]+![A-Za-z][A-Za-z0-9_.-]*$',
-      description: 'API token id, user@realm!name.',
-    },
-    pve_token_secret: {
-      type: 'string',
-      minLength: 1,
-      description: 'API token secret: a vault reference (!secret NAME) or !env NAME.',
-    },
-    pve_fingerprint: {
-      type: 'string',
+/** The server's variables: a JSON Schema for ajv and the inventory schema, and (Static) their type. */
+export const PveHostVars = Type.Object({
+  pve_api_url: Type.String({
+    pattern: '^https://[^/\\s:]+(:[0-9]{1,5})?/?$',
+    description: 'Proxmox VE API URL, https://host:8006 (port 8006 when left out).',
+  }),
+  pve_token_id: Type.String({
+    pattern: '^[^\\s@!]+@[^\\s@!]+![A-Za-z][A-Za-z0-9_.-]*$',
+    description: 'API token id, user@realm!name.',
+  }),
+  pve_token_secret: secretString({
+    description: 'API token secret: a vault reference (!secret NAME) or !env NAME.',
+  }),
+  pve_fingerprint: Type.Optional(
+    Type.String({
       pattern: '^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$',
       description:
         "SHA-256 fingerprint of the server's TLS certificate, AA:BB:… (node → System → Certificates); or give pve_ca_file.",
-    },
-    pve_ca_file: {
-      type: 'string',
+    }),
+  ),
+  pve_ca_file: Type.Optional(
+    Type.String({
       minLength: 1,
       description: 'CA certificate file to verify the server with (e.g. a copy of /etc/pve/pve-root-ca.pem).',
-    },
-    pve_node: {
-      type: 'string',
-      pattern: '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$',
-      description: 'Proxmox node name for new VMs.',
-    },
-    pve_vm_storage: { ...storageId, description: 'Storage for VM disks (default local-lvm).' },
-    pve_iso_storage: { ...storageId, description: 'Storage for ISO images (default local).' },
-    pve_import_storage: {
+    }),
+  ),
+  pve_node: Type.String({
+    pattern: '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$',
+    description: 'Proxmox node name for new VMs.',
+  }),
+  pve_vm_storage: Type.Optional(
+    Type.String({ ...storageId, description: 'Storage for VM disks (default local-lvm).' }),
+  ),
+  pve_iso_storage: Type.Optional(
+    Type.String({ ...storageId, description: 'Storage for ISO images (default local).' }),
+  ),
+  pve_import_storage: Type.Optional(
+    Type.String({
       ...storageId,
       description: 'Storage with the import content type, for cloud images (default local).',
-    },
-    pve_bridge: {
-      type: 'string',
+    }),
+  ),
+  pve_bridge: Type.Optional(
+    Type.String({
       pattern: '^[a-zA-Z][a-zA-Z0-9_.-]*$',
       description: 'Network bridge for VMs (default vmbr0).',
-    },
-    pve_windows_iso: {
-      ...isoName,
-      description: 'Windows 11 install ISO in pve_iso_storage (uploaded by you).',
-    },
-    pve_virtio_iso: { ...isoName, description: 'VirtIO drivers ISO (virtio-win-*.iso) in pve_iso_storage.' },
-  },
-  required: ['pve_api_url', 'pve_token_id', 'pve_token_secret', 'pve_node'],
-};
+    }),
+  ),
+  pve_windows_iso: Type.Optional(
+    Type.String({ ...isoName, description: 'Windows 11 install ISO in pve_iso_storage (uploaded by you).' }),
+  ),
+  pve_virtio_iso: Type.Optional(
+    Type.String({ ...isoName, description: 'VirtIO drivers ISO (virtio-win-*.iso) in pve_iso_storage.' }),
+  ),
+});
+export type PveHostVars = Static<typeof PveHostVars>;
+/** The same schema under its earlier name. */
+export const pveHostVarsSchema = PveHostVars;
 
 export interface PveSite {
   connection: ProxmoxConnection;

@@ -13,6 +13,14 @@ import {
   renameSync,
   writeFileSync,
 } from 'node:fs';
+import {
+  type DockerPaths,
+  HOST_DOCKER_SOCKET,
+  descendantsOf,
+  dockerPathsOf,
+  startDockerDaemon,
+  stopDockerDaemon,
+} from './docker-daemon.js';
 import { createHostNet } from './network.js';
 import { APT_ARCHIVES, BASE_DIR } from './paths.js';
 import { killHard, pidsInNetns, startTimeOf } from './procs.js';
@@ -41,15 +49,20 @@ export class Host {
   /** Whether the harness wants the host running: decides what an nspawn exit means. */
   private wanted: 'up' | 'down' = 'down';
   private exitWaiters: Array<() => void> = [];
+  /** With the `docker` boot option: the machine-side daemon serving this host (docker-daemon.ts). */
+  readonly docker: DockerPaths | undefined;
+  private dockerd: ChildProcess | undefined;
 
   constructor(
     readonly record: HostRecord,
     private readonly machineName: string,
     /** Called when the record changed (nspawn/init pids), so a later run can clean up after us. */
     private readonly persist: () => void,
+    withDocker = false,
     /** Extra capabilities for the container (`CAP_NET_ADMIN` lets nftables run inside it). */
     private readonly capabilities: readonly string[] = [],
   ) {
+    this.docker = withDocker ? dockerPathsOf(record.dir, record.netns) : undefined;
     this.name = record.name;
     this.address = record.address;
     this.upperDir = `${record.dir}/upper`;
@@ -102,6 +115,14 @@ export class Host {
       `127.0.0.1\tlocalhost\n127.0.1.1\t${this.name}\n::1\t\tlocalhost ip6-localhost ip6-loopback\n`,
     );
     writeFileSync(`${r}/etc/machine-id`, `${randomBytes(16).toString('hex')}\n`, { mode: 0o444 });
+    // Before the boot: nspawn bind-mounts the daemon's socket, which must exist by then.
+    if (this.docker) this.dockerd = await startDockerDaemon(this.record.netns, this.docker);
+  }
+
+  /** Stops the host's Docker daemon and removes its containers (before the host is killed). */
+  async stopDocker(): Promise<void> {
+    if (this.docker) await stopDockerDaemon(this.dockerd, this.docker);
+    this.dockerd = undefined;
   }
 
   /** Boots (if not running) and waits for sshd. */
@@ -153,6 +174,7 @@ export class Host {
         `--overlay=${APT_ARCHIVES}:${this.aptUpperDir}:/var/cache/apt/archives`,
         // CAP_NET_ADMIN acts on the host's own network namespace only (nftables, routes inside it).
         ...(this.capabilities.length ? [`--capability=${this.capabilities.join(',')}`] : []),
+        ...(this.docker ? [`--bind=${this.docker.socket}:${HOST_DOCKER_SOCKET}`] : []),
       ],
       { stdio: ['ignore', out, out] },
     );
@@ -172,7 +194,9 @@ export class Host {
     this.proc = undefined;
     // If nspawn itself was killed, the container may run on without it: never let a second boot
     // share the overlay with it. Anything still in the host's network namespace is that container.
-    for (const p of pidsInNetns(this.record.netns)) killHard(p);
+    // The Docker daemon shares the namespace but belongs to the machine: it survives a reboot.
+    const daemon = this.dockerd?.pid ? [this.dockerd.pid, ...descendantsOf(this.dockerd.pid)] : [];
+    for (const p of pidsInNetns(this.record.netns)) if (!daemon.includes(p)) killHard(p);
     this.record.nspawnPid = this.record.nspawnStart = this.record.initPid = this.record.initStart = undefined;
     if (this.wanted === 'up' && code === NSPAWN_REBOOT) {
       this.spawnNspawn(); // comes back on the same overlay, as a real machine would

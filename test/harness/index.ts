@@ -2,6 +2,7 @@
 // over SSH, for the project's tests. See README.md beside this file.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensureBase } from './base-image.js';
+import { dockerEnv } from './docker-daemon.js';
 import { Host } from './host.js';
 import { withLock } from './lock.js';
 import { APT_ARCHIVES, BASE_DIR, CLIENT_KEY, HOSTS_DIR, STATE_DIR, STATE_LOCK } from './paths.js';
@@ -67,6 +68,8 @@ export interface TestHosts {
   stop(name: string): Promise<void>;
   /** Boots a stopped host again on the same overlay and waits for SSH. */
   start(name: string): Promise<void>;
+  /** With the `docker` option: `DOCKER_HOST` for the machine's docker CLI, to reach the host's engine. */
+  dockerEnv(name: string): NodeJS.ProcessEnv;
   /** Kills the hosts and removes every trace (processes, mounts, namespaces, folders). Idempotent. */
   teardown(): Promise<void>;
 }
@@ -76,6 +79,12 @@ export interface BootOptions {
   prefix?: string;
   /** Progress lines (base build, boot). */
   log?: (line: string) => void;
+  /**
+   * Give every host a Docker engine: the machine's dockerd (Debian's docker.io must be installed
+   * on the machine) in the host's network namespace, its socket at /run/docker.sock in the host.
+   * See docker-daemon.ts.
+   */
+  docker?: boolean;
   /**
    * Extra capabilities for every host (systemd-nspawn `--capability`), e.g. `['CAP_NET_ADMIN']`
    * for nftables inside a host: it reaches only that host's own network namespace.
@@ -127,7 +136,9 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
   const persist = () => {
     if (!torn) writeRecord(record);
   };
-  const machines = record.hosts.map((h) => new Host(h, `${h.name}-${record.runId}`, persist, capabilities));
+  const machines = record.hosts.map(
+    (h) => new Host(h, `${h.name}-${record.runId}`, persist, options.docker, capabilities),
+  );
   const byName = new Map(machines.map((m) => [m.name, m]));
   const instanceDir = `${HOSTS_DIR}/${record.runId}`;
   const knownHostsFile = `${instanceDir}/known_hosts`;
@@ -143,6 +154,7 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
   const teardown = async () => {
     if (torn) return;
     torn = true;
+    await Promise.all(machines.map((m) => m.stopDocker())); // its containers are not in the host
     await Promise.all(machines.map((m) => m.kill())); // throwaway overlays need no clean shutdown
     for (const m of machines) m.harvestAptArchives();
     await withLock(STATE_LOCK, async () => {
@@ -193,6 +205,11 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
     waitUp: (name) => get(name).waitUp(),
     stop: (name) => get(name).stop(),
     start: (name) => get(name).start(),
+    dockerEnv: (name) => {
+      const paths = get(name).docker;
+      if (!paths) throw new Error(`${name} was booted without the docker option`);
+      return dockerEnv(paths);
+    },
     teardown,
   };
 }

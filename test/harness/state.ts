@@ -4,6 +4,7 @@
 // Callers hold STATE_LOCK around allocate/release/cleanStale.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dockerPathsOf, killCgroup } from './docker-daemon.js';
 import { removeTree } from './mounts.js';
 import { deleteHostNet, ensureNetwork, listLinks, listNetns, removeNetwork } from './network.js';
 import {
@@ -118,6 +119,8 @@ async function killInstanceProcesses(runId: string, hosts: HostRecord[]): Promis
     for (const q of pidsInNetns(h.netns)) victims.add(q);
   }
   for (const p of victims) killHard(p);
+  // Containers of a host's Docker daemon live in their own namespaces, under the host's cgroup.
+  for (const h of hosts) await killCgroup(dockerPathsOf(h.dir ?? '', h.netns).cgroupParent);
   for (let i = 0; i < 100 && [...victims].some((p) => startTimeOf(p) !== undefined); i++) await sleep(50);
 }
 

@@ -134,7 +134,7 @@ export async function startSite(options: PveSimOptions = FAST): Promise<Site> {
       writeFileSync(inventory, text);
     },
     run: (args = [], o = {}) =>
-      runCli(['site.ts', '-i', inventory, '--json', ...args], {
+      runCli(['site.ts', '-i', inventory, '--json', '--lock-timeout', '15', ...args], {
         env: { ...env, ...o.env },
         timeoutMs: 90_000,
       }),
@@ -183,7 +183,9 @@ export async function runKilledAt(
 ): Promise<{ signal: NodeJS.Signals | null; killedAt?: RecordedRequest; output: string }> {
   const { spawn } = await import('node:child_process');
   const { playbookBin, repoRoot } = await import('../support/cli.js');
-  const child = spawn(playbookBin, ['site.ts', '-i', site.inventory, '--json'], {
+  // A rerun right after a SIGKILL finds the killed run's site lock: it is taken over once 4 s
+  // without a refresh show its holder is gone (lib/runner/run-lock.ts), so wait for it.
+  const child = spawn(playbookBin, ['site.ts', '-i', site.inventory, '--json', '--lock-timeout', '15'], {
     cwd: repoRoot,
     env: { ...process.env, CI: 'true', ...site.env },
     stdio: ['ignore', 'pipe', 'pipe'],

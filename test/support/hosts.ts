@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootTestHosts, testHostSupport, type TestHosts } from '../harness/index.js';
+import { bootTestHosts, testHostSupport, type BootOptions, type TestHosts } from '../harness/index.js';
 
 export interface HostFixture {
   hosts: TestHosts;
@@ -24,10 +24,10 @@ if (skipHosts) console.warn(`host tests skipped: ${(support as { why: string }).
 export async function bootFixture(
   count: number,
   prefix: string,
-  options: { capabilities?: string[] } = {},
+  options: Omit<BootOptions, 'prefix'> = {},
 ): Promise<HostFixture> {
   if (!support.ok) throw new Error(`test hosts unavailable: ${support.why}`);
-  const hosts = await bootTestHosts(count, { prefix, ...options });
+  const hosts = await bootTestHosts(count, { ...options, prefix });
   const dir = mkdtempSync(join(tmpdir(), `ns-${prefix}-`));
   const inventory = join(dir, 'hosts.yml');
   const knownHosts = join(dir, 'known_hosts');

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineRole } from 'novastation';
+import { defineRole, oneOf, Type, type Static } from 'novastation';
 import {
   absent,
   authorizedKey,
@@ -33,60 +33,37 @@ import {
   user,
 } from '../../primitives.js';
 
-export interface HostPrepVars {
-  site_name: string;
-  site_domain: string;
-  admin_email: string;
-  ops_gid: number;
-  nova_uid: number;
-  deploy_uid: number;
-  deploy_keys: string[];
-  root_admin_key: string;
-  agent_interval: number;
-  agent_endpoint: string;
-  log_level: string;
-  sysctl: { name: string; value: string }[];
-  extra_hosts: { address: string; names: string }[];
-  kernel_modules: string[];
-}
+const str = Type.String({ minLength: 1 });
+const int = Type.Integer({ minimum: 0 });
+const strings = Type.Array(str);
+
+export const HostPrepVars = Type.Object({
+  site_name: str,
+  site_domain: str,
+  admin_email: str,
+  ops_gid: int,
+  nova_uid: int,
+  deploy_uid: int,
+  deploy_keys: strings,
+  root_admin_key: str,
+  agent_interval: int,
+  agent_endpoint: str,
+  log_level: oneOf(['debug', 'info', 'warning', 'error']),
+  sysctl: Type.Array(Type.Object({ name: str, value: str })),
+  extra_hosts: Type.Array(Type.Object({ address: str, names: str })),
+  kernel_modules: strings,
+});
+export type HostPrepVars = Static<typeof HostPrepVars>;
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 const defaults = JSON.parse(readFileSync(here('../../../host-prep-vars.json'), 'utf8')) as HostPrepVars;
 const tpl = (name: string) => here(`./templates/${name}`);
 const FILES = '../../../files/';
 
-const str = { type: 'string', minLength: 1 };
-const int = { type: 'integer', minimum: 0 };
-const strings = { type: 'array', items: str };
-
-export const hostPrep = defineRole<HostPrepVars>({
+export const hostPrep = defineRole({
   name: 'host-prep',
   tags: ['host-prep'],
-  vars: {
-    type: 'object',
-    properties: {
-      site_name: str,
-      site_domain: str,
-      admin_email: str,
-      ops_gid: int,
-      nova_uid: int,
-      deploy_uid: int,
-      deploy_keys: strings,
-      root_admin_key: str,
-      agent_interval: int,
-      agent_endpoint: str,
-      log_level: { enum: ['debug', 'info', 'warning', 'error'] },
-      sysctl: {
-        type: 'array',
-        items: { type: 'object', properties: { name: str, value: str }, required: ['name', 'value'] },
-      },
-      extra_hosts: {
-        type: 'array',
-        items: { type: 'object', properties: { address: str, names: str }, required: ['address', 'names'] },
-      },
-      kernel_modules: strings,
-    },
-  },
+  vars: HostPrepVars,
   defaults,
   handlers: {
     'restart nova-agent': ({ host }) => systemd(host, { unit: 'nova-agent', state: 'restarted' }),
