@@ -20,11 +20,11 @@ import { distroFacts } from './distro.js';
 import { firewall } from './firewall.js';
 import { readPending } from './gate.js';
 import { sshHardening } from './ssh.js';
-import { ubuntuDevDefaults, ubuntuDevSchema, type UbuntuDevVars } from './vars.js';
+import { ubuntuDevDefaults, ubuntuDevSchema } from './vars.js';
 
 export type { UbuntuDevVars } from './vars.js';
 
-export const ubuntuDev = defineRole<UbuntuDevVars>({
+export const ubuntuDev = defineRole({
   name: 'ubuntu-dev',
   tags: ['ubuntu-dev', 'desktop'],
   vars: ubuntuDevSchema,
