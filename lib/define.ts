@@ -58,6 +58,18 @@ export interface TaskOptions {
 export interface TaskResult extends TaskOutcome {
   status: 'ok' | 'changed' | 'failed' | 'skipped';
   error?: string;
+  /** A loop's items, each with its own result, in order. */
+  items?: ItemResult[];
+}
+
+/** One item of a loop task: its label (`alice`, `/srv/app`) and what it did. */
+export interface ItemResult extends TaskResult {
+  item: string;
+}
+
+export interface LoopOptions<T> extends TaskOptions {
+  /** How an item is named in reports; default: a string or number itself, else its `name` or `path`, else `#index`. */
+  label?: (item: T) => string;
 }
 
 /** Schemas of other hosts' variables a role reads, by the name of its variable that names the host. */
@@ -89,6 +101,19 @@ export interface RoleContext<V, R extends HostRefSchemas = HostRefSchemas> {
   check: boolean;
   /** Run one named step: reported, tag-filtered, may notify handlers. */
   task(name: string, body: () => Promise<TaskOutcome | void>, options?: TaskOptions): Promise<TaskResult>;
+  /**
+   * Run one named step once per item, in order (Ansible's `loop`): every item runs even when one
+   * fails, each item's changes are reported under its label, and it counts as one task in the
+   * recap (changed if any item changed, failed if any failed).
+   *
+   *   await task('accounts', vars.users, (u) => user(host, { name: u.name, shell: '/bin/bash' }));
+   */
+  task<T>(
+    name: string,
+    items: readonly T[],
+    body: (item: T, index: number) => Promise<TaskOutcome | void>,
+    options?: LoopOptions<T>,
+  ): Promise<TaskResult>;
   /** Run `fn` while holding a run-wide named lock (e.g. `clone:pve1:9000`), one host at a time. */
   lock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** A line in -v output. */

@@ -3,22 +3,16 @@
  * VM host, with their JSON Schemas, and how a clone's declared settings become a VM
  * configuration. Each VM is an inventory host whose name is its name in Proxmox; `pve_host`
  * names the inventory host of its Proxmox server, whose API settings the roles read
- * (tasks/proxmox/connect.ts).
+ * (lib/proxmox/site.ts).
  */
 import { oneOf, Type, type RoleContext, type Static, type WithDefaults } from '../lib/define.js';
 import type { ProxmoxClient } from '../lib/proxmox/index.js';
 import { pveVmPower } from '../tasks/proxmox/power.js';
 import type { VmConfigSpec } from '../tasks/proxmox/vm-config.js';
 import { pveVm } from '../tasks/proxmox/vm.js';
-import { PveHostVars, type PveSite } from '../tasks/proxmox/connect.js';
+import { PveHostVars, type PveSite } from '../lib/proxmox/site.js';
 
-export {
-  PveHostVars,
-  pveHostVarsSchema,
-  pveSite,
-  withProxmox,
-  type PveSite,
-} from '../tasks/proxmox/connect.js';
+export { PveHostVars, pveHostVarsSchema, pveSite, withProxmox, type PveSite } from '../lib/proxmox/site.js';
 
 const name = '^[a-zA-Z][a-zA-Z0-9_.-]*$';
 

@@ -6,7 +6,7 @@
  * needs only one or two). Printed to stderr as `spawns <n> <task>` lines.
  */
 import { definePlaybook, defineRole } from 'novastation';
-import type { RoleContext } from 'novastation';
+import type { RoleContext, TaskResult } from 'novastation';
 import { hostPrep, type HostPrepVars } from './roles/host-prep/index.js';
 
 const spawns = defineRole<HostPrepVars>({
@@ -18,14 +18,16 @@ const spawns = defineRole<HostPrepVars>({
     const overhead = (await last()) - a0; // the read itself: the command's subshell and cat
     const lines: string[] = [];
     let total = 0;
-    const task: RoleContext<HostPrepVars>['task'] = async (name, body, options) => {
+    // Both forms of task (one body, or a loop over items) pass through unchanged.
+    const forward = ctx.task as (name: string, ...args: unknown[]) => Promise<TaskResult>;
+    const task = (async (name: string, ...args: unknown[]) => {
       const before = await last();
-      const result = await ctx.task(name, body, options);
+      const result = await forward(name, ...args);
       const n = (await last()) - before - overhead;
       total += n;
       lines.push(`spawns ${String(n).padStart(3)} ${name}`);
       return result;
-    };
+    }) as RoleContext<HostPrepVars>['task'];
     const facts = await last();
     await ctx.host.facts();
     lines.unshift(`spawns ${String((await last()) - facts - overhead).padStart(3)} (facts)`);

@@ -3,14 +3,16 @@
  * order the role declares them, never after a failure, never in check mode). A failed task
  * ends the role and the host's run; an unreachable host ends it too.
  */
-import type { Role, RoleContext, TaskOptions, TaskOutcome, TaskResult } from '../define.js';
+import type { LoopOptions, Role, RoleContext, TaskOptions, TaskOutcome, TaskResult } from '../define.js';
+
+type ItemBody = (item: unknown, index: number) => Promise<TaskOutcome | void>;
 import { CheckModeSkip } from '../host/command.js';
 import type { Host } from '../host/host.js';
-import type { TaskStatus } from '../report/events.js';
 import { UnreachableError } from '../transport/types.js';
 import type { RunState } from './run-state.js';
 import { shouldRun } from './tags.js';
-import { runInTaskScope, type TaskScope } from './task-scope.js';
+import { runItems } from './task-loop.js';
+import { runInTaskScope, toResult, type TaskScope } from './task-scope.js';
 import { roleSecrets } from '../secrets/store.js';
 import { runAsRole } from './current-role.js';
 import { errorOrigin, type ErrorOrigin } from './error-origin.js';
@@ -48,7 +50,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     const startedAt = Date.now();
     const tripsBefore = input.host.roundTrips + input.controller.roundTrips;
     run.emit({ type: 'task-start', host: inventoryHost, role: role.name, task: name, startedAt });
-    const scope: TaskScope = { mutations: [], skippedInCheck: [] };
+    const scope: TaskScope = { name, mutations: [], skippedInCheck: [] };
     let result: TaskResult;
     let origin: ErrorOrigin = {};
     try {
@@ -104,7 +106,21 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       return vars as any;
     },
     check: run.options.check,
-    async task(name: string, body: () => Promise<TaskOutcome | void>, options: TaskOptions = {}) {
+    task: (async (
+      name: string,
+      bodyOrItems: (() => Promise<TaskOutcome | void>) | readonly unknown[],
+      second?: TaskOptions | ItemBody,
+      third?: LoopOptions<unknown>,
+    ): Promise<TaskResult> => {
+      // The loop form, task(name, items, body, options), runs as one task whose body runs each item.
+      const loop = Array.isArray(bodyOrItems);
+      const options: LoopOptions<unknown> = (loop ? third : (second as TaskOptions | undefined)) ?? {};
+      const body = loop
+        ? () =>
+            runItems(name, bodyOrItems, second as ItemBody, options.label, (error) => {
+              return error instanceof UnreachableError || error instanceof Interrupted;
+            })
+        : (bodyOrItems as () => Promise<TaskOutcome | void>);
       if (!shouldRun([...baseTags, ...(options.tags ?? [])], run.options.tags)) {
         return { status: 'skipped', changed: false, message: 'not selected by tags' };
       }
@@ -133,7 +149,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
         }
       }
       return result;
-    },
+    }) as RoleContext<any>['task'],
     lock: (name, fn) => run.locks.with(name, fn),
     log(message: string) {
       run.emit({ type: 'log', host: inventoryHost, message });
@@ -183,21 +199,6 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     const result = await execute(name, () => runAsRole(role, () => handler(ctx)), true);
     if (result.status === 'failed') throw new RoleFailed(result.error);
   }
-}
-
-function toResult(outcome: TaskOutcome | void, scope: TaskScope): TaskResult {
-  if (!outcome) {
-    if (scope.skippedInCheck.length)
-      return {
-        status: 'skipped',
-        changed: false,
-        message: `check mode: would run ${scope.skippedInCheck[0]}`,
-      };
-    const changed = scope.mutations.length > 0;
-    return { status: changed ? 'changed' : 'ok', changed };
-  }
-  const status: TaskStatus = outcome.skipped ? 'skipped' : outcome.changed ? 'changed' : 'ok';
-  return { ...outcome, status };
 }
 
 export function errorText(error: unknown): string {

@@ -4,8 +4,8 @@
  * and the engine tests' role; the issue 4 benchmark's host-preparation role grows from it.
  */
 import { defineRole, Type } from '../../lib/define.js';
-import { file } from '../../tasks/file.js';
-import { template } from '../../tasks/template.js';
+import { file } from '../../tasks/files/file.js';
+import { template } from '../../tasks/files/template.js';
 
 export const base = defineRole({
   name: 'base',

@@ -4,7 +4,7 @@
  * templates/guacamole/docker-compose.yml.hbs; nothing here touches a host.
  */
 import { secret, type Secret } from '../../lib/secret.js';
-import { renderTemplate } from '../../tasks/template.js';
+import { renderTemplate } from '../../tasks/files/template.js';
 import type { GuacamoleVars, ServiceName } from './vars.js';
 
 export const COMPOSE_TEMPLATE = 'guacamole/docker-compose.yml.hbs';

@@ -8,16 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { RoleContext, TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { isSecret, Secret } from '../../lib/secret.js';
-import {
-  apt,
-  convergeFile,
-  editIniSetting,
-  file,
-  managedFileResource,
-  systemd,
-  template,
-  user,
-} from '../../tasks/index.js';
+import { apt, file, iniSetting, systemd, template, user } from '../../tasks/index.js';
 import type { DistroFacts } from './distro.js';
 import { merged, type Pending, unlessPending } from './gate.js';
 import { RDP_GROUP } from './groups.js';
@@ -26,27 +17,17 @@ import type { UbuntuDevVars } from './vars.js';
 const CERT = '/etc/xrdp/novastation-cert.pem';
 const KEY = '/etc/xrdp/novastation-key.pem';
 
-/** `[section] key=value` edits of one INI file in one read and one atomic write. */
-export function iniFile(
+/** `[section] key=value` settings of one INI file (xrdp's files: no spaces around `=`). */
+export async function iniFile(
   host: Host,
   path: string,
   settings: Record<string, Record<string, string>>,
 ): Promise<TaskOutcome> {
-  const edit = (current: Buffer | null): Buffer | null => {
-    let text = current?.toString('utf8') ?? null;
-    for (const [section, keys] of Object.entries(settings))
-      for (const [key, value] of Object.entries(keys))
-        text = editIniSetting(
-          text,
-          { section, key, value, state: 'present', separator: '=', create: false, replaceCommented: true },
-          path,
-        );
-    return text === null ? null : Buffer.from(text);
-  };
-  return convergeFile(
-    host,
-    managedFileResource({ id: `ini ${path}`, path, attributes: {}, sensitive: false, edit }),
-  );
+  const outcomes: TaskOutcome[] = [];
+  for (const [section, keys] of Object.entries(settings))
+    for (const [key, value] of Object.entries(keys))
+      outcomes.push(await iniSetting(host, { path, section, key, value, separator: '=', create: false }));
+  return merged(outcomes);
 }
 
 /** The site's certificate and key, from the variables or controller files; undefined: snakeoil. */

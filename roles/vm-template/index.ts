@@ -22,9 +22,9 @@
  * Every step is idempotent, so a run killed anywhere resumes where it stopped.
  */
 import { defineRole, oneOf, secretString, Type } from '../../lib/define.js';
-import { renderTemplate } from '../../tasks/template.js';
+import { renderTemplate } from '../../tasks/files/template.js';
 import { pveWaitInstall } from '../../tasks/proxmox/install.js';
-import { buildIso } from '../../tasks/proxmox/iso9660.js';
+import { buildIso } from '../../lib/iso9660.js';
 import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/storage.js';
 import { pveTemplate } from '../../tasks/proxmox/template.js';
 import { locateVm, pveVm } from '../../tasks/proxmox/vm.js';

@@ -6,12 +6,14 @@
  *
  * A VM that is already off (or already a template) has finished: the install VM is created and
  * started in one request (`start: 1`), so an existing VM that is off has run its install. This is
- * a wait, not a change of state: in check mode it does not wait.
+ * a wait, not a change of state: an action (lib/action.ts), so in check mode it reports the wait
+ * it would do and does not wait.
  */
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { ProxmoxApiError, type ProxmoxClient } from '../../lib/proxmox/index.js';
-import { pollUntil, pveGet, vmPath } from './api.js';
+import { convergeAction, type Action } from '../../lib/action.js';
+import { ProxmoxApiError, type ClusterGuest, type ProxmoxClient } from '../../lib/proxmox/index.js';
+import { pollUntil, pveGet, vmPath } from '../../lib/proxmox/requests.js';
 import { setPower } from './power.js';
 import { locateVm } from './vm.js';
 
@@ -36,32 +38,54 @@ async function agentOs(client: ProxmoxClient, node: string, vmid: number): Promi
   }
 }
 
-export async function pveWaitInstall(host: Host, o: PveWaitInstallOptions): Promise<TaskOutcome> {
-  const guest = await locateVm(o.client, o.name, o.vmid);
-  if (!guest) {
-    if (host.check)
-      return {
-        changed: false,
-        skipped: true,
-        message: `check mode: ${o.name} does not exist yet; its install would be waited for`,
-      };
-    throw new Error(`${o.name}: no such VM in Proxmox`);
-  }
-  if (guest.template) return { changed: false, message: `${o.name} is already a template` };
+interface InstallState {
+  guest: ClusterGuest | undefined;
+  running: boolean;
+}
+
+/**
+ * The wait as an action of lib/action.ts: read where the VM is and whether it runs, plan a wait
+ * only while it runs (or before it exists), and let `convergeAction` decide check mode — it
+ * reports the wait it would do and never waits.
+ */
+export function pveWaitInstallAction(o: PveWaitInstallOptions): Action<InstallState> {
+  return {
+    id: `vm ${o.name}`,
+    async read() {
+      const guest = await locateVm(o.client, o.name, o.vmid);
+      if (!guest || guest.template) return { guest, running: false };
+      const s = await pveGet<{ status?: string }>(
+        o.client,
+        vmPath(guest.node, guest.vmid, '/status/current'),
+      );
+      return { guest, running: s?.status === 'running' };
+    },
+    plan: ({ guest, running }) => (!guest || running ? [{ field: 'install', to: 'finished' }] : []),
+    whyNot: ({ guest }) =>
+      guest?.template
+        ? `${o.name} is already a template`
+        : `${o.name} is powered off: its install has finished`,
+    preview: ({ guest }) =>
+      guest
+        ? `wait for the install in ${o.name} to finish`
+        : `wait for the install in ${o.name}, which does not exist yet`,
+    apply: (_host, { guest }) => {
+      if (!guest) throw new Error(`${o.name}: no such VM in Proxmox`);
+      return waitForInstall(o, guest);
+    },
+  };
+}
+
+export function pveWaitInstall(host: Host, o: PveWaitInstallOptions): Promise<TaskOutcome> {
+  return convergeAction(host, pveWaitInstallAction(o));
+}
+
+async function waitForInstall(o: PveWaitInstallOptions, guest: ClusterGuest): Promise<TaskOutcome> {
   const status = async () =>
     (await pveGet<{ status?: string; agent?: number }>(
       o.client,
       vmPath(guest.node, guest.vmid, '/status/current'),
     )) ?? {};
-  if ((await status()).status !== 'running')
-    return { changed: false, message: `${o.name} is powered off: its install has finished` };
-  if (host.check)
-    return {
-      changed: false,
-      skipped: true,
-      message: `check mode: would wait for the install in ${o.name} to finish`,
-    };
-
   o.log?.(
     `${o.name}: waiting for the unattended install to finish (up to ${Math.round(o.timeoutMs / 60_000)} min)`,
   );

@@ -18,7 +18,7 @@ import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { formatPropertyString, parsePropertyString, type ProxmoxClient } from '../../lib/proxmox/index.js';
 import { converge, type Resource } from '../../lib/resource.js';
-import { pveGet, pveWrite } from './api.js';
+import { pveGet, pveWrite } from '../../lib/proxmox/requests.js';
 
 export interface PvePciMappingOptions {
   client: ProxmoxClient;

@@ -9,7 +9,7 @@ import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import type { ClusterGuest, ProxmoxClient } from '../../lib/proxmox/index.js';
 import { converge, type Resource } from '../../lib/resource.js';
-import { pveGet, pveWrite, vmPath } from './api.js';
+import { pveGet, pveWrite, vmPath } from '../../lib/proxmox/requests.js';
 import { locateVm, waitUnlocked } from './vm.js';
 
 export interface PveVmPowerOptions {

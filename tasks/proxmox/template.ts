@@ -7,7 +7,7 @@ import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import type { ProxmoxClient } from '../../lib/proxmox/index.js';
 import { converge, type Resource } from '../../lib/resource.js';
-import { pveWrite, vmPath } from './api.js';
+import { pveWrite, vmPath } from '../../lib/proxmox/requests.js';
 import { readPower, setPower, type PowerState } from './power.js';
 
 export interface PveTemplateOptions {

@@ -28,8 +28,8 @@ import {
   type ProxmoxClient,
 } from '../../lib/proxmox/index.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
-import { pollUntil, pveGet, pveWrite, sleep, vmPath, type Params } from './api.js';
-import { planVmConfig, type VmConfigSpec } from './vm-config.js';
+import { pollUntil, pveGet, pveWrite, sleep, vmPath, type Params } from '../../lib/proxmox/requests.js';
+import { planVmConfig, type ConfigPlan, type VmConfigSpec } from './vm-config.js';
 
 export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -312,7 +312,14 @@ async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
   );
 }
 
-export function pveVmResource(o: PveVmOptions): Resource<VmState> {
+/**
+ * A planned VM change, shown as `field from → to`, with what apply does for it: create the VM
+ * (its configuration is then planned from what Proxmox made, as only then is it known), or send
+ * the config plan made from the state read — the same plan the change lines were derived from.
+ */
+export type VmChange = Change & { step: { kind: 'create' } | { kind: 'configure'; plan: ConfigPlan } };
+
+export function pveVmResource(o: PveVmOptions): Resource<VmState, VmChange> {
   if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(o.name)) {
     throw new Error(`pveVm: name "${o.name}" is not a DNS name, which Proxmox requires of a VM name`);
   }
@@ -320,18 +327,25 @@ export function pveVmResource(o: PveVmOptions): Resource<VmState> {
   return {
     id: `vm ${o.name}`,
     read: () => readVm(o.client, o.name, o.vmid, lockWaitMs, o.log),
-    plan(state): Change[] {
-      if (!state.guest) return [{ field: 'vm', to: sourceText(o) }];
-      return planVmConfig(o.name, o.config, state.config ?? {}, o.allowUnsafe ?? false).changes;
+    plan(state): VmChange[] {
+      if (!state.guest) return [{ field: 'vm', to: sourceText(o), step: { kind: 'create' } }];
+      const plan = planVmConfig(o.name, o.config, state.config ?? {}, o.allowUnsafe ?? false);
+      return plan.changes.map((c) => ({ ...c, step: { kind: 'configure', plan } }));
     },
-    async apply(_host, state) {
-      let { guest, config } = state;
-      if (!guest) {
-        guest = await createVm(o);
-        ({ config } = await readVm(o.client, o.name, guest.vmid, lockWaitMs, o.log));
+    async apply(_host, state, changes) {
+      const step = changes[0]?.step;
+      if (step?.kind === 'configure' && state.guest) {
+        await applyVmConfig(o.client, state.guest, state.config ?? {}, step.plan);
+        return;
       }
-      const plan = planVmConfig(o.name, o.config, config ?? {}, o.allowUnsafe ?? false);
-      await applyVmConfig(o.client, guest, config ?? {}, plan);
+      const guest = await createVm(o);
+      const { config } = await readVm(o.client, o.name, guest.vmid, lockWaitMs, o.log);
+      await applyVmConfig(
+        o.client,
+        guest,
+        config ?? {},
+        planVmConfig(o.name, o.config, config ?? {}, o.allowUnsafe ?? false),
+      );
     },
   };
 }

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answerFileVars, hiddenPassword } from '../../roles/vm-template/answer-file.js';
 import { Secret } from '../../lib/secret.js';
-import { buildIso } from '../../tasks/proxmox/iso9660.js';
-import { renderTemplate } from '../../tasks/template.js';
+import { buildIso } from '../../lib/iso9660.js';
+import { renderTemplate } from '../../tasks/files/template.js';
 
 const hasXorriso = spawnSync('xorriso', ['-version'], { stdio: 'ignore' }).status === 0;
 if (!hasXorriso && process.env.CI === 'true')

@@ -1,9 +1,9 @@
 // apt's probe parsers and planning, on output captured from a Debian 12 test host (no host needed).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseAptPolicy, parseAptProbe, parseDpkgQuery } from '../../tasks/apt-facts.js';
-import { apt, planPackages, planRefresh } from '../../tasks/apt.js';
-import { compareDebianVersions } from '../../tasks/apt-version.js';
+import { parseAptPolicy, parseAptProbe, parseDpkgQuery } from '../../tasks/packages/apt-facts.js';
+import { apt, planPackages, planRefresh } from '../../tasks/packages/apt.js';
+import { compareDebianVersions } from '../../tasks/packages/apt-version.js';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/apt/${name}`, import.meta.url), 'utf8');
 

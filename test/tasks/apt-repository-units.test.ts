@@ -1,10 +1,10 @@
 // aptRepository's pure parts: key handling, source rendering, probe parsing, planning, options.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dearmor, isArmored, keyringBytes } from '../../tasks/apt-keyring.js';
-import { parseRepositoryFacts } from '../../tasks/apt-repository-facts.js';
-import { aptRepository, planEntry } from '../../tasks/apt-repository.js';
-import { renderDeb822, renderOneLine } from '../../tasks/apt-sources.js';
+import { dearmor, isArmored, keyringBytes } from '../../tasks/packages/apt-keyring.js';
+import { parseRepositoryFacts } from '../../tasks/packages/apt-repository-facts.js';
+import { aptRepository, planEntry } from '../../tasks/packages/apt-repository.js';
+import { renderDeb822, renderOneLine } from '../../tasks/packages/apt-sources.js';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/apt/${name}`, import.meta.url));
 const armored = fixture('repo-key.asc').toString('utf8');

@@ -1,8 +1,8 @@
 // `aptRepository` on a real Debian 12 test host, against a signed local repository built inside it
 // (a `file:` flat repository whose InRelease is signed with a gpg key generated for the test).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apt } from '../../tasks/apt.js';
-import { aptRepository } from '../../tasks/apt-repository.js';
+import { apt } from '../../tasks/packages/apt.js';
+import { aptRepository } from '../../tasks/packages/apt-repository.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 

@@ -1,6 +1,6 @@
 // `apt` on a real Debian 12 test host: installs, removals, upgrades, lists refresh and lock waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apt } from '../../tasks/apt.js';
+import { apt } from '../../tasks/packages/apt.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 

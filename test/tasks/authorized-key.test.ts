@@ -6,8 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizedKey, type AuthorizedKeyOptions } from '../../tasks/authorized-key.js';
-import { editAuthorizedKeys, formatKeyLine, parseKeyLine } from '../../tasks/authorized-key-lines.js';
+import { authorizedKey, type AuthorizedKeyOptions } from '../../tasks/accounts/authorized-key.js';
+import {
+  editAuthorizedKeys,
+  formatKeyLine,
+  parseKeyLine,
+} from '../../tasks/accounts/authorized-key-lines.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 import { untouchable } from './fixtures/accounts/untouchable.js';

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockInFile, editBlockInFile, markers, type BlockInFileOptions } from '../../tasks/block-in-file.js';
+import {
+  blockInFile,
+  editBlockInFile,
+  markers,
+  type BlockInFileOptions,
+} from '../../tasks/files/block-in-file.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { proveIdempotent } from '../support/prove.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Host } from '../../lib/host/host.js';
 import { secret } from '../../lib/secret.js';
 import type { Connection } from '../../lib/transport/types.js';
-import { command, type CommandOptions } from '../../tasks/command.js';
+import { command, type CommandOptions } from '../../tasks/system/command.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 import { untouchable } from './fixtures/command/untouchable.js';

@@ -3,8 +3,8 @@
  * the script's shape. The script itself runs on real hosts in every primitive's host test.
  */
 import { describe, expect, it } from 'vitest';
-import { fileProbeScript, parseFileProbe } from '../../tasks/file-probe.js';
-import { parseTree, treeProbe } from '../../tasks/directory.js';
+import { fileProbeScript, parseFileProbe } from '../../tasks/files/file-probe.js';
+import { parseTree, treeProbe } from '../../tasks/files/directory.js';
 
 // Captured: `sh -c "$(fileProbeScript(...))"` on a test host (see each case's comment).
 const REGULAR_WITH_STRAY = `stray /etc/ns t/.a.conf.ns-AbCdEf12~

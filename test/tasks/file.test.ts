@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { file } from '../../tasks/file.js';
+import { file } from '../../tasks/files/file.js';
 import { secret } from '../../lib/secret.js';
 import { FileValidationError } from '../../lib/host/atomic-write.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';

@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atomicWriteScript, contentDigest, TEMP_NAME } from '../../lib/host/atomic-write.js';
 import { quotePosix } from '../../lib/shell/quote.js';
-import { file } from '../../tasks/file.js';
+import { file } from '../../tasks/files/file.js';
 import { packageRoot } from '../../lib/package-root.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle } from '../support/prove.js';

@@ -1,6 +1,6 @@
 // group on a real Debian 12 host (options and plans: user-facts.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { group, type GroupOptions } from '../../tasks/group.js';
+import { group, type GroupOptions } from '../../tasks/accounts/group.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 import { untouchable } from './fixtures/accounts/untouchable.js';

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editIniSetting, iniSetting, type IniEdit, type IniSettingOptions } from '../../tasks/ini-setting.js';
+import {
+  editIniSetting,
+  iniSetting,
+  type IniEdit,
+  type IniSettingOptions,
+} from '../../tasks/files/ini-setting.js';
 import { secret } from '../../lib/secret.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { proveIdempotent } from '../support/prove.js';

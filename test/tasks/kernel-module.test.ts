@@ -9,7 +9,7 @@ import {
   modulesLoadContent,
   parseUnloaded,
   type KernelModulesOptions,
-} from '../../tasks/kernel-module.js';
+} from '../../tasks/system/kernel-module.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 import { untouchable } from './fixtures/accounts/untouchable.js';

@@ -4,7 +4,7 @@ import {
   expandBackrefs,
   lineInFile,
   type LineInFileOptions,
-} from '../../tasks/line-in-file.js';
+} from '../../tasks/files/line-in-file.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Host } from '../../lib/host/host.js';
 import { UnreachableError, type CommandResult, type Connection } from '../../lib/transport/types.js';
-import { reboot, type RebootOptions } from '../../tasks/reboot.js';
-import { readBootMarker, waitForHostUp } from '../../tasks/wait-host.js';
+import { reboot, type RebootOptions } from '../../tasks/system/reboot.js';
+import { readBootMarker, waitForHostUp } from '../../tasks/system/wait-host.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle } from '../support/prove.js';
 import { untouchable } from './fixtures/command/untouchable.js';

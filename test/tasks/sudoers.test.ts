@@ -1,7 +1,7 @@
 // sudoers drop-ins on a real Debian 12 host, validated by visudo through file()'s validate option.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileValidationError } from '../../lib/host/atomic-write.js';
-import { sudoers, sudoersRule, type SudoersOptions } from '../../tasks/sudoers.js';
+import { sudoers, sudoersRule, type SudoersOptions } from '../../tasks/accounts/sudoers.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 import { untouchable } from './fixtures/accounts/untouchable.js';

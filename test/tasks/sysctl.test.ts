@@ -3,7 +3,7 @@
 // procRoot, while live READS and the read-only failure are proven against the real /proc/sys.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFilesProbe } from '../../tasks/file-parts.js';
+import { parseFilesProbe } from '../../tasks/files/file-parts.js';
 import {
   keyPath,
   liveWriteError,
@@ -13,7 +13,7 @@ import {
   sysctl,
   sysctlFileContent,
   type SysctlOptions,
-} from '../../tasks/sysctl.js';
+} from '../../tasks/system/sysctl.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 import { untouchable } from './fixtures/accounts/untouchable.js';

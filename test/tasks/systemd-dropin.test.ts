@@ -1,9 +1,9 @@
 // `systemdDropin` on a real Debian 12 test host: on a unit of our own and on ssh.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secret } from '../../lib/secret.js';
-import { file } from '../../tasks/file.js';
-import { systemd } from '../../tasks/systemd.js';
-import { systemdDropin } from '../../tasks/systemd-dropin.js';
+import { file } from '../../tasks/files/file.js';
+import { systemd } from '../../tasks/services/systemd.js';
+import { systemdDropin } from '../../tasks/services/systemd-dropin.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 

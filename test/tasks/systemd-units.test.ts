@@ -2,11 +2,11 @@
 // host (test/tasks/fixtures/systemd/); no host needed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseUnitFacts, reloadReason } from '../../tasks/systemd-facts.js';
-import { planUnit, systemd } from '../../tasks/systemd.js';
-import { systemdDropin } from '../../tasks/systemd-dropin.js';
-import { renderUnitSettings } from '../../tasks/systemd-ini.js';
-import { unitName } from '../../tasks/systemd-units.js';
+import { parseUnitFacts, reloadReason } from '../../tasks/services/systemd-facts.js';
+import { planUnit, systemd } from '../../tasks/services/systemd.js';
+import { systemdDropin } from '../../tasks/services/systemd-dropin.js';
+import { renderUnitSettings } from '../../tasks/services/systemd-ini.js';
+import { unitName } from '../../tasks/services/systemd-units.js';
 
 /** Fixtures are named after the unit they were captured from, then the case. */
 const UNITS: Record<string, string> = {

@@ -2,8 +2,8 @@
 // role does) and real package services (ssh, debug-shell).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../lib/host/host.js';
-import { file } from '../../tasks/file.js';
-import { systemd } from '../../tasks/systemd.js';
+import { file } from '../../tasks/files/file.js';
+import { systemd } from '../../tasks/services/systemd.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 
@@ -155,7 +155,11 @@ describe.skipIf(skipHosts)('systemd', () => {
     const second = await pid();
     expect(second).not.toBe(first);
     const snap = await f.hosts.snapshotUpper(name);
-    expect((await restart(true)).changed, 'check mode reports the restart').toBe(true);
+    expect(await restart(true), 'check mode says it would restart, as a skip, not a change').toEqual({
+      changed: false,
+      skipped: true,
+      message: 'check mode: would run systemd nsdemo.service: state active → restarted',
+    });
     expect(await pid(), 'but does not restart').toBe(second);
     expect(await f.hosts.snapshotUpper(name)).toBe(snap);
 

@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { renderTemplate, template, templateResource, type TemplateOptions } from '../../tasks/template.js';
-import { templateHelpers } from '../../tasks/template-helpers.js';
+import {
+  renderTemplate,
+  template,
+  templateResource,
+  type TemplateOptions,
+} from '../../tasks/files/template.js';
+import { templateHelpers } from '../../tasks/files/template-helpers.js';
 import { secret } from '../../lib/secret.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { secret } from '../../lib/secret.js';
-import { parseGroupProbe, parseUserProbe, userProbeScript } from '../../tasks/account-facts.js';
-import { planGroup } from '../../tasks/group.js';
-import { planUser, user, userScript, type UserOptions } from '../../tasks/user.js';
+import { parseGroupProbe, parseUserProbe, userProbeScript } from '../../tasks/accounts/account-facts.js';
+import { planGroup } from '../../tasks/accounts/group.js';
+import { planUser, user, userScript, type UserOptions } from '../../tasks/accounts/user.js';
 import { untouchable } from './fixtures/accounts/untouchable.js';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/accounts/${name}`, import.meta.url), 'utf8');

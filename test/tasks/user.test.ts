@@ -1,7 +1,7 @@
 // user and its password handling on a real Debian 12 host.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secret } from '../../lib/secret.js';
-import { user, type UserOptions } from '../../tasks/user.js';
+import { user, type UserOptions } from '../../tasks/accounts/user.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle, proveIdempotent } from '../support/prove.js';
 

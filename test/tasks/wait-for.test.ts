@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../lib/host/host.js';
-import { waitFor, WaitTimeoutError, type WaitForOptions } from '../../tasks/wait-for.js';
+import { waitFor, WaitTimeoutError, type WaitForOptions } from '../../tasks/system/wait-for.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { hostHandle } from '../support/prove.js';
 import { untouchable } from './fixtures/command/untouchable.js';

@@ -1,0 +1,181 @@
+/**
+ * `authorized_key`: SSH public keys in a user's `~/.ssh/authorized_keys`, with `~/.ssh` a 0700
+ * folder and the file 0600, both owned by the user (sshd's StrictModes refuses looser ones).
+ *
+ * One read round trip: the passwd entry gives the home, and in the same script the probe changes
+ * into it and reads `.ssh` (stat) and `.ssh/authorized_keys` (stat + content) with the file
+ * primitives' probe (tasks/files/file-parts.ts). The new content is computed on the controller
+ * (tasks/accounts/authorized-key-lines.ts); writes go through the directory and file primitives' apply:
+ * one round trip for the folder when it needs fixing, one atomic write for the file.
+ *
+ * A symlinked `.ssh` or `authorized_keys` is refused: root would otherwise write or chown
+ * wherever the user's link points.
+ */
+import { posix } from 'node:path';
+import type { TaskOutcome } from '../../lib/define.js';
+import type { Host } from '../../lib/host/host.js';
+import { converge, type Resource } from '../../lib/resource.js';
+import { quotePosix } from '../../lib/shell/quote.js';
+import { checkAccountName } from './account-options.js';
+import { editAuthorizedKeys, parseKeyLine, type KeyLine } from './authorized-key-lines.js';
+import { directoryResource } from '../files/directory.js';
+import {
+  applyParts,
+  bindPart,
+  diffParts,
+  editState,
+  filesProbeScript,
+  parseFilesProbe,
+  planParts,
+  type Part,
+} from '../files/file-parts.js';
+import { EDIT_MAX_BYTES, managedFileResource } from '../files/file.js';
+import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
+
+export interface AuthorizedKeyOptions {
+  /** The account whose `~/.ssh/authorized_keys` is managed; it must exist when the task applies. */
+  user: string;
+  /** Public keys, `type base64 [comment]` (a line may carry its own options); a string may hold several lines. */
+  keys: string | readonly string[];
+  /** sshd options for every given key (`no-port-forwarding,from="10.0.0.0/8"`), replacing the keys' own. */
+  keyOptions?: string;
+  /** Remove every other key (and comment line): the file is exactly these keys. Default false. */
+  exclusive?: boolean;
+  /** `present` (default) or `absent` (these keys' lines removed). */
+  state?: 'present' | 'absent';
+}
+
+interface AuthorizedKeyState {
+  /** null: no such user; the plan says the keys wait for it, apply fails if it is still missing. */
+  account: { uid: number; gid: number; home: string } | null;
+  homeMissing: boolean;
+  parts: Part[];
+}
+
+/** The wanted key lines, parsed and checked (TypeError before any host access). */
+function checkAuthorizedKeyOptions(o: AuthorizedKeyOptions): KeyLine[] {
+  const p = 'authorized_key';
+  checkObject(p, o);
+  checkAccountName(p, 'user', o.user);
+  checkOneOf(p, 'state', o.state, ['present', 'absent']);
+  checkBoolean(p, 'exclusive', o.exclusive);
+  if (o.exclusive && o.state === 'absent')
+    fail(p, 'exclusive', 'has no meaning with state "absent"', o.exclusive);
+  if (
+    o.keyOptions !== undefined &&
+    (typeof o.keyOptions !== 'string' || o.keyOptions.trim() === '' || /[\n\r\0]/.test(o.keyOptions))
+  ) {
+    fail(p, 'keyOptions', 'must be a non-empty sshd options string on one line', o.keyOptions);
+  }
+  const given = typeof o.keys === 'string' ? [o.keys] : o.keys;
+  if (!Array.isArray(given) || given.some((k) => typeof k !== 'string'))
+    fail(p, 'keys', 'must be a public key string or an array of them', o.keys);
+  const lines = given
+    .flatMap((k) => k.split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (lines.length === 0 && !o.exclusive) fail(p, 'keys', 'must hold at least one key', o.keys);
+  return lines.map((line) => {
+    const key = parseKeyLine(line);
+    if (!key) fail(p, 'keys', 'must be public keys like "ssh-ed25519 AAAA… comment"', line);
+    if (o.keyOptions === undefined) return key;
+    const { options: _own, ...rest } = key;
+    return { ...rest, options: o.keyOptions.trim() };
+  });
+}
+
+const ACCOUNT = /^account [^:]*:[^:]*:(\d+):(\d+):[^:]*:([^:]*):/;
+
+export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<AuthorizedKeyState> {
+  const keys = checkAuthorizedKeyOptions(options);
+  const state = options.state ?? 'present';
+  const { user } = options;
+  const edit = (current: Buffer | null) => {
+    const next = editAuthorizedKeys(current?.toString('utf8') ?? null, {
+      keys,
+      state,
+      exclusive: options.exclusive === true,
+    });
+    return next === null ? null : Buffer.from(next, 'utf8');
+  };
+  return {
+    id: `authorized_key ${user}`,
+    async read(host) {
+      const preamble = [
+        `if ! pw=$(getent passwd ${quotePosix(user)}); then echo no-account; exit 0; fi`,
+        `printf 'account %s\\n' "$pw"`,
+        `IFS=: read -r _ _ _ _ _ h _ <<<"$pw"`,
+        `if ! cd -- "$h" 2>/dev/null; then echo no-home; exit 0; fi`,
+      ].join('\n');
+      const parts = [
+        { path: '.ssh' },
+        {
+          path: '.ssh/authorized_keys',
+          options: { content: 'always' as const, maxContentBytes: EDIT_MAX_BYTES },
+        },
+      ];
+      // The account is only known after the probe: parse the parts' paths after reading it.
+      const r = await host.probe`eval ${filesProbeScript({ preamble, parts })}`;
+      const m = ACCOUNT.exec(r.stdout.split('\n').find((l) => l.startsWith('account ')) ?? '');
+      if (!m) return { account: null, homeMissing: false, parts: [] };
+      const account = { uid: Number(m[1]), gid: Number(m[2]), home: m[3] ?? '' };
+      const dir = posix.join(account.home, '.ssh');
+      const path = posix.join(dir, 'authorized_keys');
+      const { head, probes } = parseFilesProbe([dir, path], r.stdout);
+      const [dirProbe, fileProbe] = probes;
+      if (head.includes('no-home') || !dirProbe || !fileProbe)
+        return { account, homeMissing: true, parts: [] };
+      if (dirProbe.stat && dirProbe.stat.type !== 'directory') {
+        throw new Error(
+          `authorized_key ${user}: ${dir} is a ${dirProbe.stat.type}${dirProbe.stat.linkTarget ? ` (to ${dirProbe.stat.linkTarget})` : ''}, not a folder; refusing to write through it`,
+        );
+      }
+      const owner = { owner: user, group: String(account.gid) };
+      const id = `authorized_key ${path}`;
+      const file = managedFileResource({
+        id,
+        path,
+        attributes: state === 'present' ? { mode: '0600', ...owner } : {},
+        sensitive: false,
+        edit,
+      });
+      const fileState = editState(id, fileProbe, edit);
+      return {
+        account,
+        homeMissing: false,
+        parts: [
+          ...(state === 'present'
+            ? [bindPart(dir, directoryResource({ path: dir, mode: '0700', ...owner }), { probe: dirProbe })]
+            : []),
+          bindPart(path, file, fileState),
+        ],
+      };
+    },
+    plan(s) {
+      if (state === 'absent') return planParts(s.parts);
+      if (!s.account) return [{ field: 'authorized keys', to: `written once user ${user} exists` }];
+      if (s.homeMissing)
+        return [{ field: 'authorized keys', to: `written once the home ${s.account.home} exists` }];
+      return planParts(s.parts);
+    },
+    async apply(host, s) {
+      if (!s.account) throw new Error(`authorized_key ${user}: no such user`);
+      if (s.homeMissing)
+        throw new Error(
+          `authorized_key ${user}: the home folder ${s.account.home} does not exist (create it with user's createHome)`,
+        );
+      await applyParts(host, s.parts);
+    },
+    diff: (s) => diffParts(s.parts),
+  };
+}
+
+/**
+ * SSH public keys in a user's ~/.ssh/authorized_keys (0700 folder, 0600 file, owned by the user).
+ *
+ * @example
+ * await authorizedKey(host, { user: 'deploy', keys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… ci@build'], keyOptions: 'no-agent-forwarding' });
+ */
+export function authorizedKey(host: Host, options: AuthorizedKeyOptions): Promise<TaskOutcome> {
+  return converge(host, authorizedKeyResource(options));
+}

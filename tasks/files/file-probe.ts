@@ -1,0 +1,116 @@
+/**
+ * Everything a file primitive needs to know about a path, in ONE round trip: type, mode, owner,
+ * size, SHA-256 or link target, the content when it is needed (for an edit, or for a diff when it
+ * differs), and the temps a killed write left beside it. `fileProbeScript` is the command,
+ * `parseFileProbe` a pure parser of its output (unit-tested on captured output).
+ *
+ * Output, one record per line (paths with a newline are refused by the option checks):
+ *   stray <path>              a temp left by a killed write (`.<base>.ns-XXXXXXXX~`)
+ *   absent                    nothing at the path (last line)
+ *   stat <%F|%a|%u|%g|%U|%G|%s>
+ *   link <target>             for a symlink
+ *   sha256 <hex>              for a regular file (unless the content is sent whole)
+ *   content <base64>          the content, when asked for
+ *   content-omitted <bytes>   asked for, but larger than the limit
+ *   <anything else>           lines of the caller's `extra` script, handed back in `extra`
+ */
+import { createHash } from 'node:crypto';
+import type { Host } from '../../lib/host/host.js';
+import { STAT_FORMAT, statFromLine, type FileStat } from '../../lib/host/stat.js';
+import { quotePosix } from '../../lib/shell/quote.js';
+
+export interface FileProbeOptions {
+  /** Send the content back: never (default), always (edits), or only when it differs (diffs). */
+  content?: 'never' | 'always' | { unlessSha256: string };
+  /** Content larger than this is not sent (default 1 MiB). */
+  maxContentBytes?: number;
+  /** More shell run after the stat lines when the path exists (`$p` is the path); its lines go to `extra`. */
+  extra?: string;
+}
+
+export interface FileProbe {
+  stat: FileStat | null;
+  /** The content, when asked for and not over the limit. */
+  content?: Buffer;
+  /** Set when the content was asked for but is over the limit: its size. */
+  contentOmitted?: number;
+  /** Temps of killed writes beside the path. */
+  strays: string[];
+  /** Output lines of the `extra` script. */
+  extra: string[];
+}
+
+export const DEFAULT_MAX_CONTENT = 1 << 20;
+
+export function fileProbeScript(path: string, options: FileProbeOptions = {}): string {
+  const content = options.content ?? 'never';
+  const max = options.maxContentBytes ?? DEFAULT_MAX_CONTENT;
+  // Few processes: every fork costs milliseconds on a busy host. `size` comes from the stat line.
+  const send = `if [ "$size" -gt ${max} ]; then echo "content-omitted $size"; else printf 'content '; base64 -w0 < "$p"; echo; fi`;
+  const regular =
+    content === 'never'
+      ? `printf 'sha256 '; sha256sum < "$p"`
+      : content === 'always'
+        ? send
+        : `sum=$(sha256sum < "$p"); sum=\${sum%% *}; echo "sha256 $sum"; if [ "$sum" != ${quotePosix(content.unlessSha256)} ]; then ${send}; fi`;
+  return [
+    // No dirname/basename processes; a path without a slash (relative to a folder a caller cd'd into) is in `.`.
+    `p=${quotePosix(path)}; case $p in */*) d=\${p%/*} ;; *) d=. ;; esac; b=\${p##*/}`,
+    `for s in "$d/.$b.ns-"????????"~"; do if [ -e "$s" ] || [ -L "$s" ]; then printf 'stray %s\\n' "$s"; fi; done`,
+    // No `exit`: callers run several probes in one shell without a subshell (a fork) around each.
+    `if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; else`,
+    `st=$(stat -c ${STAT_FORMAT} -- "$p"); echo "stat $st"; size=\${st##*|}`,
+    `if [ -L "$p" ]; then printf 'link %s\\n' "$(readlink -- "$p")"; elif [ -f "$p" ]; then ${regular}; fi`,
+    ...(options.extra ? [options.extra] : []),
+    'fi',
+  ].join('\n');
+}
+
+export function parseFileProbe(path: string, stdout: string): FileProbe {
+  const probe: FileProbe = { stat: null, strays: [], extra: [] };
+  let sha256: string | undefined;
+  let linkTarget: string | undefined;
+  let statLine: string | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    const space = line.indexOf(' ');
+    const tag = space === -1 ? line : line.slice(0, space);
+    const rest = space === -1 ? '' : line.slice(space + 1);
+    if (tag === 'stray') probe.strays.push(rest);
+    else if (tag === 'absent') statLine = undefined;
+    else if (tag === 'stat') statLine = rest;
+    else if (tag === 'link') linkTarget = rest;
+    else if (tag === 'sha256') sha256 = rest.split(' ')[0];
+    else if (tag === 'content') probe.content = Buffer.from(rest, 'base64');
+    else if (tag === 'content-omitted') probe.contentOmitted = Number(rest);
+    else probe.extra.push(line);
+  }
+  if (statLine === undefined) return probe;
+  const type = statFromLine(path, statLine).type;
+  if (type === 'file' && probe.content && sha256 === undefined)
+    sha256 = createHash('sha256').update(probe.content).digest('hex');
+  probe.stat = statFromLine(path, statLine, {
+    ...(sha256 !== undefined ? { sha256 } : {}),
+    ...(linkTarget !== undefined ? { linkTarget } : {}),
+  });
+  return probe;
+}
+
+/**
+ * A script as a command for `host.probe(...)` / `host.$(...)`, run by the session's shell itself
+ * (no `sh -c` process). Only for scripts whose every value went through quotePosix, as all the
+ * scripts of the file primitives do.
+ */
+export function script(text: string): TemplateStringsArray {
+  return Object.assign([text], { raw: [text] }) as unknown as TemplateStringsArray;
+}
+
+/** Run the probe (a read-only command: it runs in check mode too). */
+export async function probeFile(
+  host: Host,
+  path: string,
+  options: FileProbeOptions = {},
+): Promise<FileProbe> {
+  const result = await host.probe(script(fileProbeScript(path, options)));
+  return parseFileProbe(path, result.stdout);
+}
