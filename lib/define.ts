@@ -44,6 +44,11 @@ export interface TaskOutcome {
   skipped?: boolean;
   /** A line for the log: why it was skipped, what it found. */
   message?: string;
+  /**
+   * A line the user must not miss ("reboot required: …", a warning): besides the task's line it
+   * is repeated under the PLAY RECAP and kept in the run record.
+   */
+  notice?: string;
 }
 
 export interface TaskOptions {
@@ -114,6 +119,12 @@ export interface RoleContext<V, R extends HostRefSchemas = HostRefSchemas> {
     body: (item: T, index: number) => Promise<TaskOutcome | void>,
     options?: LoopOptions<T>,
   ): Promise<TaskResult>;
+  /**
+   * Run the handlers notified so far now, instead of at the end of the role (Ansible's
+   * `meta: flush_handlers`), e.g. before a reboot that needs what they build. Each runs once;
+   * a later notification runs it again at the end. In check mode they are reported skipped.
+   */
+  flushHandlers(): Promise<void>;
   /** Run `fn` while holding a run-wide named lock (e.g. `clone:pve1:9000`), one host at a time. */
   lock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** A line in -v output. */
@@ -150,6 +161,16 @@ interface RoleBody<V, R extends HostRefSchemas> {
    * is not in the run. `ctx.hostVarsOf('pve_host')` reads them.
    */
   hostRefs?: R;
+  /**
+   * The vault entries this role writes for a host (e.g. the secret of an API token it creates,
+   * which its server shows only once), from the role's variables for that host as set before
+   * validation (defaults < inventory < play < --extra-vars). A `!secret` reference to such an
+   * entry that the vault lacks does not stop the run up front when a role of this run produces
+   * it: it is resolved when the play whose hosts use it starts (a host whose reference is still
+   * missing then fails, naming it; in check mode, which creates nothing, that play is skipped on
+   * the host). A run without the producer still fails up front (exit 4).
+   */
+  producesSecrets?(vars: Partial<V>): readonly string[];
   apply(ctx: RoleContext<V, R>): Promise<void>;
 }
 

@@ -17,7 +17,13 @@ import { $, which } from 'zx';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const playbook = join(root, 'node_modules', '.bin', 'playbook');
-const DEMO_VARS = { site_name: 'NovaStation demo', banner: 'NovaStation demo host. Authorised users only.' };
+const DEMO_VARS = {
+  site_name: 'NovaStation demo',
+  banner: 'NovaStation demo host. Authorised users only.',
+  // Where RDP to the Windows VMs is accepted from (windows-rdp scopes the firewall rules to these).
+  site_gateway_addresses: ['192.168.10.5'],
+  site_admin_networks: ['192.168.1.0/24'],
+};
 const DEMO_KEYS = [
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGRlbW9rZXlvbmx5Zm9ydGhlbm92YXN0YXRpb25kZW1v dev@demo',
 ];
@@ -114,6 +120,8 @@ function proxmoxGroups(sim) {
         },
       },
     },
+    // windows-rdp reaches them through the simulator's guest agent (a scripted Windows guest).
+    windows_vms: { hosts: { 'vm-dev-03': {}, 'vm-dev-04': {}, 'vm-gpu-01': {} } },
   };
 }
 

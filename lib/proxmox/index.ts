@@ -29,3 +29,7 @@ export { pveHostVarsSchema, pveSite, withProxmox } from './site.js';
 export type { PveHostVars, PveSite } from './site.js';
 export { buildIso } from '../iso9660.js';
 export type { IsoFile } from '../iso9660.js';
+export { LEAST_PRIVILEGES, LEAST_PRIVILEGE_NAMES } from './privileges.js';
+export type { Privilege } from './privileges.js';
+export { guestExec, waitForAgent, isAgentNotReady, GuestExecLostError } from './guest-agent.js';
+export type { GuestVm, GuestExecResult, GuestExecOptions } from './guest-agent.js';

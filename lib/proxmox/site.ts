@@ -11,6 +11,7 @@
  *     pve_node: pve1
  */
 import { connectProxmox, type ProxmoxClient, type ProxmoxConnection } from './client.js';
+import { ProxmoxApiError } from './errors.js';
 import { secretString, Type, type Static } from '../define.js';
 
 const storageId = { pattern: '^[a-zA-Z][a-zA-Z0-9_.-]*$' };
@@ -76,6 +77,8 @@ export type PveHostVars = Static<typeof PveHostVars>;
 export const pveHostVarsSchema = PveHostVars;
 
 export interface PveSite {
+  /** The Proxmox server's inventory host (`pve1`), for messages. */
+  hostName?: string;
   connection: ProxmoxConnection;
   node: string;
   vmStorage: string;
@@ -86,8 +89,9 @@ export interface PveSite {
   virtioIso?: string;
 }
 
-export function pveSite(vars: PveHostVars): PveSite {
+export function pveSite(vars: PveHostVars, hostName?: string): PveSite {
   return {
+    ...(hostName ? { hostName } : {}),
     connection: {
       url: vars.pve_api_url,
       tokenId: vars.pve_token_id,
@@ -105,7 +109,19 @@ export function pveSite(vars: PveHostVars): PveSite {
   };
 }
 
-/** Runs `fn` with a client for the site, closed afterwards. */
+/**
+ * The credential check of each endpoint, once per run: keyed by the token secret's object (a new
+ * one each run, so a long-lived process never keeps an old answer) and then by URL and token id.
+ */
+const endpointChecks = new WeakMap<object, Map<string, Promise<void>>>();
+
+/**
+ * Runs `fn` with a client for the site, closed afterwards. Before the first request of the run to
+ * an endpoint, one `GET /version` checks that it answers and takes the token; every host that uses
+ * the endpoint waits for that one answer, so a wrong token is one authentication failure in the
+ * server's log (not one per VM) and every host fails with the same message naming the endpoint and
+ * the variables to fix.
+ */
 export async function withProxmox<T>(
   site: PveSite,
   log: (line: string) => void,
@@ -113,8 +129,41 @@ export async function withProxmox<T>(
 ): Promise<T> {
   const client = connectProxmox(site.connection, { log });
   try {
+    await endpointAnswers(site, client);
     return await fn(client);
   } finally {
     await client.close();
   }
+}
+
+function endpointAnswers(site: PveSite, client: ProxmoxClient): Promise<void> {
+  const { url, tokenId } = site.connection;
+  // The site's connection always has a token (the schema requires it); the object is the run's.
+  const runKey: object = site.connection.tokenSecret ?? site.connection;
+  const byEndpoint = endpointChecks.get(runKey) ?? new Map<string, Promise<void>>();
+  endpointChecks.set(runKey, byEndpoint);
+  const key = `${url}\0${tokenId}`;
+  let check = byEndpoint.get(key);
+  if (!check) {
+    check = client.api.version.$get().then(
+      () => undefined,
+      (error: unknown) => {
+        throw endpointError(site, error);
+      },
+    );
+    byEndpoint.set(key, check);
+  }
+  return check;
+}
+
+function endpointError(site: PveSite, error: unknown): Error {
+  const { url, tokenId } = site.connection;
+  const of = site.hostName ? ` of ${site.hostName}` : " of the VM's Proxmox host (pve_host)";
+  const status = error instanceof ProxmoxApiError ? error.status : undefined;
+  const why = error instanceof Error ? error.message : String(error);
+  const fix =
+    status === 401 || status === 403
+      ? `the API token ${tokenId} was refused: check pve_token_id and pve_token_secret${of}`
+      : `check pve_api_url, and pve_fingerprint or pve_ca_file${of}`;
+  return new Error(`Proxmox VE at ${url}: ${fix} (${why})`, { cause: error });
 }

@@ -36,6 +36,8 @@ export interface TaskEvent {
   /** The exception's stack, for -vvv. */
   stack?: string;
   message?: string;
+  /** A line repeated under the recap ("reboot required: …"). */
+  notice?: string;
   handler?: boolean;
   /** A failure the task allowed (`ignoreErrors`): counted as `ignored` (and ok), not failed, as in Ansible. */
   ignored?: boolean;
@@ -76,6 +78,8 @@ export interface HostCounts {
 export interface RecapEvent {
   type: 'recap';
   hosts: Record<string, HostCounts>;
+  /** Tasks' notices per host, in order (only hosts that have some). */
+  notices?: Record<string, string[]>;
   durationMs: number;
 }
 

@@ -16,6 +16,8 @@ export function formatRecap(recap: RecapEvent): string[] {
         `skipped=${String(c.skipped).padEnd(4)} ignored=${c.ignored ?? 0}`,
     );
   }
+  for (const [name, notes] of Object.entries(recap.notices ?? {}))
+    for (const note of notes) lines.push(`${name.padEnd(width)} : ${note}`);
   lines.push(`(${(recap.durationMs / 1000).toFixed(2)} s)`);
   return lines;
 }

@@ -38,6 +38,8 @@ export interface RecordedTask {
   changes?: string[];
   error?: string;
   message?: string;
+  /** A line the task wanted repeated under the recap ("reboot required: …"). */
+  notice?: string;
   startedAt: string;
   durationMs: number;
 }
@@ -383,6 +385,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
             ...(e.error ? { error: e.error } : {}),
             ...(e.ignored ? { ignored: true } : {}),
             ...(e.message ? { message: e.message } : {}),
+            ...(e.notice ? { notice: e.notice } : {}),
             startedAt: new Date(e.startedAt).toISOString(),
             durationMs: e.durationMs,
           });

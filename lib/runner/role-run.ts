@@ -77,12 +77,38 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       ...(result.error ? { error: result.error, ...origin } : {}),
       ...(result.status === 'failed' && ignoreErrors ? { ignored: true } : {}),
       ...(result.message ? { message: result.message } : {}),
+      ...(result.notice ? { notice: result.notice } : {}),
       ...(handler ? { handler: true } : {}),
       startedAt,
       durationMs: Date.now() - startedAt,
       roundTrips: input.host.roundTrips + input.controller.roundTrips - tripsBefore,
     });
     return result;
+  };
+
+  /** Runs the notified handlers, in the role's order, once each (never in check mode). */
+  const runHandlers = async (): Promise<void> => {
+    for (const [name, handler] of Object.entries(role.handlers ?? {})) {
+      if (!notified.has(name)) continue;
+      notified.delete(name);
+      if (run.options.check) {
+        const now = Date.now();
+        run.emit({
+          type: 'task',
+          host: inventoryHost,
+          role: role.name,
+          task: name,
+          status: 'skipped',
+          handler: true,
+          message: 'check mode: handler not run',
+          startedAt: now,
+          durationMs: 0,
+        });
+        continue;
+      }
+      const result = await execute(name, () => runAsRole(role, () => handler(ctx)), true);
+      if (result.status === 'failed') throw new RoleFailed(result.error);
+    }
   };
 
   const ctx: RoleContext<any> = {
@@ -150,6 +176,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
       }
       return result;
     }) as RoleContext<any>['task'],
+    flushHandlers: () => runHandlers(),
     lock: (name, fn) => run.locks.with(name, fn),
     log(message: string) {
       run.emit({ type: 'log', host: inventoryHost, message });
@@ -179,26 +206,7 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     throw new RoleFailed(errorText(error));
   }
 
-  for (const [name, handler] of Object.entries(role.handlers ?? {})) {
-    if (!notified.has(name)) continue;
-    if (run.options.check) {
-      const now = Date.now();
-      run.emit({
-        type: 'task',
-        host: inventoryHost,
-        role: role.name,
-        task: name,
-        status: 'skipped',
-        handler: true,
-        message: 'check mode: handler not run',
-        startedAt: now,
-        durationMs: 0,
-      });
-      continue;
-    }
-    const result = await execute(name, () => runAsRole(role, () => handler(ctx)), true);
-    if (result.status === 'failed') throw new RoleFailed(result.error);
-  }
+  await runHandlers();
 }
 
 export function errorText(error: unknown): string {

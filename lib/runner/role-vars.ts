@@ -7,6 +7,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidInputError, type SourceLocation } from '../errors.js';
 import { isSecret, secret } from '../secret.js';
+import { SecretReference } from '../secrets/reference.js';
 import type { Role } from '../define.js';
 import type { VariableSource } from '../inventory/types.js';
 import { coerceKeyValueVars } from './extra-vars-coercion.js';
@@ -75,18 +76,26 @@ export async function resolveRoleVars(
   const names = Object.keys(role.vars.properties);
   const vars: Record<string, unknown> = {};
   const view: Record<string, unknown> = {};
+  // A reference still unresolved is a vault entry a role of this run produces (producesSecrets):
+  // its value does not exist yet, so it is checked only for being there.
+  const pending = new Set<string>();
   for (const name of names) {
     if (!(name in all)) continue;
     vars[name] = all[name];
-    view[name] = revealForValidation(all[name]);
+    if (all[name] instanceof SecretReference) pending.add(name);
+    else view[name] = revealForValidation(all[name]);
   }
   const validate = await validatorFor(role);
   if (!validate(view)) {
-    const errors = validate.errors ?? [];
-    throw new InvalidInputError(
-      errors.map((e) => describeError(e, role, host, origin)).join('\n'),
-      errors.length === 1 ? locate(errors[0]!, origin) : {},
+    const errors = (validate.errors ?? []).filter(
+      (e) => !(e.keyword === 'required' && pending.has(topLevelName(e) ?? '')),
     );
+    if (errors.length) {
+      throw new InvalidInputError(
+        errors.map((e) => describeError(e, role, host, origin)).join('\n'),
+        errors.length === 1 ? locate(errors[0]!, origin) : {},
+      );
+    }
   }
   // A variable its schema marks writeOnly (`secretString()`) is typed Secret: a plain string
   // from the inventory or a play becomes one too, so it is masked like any vault value.

@@ -17,6 +17,7 @@ import {
 import { openConnection } from '../transport/index.js';
 import { UnreachableError, type ConnectionTarget } from '../transport/types.js';
 import { NamedLocks, Semaphore } from './locks.js';
+import { resolveProducedSecrets } from './produced-secrets.js';
 import { errorText, Interrupted, RoleFailed, runRole } from './role-run.js';
 import type { RunPlan } from './run-plan.js';
 import type { RunOptions, RunState } from './run-state.js';
@@ -40,9 +41,11 @@ export async function executePlan(
 ): Promise<RunResult> {
   const started = Date.now();
   const counts: Record<string, HostCounts> = {};
+  const notices: Record<string, string[]> = {};
   const emit = (event: RunEvent) => {
     if (event.type === 'task') {
       countTask((counts[event.host] ??= emptyCounts()), event);
+      if (event.notice) (notices[event.host] ??= []).push(event.notice);
     } else if (event.type === 'host') {
       (counts[event.host] ??= emptyCounts()).unreachable++;
     }
@@ -76,6 +79,24 @@ export async function executePlan(
         active.map((planned) =>
           forks.use(async () => {
             const state = stateOf(planned.name);
+            try {
+              await resolveProducedSecrets(planned.roles, options.secrets, options.check);
+            } catch (error) {
+              // In check mode the producing role created nothing: this play cannot run on the
+              // host, which is not a failure of the host.
+              if (!options.check) state.status = 'failed';
+              emit({
+                type: 'task',
+                host: planned.name,
+                role: planned.roles[0]?.role.name ?? '(play)',
+                task: '(secrets)',
+                status: options.check ? 'skipped' : 'failed',
+                [options.check ? 'message' : 'error']: errorText(error),
+                startedAt: Date.now(),
+                durationMs: 0,
+              });
+              return;
+            }
             for (const role of planned.roles) {
               if (signal.aborted || state.status !== 'active') break;
               const host = role.role.delegate === 'controller' ? state.controller : state.host;
@@ -114,7 +135,12 @@ export async function executePlan(
     await Promise.all([...hosts.values()].flatMap((s) => [s.host.close(), s.controller.close()]));
   }
 
-  const recap: RecapEvent = { type: 'recap', hosts: counts, durationMs: Date.now() - started };
+  const recap: RecapEvent = {
+    type: 'recap',
+    hosts: counts,
+    ...(Object.keys(notices).length ? { notices } : {}),
+    durationMs: Date.now() - started,
+  };
   emit(recap);
   const statuses = [...hosts.values()].map((s) => s.status);
   const exitCode = signal.aborted

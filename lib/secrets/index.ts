@@ -158,6 +158,8 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
     const sets: { vars: Record<string, unknown>; sources?: InventoryHost['varSources']; label: string }[] =
       [];
     const roles = new Set<Record<string, unknown>>();
+    // Vault entries that roles of this run write (producesSecrets), for the hosts they run on.
+    const produced = new Set<string>();
     // Hosts whose variables a role of this run reads (its hostRefs) → the variables it reads.
     const referenced = new Map<InventoryHost, Set<string>>();
     for (const [index, play] of playbook.plays.entries()) {
@@ -183,6 +185,19 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
             const names = referenced.get(target) ?? new Set<string>();
             for (const key of Object.keys(schema.properties)) names.add(key);
             referenced.set(target, names);
+          }
+        }
+        if (use.role.producesSecrets) {
+          for (const h of playHosts) {
+            const raw: Record<string, unknown> = Object.assign(
+              {},
+              use.role.defaults,
+              h.vars,
+              play.vars,
+              use.vars,
+              run.extraVars,
+            );
+            for (const entry of use.role.producesSecrets(raw)) produced.add(entry);
           }
         }
         if (use.vars)
@@ -233,6 +248,7 @@ export async function prepareSecrets(options: SecretsOptions): Promise<RunSecret
         encryptedFiles,
         ...(set.sources ? { sources: set.sources } : {}),
         label: set.label,
+        produced,
       });
     }
     resolver.throwIfErrors();

@@ -30,6 +30,11 @@ export interface ResolveContext {
   sources?: Record<string, VariableSource>;
   /** What these variables are, for messages without a file: `play "web" vars`. */
   label?: string;
+  /**
+   * Vault entries a role of this run will write (RoleDefinition.producesSecrets): a reference to
+   * one the vault lacks is left in place, to be resolved when the play using it starts.
+   */
+  produced?: ReadonlySet<string>;
 }
 
 export const PASSWORD_HINT =
@@ -78,6 +83,8 @@ const place = (w: { file?: string; line?: number } | undefined) =>
  */
 export class SecretResolver {
   readonly errors: string[] = [];
+  /** Vault entries left unresolved because a role of this run produces them. */
+  readonly deferred = new Set<string>();
   #vaulted = new Map<string, Secret>();
   #storeFailure = new Map<SecretStore, string>();
 
@@ -175,6 +182,10 @@ export class SecretResolver {
     try {
       const secret = await store.tryGet(ref.name);
       if (secret) return secret;
+      if (context.produced?.has(ref.name)) {
+        this.deferred.add(ref.name);
+        return ref;
+      }
       this.#error(`${where}: ${ref}: ${store.missingMessage(ref.name)}`);
     } catch (error) {
       if (!(error instanceof VaultError || error instanceof SecretMissingError)) throw error;

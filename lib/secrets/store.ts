@@ -49,6 +49,12 @@ export interface RoleSecrets {
    * the same value). Not saved in check mode.
    */
   generate(name: string, options?: GenerateOptions): Promise<Secret>;
+  /**
+   * Save a secret the role obtained (e.g. an API token's secret, shown once by its server) as the
+   * vault entry `name`: the same value again changes nothing, a different one is refused. Not
+   * saved in check mode.
+   */
+  save(name: string, value: Secret): Promise<void>;
   /** An environment variable as a Secret; an error if it is unset or empty. */
   env(name: string): Secret;
 }
@@ -178,36 +184,7 @@ export class SecretStore {
           );
           return { secret: this.#secret(name, value), generated: true };
         }
-        const password = loaded.opened?.password ?? this.#passwords[0];
-        if (!password) {
-          throw new VaultError(
-            'no-password',
-            `cannot save the generated secret ${name} into ${this.file}: no vault password was given (--vault-password-file FILE, --vault-id, --ask-vault-pass or NOVASTATION_VAULT_PASSWORD)`,
-          );
-        }
-        const doc = loaded.doc.clone();
-        if (!isMap(doc.contents)) doc.contents = doc.createNode({}); // YAML 1.1 would otherwise make an !!omap
-        doc.set(name, value);
-        const plaintext = String(doc);
-        const text = await encryptVaultText(plaintext, password, {
-          format: loaded.opened?.format ?? 'novastation',
-          ...(loaded.opened?.vaultId ? { vaultId: loaded.opened.vaultId } : {}),
-          ...(this.#scrypt ? { scrypt: this.#scrypt } : {}),
-        });
-        await writeFileAtomic(this.file, text, 0o600);
-        const entries = new Map(loaded.entries).set(name, value);
-        this.#loaded = Promise.resolve({
-          ...loaded,
-          text,
-          doc,
-          entries,
-          opened: {
-            plaintext: Buffer.from(plaintext),
-            format: loaded.opened?.format ?? 'novastation',
-            password,
-            ...(loaded.opened?.vaultId ? { vaultId: loaded.opened.vaultId } : {}),
-          },
-        });
+        await this.#write(loaded, name, value, 'the generated secret');
         onGenerate?.(
           `generated secret ${name} (${length} characters, ${bits} bits) and saved it in ${this.file}`,
         );
@@ -218,11 +195,74 @@ export class SecretStore {
     });
   }
 
+  /** Adds `name: value` to the vault file (atomically, 0600, in its own format) and to the cache. */
+  async #write(loaded: Loaded, name: string, value: string, what: string): Promise<void> {
+    const password = loaded.opened?.password ?? this.#passwords[0];
+    if (!password) {
+      throw new VaultError(
+        'no-password',
+        `cannot save ${what} ${name} into ${this.file}: no vault password was given (--vault-password-file FILE, --vault-id, --ask-vault-pass or NOVASTATION_VAULT_PASSWORD)`,
+      );
+    }
+    const doc = loaded.doc.clone();
+    if (!isMap(doc.contents)) doc.contents = doc.createNode({}); // YAML 1.1 would otherwise make an !!omap
+    doc.set(name, value);
+    const plaintext = String(doc);
+    const text = await encryptVaultText(plaintext, password, {
+      format: loaded.opened?.format ?? 'novastation',
+      ...(loaded.opened?.vaultId ? { vaultId: loaded.opened.vaultId } : {}),
+      ...(this.#scrypt ? { scrypt: this.#scrypt } : {}),
+    });
+    await writeFileAtomic(this.file, text, 0o600);
+    const entries = new Map(loaded.entries).set(name, value);
+    this.#loaded = Promise.resolve({
+      ...loaded,
+      text,
+      doc,
+      entries,
+      opened: {
+        plaintext: Buffer.from(plaintext),
+        format: loaded.opened?.format ?? 'novastation',
+        password,
+        ...(loaded.opened?.vaultId ? { vaultId: loaded.opened.vaultId } : {}),
+      },
+    });
+  }
+
+  /**
+   * Saves a secret a role obtained (an API token's secret that its server shows only once) as
+   * the entry `name`. An entry with the same value is left alone; a different one is refused
+   * (the vault never loses a value). In check mode nothing is written.
+   */
+  async save(name: string, value: Secret, onSave?: (message: string) => void): Promise<void> {
+    await this.#serialised(async () => {
+      const store = async (): Promise<void> => {
+        const loaded = await this.#reload();
+        const existing = await this.tryGet(name);
+        if (existing?.reveal() === value.reveal()) return;
+        if (existing)
+          throw new VaultError(
+            'format',
+            `${this.file} already holds a different value for ${name}: not overwritten (remove it with: playbook vault edit ${this.file})`,
+          );
+        if (this.check) {
+          onSave?.(`check mode: would save secret ${name} in ${this.file}`);
+          return;
+        }
+        await this.#write(loaded, name, value.reveal(), 'the secret');
+        this.#secrets.set(name, value);
+        onSave?.(`saved secret ${name} in ${this.file}`);
+      };
+      return this.check ? store() : withFileLock(this.file, store);
+    });
+  }
+
   /** `ctx.secrets` for one role on one host; `log` goes to the run's -v output. */
   forRole(log: (message: string) => void = () => undefined): RoleSecrets {
     return {
       get: (name) => this.get(name),
       generate: async (name, options) => (await this.generate(name, options, log)).secret,
+      save: (name, value) => this.save(name, value, log),
       env: (name) => envSecret(name),
     };
   }
@@ -333,5 +373,10 @@ export function roleSecrets(store: SecretStore | undefined, log: (message: strin
   const none = (): never => {
     throw new Error('no secret store for this run (give the runner a SecretStore: RunOptions.secrets)');
   };
-  return { get: async () => none(), generate: async () => none(), env: (name) => envSecret(name) };
+  return {
+    get: async () => none(),
+    generate: async () => none(),
+    save: async () => none(),
+    env: (name) => envSecret(name),
+  };
 }

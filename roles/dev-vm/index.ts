@@ -29,7 +29,7 @@ export const devVm = defineRole({
   hostRefs: cloneRefs,
   defaults: cloneDefaults,
   async apply(ctx) {
-    const site = pveSite(ctx.hostVarsOf('pve_host'));
+    const site = pveSite(ctx.hostVarsOf('pve_host'), ctx.vars.pve_host);
     const template = ctx.hostVarsOf('vm_template');
     await withProxmox(site, ctx.log, (client) =>
       cloneAndPower(ctx, {

@@ -52,7 +52,7 @@ export const gpuVm = defineRole({
   defaults: { ...cloneDefaults, vm_memory: 16384, gpu_x_vga: false },
   async apply(ctx) {
     const { vars, inventoryHost: name, host, task } = ctx;
-    const site = pveSite(ctx.hostVarsOf('pve_host'));
+    const site = pveSite(ctx.hostVarsOf('pve_host'), ctx.vars.pve_host);
     const template = ctx.hostVarsOf('vm_template');
     const node = vars.vm_node ?? site.node;
     await withProxmox(site, ctx.log, async (client) => {

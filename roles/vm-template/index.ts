@@ -112,7 +112,7 @@ export const vmTemplate = defineRole({
   },
   async apply(ctx) {
     const { vars, inventoryHost: name, host, task } = ctx;
-    const site = pveSite(ctx.hostVarsOf('pve_host'));
+    const site = pveSite(ctx.hostVarsOf('pve_host'), ctx.vars.pve_host);
     const node = vars.vm_node ?? site.node;
     const storage = vars.vm_storage ?? site.vmStorage;
     const bridge = vars.vm_bridge ?? site.bridge;

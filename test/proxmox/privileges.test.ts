@@ -5,32 +5,11 @@
  * qemu-server's per-option rules, against `sim.tokenPrivileges`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LEAST_PRIVILEGES, LEAST_PRIVILEGE_NAMES } from '../../lib/proxmox/privileges.js';
+import { repoRoot } from '../support/cli.js';
 import { startSite, summary, type Site } from './support.js';
-
-/** Kept in step with the README's table. */
-export const LEAST_PRIVILEGES = [
-  'VM.Audit',
-  'VM.Allocate',
-  'VM.Clone',
-  'VM.PowerMgmt',
-  'VM.Config.CPU',
-  'VM.Config.Memory',
-  'VM.Config.Disk',
-  'VM.Config.CDROM',
-  'VM.Config.Network',
-  'VM.Config.HWType',
-  'VM.Config.Options',
-  'VM.Config.Cloudinit',
-  'VM.GuestAgent.Audit',
-  'Datastore.AllocateSpace',
-  'Datastore.AllocateTemplate',
-  'Datastore.Allocate',
-  'Sys.Audit',
-  'Sys.AccessNetwork',
-  'SDN.Use',
-  'Mapping.Modify',
-  'Mapping.Use',
-];
 
 /** A privilege set that remembers which privileges granted a check. */
 class Recording extends Set<string> {
@@ -50,19 +29,33 @@ afterAll(async () => {
   await site?.close();
 });
 
+describe('the privilege list is one list', () => {
+  it("the README's table and its pveum line say exactly what lib/proxmox/privileges.ts says", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### The API token and its least privileges'));
+    const rows = [...section.matchAll(/^\| `([A-Za-z.]+)` \| (.*) \|$/gm)].map((m) => ({
+      name: m[1],
+      neededFor: m[2],
+    }));
+    expect(rows).toEqual(LEAST_PRIVILEGES.map((p) => ({ name: p.name, neededFor: p.neededFor })));
+    const privs = /pveum role add NovaStation -privs "([^"]+)"/.exec(section)?.[1];
+    expect(privs?.split(' ')).toEqual(LEAST_PRIVILEGE_NAMES);
+  });
+});
+
 describe('the API token needs only the privileges the README lists', () => {
   it('converges the site with exactly those, each of them used', async () => {
-    const granted = new Recording(LEAST_PRIVILEGES);
+    const granted = new Recording(LEAST_PRIVILEGE_NAMES);
     site.sim.tokenPrivileges = granted;
     const r = await site.run();
     expect(site.sim.permissionDenials).toEqual([]);
     expect(r.code, summary(r)).toBe(0);
-    expect([...granted.used].sort()).toEqual([...LEAST_PRIVILEGES].sort());
+    expect([...granted.used].sort()).toEqual([...LEAST_PRIVILEGE_NAMES].sort());
     expect(site.sim.violations).toEqual([]);
   });
 
   it('fails with a clear message when one is missing', async () => {
-    site.sim.tokenPrivileges = new Set(LEAST_PRIVILEGES.filter((p) => p !== 'VM.PowerMgmt'));
+    site.sim.tokenPrivileges = new Set(LEAST_PRIVILEGE_NAMES.filter((p) => p !== 'VM.PowerMgmt'));
     site.sim.state.vms.get(2001)!.status = 'stopped';
     const r = await site.run(['--limit', 'vm-dev-01']);
     expect(r.code).toBe(2);

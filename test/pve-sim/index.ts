@@ -73,6 +73,8 @@ export interface PveSim {
   violations: SchemaViolation[];
   /** Schema-valid requests the simulator does not implement (answered 501). */
   unhandled: { method: string; template: string }[];
+  /** Guest-agent commands the scripted Windows guest refused as malformed or unknown (state/windows.ts). */
+  windowsViolations: string[];
   faults: PveSimFaults;
   state: PveSimState;
   /** Privileges of the API token (undefined = all). Narrow it to find the least privileges. */
@@ -124,6 +126,7 @@ export async function startPveSim(options: PveSimOptions = {}): Promise<PveSim> 
     requests: hooks.requests,
     violations: hooks.violations,
     unhandled: hooks.unhandled,
+    windowsViolations: state.windowsViolations,
     faults: core.faults,
     state,
     get tokenPrivileges() {

@@ -3,11 +3,14 @@
  * network-get-interfaces, get-osinfo and the generic POST {vmid}/agent. The agent answers only
  * when `agent` is enabled, the VM runs and its OS is up (state/guest.ts), else 500
  * "QEMU guest agent is not running" (or "No QEMU guest agent configured", "VM N is not running").
- * exec runs `sim.state.guestExec` (default: exit 0, no output); exec-status reports it exited.
+ * exec runs `sim.state.guestExec` when a test set it, else the scripted Windows guest
+ * (state/windows.ts) in a Windows VM, else exits 0 with no output; exec-status reports it exited
+ * `taskMs` later.
  */
 import { die } from '../http/errors.js';
 import type { HandlerContext, Router } from '../router.js';
 import { assertAgent, interfaces, osInfo } from '../state/guest.js';
+import { windowsExec } from '../state/windows.js';
 import { int, loadVm, str } from './common.js';
 
 function agentVm(ctx: HandlerContext) {
@@ -44,7 +47,12 @@ export function registerAgent(router: Router): void {
     const command = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
     const input = str(ctx, 'input-data');
     if (!command.length && input === undefined) throw die('command or input-data (or both) required');
-    const result = ctx.sim.state.guestExec(vm, command, input);
+    const { state } = ctx.sim;
+    const result = state.guestExec
+      ? state.guestExec(vm, command, input)
+      : vm.guest.os === 'windows'
+        ? windowsExec(ctx.sim, vm, command.map(String), input, state.windowsViolations)
+        : { exitcode: 0 };
     const pid = vm.guest.nextPid++;
     vm.guest.execs.set(pid, {
       pid,

@@ -43,6 +43,12 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
   const osDisk = attached.find((d) => !d.cdrom && (d.volume?.os === 'ubuntu' || d.volume?.os === 'windows'));
   if (osDisk) {
     vm.guest.os = osDisk.volume!.os as 'ubuntu' | 'windows';
+    if (vm.windows) {
+      // A new boot: a pending rename takes effect, pending-reboot reasons are gone.
+      vm.windows.bootTime = now;
+      vm.windows.computer.active = vm.windows.computer.pending;
+      vm.windows.externalRebootReasons.clear();
+    }
     vm.guest.ip = guestIp(vm);
     if (agentEnabled(vm)) vm.guest.agentAt = now + sim.timing.bootMs;
     return;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SimTask } from './tasks.js';
+import type { WindowsModel } from './windows.js';
 
 export interface PciDevice {
   id: string;
@@ -81,6 +82,8 @@ export class SimVm {
   status: 'running' | 'stopped' = 'stopped';
   startedAt?: number;
   guest: GuestState = { timers: [], execs: new Map(), nextPid: 1000 };
+  /** The Windows settings the guest agent shows (state/windows.ts), made at the first exec. */
+  windows?: WindowsModel;
 
   constructor(
     readonly vmid: number,
@@ -135,12 +138,17 @@ export class PveSimState {
   readonly tasks = new Map<string, SimTask>();
   /** URLs download-url can fetch: url → what the file is. Others fail like a 404. */
   readonly urls = new Map<string, { size: number; os?: VolumeOs }>();
-  /** What `agent/exec` does in a guest; tests may replace it. */
-  guestExec: (
+  /**
+   * What `agent/exec` does in a guest; tests may replace it. Unset: a Windows guest runs the
+   * scripted model (state/windows.ts), any other exits 0.
+   */
+  guestExec?: (
     vm: SimVm,
     command: string[],
     input?: string,
-  ) => { exitcode: number; out?: string; err?: string } = () => ({ exitcode: 0 });
+  ) => { exitcode: number; out?: string; err?: string };
+  /** Commands the Windows model refused as malformed (not a known, well-formed script). */
+  readonly windowsViolations: string[] = [];
   mappingDigest = createHash('sha1').update('').digest('hex');
   nextIdLower = 100;
 
