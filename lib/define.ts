@@ -30,6 +30,7 @@ import type { Host } from './host/host.js';
 import type { Secret } from './secret.js';
 import type { SecretReference } from './secrets/reference.js';
 import type { RoleSecrets } from './secrets/store.js';
+import type { SiteModel } from './site/types.js';
 
 export { Type, type Static };
 
@@ -171,6 +172,13 @@ interface RoleBody<V, R extends HostRefSchemas> {
    * the host). A run without the producer still fails up front (exit 4).
    */
   producesSecrets?(vars: Partial<V>): readonly string[];
+  /**
+   * Checks beyond the schema, made for every host while the run is planned — before any host is
+   * touched — with the host's validated variables and the site model (lib/site): e.g. "every VM
+   * this gateway serves has an address". Each problem returned stops the run (exit 4), named with
+   * the host and the role, all of them at once.
+   */
+  check?(input: { vars: V; host: string; site: SiteModel }): readonly (string | Error)[];
   apply(ctx: RoleContext<V, R>): Promise<void>;
 }
 

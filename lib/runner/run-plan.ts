@@ -107,6 +107,10 @@ export async function planRun(
         try {
           const { vars, all } = await resolveRoleVars(use.role, host.name, layers);
           attachSite(all, site);
+          for (const problem of use.role.check?.({ vars, host: host.name, site }) ?? []) {
+            const text = problem instanceof Error ? problem.message : problem;
+            errors.push(`host ${host.name}, role ${use.role.name}: ${text}`);
+          }
           const refVars = await referencedVars(use.role, host, all, inventory, options, refCache, errors);
           roles.push({
             role: use.role,

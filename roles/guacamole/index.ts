@@ -22,17 +22,46 @@ import { composeProblems } from './compose-schema.js';
 import { dockerDistro } from './distros.js';
 import { allHealthy, createSchema, schemaPresent, serviceStates, stackOf, up, waitHealthy } from './stack.js';
 import { SERVICES, guacamoleDefaults, guacamoleVarsSchema, type GuacamoleVars } from './vars.js';
+import { checkUsersInput, syncUsersTask, usersDefaults, usersVarsSchema, type UsersVars } from './users.js';
+import { siteOf } from '../../lib/site/index.js';
 
 export type { GuacamoleVars } from './vars.js';
 
+/** The stack's variables and the users sync's (roles/guacamole/users.ts), one role. */
+type Vars = GuacamoleVars & UsersVars & { guacamole_users_sync: boolean };
+
 const PRUNE_UNIT = 'guacamole-recordings-prune';
 
-export const guacamole = defineRole<GuacamoleVars>({
+export const guacamole = defineRole<Vars>({
   name: 'guacamole',
   tags: ['guacamole'],
-  vars: guacamoleVarsSchema,
-  defaults: guacamoleDefaults,
-  async apply({ host, vars, task, secrets, check }) {
+  vars: {
+    ...guacamoleVarsSchema,
+    properties: {
+      ...guacamoleVarsSchema.properties,
+      ...usersVarsSchema,
+      guacamole_users_sync: {
+        type: 'boolean',
+        description: "keep Guacamole's users, connections and permissions equal to the site model",
+      },
+    },
+  },
+  defaults: { ...guacamoleDefaults, ...usersDefaults, guacamole_users_sync: true },
+  // Before any host is touched: the sync's input (an admin, an address for every assigned VM, a
+  // password for every non-SSO user), and a loopback URL on the port the webapp is published on.
+  check({ vars, site }) {
+    if (!vars.guacamole_users_sync) return [];
+    const problems: (string | Error)[] = checkUsersInput(site, vars);
+    const url = new URL(vars.guacamole_url);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (loopback && Number(url.port || 80) !== vars.guacamole_http_port)
+      problems.push(
+        `guacamole_url ${vars.guacamole_url} is on the gateway's loopback but the webapp is published on port ${vars.guacamole_http_port} (guacamole_http_port)`,
+      );
+    return problems;
+  },
+  async apply(ctx) {
+    const { host, vars, task, secrets, check } = ctx;
     const distro = dockerDistro(await host.facts());
     const stack = stackOf(vars, distro);
     // Rendered and checked against the Compose schema before anything on the host is touched.
@@ -154,5 +183,10 @@ export const guacamole = defineRole<GuacamoleVars>({
         return { changed: changes.length > 0, changes };
       });
     }
+
+    // Users, connections and permissions through the webapp's REST API, reached on the gateway's
+    // loopback through the run's SSH connection (roles/guacamole/users.ts).
+    if (vars.guacamole_users_sync)
+      await task('guacamole users and connections', () => syncUsersTask(ctx, siteOf(ctx)));
   },
 });

@@ -89,7 +89,9 @@ describe.skipIf(skipHosts || (noDocker && process.env.CI !== 'true'))(
       const inventory = readFileSync(f.inventory, 'utf8').replace(
         `    ${host}:\n`,
         // The engine is the machine's daemon behind the socket: the role must not start its own.
-        `    ${host}:\n      guacamole_docker_engine: external\n      guacamole_health_timeout: 150\n`,
+        // The users sync runs in its own test below, through the fixture role that calls the
+        // same task body against this deployed stack.
+        `    ${host}:\n      guacamole_docker_engine: external\n      guacamole_health_timeout: 150\n      guacamole_users_sync: false\n`,
       );
       writeFileSync(f.inventory, inventory);
       await loadStandinImages(docker, (l) => console.log(l));
