@@ -195,7 +195,10 @@ describe.skipIf(skipHosts)('ubuntu-dev on a Debian 12 host', () => {
     slowTasks('check mode, converged host', c);
     expect(c.code, c.stderr).toBe(0);
     expect(changedTasks(c)).toEqual([]);
-    expect(await writtenSince(f.hosts.host(H).upperDir, since)).toEqual([]);
+    // xrdp writes its own log by itself (its start after the first run's restart can still be
+    // logging): like the sshd log, that is the daemon's doing, not the run's.
+    const written = await writtenSince(f.hosts.host(H).upperDir, since);
+    expect(written.filter((p) => !/^var\/log\/xrdp(-sesman)?\.log$/.test(p))).toEqual([]);
   });
 
   it('configures xrdp, sesman, polkit, the accounts and sudo as declared', async () => {
