@@ -41,6 +41,8 @@ export { executePlan } from './runner/run-playbook.js';
 export type { RunOptions } from './runner/run-state.js';
 export type { RunEvent, Reporter, TaskEvent, RecapEvent } from './report/events.js';
 export * from './proxmox/index.js';
+export { siteOf, usersOf } from './site/index.js';
+export type { SiteModel, SiteUser, SiteVm, SiteUserState, VmOs } from './site/index.js';
 export {
   GuacamoleClient,
   GuacamoleApiError,
@@ -59,5 +61,3 @@ export type {
   ConnectionRecord,
   HistoryPage,
 } from './guacamole/index.js';
-export { siteOf, usersOf } from './site/index.js';
-export type { SiteModel, SiteUser, SiteVm, SiteUserState, VmOs } from './site/index.js';

@@ -7,3 +7,4 @@ export { nginx } from './nginx/index.js';
 export { guacamole } from './guacamole/index.js';
 export { proxmoxHost } from './proxmox-host/index.js';
 export { windowsRdp } from './windows-rdp/index.js';
+export { ubuntuDev } from './ubuntu-dev/index.js';

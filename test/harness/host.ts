@@ -59,6 +59,8 @@ export class Host {
     /** Called when the record changed (nspawn/init pids), so a later run can clean up after us. */
     private readonly persist: () => void,
     withDocker = false,
+    /** Extra capabilities for the container (`CAP_NET_ADMIN` lets nftables run inside it). */
+    private readonly capabilities: readonly string[] = [],
   ) {
     this.docker = withDocker ? dockerPathsOf(record.dir, record.netns) : undefined;
     this.name = record.name;
@@ -170,6 +172,8 @@ export class Host {
         // host downloaded, yet hosts never contend for apt's archive lock (a shared bind mount makes
         // a parallel `apt-get install` on two hosts fail). New .debs are harvested at teardown.
         `--overlay=${APT_ARCHIVES}:${this.aptUpperDir}:/var/cache/apt/archives`,
+        // CAP_NET_ADMIN acts on the host's own network namespace only (nftables, routes inside it).
+        ...(this.capabilities.length ? [`--capability=${this.capabilities.join(',')}`] : []),
         ...(this.docker ? [`--bind=${this.docker.socket}:${HOST_DOCKER_SOCKET}`] : []),
       ],
       { stdio: ['ignore', out, out] },

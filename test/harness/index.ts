@@ -85,6 +85,11 @@ export interface BootOptions {
    * See docker-daemon.ts.
    */
   docker?: boolean;
+  /**
+   * Extra capabilities for every host (systemd-nspawn `--capability`), e.g. `['CAP_NET_ADMIN']`
+   * for nftables inside a host: it reaches only that host's own network namespace.
+   */
+  capabilities?: string[];
 }
 
 /** The harness's client key pair, created once (under the state lock) and shared by instances. */
@@ -114,6 +119,10 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(prefix))
     throw new Error(`bootTestHosts: prefix must be a short hostname part, got ${prefix}`);
   const log = options.log ?? (() => {});
+  const capabilities = options.capabilities ?? [];
+  for (const c of capabilities)
+    if (!/^CAP_[A-Z_]+$/.test(c))
+      throw new Error(`bootTestHosts: capability must look like CAP_NET_ADMIN, got ${c}`);
 
   await ensureBase(log);
   mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
@@ -127,7 +136,9 @@ export async function bootTestHosts(count: number, options: BootOptions = {}): P
   const persist = () => {
     if (!torn) writeRecord(record);
   };
-  const machines = record.hosts.map((h) => new Host(h, `${h.name}-${record.runId}`, persist, options.docker));
+  const machines = record.hosts.map(
+    (h) => new Host(h, `${h.name}-${record.runId}`, persist, options.docker, capabilities),
+  );
   const byName = new Map(machines.map((m) => [m.name, m]));
   const instanceDir = `${HOSTS_DIR}/${record.runId}`;
   const knownHostsFile = `${instanceDir}/known_hosts`;

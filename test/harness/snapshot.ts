@@ -27,7 +27,7 @@ const IGNORED: RegExp[] = [
   /^var\/log\/apt\/eipp\.log\.xz$/,
 ];
 
-const isIgnored = (rel: string) => IGNORED.some((re) => re.test(rel));
+export const isIgnored = (rel: string) => IGNORED.some((re) => re.test(rel));
 
 async function lstatOrNull(p: string): Promise<Stats | null> {
   try {
