@@ -32,7 +32,11 @@ afterAll(async () => {
 describe('the privilege list is one list', () => {
   it("the README's table and its pveum line say exactly what lib/proxmox/privileges.ts says", () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### The API token and its least privileges'));
+    // The section only, up to the next heading: other sections have tables of their own.
+    const heading = '### The API token and its least privileges\n';
+    const body = readme.slice(readme.indexOf(heading) + heading.length);
+    const next = body.search(/^#{1,3} /m);
+    const section = next < 0 ? body : body.slice(0, next);
     const rows = [...section.matchAll(/^\| `([A-Za-z.]+)` \| (.*) \|$/gm)].map((m) => ({
       name: m[1],
       neededFor: m[2],
