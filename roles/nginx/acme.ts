@@ -7,6 +7,7 @@
 import type { Change, Resource } from '../../lib/resource.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { ACME_CA_BUNDLE, ACME_WEBROOT, acmeLive } from './paths.js';
+import { dnsNames } from './san.js';
 
 export interface AcmeOptions {
   names: string[];
@@ -35,12 +36,7 @@ export function acmeCertificateResource(o: AcmeOptions): Resource<AcmeState> {
       ].join('\n')}`;
       if (r.exitCode !== 0) throw new Error(`${live}: cannot read the certificate: ${r.stderr.trim()}`);
       const [first, ...rest] = r.stdout.trim().split('\n');
-      const names = rest
-        .join(',')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.startsWith('DNS:'))
-        .map((s) => s.slice(4));
+      const names = dnsNames(rest);
       return { exists: first === 'present', names };
     },
     plan(current): Change[] {

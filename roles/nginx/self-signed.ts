@@ -7,6 +7,7 @@
 import type { Change, Resource } from '../../lib/resource.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { nginxCandidateTest } from './candidate-test.js';
+import { dnsNames } from './san.js';
 
 export interface SelfSignedOptions {
   path: string;
@@ -36,12 +37,7 @@ export function selfSignedResource(o: SelfSignedOptions): Resource<SelfSignedSta
       ].join('\n')}`;
       if (r.exitCode !== 0) throw new Error(`${o.path}: cannot read the certificate: ${r.stderr.trim()}`);
       const [first, ...rest] = r.stdout.trim().split('\n');
-      const names = rest
-        .join(',')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.startsWith('DNS:'))
-        .map((s) => s.slice(4));
+      const names = dnsNames(rest);
       return { exists: first !== 'missing', expiring: first === 'expiring', names };
     },
     plan(current) {
