@@ -107,12 +107,12 @@ describe('systemd planning', () => {
     ]);
   });
 
-  it('restarted and reloaded are actions: they always change', () => {
+  it('restarted and reloaded are actions: they always change, marked as actions for check mode', () => {
     expect(planUnit(facts('ssh-running'), { unit, state: 'restarted' })).toEqual([
-      { field: 'state', from: 'active', to: 'restarted' },
+      { field: 'state', from: 'active', to: 'restarted', action: true },
     ]);
     expect(planUnit(facts('ssh-running'), { unit, state: 'reloaded' })).toEqual([
-      { field: 'state', from: 'active', to: 'reloaded' },
+      { field: 'state', from: 'active', to: 'reloaded', action: true },
     ]);
     // A stopped unit asked to reload is started (as a handler would want).
     expect(planUnit(facts('inactive-disabled'), { unit, state: 'reloaded' })).toEqual([
@@ -121,7 +121,7 @@ describe('systemd planning', () => {
     // Not judged before a pending daemon-reload (the new file may add ExecReload=); apply plans again after it.
     expect(planUnit(facts('changed-on-disk'), { unit, state: 'reloaded' })).toEqual([
       { field: 'unit files', from: 'changed on disk', to: 'daemon-reload' },
-      { field: 'state', from: 'active', to: 'reloaded' },
+      { field: 'state', from: 'active', to: 'reloaded', action: true },
     ]);
     expect(() =>
       planUnit({ ...facts('changed-on-disk'), needDaemonReload: false }, { unit, state: 'reloaded' }),
