@@ -2,16 +2,17 @@
  * {vmid}/config GET/PUT/POST, {vmid}/pending, {vmid}/resize (qemu-server API2/Qemu.pm
  * $update_vm_api, vm_config, vm_pending, resize_vm). PUT applies synchronously, POST in a
  * `qmconfig` task; both check under the config lock (10 s): digest ("checksum mismatch (file
- * change by other user?)"), the config lock ("VM N is locked (clone)"). A running VM takes
- * hot-pluggable changes at once (net, scsi/virtio disks, cdroms, usb, cloud-init options and
- * PVE's fast-plug options) and keeps the rest pending until it stops or starts; GET config shows
- * pending values unless current=1. A replaced or deleted disk stays as `unusedN`.
+ * change by other user?)"), the config lock ("VM N is locked (clone)"). A running VM takes what
+ * it can hot-plug at once and keeps the rest pending until it stops or starts (state/hotplug.ts);
+ * `revert` drops pending values; GET config shows pending values unless current=1. A replaced or
+ * deleted disk stays as `unusedN`.
  */
 import type { SimCore } from '../core.js';
 import { die, paramError } from '../http/errors.js';
 import type { HandlerContext, Router } from '../router.js';
 import { resolveParamSchema } from '../schema/params.js';
 import { isCdrom, isCloudinit, parseDrive, parseNet, printDrive, printNet } from '../state/drives.js';
+import { appliesLive, deletesLive } from '../state/hotplug.js';
 import type { SimVm } from '../state/model.js';
 import type { TaskContext } from '../state/tasks.js';
 import {
@@ -32,44 +33,6 @@ import { checkDriveParams, createDisks, registerUnused } from './qemu-disks.js';
 import { checkConfigPerms } from './qemu-perms.js';
 import { vmOptions } from './qemu.js';
 
-const FAST_PLUG = new Set([
-  'description',
-  'hookscript',
-  'hotplug',
-  'lock',
-  'migrate_downtime',
-  'migrate_speed',
-  'name',
-  'onboot',
-  'protection',
-  'shares',
-  'startup',
-  'tags',
-  'vmstatestorage',
-  'cicustom',
-  'cipassword',
-  'citype',
-  'ciuser',
-  'ciupgrade',
-  'nameserver',
-  'searchdomain',
-  'sshkeys',
-]);
-
-function hotpluggable(key: string, value?: string): boolean {
-  if (
-    FAST_PLUG.has(key) ||
-    /^ipconfig\d+$/.test(key) ||
-    /^net\d+$/.test(key) ||
-    /^usb\d+$/.test(key) ||
-    /^unused\d+$/.test(key)
-  )
-    return true;
-  if (/^(scsi|virtio)\d+$/.test(key)) return true;
-  if (isDriveKey(key) && value !== undefined && isCdrom(parseDrive(value))) return true;
-  return false;
-}
-
 function splitList(v: string | undefined): string[] {
   return (v ?? '').split(/[\0;,\s]+/).filter(Boolean);
 }
@@ -84,16 +47,21 @@ function apply(
   vm: SimVm,
   opts: Record<string, string>,
   deletes: string[],
+  reverts: string[],
   log: (l: string) => void,
 ): void {
   const running = vm.status === 'running';
+  for (const k of reverts) {
+    delete vm.pending[k];
+    vm.pendingDelete.delete(k);
+  }
   for (const k of deletes) {
     const val = vm.config[k] ?? vm.pending[k];
     if (val === undefined) {
       log(`cannot delete '${k}' - not set in current configuration!`);
       continue;
     }
-    if (running && !hotpluggable(k, val)) {
+    if (running && !deletesLive(vm, k)) {
       delete vm.pending[k];
       vm.pendingDelete.add(k);
       continue;
@@ -124,7 +92,7 @@ function apply(
         }
       }
     }
-    if (running && !hotpluggable(k, value)) {
+    if (running && !appliesLive(vm, k, value)) {
       vm.pending[k] = value;
       vm.pendingDelete.delete(k);
     } else {
@@ -144,7 +112,8 @@ async function updateVm(ctx: HandlerContext, sync: boolean): Promise<string | nu
   if (skiplock && user !== 'root@pam') throw paramError({ skiplock: 'Only root may use this option.' });
   const opts = vmOptions(ctx);
   const deletes = splitList(str(ctx, 'delete')).map((k) => (k === 'cdrom' ? 'ide2' : k));
-  if (!deletes.length && !str(ctx, 'revert') && !Object.keys(opts).length) throw die('no options specified');
+  const reverts = splitList(str(ctx, 'revert'));
+  if (!deletes.length && !reverts.length && !Object.keys(opts).length) throw die('no options specified');
   const schema = sim.schema.match(ctx.path)!.entry.methods[ctx.method]!;
   for (const k of deletes) {
     if (opts[k] !== undefined)
@@ -175,13 +144,13 @@ async function updateVm(ctx: HandlerContext, sync: boolean): Promise<string | nu
       .map(([k, v]) => `-${k} ${k === 'cipassword' ? '<hidden>' : v}`)
       .join(' ');
     if (sync) {
-      apply(sim, vm, opts, deletes, () => {});
+      apply(sim, vm, opts, deletes, reverts, () => {});
       return null;
     }
     return sim.tasks.start(node.name, 'qmconfig', vmid, user, async (t: TaskContext) => {
       t.log(`update VM ${vmid}: ${params}${deletes.length ? ` -delete ${deletes.join(',')}` : ''}`);
       await t.work(sim.timing.taskMs);
-      apply(sim, vm, opts, deletes, (l) => t.log(l));
+      apply(sim, vm, opts, deletes, reverts, (l) => t.log(l));
     });
   });
 }
