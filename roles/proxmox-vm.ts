@@ -88,6 +88,12 @@ export const cloneProperties = {
       description: 'Desired power state (default running).',
     }),
   ),
+  vm_restart_for_changes: Type.Optional(
+    Type.Boolean({
+      description:
+        'Let the role restart the running VM (clean shutdown, then start) to apply configuration changes Proxmox keeps pending because it cannot hot-plug them (memory, cores, CPU type…). Default false: they are reported as pending until the VM restarts.',
+    }),
+  ),
   ci_user: Type.Optional(
     Type.String({ pattern: '^[a-z_][a-z0-9_-]*$', description: 'Cloud-init user (Ubuntu).' }),
   ),
@@ -133,6 +139,7 @@ export const cloneDefaults = {
   vm_clone: 'full',
   vm_power: 'running',
   vm_allow_unsafe: false,
+  vm_restart_for_changes: false,
 } as const;
 
 export const CloneVarsSchema = Type.Object(cloneProperties);
@@ -213,6 +220,11 @@ export async function cloneAndPower(
       },
       config,
       allowUnsafe: vars.vm_allow_unsafe,
+      // Changes Proxmox keeps pending: applied by a restart when allowed; a VM declared stopped
+      // gets them when the power step shuts it down.
+      restartForChanges: vars.vm_restart_for_changes,
+      restartVar: 'vm_restart_for_changes',
+      stopsAfter: vars.vm_power === 'stopped',
       lock: ctx.lock,
       vmidLock: `vmid:${vars.pve_host}`,
       log: ctx.log,

@@ -9,8 +9,11 @@ import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import type { ClusterGuest, ProxmoxClient } from '../../lib/proxmox/index.js';
 import { converge, type Resource } from '../../lib/resource.js';
-import { pveGet, pveWrite, vmPath } from '../../lib/proxmox/requests.js';
+import { setPower } from '../../lib/proxmox/power.js';
+import { pveGet, vmPath } from '../../lib/proxmox/requests.js';
 import { locateVm, waitUnlocked } from './vm.js';
+
+export { setPower };
 
 export interface PveVmPowerOptions {
   client: ProxmoxClient;
@@ -41,25 +44,6 @@ export async function readPower(
     vmPath(guest.node, guest.vmid, '/status/current'),
   );
   return { guest, status: current?.status ?? 'unknown' };
-}
-
-export async function setPower(
-  client: ProxmoxClient,
-  guest: ClusterGuest,
-  state: 'running' | 'stopped',
-  shutdownTimeoutS = 180,
-): Promise<void> {
-  if (state === 'running') {
-    await pveWrite(client, 'POST', vmPath(guest.node, guest.vmid, '/status/start'));
-    return;
-  }
-  await pveWrite(
-    client,
-    'POST',
-    vmPath(guest.node, guest.vmid, '/status/shutdown'),
-    { forceStop: 1, timeout: shutdownTimeoutS },
-    { timeoutMs: (shutdownTimeoutS + 60) * 1000 },
-  );
 }
 
 export function pveVmPowerResource(o: PveVmPowerOptions): Resource<PowerState> {

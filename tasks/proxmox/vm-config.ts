@@ -64,6 +64,8 @@ export interface ConfigPlan {
   delete: string[];
   /** PUT …/resize calls: `{ disk: 'scsi0', size: '64G' }`. */
   resize: { disk: string; size: string }[];
+  /** Pending values to drop (`revert=…`): declared as the running VM has them (vm-pending.ts). */
+  revert?: string[];
 }
 
 /** How a property-string option is compared: its default key, and subset (declared parts only) or exact. */

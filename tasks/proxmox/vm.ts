@@ -24,12 +24,17 @@ import {
   pickNode,
   ProxmoxApiError,
   ProxmoxTaskError,
+  readPending,
+  setPower,
   type ClusterGuest,
+  type PendingChange,
   type ProxmoxClient,
+  type VmPending,
 } from '../../lib/proxmox/index.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
 import { pollUntil, pveGet, pveWrite, sleep, vmPath, type Params } from '../../lib/proxmox/requests.js';
 import { planVmConfig, type ConfigPlan, type VmConfigSpec } from './vm-config.js';
+import { describePending, markPending, PENDING_NOTE, withReverts } from './vm-pending.js';
 
 export type LockFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -56,12 +61,27 @@ export interface PveVmOptions {
   vmidLock?: string;
   /** How long to wait for a create/clone still running on the VM (default 30 min). */
   lockWaitMs?: number;
+  /**
+   * Restart a running VM whose configuration has changes Proxmox keeps pending (it could not
+   * hot-plug them): a clean shutdown, then a start. Default false: they are reported as pending
+   * until the VM restarts, on every run, and never sent again.
+   */
+  restartForChanges?: boolean;
+  /** The variable that allows the restart, named in the pending notice (`vm_restart_for_changes`). */
+  restartVar?: string;
+  /** A later step stops the VM, which applies pending changes: no restart and no notice then. */
+  stopsAfter?: boolean;
+  /** Seconds a restart's shutdown waits for the guest before forcing it off (default 180). */
+  shutdownTimeoutS?: number;
   log?(line: string): void;
 }
 
 export interface VmState {
   guest?: ClusterGuest;
+  /** `GET …/config`: pending values shown as applied. */
   config?: Record<string, unknown>;
+  /** The running configuration and what waits for the next stop/start. */
+  pending?: VmPending;
 }
 
 /**
@@ -183,7 +203,8 @@ export async function readVm(
     throw new Error(`${name}: a container (CT ${guest.vmid}) has this name, not a VM`);
   await waitUnlocked(client, guest, lockWaitMs, log);
   const config = await pveGet<Record<string, unknown>>(client, vmPath(guest.node, guest.vmid, '/config'));
-  return { guest, config };
+  const pending = await readPending(client, guest.node, guest.vmid);
+  return { guest, config, pending };
 }
 
 /** Applies a config plan to an existing VM: one POST with the digest, then resizes. */
@@ -193,10 +214,11 @@ export async function applyVmConfig(
   config: Record<string, unknown>,
   plan: ReturnType<typeof planVmConfig>,
 ): Promise<void> {
-  if (Object.keys(plan.params).length || plan.delete.length) {
+  if (Object.keys(plan.params).length || plan.delete.length || plan.revert?.length) {
     await pveWrite(client, 'POST', vmPath(guest.node, guest.vmid, '/config'), {
       ...plan.params,
       ...(plan.delete.length ? { delete: plan.delete.join(',') } : {}),
+      ...(plan.revert?.length ? { revert: plan.revert.join(',') } : {}),
       ...(typeof config.digest === 'string' ? { digest: config.digest } : {}),
     });
   }
@@ -314,40 +336,127 @@ async function createVm(o: PveVmOptions): Promise<ClusterGuest> {
 
 /**
  * A planned VM change, shown as `field from → to`, with what apply does for it: create the VM
- * (its configuration is then planned from what Proxmox made, as only then is it known), or send
- * the config plan made from the state read — the same plan the change lines were derived from.
+ * (its configuration is then planned from what Proxmox made, as only then is it known), send
+ * the config plan made from the state read — the same plan the change lines were derived from —
+ * or restart the VM to apply what Proxmox keeps pending.
  */
-export type VmChange = Change & { step: { kind: 'create' } | { kind: 'configure'; plan: ConfigPlan } };
+export type VmChange = Change & {
+  step: { kind: 'create' } | { kind: 'configure'; plan: ConfigPlan } | { kind: 'restart' };
+};
 
-export function pveVmResource(o: PveVmOptions): Resource<VmState, VmChange> {
+/** What one converge of the resource learnt about pending changes, for the outcome (pveVm). */
+export interface PendingReport {
+  /** The planned changes, in the order converge reports their lines. */
+  planned: VmChange[];
+  /** What stays pending after the run (as read, or re-read after the config POST). */
+  pending: PendingChange[];
+  /** Keys this run's config POST sent that Proxmox kept pending. */
+  landed: Set<string>;
+  /** What a restart applied. */
+  restarted?: PendingChange[];
+}
+
+const restartLine = (changes: PendingChange[]) =>
+  `restarted to apply pending changes: ${describePending(changes)}`;
+
+export function pveVmResource(
+  o: PveVmOptions,
+  report: PendingReport = { planned: [], pending: [], landed: new Set() },
+): Resource<VmState, VmChange> {
   if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(o.name)) {
     throw new Error(`pveVm: name "${o.name}" is not a DNS name, which Proxmox requires of a VM name`);
   }
   const lockWaitMs = o.lockWaitMs ?? 30 * 60_000;
+  const mayRestart = (guest: ClusterGuest) =>
+    !!o.restartForChanges && !o.stopsAfter && guest.status === 'running';
+  const restart = async (guest: ClusterGuest) => {
+    o.log?.(`${o.name}: restarting VM ${guest.vmid} to apply its pending changes`);
+    await setPower(o.client, guest, 'stopped', o.shutdownTimeoutS);
+    await setPower(o.client, guest, 'running');
+  };
   return {
     id: `vm ${o.name}`,
     read: () => readVm(o.client, o.name, o.vmid, lockWaitMs, o.log),
     plan(state): VmChange[] {
-      if (!state.guest) return [{ field: 'vm', to: sourceText(o), step: { kind: 'create' } }];
-      const plan = planVmConfig(o.name, o.config, state.config ?? {}, o.allowUnsafe ?? false);
-      return plan.changes.map((c) => ({ ...c, step: { kind: 'configure', plan } }));
+      if (!state.guest)
+        return (report.planned = [{ field: 'vm', to: sourceText(o), step: { kind: 'create' } }]);
+      const allowUnsafe = o.allowUnsafe ?? false;
+      const plan = withReverts(
+        o.name,
+        o.config,
+        planVmConfig(o.name, o.config, state.config ?? {}, allowUnsafe),
+        state.pending,
+        allowUnsafe,
+      );
+      const changes: VmChange[] = plan.changes.map((c) => ({ ...c, step: { kind: 'configure', plan } }));
+      report.pending = (state.pending?.changes ?? []).filter((c) => !plan.revert?.includes(c.key));
+      if (report.pending.length && mayRestart(state.guest))
+        changes.push({
+          field: 'power',
+          from: 'running',
+          to: restartLine(report.pending),
+          step: { kind: 'restart' },
+        });
+      return (report.planned = changes);
     },
     async apply(_host, state, changes) {
-      const step = changes[0]?.step;
-      if (step?.kind === 'configure' && state.guest) {
-        await applyVmConfig(o.client, state.guest, state.config ?? {}, step.plan);
+      const guest = state.guest;
+      if (guest && !changes.some((c) => c.step.kind === 'create')) {
+        const configure = changes.find((c) => c.step.kind === 'configure')?.step;
+        if (configure?.kind === 'configure') {
+          await applyVmConfig(o.client, guest, state.config ?? {}, configure.plan);
+          const sent = new Set([...Object.keys(configure.plan.params), ...configure.plan.delete]);
+          report.pending = (await readPending(o.client, guest.node, guest.vmid)).changes;
+          report.landed = new Set(report.pending.map((c) => c.key).filter((k) => sent.has(k)));
+        }
+        if (report.pending.length && mayRestart(guest)) {
+          await restart(guest);
+          report.restarted = report.pending;
+          report.pending = [];
+        }
         return;
       }
-      const guest = await createVm(o);
-      const { config } = await readVm(o.client, o.name, guest.vmid, lockWaitMs, o.log);
+      const created = await createVm(o);
+      const { config } = await readVm(o.client, o.name, created.vmid, lockWaitMs, o.log);
       await applyVmConfig(
         o.client,
-        guest,
+        created,
         config ?? {},
         planVmConfig(o.name, o.config, config ?? {}, o.allowUnsafe ?? false),
       );
     },
   };
+}
+
+/**
+ * The outcome with what Proxmox keeps pending: the change lines that landed pending marked so,
+ * a restart's line, and, while changes wait for a restart that this run does not make, a notice
+ * (repeated under the recap and kept in the run record) on every run until they are applied.
+ */
+export function reportPending(outcome: TaskOutcome, report: PendingReport, o: PveVmOptions): TaskOutcome {
+  let lines = outcome.changes;
+  const note = o.stopsAfter ? 'pending until the VM stops (a later step stops it)' : PENDING_NOTE;
+  if (lines && report.landed.size && !report.restarted)
+    lines = markPending(
+      lines,
+      report.planned.map((c) => c.field),
+      report.landed,
+      note,
+    );
+  if (lines && report.restarted) {
+    const line = `vm ${o.name}: power running → ${restartLine(report.restarted)}`;
+    const at = report.planned.findIndex((c) => c.step.kind === 'restart');
+    lines = at >= 0 ? lines.map((l, i) => (i === at ? line : l)) : [...lines, line];
+  }
+  const restartPlanned = report.planned.some((c) => c.step.kind === 'restart');
+  const how = o.restartVar
+    ? `set ${o.restartVar}: true to let the role restart the VM, or restart it yourself`
+    : 'restart the VM to apply them';
+  const notice =
+    report.pending.length && !restartPlanned && !o.stopsAfter
+      ? `${PENDING_NOTE}: ${describePending(report.pending)} (${how})`
+      : undefined;
+  return { ...outcome, ...(lines ? { changes: lines } : {}), ...(notice ? { notice } : {}) };
 }
 
 /**
@@ -357,6 +466,7 @@ export function pveVmResource(o: PveVmOptions): Resource<VmState, VmChange> {
  * await pveVm(ctx.host, { client, name: 'vm-dev-01', source: { clone: { template: 'tpl-ubuntu-2204', full: true } },
  *   config: { options: { cores: 4, memory: 8192 }, disks: { scsi0: { storage: 'local-lvm', sizeGb: 64 } } }, lock: ctx.lock });
  */
-export function pveVm(host: Host, options: PveVmOptions): Promise<TaskOutcome> {
-  return converge(host, pveVmResource(options));
+export async function pveVm(host: Host, options: PveVmOptions): Promise<TaskOutcome> {
+  const report: PendingReport = { planned: [], pending: [], landed: new Set() };
+  return reportPending(await converge(host, pveVmResource(options, report)), report, options);
 }

@@ -58,7 +58,11 @@ describe('config changes to a running VM', () => {
     expect((await current(402)).net0).toMatch(/tag=30/);
     await set(402, { net0: `e1000=${mac},bridge=vmbr0,tag=30` });
     expect(await pending(402)).toEqual([
-      { key: 'net0', value: `virtio=${mac},bridge=vmbr0,tag=30`, pending: `e1000=${mac},bridge=vmbr0,tag=30` },
+      {
+        key: 'net0',
+        value: `virtio=${mac},bridge=vmbr0,tag=30`,
+        pending: `e1000=${mac},bridge=vmbr0,tag=30`,
+      },
     ]);
   });
 
