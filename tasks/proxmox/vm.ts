@@ -435,7 +435,7 @@ export function pveVmResource(
  */
 export function reportPending(outcome: TaskOutcome, report: PendingReport, o: PveVmOptions): TaskOutcome {
   let lines = outcome.changes;
-  const note = o.stopsAfter ? 'pending until the VM stops (a later step stops it)' : PENDING_NOTE;
+  const note = o.stopsAfter ? 'pending until the power step stops the VM' : PENDING_NOTE;
   if (lines && report.landed.size && !report.restarted)
     lines = markPending(
       lines,

@@ -151,6 +151,38 @@ describe('config changes Proxmox keeps pending until the VM restarts', () => {
     expect(cloneTask(r).notice).toBeUndefined();
     expect(vm().pending).toEqual({});
     expect(vm().config.memory).toBe('4096');
+  });
+
+  it('with vm_restart_for_changes, a change that lands pending is applied by a restart in the same run', async () => {
+    devVars({ vm_memory: 4096, vm_cores: 3, vm_vlan: 20 });
+    const before = site.sim.requests.length;
+    const r = await site.run(['--limit', VM, ...RESTART]);
+    expect(r.code, summary(r)).toBe(0);
+    expect(site.writes(before).map((w) => `${w.method} ${w.path}`)).toEqual([
+      'POST /nodes/pve1/qemu/2001/config',
+      'POST /nodes/pve1/qemu/2001/status/shutdown',
+      'POST /nodes/pve1/qemu/2001/status/start',
+    ]);
+    expect(cloneTask(r).changes).toEqual([
+      'vm vm-dev-01: cores 2 → 3',
+      'vm vm-dev-01: power running → restarted to apply pending changes: cores 2 → 3',
+    ]);
+    expect(cloneTask(r).notice).toBeUndefined();
+    expect(vm()).toMatchObject({ status: 'running', pending: {} });
+    expect(vm().config.cores).toBe('3');
+  });
+
+  it('a VM declared stopped gets its pending changes from the power step: no restart, no notice', async () => {
+    devVars({ vm_memory: 4096, vm_cores: 2, vm_vlan: 20, vm_power: 'stopped' });
+    const r = await site.run(['--limit', VM, ...RESTART]);
+    expect(r.code, summary(r)).toBe(0);
+    expect(cloneTask(r).changes).toEqual([
+      'vm vm-dev-01: cores 3 → 2 (pending until the power step stops the VM)',
+    ]);
+    expect(cloneTask(r).notice).toBeUndefined();
+    expect(recapNotices(r)).toEqual([]);
+    expect(vm()).toMatchObject({ status: 'stopped', pending: {} });
+    expect(vm().config.cores).toBe('2');
     site.writeInventory();
   });
 });

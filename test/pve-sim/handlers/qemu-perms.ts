@@ -10,6 +10,7 @@ import { die, permError } from '../http/errors.js';
 import { NEW_DISK_RE } from '../schema/formats.js';
 import { isDriveKey } from './common.js';
 import { parseDrive, isCdrom, isCloudinit } from '../state/drives.js';
+import { CLOUDINIT_OPTIONS } from '../state/hotplug.js';
 
 const CPU = ['cores', 'cpu', 'cpulimit', 'cpuunits', 'numa', 'smp', 'sockets', 'vcpus'];
 const MEMORY = ['memory', 'balloon', 'shares'];
@@ -46,16 +47,7 @@ const GENERAL = [
   'template',
 ];
 const DISKOPTS = ['boot', 'bootdisk', 'vmstatestorage'];
-const CLOUDINIT = [
-  'cicustom',
-  'cipassword',
-  'citype',
-  'ciuser',
-  'ciupgrade',
-  'nameserver',
-  'searchdomain',
-  'sshkeys',
-];
+const CLOUDINIT = CLOUDINIT_OPTIONS;
 /** Not VM options at all, handled by the API itself. */
 export const API_ONLY = new Set([
   'node',

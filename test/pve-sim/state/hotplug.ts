@@ -20,6 +20,18 @@
 import { isCdrom, parseDrive, parseNet } from './drives.js';
 import type { SimVm } from './model.js';
 
+/** The cloud-init options (qemu-server cloudinit_pending_properties, minus ipconfigN). */
+export const CLOUDINIT_OPTIONS = [
+  'cicustom',
+  'cipassword',
+  'citype',
+  'ciuser',
+  'ciupgrade',
+  'nameserver',
+  'searchdomain',
+  'sshkeys',
+];
+
 const FAST_PLUG = new Set([
   'description',
   'hookscript',
@@ -34,14 +46,7 @@ const FAST_PLUG = new Set([
   'tags',
   'vmstatestorage',
   // Cloud-init options: written at once, used when the drive is regenerated (PVE ≥ 7.3).
-  'cicustom',
-  'cipassword',
-  'citype',
-  'ciuser',
-  'ciupgrade',
-  'nameserver',
-  'searchdomain',
-  'sshkeys',
+  ...CLOUDINIT_OPTIONS,
 ]);
 
 /** Applied to the running VM at once (cgroup settings). */
