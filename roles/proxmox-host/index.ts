@@ -7,9 +7,10 @@
  * 2. The kernel command line for the bootloader in use, keeping the administrator's parameters.
  * 3. vfio modules at boot, the GPU's functions bound to vfio-pci and kept off their host drivers,
  *    optional kvm/vfio options; the initramfs rebuilt once if any of these changed (a handler).
- * 4. The API identity (user, least-privilege role, ACLs, token; its secret into the vault).
- * 5. The cloud-init snippet that gives Ubuntu clones the QEMU guest agent.
- * 6. Reboot when asked (and needed), then verify; otherwise say "reboot required" when the
+ * 4. Optionally, Proxmox's no-subscription repository instead of the enterprise one.
+ * 5. The API identity (user, least-privilege role, ACLs, token; its secret into the vault).
+ * 6. The cloud-init snippet that gives Ubuntu clones the QEMU guest agent.
+ * 7. Reboot when asked (and needed), then verify; otherwise say "reboot required" when the
  *    running kernel lacks what the boot configuration now holds.
  */
 import {
@@ -33,6 +34,7 @@ import {
   type PciFunction,
 } from './facts.js';
 import { identityResource } from './identity.js';
+import { enterpriseDisabled, noSubscriptionSource } from './repositories.js';
 import { GUEST_AGENT_SNIPPET, snippetStorage } from './snippets.js';
 import { groupNeighbours, neighbourWarning, pendingReboot } from './verify.js';
 import {
@@ -98,6 +100,12 @@ export const ProxmoxHostVarsSchema = Type.Object(
       Type.Boolean({
         description:
           'options vfio_iommu_type1 allow_unsafe_interrupts=1, only for platforms without interrupt remapping. Default false.',
+      }),
+    ),
+    pve_repository: opt(
+      oneOf(['unchanged', 'no-subscription'], {
+        description:
+          "Proxmox VE's package repositories: unchanged (default: the role leaves them as they are) or no-subscription (adds Proxmox's pve-no-subscription repository and comments out the enterprise lines of pve-enterprise.list and ceph.list; Proxmox VE 8 on Debian 12). The web UI's subscription notice is never touched.",
       }),
     ),
     pve_api_identity: opt(
@@ -169,6 +177,7 @@ const DEFAULTS = {
   kernel_cmdline_extra: [] as string[],
   kvm_ignore_msrs: false,
   vfio_allow_unsafe_interrupts: false,
+  pve_repository: 'unchanged' as const,
   pve_api_identity: true,
   pve_token_id: 'novastation@pve!site',
   pve_api_role: 'NovaStation',
@@ -294,6 +303,12 @@ export const proxmoxHost = defineRole({
       },
       { notify: 'update initramfs' },
     );
+
+    if (vars.pve_repository === 'no-subscription') {
+      // The new source first: its lists refreshed, only then is the enterprise one commented out.
+      await task('no-subscription repository', () => noSubscriptionSource(host));
+      await task('enterprise repositories commented out', () => enterpriseDisabled(host));
+    }
 
     if (vars.pve_api_identity) await apiIdentity(ctx);
 

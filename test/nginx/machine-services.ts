@@ -4,7 +4,7 @@
  * responder (`openssl ocsp`), and the positive control for the TLS version probes — an
  * `openssl s_server` that does offer TLS 1.0 and 1.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -20,17 +20,25 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-async function listening(host: string, port: number, child: ChildProcess, what: string): Promise<void> {
+/** A TCP connection opened and closed at once: the server accepts connections. */
+const accepts = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const c = connect(port, host, () => (c.end(), resolve(true)));
+    c.on('error', () => resolve(false));
+  });
+
+async function listening(
+  child: ChildProcess,
+  what: string,
+  ready: () => Promise<boolean>,
+  where: string,
+): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode})`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = connect(port, host, () => (c.end(), resolve(true)));
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await ready()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${what} did not listen on ${host}:${port}`);
+  throw new Error(`${what} did not answer on ${where}`);
 }
 
 export class MachineServices {
@@ -44,6 +52,7 @@ export class MachineServices {
     command: string,
     args: string[],
     env: NodeJS.ProcessEnv = {},
+    ready: () => Promise<boolean> = () => accepts(host, port),
   ): Promise<void> {
     // Its own process group, so stop() also ends anything it forks.
     const child = spawn(command, args, {
@@ -56,34 +65,78 @@ export class MachineServices {
     const log = (d: Buffer) => this.logs.set(what, (this.logs.get(what) ?? '') + d.toString());
     child.stdout!.on('data', log);
     child.stderr!.on('data', log);
-    await listening(host, port, child, what).catch((e: Error) => {
+    await listening(child, what, ready, `${host}:${port}`).catch((e: Error) => {
       throw new Error(`${e.message}\n${this.logs.get(what)}`);
     });
   }
 
-  /** The test CA's OCSP responder, signing with the intermediate (on every address of the machine). */
+  /**
+   * The test CA's OCSP responder, signing with the intermediate (on every address of the
+   * machine). It is ready when it answers a real OCSP request with `good`: a bare connect and
+   * close, as the other servers are probed, wedges OpenSSL 3.0's single-process responder for
+   * good — it spins on the closed connection and answers nobody again (openssl/openssl#31129,
+   * #23934), so nginx's OCSP request timed out, nginx waited 5 minutes before asking again, and
+   * nothing was stapled.
+   */
   ocspResponder(
     port: number,
-    pki: { ocspIndexFile: string; intermediateFile: string; intermediateKeyFile: string },
+    pki: {
+      ocspIndexFile: string;
+      intermediateFile: string;
+      intermediateKeyFile: string;
+      rootFile: string;
+      leafFile: string;
+    },
   ) {
-    return this.start('ocsp', '127.0.0.1', port, 'openssl', [
+    const ready = () =>
+      new Promise<boolean>((resolve) => {
+        execFile(
+          'openssl',
+          [
+            'ocsp',
+            '-url',
+            `http://127.0.0.1:${port}`,
+            '-issuer',
+            pki.intermediateFile,
+            '-cert',
+            pki.leafFile,
+            '-CAfile',
+            pki.rootFile,
+            '-timeout',
+            '5',
+          ],
+          { timeout: 10_000 },
+          (error, stdout) => resolve(!error && /: good\n/.test(stdout)),
+        );
+      });
+    // No bare-connect probe of it anywhere: one would wedge it (above).
+    return this.start(
       'ocsp',
-      '-port',
-      String(port),
-      '-index',
-      pki.ocspIndexFile,
-      '-CA',
-      pki.intermediateFile,
-      '-rsigner',
-      pki.intermediateFile,
-      '-rkey',
-      pki.intermediateKeyFile,
-      '-nmin',
-      '10',
-      // One client at a time, none able to hold it up for more than 5 s (testssl probes it too).
-      '-timeout',
-      '5',
-    ]);
+      '127.0.0.1',
+      port,
+      'openssl',
+      [
+        'ocsp',
+        '-port',
+        String(port),
+        '-index',
+        pki.ocspIndexFile,
+        '-CA',
+        pki.intermediateFile,
+        '-rsigner',
+        pki.intermediateFile,
+        '-rkey',
+        pki.intermediateKeyFile,
+        '-nmin',
+        '10',
+        // One process: -multi refused connections here. -timeout bounds a slow client, but not one
+        // that closed without a request (above).
+        '-timeout',
+        '5',
+      ],
+      {},
+      ready,
+    );
   }
 
   /** A TLS server that offers TLS 1.0 to 1.3: proves the version probe can succeed. */

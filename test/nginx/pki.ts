@@ -20,6 +20,8 @@ export interface TestPki {
   intermediateKeyFile: string;
   /** Leaf + intermediate, PEM. */
   chainPem: string;
+  /** The leaf alone (the OCSP responder's readiness query asks about it). */
+  leafFile: string;
   keyPem: string;
   /** For pebble's HTTPS listener on the bridge address. */
   pebbleCertFile: string;
@@ -167,6 +169,7 @@ export async function makeTestPki(
     intermediateFile: join(dir, 'inter.pem'),
     intermediateKeyFile: join(dir, 'inter.key'),
     chainPem: read('leaf.pem') + read('inter.pem'),
+    leafFile: join(dir, 'leaf.pem'),
     keyPem: read('leaf.key'),
     pebbleCertFile: join(dir, 'pebble.pem'),
     pebbleKeyFile: join(dir, 'pebble.key'),

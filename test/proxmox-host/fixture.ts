@@ -8,6 +8,7 @@
  *   pveum and pvesm (fixture/bin): they keep their state in the host's files (grub.cfg, a fake
  *   ESP, tar "initramfs" images, pveum's access.json, /etc/pve/storage.cfg) and log every call to
  *   /run/fake-hw/calls.log;
+ * - the enterprise repository lists a Proxmox VE 8 installation has (fake-mirror.ts);
  * - fake-hw-boot.service (fixture/boot.py), run at every boot: from the bootloader's state it
  *   makes the command line, kernel release, CPU info, ACPI tables, IOMMU groups, PCI drivers and
  *   loaded modules the role reads under /run/fake-hw — so a reboot of the test host really
@@ -17,6 +18,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFile
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostFixture } from '../support/hosts.js';
+import { CEPH_LIST, PVE_ENTERPRISE_LIST } from './fake-mirror.js';
 
 const HERE = join(fileURLToPath(import.meta.url), '..', 'fixture');
 
@@ -87,7 +89,7 @@ export async function installMachine(f: HostFixture, name: string, m: Machine): 
   const root = f.hosts.host(name).rootDir;
   const reset = await f.hosts.exec(
     name,
-    'rm -rf /etc/fake-hw /boot /var/lib/fake-pve /etc/pve /var/lib/vz /etc/kernel /etc/default/grub /etc/modprobe.d/novastation-* /etc/modules-load.d/novastation-* /run/fake-hw',
+    'rm -rf /etc/fake-hw /boot /var/lib/fake-pve /etc/pve /var/lib/vz /etc/kernel /etc/default/grub /etc/modprobe.d/novastation-* /etc/modules-load.d/novastation-* /run/fake-hw /etc/apt/sources.list.d/pve-* /etc/apt/sources.list.d/ceph.list',
   );
   if (reset.exitCode !== 0) throw new Error(reset.stderr);
   for (const tool of readdirSync(join(HERE, 'bin'))) {
@@ -113,6 +115,9 @@ export async function installMachine(f: HostFixture, name: string, m: Machine): 
   put(root, 'etc/fake-hw/pci', m.pci);
   put(root, `boot/vmlinuz-${m.kernel}`, 'fake kernel\n');
   put(root, 'etc/pve/storage.cfg', STORAGE_CFG);
+  // Proxmox VE 8's installer: the enterprise repositories only.
+  put(root, 'etc/apt/sources.list.d/pve-enterprise.list', PVE_ENTERPRISE_LIST);
+  put(root, 'etc/apt/sources.list.d/ceph.list', CEPH_LIST);
   mkdirSync(join(root, 'var/lib/vz'), { recursive: true });
   mkdirSync(join(root, 'etc/modprobe.d'), { recursive: true });
   mkdirSync(join(root, 'etc/modules-load.d'), { recursive: true });

@@ -5,6 +5,9 @@
  * makes the command line, kernel release, IOMMU groups and PCI drivers the role reads from the
  * bootloader's state at every (real) restart of the test host.
  *
+ * The Intel machine also asks for the no-subscription repository, served by a stand-in for
+ * download.proxmox.com on the host (fake-mirror.ts); the AMD one leaves the repositories alone.
+ *
  * Not covered here, because it needs the real thing: a real kernel, firmware, IOMMU and GPU
  * (what the fake boot step models is described in fixture/boot.py), and Proxmox's own pveum
  * and pvesm (the stand-ins follow their documented commands and output).
@@ -16,6 +19,7 @@ import { join } from 'node:path';
 import { findLeaks } from '../secrets/leak.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { calls, installMachine, NO_GPU_PCI, RTX3090_PCI, SHARED_GROUP_PCI } from './fixture.js';
+import { buildMirror, CEPH_LIST, installMirror, PVE_ENTERPRISE_LIST, type Mirror } from './fake-mirror.js';
 import { runCli } from '../support/cli.js';
 import {
   changeLines,
@@ -36,14 +40,18 @@ const REBOOT = JSON.stringify({ reboot: true });
 const read = async (f: HostFixture, host: string, path: string) =>
   (await f.hosts.exec(host, `cat ${path} 2>/dev/null || true`)).stdout;
 const recapOf = (r: { events: Record<string, any>[] }, host: string) => r.events.at(-1)!.hosts[host];
+const SOURCES = '/etc/apt/sources.list.d';
+const NO_SUBSCRIPTION_LIST = `${SOURCES}/pve-no-subscription.list`;
 
 describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
   let f: HostFixture;
   let intel: string;
   let amd: string;
   let other: string;
+  let mirror: Mirror;
 
   beforeAll(async () => {
+    mirror = buildMirror();
     f = await bootFixture(3, 'pxh');
     [intel, amd, other] = f.hosts.hosts.map((h) => h.name) as [string, string, string];
   });
@@ -64,7 +72,8 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
         pci: RTX3090_PCI,
         adminCmdline: 'quiet nomodeset',
       });
-      s = scenario(f, intel);
+      await installMirror(f, intel, mirror);
+      s = scenario(f, intel, { pve_repository: 'no-subscription' });
       const before = await f.hosts.snapshotUpper(intel);
       const check = await run(s, '--check');
       expect(check.code, summary(check)).toBe(0);
@@ -81,6 +90,18 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
         'kernel command line: quiet nomodeset → quiet nomodeset intel_iommu=on iommu=pt',
       );
       expect(task(check, 'reboot')).toBeUndefined();
+      expect(checkChanges).toEqual(
+        expect.arrayContaining([
+          `apt repository pve-no-subscription: source ${NO_SUBSCRIPTION_LIST} absent → created`,
+          'apt repository pve-no-subscription: lists → refreshed for this repository',
+          expect.stringMatching(
+            /^enterprise repository in \/etc\/apt\/sources\.list\.d\/pve-enterprise\.list: content sha256:\w+ → sha256:\w+$/,
+          ),
+          expect.stringMatching(
+            /^enterprise repository in \/etc\/apt\/sources\.list\.d\/ceph\.list: content sha256:\w+ → sha256:\w+$/,
+          ),
+        ]),
+      );
     });
 
     it('the real run makes exactly those changes, keeps the administrator parameters, rebuilds once, creates the token with its secret only in the vault, and says reboot required', async () => {
@@ -116,6 +137,22 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
       );
       expect(task(r, 'verify passthrough')!.message).toMatch(
         /^reboot required: the running kernel was booted without intel_iommu=on iommu=pt; the IOMMU is not active .*0000:01:00\.0 is bound to nouveau/,
+      );
+
+      // The no-subscription repository, its lists fetched from the mirror and verified with the
+      // release key; the enterprise lines commented out, not deleted.
+      expect(await read(f, intel, NO_SUBSCRIPTION_LIST)).toBe(
+        '# Managed by NovaStation: local changes are overwritten.\ndeb http://download.proxmox.com/debian/pve bookworm pve-no-subscription\n',
+      );
+      const policy = await f.hosts.exec(intel, 'LC_ALL=C apt-cache policy pve-nsdemo');
+      expect(policy.stdout).toMatch(/Candidate: 8\.2\.0\n/);
+      expect(policy.stdout).toContain(
+        'http://download.proxmox.com/debian/pve bookworm/pve-no-subscription amd64 Packages',
+      );
+      expect(await read(f, intel, `${SOURCES}/pve-enterprise.list`)).toBe(`# ${PVE_ENTERPRISE_LIST}`);
+      expect(await read(f, intel, `${SOURCES}/ceph.list`)).toBe(`# ${CEPH_LIST}`);
+      expect(task(r, 'enterprise repositories commented out')!.diff).toContain(
+        `-${PVE_ENTERPRISE_LIST}+# ${PVE_ENTERPRISE_LIST}`,
       );
 
       // The token: its secret is in the vault (0600), the later play got exactly it, and it is
@@ -158,6 +195,8 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
       expect(r.code, summary(r)).toBe(0);
       expect(recapOf(r, intel)).toMatchObject({ changed: 0, failed: 0 });
       expect((await calls(f, intel)).filter((c) => MUTATING.test(c))).toEqual([]);
+      expect(task(r, 'no-subscription repository')).toMatchObject({ status: 'ok' });
+      expect(await read(f, intel, `${SOURCES}/pve-enterprise.list`)).toBe(`# ${PVE_ENTERPRISE_LIST}`);
       // "reboot required" in the task, under the recap, and in the run record.
       const notice = task(r, 'verify passthrough')!.notice as string;
       expect(notice).toMatch(
@@ -207,6 +246,11 @@ describe.skipIf(skipHosts)('proxmox-host on fake passthrough servers', () => {
       const boots = f.hosts.bootCount(amd);
       const r = await run(s, '-e', REBOOT);
       expect(r.code, summary(r)).toBe(0);
+      // pve_repository unset: the repositories are left as they are.
+      expect(task(r, 'no-subscription repository')).toBeUndefined();
+      expect(await read(f, amd, `${SOURCES}/pve-enterprise.list`)).toBe(PVE_ENTERPRISE_LIST);
+      expect(await read(f, amd, `${SOURCES}/ceph.list`)).toBe(CEPH_LIST);
+      expect(await read(f, amd, NO_SUBSCRIPTION_LIST)).toBe('');
       expect(await read(f, amd, '/etc/kernel/cmdline')).toBe(
         'root=ZFS=rpool/ROOT/pve-1 boot=zfs quiet iommu=pt\n',
       );

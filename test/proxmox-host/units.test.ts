@@ -1,6 +1,7 @@
 /**
  * The proxmox-host role's pure parts: command-line edits, lspci records, GPU selection, how host
- * drivers are kept off the GPU, the vfio module list by kernel, storage.cfg, verification.
+ * drivers are kept off the GPU, the vfio module list by kernel, storage.cfg, verification, the
+ * repository edits.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,13 @@ import {
   wantedParams,
 } from '../../roles/proxmox-host/cmdline.js';
 import { parseFacts, parseLspci, type PciFunction } from '../../roles/proxmox-host/facts.js';
+import {
+  codenameOf,
+  commentOutEnterprise,
+  entryElsewhere,
+  NO_SUBSCRIPTION_LIST,
+  pveRelease,
+} from '../../roles/proxmox-host/repositories.js';
 import { parseStorageCfg, snippetStorage } from '../../roles/proxmox-host/snippets.js';
 import { groupNeighbours, pendingReboot } from '../../roles/proxmox-host/verify.js';
 import { driverBlock, selectGpu, vfioModules } from '../../roles/proxmox-host/vfio.js';
@@ -183,5 +191,52 @@ describe('snippets storage', () => {
     });
     expect(() => snippetStorage(cfg, 'local-lvm')).toThrow(/storage local-lvm \(type lvmthin\) has no path/);
     expect(() => snippetStorage(cfg, 'nas')).toThrow(/storage nas is not in \/etc\/pve\/storage.cfg/);
+  });
+});
+
+describe('Proxmox VE repositories', () => {
+  it('comments out only the enterprise.proxmox.com lines, once', () => {
+    const ceph = [
+      '# Ceph',
+      'deb https://enterprise.proxmox.com/debian/ceph-quincy bookworm enterprise',
+      'deb [arch=amd64] https://enterprise.proxmox.com/debian/ceph-reef bookworm enterprise',
+      'deb http://download.proxmox.com/debian/ceph-quincy bookworm no-subscription',
+      '',
+    ].join('\n');
+    const once = commentOutEnterprise(ceph);
+    expect(once).toBe(
+      [
+        '# Ceph',
+        '# deb https://enterprise.proxmox.com/debian/ceph-quincy bookworm enterprise',
+        '# deb [arch=amd64] https://enterprise.proxmox.com/debian/ceph-reef bookworm enterprise',
+        'deb http://download.proxmox.com/debian/ceph-quincy bookworm no-subscription',
+        '',
+      ].join('\n'),
+    );
+    expect(commentOutEnterprise(once)).toBe(once);
+  });
+
+  it('knows Proxmox VE 8 on bookworm only, and says so for another release', () => {
+    expect(codenameOf('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\n')).toBe(
+      'bookworm',
+    );
+    expect(pveRelease('bookworm')).toEqual({ codename: 'bookworm', pve: '8' });
+    expect(() => pveRelease('trixie')).toThrow(
+      /^pve_repository: no-subscription is known for Proxmox VE 8 \(Debian bookworm\) only; this server runs Debian trixie: .*Nothing was changed\.$/,
+    );
+    expect(() => pveRelease(undefined)).toThrow(/no VERSION_CODENAME in \/etc\/os-release/);
+  });
+
+  it('finds an entry the administrator already has, in any one-line file but ours', () => {
+    const line = 'deb http://download.proxmox.com/debian/pve bookworm pve-no-subscription\n';
+    const files = new Map([
+      ['/etc/apt/sources.list', `deb http://deb.debian.org/debian bookworm main\n${line}`],
+      ['/etc/apt/sources.list.d/old.list', `# ${line}`],
+      ['/etc/apt/sources.list.d/bullseye.list', line.replace('bookworm', 'bullseye')],
+      [NO_SUBSCRIPTION_LIST, line],
+    ]);
+    expect(entryElsewhere(files, 'bookworm')).toEqual(['/etc/apt/sources.list']);
+    files.delete('/etc/apt/sources.list');
+    expect(entryElsewhere(files, 'bookworm')).toEqual([]);
   });
 });
