@@ -29,6 +29,7 @@ import {
   planParts,
   type Part,
 } from '../files/file-parts.js';
+import type { FileProbe } from '../files/file-probe.js';
 import { EDIT_MAX_BYTES, managedFileResource } from '../files/file.js';
 import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
 
@@ -45,9 +46,20 @@ export interface AuthorizedKeyOptions {
   state?: 'present' | 'absent';
 }
 
+/** What the keys' folder and file need of the account: its home, and its primary group (gid or name). */
+interface Account {
+  group: string;
+  home: string;
+}
+
+const sshPaths = (home: string): [string, string] => {
+  const dir = posix.join(home, '.ssh');
+  return [dir, posix.join(dir, 'authorized_keys')];
+};
+
 interface AuthorizedKeyState {
   /** null: no such user; the plan says the keys wait for it, apply fails if it is still missing. */
-  account: { uid: number; gid: number; home: string } | null;
+  account: Account | null;
   homeMissing: boolean;
   parts: Part[];
 }
@@ -98,6 +110,30 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
     });
     return next === null ? null : Buffer.from(next, 'utf8');
   };
+  /** ~/.ssh and its authorized_keys as parts, from what was read of them. */
+  const partsFor = (account: Account, dirProbe: FileProbe, fileProbe: FileProbe): Part[] => {
+    const [dir, path] = sshPaths(account.home);
+    if (dirProbe.stat && dirProbe.stat.type !== 'directory') {
+      throw new Error(
+        `authorized_key ${user}: ${dir} is a ${dirProbe.stat.type}${dirProbe.stat.linkTarget ? ` (to ${dirProbe.stat.linkTarget})` : ''}, not a folder; refusing to write through it`,
+      );
+    }
+    const owner = { owner: user, group: account.group };
+    const id = `authorized_key ${path}`;
+    const file = managedFileResource({
+      id,
+      path,
+      attributes: state === 'present' ? { mode: '0600', ...owner } : {},
+      sensitive: false,
+      edit,
+    });
+    return [
+      ...(state === 'present'
+        ? [bindPart(dir, directoryResource({ path: dir, mode: '0700', ...owner }), { probe: dirProbe })]
+        : []),
+      bindPart(path, file, editState(id, fileProbe, edit)),
+    ];
+  };
   return {
     id: `authorized_key ${user}`,
     async read(host) {
@@ -118,37 +154,32 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
       const r = await host.probe`eval ${filesProbeScript({ preamble, parts })}`;
       const m = ACCOUNT.exec(r.stdout.split('\n').find((l) => l.startsWith('account ')) ?? '');
       if (!m) return { account: null, homeMissing: false, parts: [] };
-      const account = { uid: Number(m[1]), gid: Number(m[2]), home: m[3] ?? '' };
-      const dir = posix.join(account.home, '.ssh');
-      const path = posix.join(dir, 'authorized_keys');
-      const { head, probes } = parseFilesProbe([dir, path], r.stdout);
+      const account = { group: m[2]!, home: m[3] ?? '' };
+      const { head, probes } = parseFilesProbe(sshPaths(account.home), r.stdout);
       const [dirProbe, fileProbe] = probes;
       if (head.includes('no-home') || !dirProbe || !fileProbe)
         return { account, homeMissing: true, parts: [] };
-      if (dirProbe.stat && dirProbe.stat.type !== 'directory') {
-        throw new Error(
-          `authorized_key ${user}: ${dir} is a ${dirProbe.stat.type}${dirProbe.stat.linkTarget ? ` (to ${dirProbe.stat.linkTarget})` : ''}, not a folder; refusing to write through it`,
-        );
+      return { account, homeMissing: false, parts: partsFor(account, dirProbe, fileProbe) };
+    },
+    // Check mode: a user, or its home, that an earlier task would create has no keys yet.
+    assume(s, earlier) {
+      const created = s.account ? undefined : earlier.user(user);
+      const account = created?.home ? { group: created.group ?? user, home: created.home } : s.account;
+      if (!account || !(created || s.homeMissing)) return undefined;
+      if (!earlier.has({ kind: 'directory', path: account.home })) {
+        return created
+          ? {
+              current: { account, homeMissing: true, parts: [] },
+              because: `user ${user} is created by an earlier task`,
+            }
+          : undefined;
       }
-      const owner = { owner: user, group: String(account.gid) };
-      const id = `authorized_key ${path}`;
-      const file = managedFileResource({
-        id,
-        path,
-        attributes: state === 'present' ? { mode: '0600', ...owner } : {},
-        sensitive: false,
-        edit,
-      });
-      const fileState = editState(id, fileProbe, edit);
+      const none: FileProbe = { stat: null, strays: [], extra: [] };
       return {
-        account,
-        homeMissing: false,
-        parts: [
-          ...(state === 'present'
-            ? [bindPart(dir, directoryResource({ path: dir, mode: '0700', ...owner }), { probe: dirProbe })]
-            : []),
-          bindPart(path, file, fileState),
-        ],
+        current: { account, homeMissing: false, parts: partsFor(account, none, none) },
+        because: created
+          ? `user ${user} and its home ${account.home} are created by an earlier task`
+          : `the home ${account.home} is created by an earlier task`,
       };
     },
     plan(s) {

@@ -15,7 +15,7 @@
  */
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { converge, type Change, type Provision, type Resource } from '../../lib/resource.js';
 import { isSecret, Secret } from '../../lib/secret.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { parseUserProbe, userProbeScript, type Account, type UserFacts } from './account-facts.js';
@@ -234,6 +234,29 @@ export function userScript(o: UserOptions, facts: UserFacts, changes: readonly C
   return lines.join('\n');
 }
 
+/** Debian's useradd puts a new home under HOME=/home (/etc/default/useradd). */
+const newHome = (o: UserOptions) => o.home ?? `/home/${o.name}`;
+
+/** Check mode: the account, its primary group and its home folder a later task (a key) may need. */
+function provisions(o: UserOptions, facts: UserFacts, changes: readonly Change[]): Provision[] {
+  if (o.state === 'absent') return [];
+  const a = facts.account;
+  const home = a ? (o.home ?? a.home) : newHome(o);
+  const folder =
+    changes.some((c) => c.field === 'home folder' || (c.field === 'home' && o.moveHome)) ||
+    (!a && createsHome(o));
+  return [
+    ...(a
+      ? []
+      : [
+          { kind: 'user' as const, name: o.name, home, group: o.group ?? o.name },
+          // useradd makes a group named like the user when no primary group is given (Debian's USERGROUPS_ENAB).
+          ...(o.group === undefined ? [{ kind: 'group' as const, name: o.name }] : []),
+        ]),
+    ...(folder ? [{ kind: 'directory' as const, path: home }] : []),
+  ];
+}
+
 export function userResource(options: UserOptions): Resource<UserFacts> {
   checkUserOptions(options);
   const compare = options.state !== 'absent' && comparesPassword(options);
@@ -251,14 +274,7 @@ export function userResource(options: UserOptions): Resource<UserFacts> {
       return parseUserProbe(options.name, r.stdout);
     },
     plan: (facts) => planUser(options, facts),
-    provides: (facts) =>
-      options.state === 'absent' || facts.account
-        ? []
-        : [
-            { kind: 'user', name: options.name },
-            // useradd makes a group named like the user when no primary group is given (Debian's USERGROUPS_ENAB).
-            ...(options.group === undefined ? [{ kind: 'group' as const, name: options.name }] : []),
-          ],
+    provides: (facts, changes) => provisions(options, facts, changes),
     async apply(host, facts, changes) {
       const script = userScript(options, facts, changes);
       const withPassword = changes.some((c) => c.field === 'password') && input;

@@ -1,7 +1,8 @@
 /**
  * Check mode that assumes earlier tasks ran (issue 12). On a fresh Debian 12 test host, a role of
- * apt → template → systemd in check mode exits 0, lists exactly the changes the real run that
- * follows then makes, and changes nothing (the host's overlay upper directory is byte-identical).
+ * apt → template → systemd and one of file → line/block/INI edits of it and user → its key in
+ * check mode exit 0, list exactly the changes (and diffs) the real run that follows then makes,
+ * and change nothing (the host's overlay upper directory is byte-identical).
  * The units below check the planning itself: a unit from a file an earlier task writes, one
  * from a package an earlier task installs ("would be enabled once installed"), and none at all.
  */
@@ -82,28 +83,64 @@ describe.skipIf(skipHosts)('check mode on a fresh host', () => {
   const changesOf = (r: CliRun): Record<string, { status: string; changes: string[] }> =>
     Object.fromEntries(taskEvents(r).map((e) => [e.task, { status: e.status, changes: e.changes ?? [] }]));
 
-  it('apt → template → systemd: check exits 0, lists exactly what the real run does, changes nothing', async () => {
+  /** Per task: its diff (--diff), for the tasks that have one. */
+  const diffsOf = (r: CliRun): Record<string, string> =>
+    Object.fromEntries(taskEvents(r).flatMap((e) => (e.diff ? [[e.task, e.diff as string]] : [])));
+
+  // One converge for the whole file: the check run, the real run that follows, and a second run.
+  it('plans each task against what earlier tasks would make: check exits 0, lists exactly what the real run does, changes nothing', async () => {
     expect((await f.hosts.exec(name, 'command -v jq || echo none')).stdout.trim()).toBe('none');
+    expect((await f.hosts.exec(name, 'getent passwd nsdeploy || echo none')).stdout.trim()).toBe('none');
     const before = await f.hosts.snapshotUpper(name);
 
-    const check = await run('--check');
+    const check = await run('--check', '--diff');
     expect(check.code, check.stderr + check.stdout).toBe(0);
     expect(await f.hosts.snapshotUpper(name)).toEqual(before);
-    const service = taskEvents(check, { task: 'service' })[0]!;
-    expect(service.message).toBe(
+    const because = (task: string) => taskEvents(check, { task })[0]!.message;
+    expect(because('service')).toBe(
       'check mode: planned as if earlier tasks had run (/etc/systemd/system/ns-hello.service is written by an earlier task)',
     );
+    for (const task of ['conf line', 'conf setting', 'conf block'])
+      expect(because(task), task).toBe(
+        'check mode: planned as if earlier tasks had run (/etc/ns-check.conf is written by an earlier task)',
+      );
+    expect(because('deploy key')).toBe(
+      'check mode: planned as if earlier tasks had run (user nsdeploy and its home /home/nsdeploy are created by an earlier task)',
+    );
 
-    const real = await run();
+    const real = await run('--diff');
     expect(real.code, real.stderr + real.stdout).toBe(0);
     const planned = changesOf(check);
     expect(planned).toEqual(changesOf(real));
-    expect(Object.values(planned).map((t) => t.status)).toEqual(['changed', 'changed', 'changed']);
+    expect(Object.values(planned).map((t) => t.status)).toEqual(Array(9).fill('changed'));
     expect(planned.service!.changes).toEqual([
       'systemd ns-hello.service: unit file state disabled → enabled',
       'systemd ns-hello.service: state inactive → started',
     ]);
+    // Edits of a file an earlier task writes: content against the would-be content, and only the
+    // attributes that differ from what that task sets.
+    const content = /: content sha256:\w{12} → sha256:\w{12}$/;
+    expect(planned['conf line']!.changes).toEqual([expect.stringMatching(content)]);
+    expect(planned['conf block']!.changes).toEqual([
+      expect.stringMatching(content),
+      'block extra in /etc/ns-check.conf: group root → adm',
+    ]);
+    expect(planned['conf setting']!.changes).toEqual([
+      expect.stringMatching(/^setting \[main\] workers in \/etc\/ns-check.conf: content /),
+    ]);
+    expect(planned['deploy key']!.changes).toEqual([
+      'authorized_key nsdeploy: /home/nsdeploy/.ssh state → directory created',
+      'authorized_key nsdeploy: /home/nsdeploy/.ssh/authorized_keys state → created',
+    ]);
+    // The diffs check mode shows are the ones the real run shows.
+    const diffs = diffsOf(check);
+    expect(Object.keys(diffs)).toEqual(expect.arrayContaining(['conf line', 'conf block', 'conf setting']));
+    expect(diffs).toEqual(diffsOf(real));
+    expect(diffs['conf line']).toContain(' [main]\n+port = 8080');
+
     expect((await f.hosts.exec(name, 'systemctl is-active ns-hello')).stdout.trim()).toBe('active');
+    const conf = (await f.hosts.exec(name, 'cat /etc/ns-check.conf')).stdout;
+    for (const line of ['port = 8080', 'workers = 4', 'level = 2']) expect(conf).toContain(`\n${line}\n`);
 
     const again = await run();
     expect(again.events.at(-1)!.hosts[name]).toMatchObject({ changed: 0, failed: 0 });
