@@ -12,11 +12,12 @@
  * wherever the user's link points.
  */
 import { posix } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Resource } from '../../lib/resource.js';
 import { quotePosix } from '../../lib/shell/quote.js';
-import { checkAccountName } from './account-options.js';
+import { AccountName, PRESENCE } from './account-options.js';
 import { editAuthorizedKeys, parseKeyLine, type KeyLine } from './authorized-key-lines.js';
 import { directoryResource } from '../files/directory.js';
 import {
@@ -31,20 +32,30 @@ import {
 } from '../files/file-parts.js';
 import type { FileProbe } from '../files/file-probe.js';
 import { EDIT_MAX_BYTES, managedFileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
+import { checkOptions, fail, Flag, OneOf, Options, ReadonlyArrayOf } from '../options.js';
 
-export interface AuthorizedKeyOptions {
+export const AuthorizedKeyOptions = Options({
   /** The account whose `~/.ssh/authorized_keys` is managed; it must exist when the task applies. */
-  user: string;
+  user: AccountName(),
   /** Public keys, `type base64 [comment]` (a line may carry its own options); a string may hold several lines. */
-  keys: string | readonly string[];
+  keys: Type.Union([Type.String(), ReadonlyArrayOf(Type.String())], {
+    expected: 'must be a public key string or an array of them',
+  }),
   /** sshd options for every given key (`no-port-forwarding,from="10.0.0.0/8"`), replacing the keys' own. */
-  keyOptions?: string;
+  keyOptions: Type.Optional(
+    Type.String({
+      pattern: '^[^\\n\\r\\0]*\\S[^\\n\\r\\0]*$',
+      expected: 'must be a non-empty sshd options string on one line',
+    }),
+  ),
   /** Remove every other key (and comment line): the file is exactly these keys. Default false. */
-  exclusive?: boolean;
+  exclusive: Type.Optional(Flag()),
   /** `present` (default) or `absent` (these keys' lines removed). */
-  state?: 'present' | 'absent';
-}
+  state: Type.Optional(OneOf(PRESENCE)),
+});
+export type AuthorizedKeyOptions = Static<typeof AuthorizedKeyOptions>;
+
+const PRIMITIVE = 'authorized_key';
 
 /** What the keys' folder and file need of the account: its home, and its primary group (gid or name). */
 interface Account {
@@ -64,32 +75,19 @@ interface AuthorizedKeyState {
   parts: Part[];
 }
 
-/** The wanted key lines, parsed and checked (TypeError before any host access). */
+/** The wanted key lines, parsed; the rules the declaration cannot say (TypeError before any host access). */
 function checkAuthorizedKeyOptions(o: AuthorizedKeyOptions): KeyLine[] {
-  const p = 'authorized_key';
-  checkObject(p, o);
-  checkAccountName(p, 'user', o.user);
-  checkOneOf(p, 'state', o.state, ['present', 'absent']);
-  checkBoolean(p, 'exclusive', o.exclusive);
+  checkOptions(PRIMITIVE, AuthorizedKeyOptions, o);
   if (o.exclusive && o.state === 'absent')
-    fail(p, 'exclusive', 'has no meaning with state "absent"', o.exclusive);
-  if (
-    o.keyOptions !== undefined &&
-    (typeof o.keyOptions !== 'string' || o.keyOptions.trim() === '' || /[\n\r\0]/.test(o.keyOptions))
-  ) {
-    fail(p, 'keyOptions', 'must be a non-empty sshd options string on one line', o.keyOptions);
-  }
-  const given = typeof o.keys === 'string' ? [o.keys] : o.keys;
-  if (!Array.isArray(given) || given.some((k) => typeof k !== 'string'))
-    fail(p, 'keys', 'must be a public key string or an array of them', o.keys);
-  const lines = given
+    fail(PRIMITIVE, 'exclusive', 'has no meaning with state "absent"', o.exclusive);
+  const lines = (typeof o.keys === 'string' ? [o.keys] : o.keys)
     .flatMap((k) => k.split('\n'))
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  if (lines.length === 0 && !o.exclusive) fail(p, 'keys', 'must hold at least one key', o.keys);
+  if (lines.length === 0 && !o.exclusive) fail(PRIMITIVE, 'keys', 'must hold at least one key', o.keys);
   return lines.map((line) => {
     const key = parseKeyLine(line);
-    if (!key) fail(p, 'keys', 'must be public keys like "ssh-ed25519 AAAA… comment"', line);
+    if (!key) fail(PRIMITIVE, 'keys', 'must be public keys like "ssh-ed25519 AAAA… comment"', line);
     if (o.keyOptions === undefined) return key;
     const { options: _own, ...rest } = key;
     return { ...rest, options: o.keyOptions.trim() };
