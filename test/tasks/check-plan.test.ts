@@ -8,6 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckMemory } from '../../lib/resource.js';
+import { authorizedKeyResource } from '../../tasks/accounts/authorized-key.js';
+import { userResource } from '../../tasks/accounts/user.js';
 import type { UnitFacts } from '../../tasks/services/systemd-facts.js';
 import { assumeUnit, planUnit } from '../../tasks/services/systemd.js';
 import { runCli, taskEvents, type CliRun } from '../support/cli.js';
@@ -65,6 +67,44 @@ describe('planning a unit against earlier tasks', () => {
   it('still refuses a unit nothing earlier provides', () => {
     expect(assumeUnit(notFound, 'app.service', new CheckMemory())).toBeUndefined();
     expect(() => planUnit(notFound, wanted)).toThrow('systemd: unit app.service not found');
+  });
+});
+
+describe('planning keys against an earlier user task', () => {
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDL4RzHpmgGQ5pkHb9ooCQbL8Wr5OhYrLba7UEE17fiL t@test';
+  /** What an earlier `user` task, planned on a host without that user, leaves in the memory. */
+  const afterUser = (options: Parameters<typeof userResource>[0]) => {
+    const earlier = new CheckMemory();
+    const created = userResource(options);
+    const none = { account: null, sameNameGroupGid: null };
+    earlier.add(created.provides!(none, created.plan(none)));
+    return earlier;
+  };
+  const missing = { account: null, homeMissing: false, parts: [] };
+
+  it('plans the folder and file in the home useradd would make', () => {
+    const keys = authorizedKeyResource({ user: 'deploy', keys: [KEY] });
+    const assumed = keys.assume!(missing, afterUser({ name: 'deploy', home: '/srv/deploy' }))!;
+    expect(assumed.because).toBe('user deploy and its home /srv/deploy are created by an earlier task');
+    expect(keys.plan(assumed.current)).toEqual([
+      { field: '/srv/deploy/.ssh state', to: 'directory created' },
+      { field: '/srv/deploy/.ssh/authorized_keys state', to: 'created' },
+    ]);
+  });
+
+  it('waits for a home a system user is created without, as the real run then fails', () => {
+    const keys = authorizedKeyResource({ user: 'svc', keys: [KEY] });
+    const assumed = keys.assume!(missing, afterUser({ name: 'svc', system: true }))!;
+    expect(assumed.because).toBe('user svc is created by an earlier task');
+    expect(keys.plan(assumed.current)).toEqual([
+      { field: 'authorized keys', to: 'written once the home /home/svc exists' },
+    ]);
+  });
+
+  it('plans nothing new for a user no earlier task creates', () => {
+    const keys = authorizedKeyResource({ user: 'ghost', keys: [KEY] });
+    expect(keys.assume!(missing, afterUser({ name: 'other' }))).toBeUndefined();
+    expect(keys.plan(missing)).toEqual([{ field: 'authorized keys', to: 'written once user ghost exists' }]);
   });
 });
 
