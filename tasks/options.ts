@@ -210,7 +210,7 @@ function regexpProblem(source: string): string | undefined {
 }
 
 // Hand checks still used by the primitives whose options are not declared with TypeBox yet
-// (accounts, packages, services, system). A declaration replaces them primitive by primitive.
+// (packages, services, system). A declaration replaces them primitive by primitive.
 
 export function checkObject(primitive: string, options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
@@ -222,16 +222,6 @@ export function checkPath(primitive: string, path: unknown, option = 'path'): as
   if (typeof path !== 'string') fail(primitive, option, 'must be absolute', path);
   const problem = pathProblem(path);
   if (problem) fail(primitive, option, problem, path);
-}
-
-export function checkOneOf<T extends string>(
-  primitive: string,
-  option: string,
-  value: unknown,
-  allowed: readonly T[],
-): void {
-  if (value !== undefined && !allowed.includes(value as T))
-    fail(primitive, option, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
 }
 
 export function checkBoolean(primitive: string, option: string, value: unknown): void {
