@@ -10,10 +10,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { converge, type Resource } from '../../lib/resource.js';
+import { converge } from '../../lib/resource.js';
 import { absentResource } from '../files/absent.js';
 import { AccountName, PRESENCE } from './account-options.js';
-import { fileResource } from '../files/file.js';
+import { fileResource, type ManagedFileResource } from '../files/file.js';
 import { checkOptions, fail, Flag, OneOf, Options, ReadonlyArrayOf } from '../options.js';
 
 export const SudoersOptions = Options({
@@ -94,10 +94,11 @@ function checkSudoersOptions(o: SudoersOptions): void {
     );
 }
 
-export function sudoersResource(options: SudoersOptions): Resource<unknown> {
-  checkSudoersOptions(options);
-  const path = `${SUDOERS_DIR}/${options.name}`;
-  if (options.state === 'absent') return absentResource({ path }) as Resource<unknown>;
+/**
+ * The drop-in as a file resource: its plan is the file's typed changes (created, content, mode,
+ * owner) and its apply the atomic write that runs visudo on the new content first.
+ */
+function sudoersFile(options: SudoersOptions, path: string): ManagedFileResource {
   const given = options.content ?? sudoersRule(options);
   const content = given.endsWith('\n') ? given : `${given}\n`;
   return fileResource({
@@ -107,7 +108,7 @@ export function sudoersResource(options: SudoersOptions): Resource<unknown> {
     owner: 'root',
     group: 'root',
     validate: 'visudo -cf %s',
-  }) as Resource<unknown>;
+  });
 }
 
 /**
@@ -117,5 +118,9 @@ export function sudoersResource(options: SudoersOptions): Resource<unknown> {
  * await sudoers(host, { name: 'ops', group: 'ops', commands: ['/usr/bin/systemctl restart nginx'], noPassword: true });
  */
 export function sudoers(host: Host, options: SudoersOptions): Promise<TaskOutcome> {
-  return converge(host, sudoersResource(options));
+  checkSudoersOptions(options);
+  const path = `${SUDOERS_DIR}/${options.name}`;
+  return options.state === 'absent'
+    ? converge(host, absentResource({ path }))
+    : converge(host, sudoersFile(options, path));
 }
