@@ -41,9 +41,11 @@ export interface Change<F extends string = string, T extends string = string> {
 /** Something a planned change would create, remembered in check mode for later tasks. */
 export type Provision =
   | { kind: 'package'; name: string }
-  | { kind: 'file'; path: string; content?: Buffer }
+  /** A file written (created or with new content); mode/owner/group when the write sets or keeps them. */
+  | { kind: 'file'; path: string; content?: Buffer; mode?: string; owner?: string; group?: string }
   | { kind: 'directory'; path: string }
-  | { kind: 'user'; name: string }
+  /** A user created; `home` its passwd home, `group` its primary group, when known. */
+  | { kind: 'user'; name: string; home?: string; group?: string }
   | { kind: 'group'; name: string };
 
 /** What earlier tasks of this run on this host would have created (check mode only). */
@@ -59,6 +61,11 @@ export class CheckMemory {
   file(path: string): Extract<Provision, { kind: 'file' }> | undefined {
     const item = this.#items.get(key({ kind: 'file', path }));
     return item?.kind === 'file' ? item : undefined;
+  }
+  /** The user an earlier task would create. */
+  user(name: string): Extract<Provision, { kind: 'user' }> | undefined {
+    const item = this.#items.get(key({ kind: 'user', name }));
+    return item?.kind === 'user' ? item : undefined;
   }
   /** Packages planned for installation, in the order planned. */
   packages(): string[] {

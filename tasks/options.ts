@@ -34,6 +34,8 @@ declare module '@sinclair/typebox' {
   interface SchemaOptions {
     /** The refusal's wording (`must be octal like "0644"`), instead of TypeBox's own. */
     expected?: Expected;
+    /** The value may be a password: a refusal never shows it. */
+    hidden?: boolean;
   }
 }
 
@@ -88,6 +90,11 @@ function pathProblem(path: string): string | undefined {
 export const Flag = (options: SchemaOptions = {}) =>
   Type.Boolean({ expected: 'must be true or false', ...options });
 
+/** An array that a role author may pass as `readonly string[]` (TypeBox's own array type is mutable). */
+export function ReadonlyArrayOf<T extends TSchema>(item: T, options: SchemaOptions = {}) {
+  return Type.Array(item, options) as unknown as TUnsafe<readonly Static<T>[]>;
+}
+
 /** One of fixed words: `Oneof('state', ['present', 'absent'])`. */
 export function OneOf<const T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
   return Type.Union(
@@ -106,9 +113,12 @@ export function checkOptions<S extends TSchema>(
   options: unknown,
 ): asserts options is Static<S> {
   if (Value.Check(schema, options)) return;
-  const first = Value.Errors(schema, options).First();
+  // An unknown option first: a misspelt `key` for `keys` should be named, not reported as `keys` missing.
+  const errors = [...Value.Errors(schema, options)];
+  const first = errors.find((e) => e.type === ValueErrorType.ObjectAdditionalProperties) ?? errors[0];
   if (!first) return;
   const { option, expected, value } = explain(first);
+  if (first.schema.hidden) failHidden(primitive, option, expected);
   fail(primitive, option, expected, value);
 }
 
@@ -136,6 +146,11 @@ function explain(error: ValueError): { option: string; expected: string; value: 
 export function fail(primitive: string, option: string, expected: string, got: unknown): never {
   const gotText = got === undefined && option.startsWith('unknown option') ? '' : `, got ${describe(got)}`;
   throw new OptionError(`${primitive}: ${option} ${expected}${gotText}${where()}`);
+}
+
+/** Refuses an option whose value may be a password: the message never shows it. */
+export function failHidden(primitive: string, option: string, expected: string): never {
+  throw new OptionError(`${primitive}: ${option} ${expected} (the value is not shown)${where()}`);
 }
 
 function describe(value: unknown): string {
@@ -195,7 +210,7 @@ function regexpProblem(source: string): string | undefined {
 }
 
 // Hand checks still used by the primitives whose options are not declared with TypeBox yet
-// (accounts, packages, services, system). A declaration replaces them primitive by primitive.
+// (packages, services, system). A declaration replaces them primitive by primitive.
 
 export function checkObject(primitive: string, options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
@@ -207,16 +222,6 @@ export function checkPath(primitive: string, path: unknown, option = 'path'): as
   if (typeof path !== 'string') fail(primitive, option, 'must be absolute', path);
   const problem = pathProblem(path);
   if (problem) fail(primitive, option, problem, path);
-}
-
-export function checkOneOf<T extends string>(
-  primitive: string,
-  option: string,
-  value: unknown,
-  allowed: readonly T[],
-): void {
-  if (value !== undefined && !allowed.includes(value as T))
-    fail(primitive, option, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
 }
 
 export function checkBoolean(primitive: string, option: string, value: unknown): void {

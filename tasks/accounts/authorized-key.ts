@@ -12,11 +12,12 @@
  * wherever the user's link points.
  */
 import { posix } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Resource } from '../../lib/resource.js';
 import { quotePosix } from '../../lib/shell/quote.js';
-import { checkAccountName } from './account-options.js';
+import { AccountName, PRESENCE } from './account-options.js';
 import { editAuthorizedKeys, parseKeyLine, type KeyLine } from './authorized-key-lines.js';
 import { directoryResource } from '../files/directory.js';
 import {
@@ -29,55 +30,64 @@ import {
   planParts,
   type Part,
 } from '../files/file-parts.js';
+import type { FileProbe } from '../files/file-probe.js';
 import { EDIT_MAX_BYTES, managedFileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
+import { checkOptions, fail, Flag, OneOf, Options, ReadonlyArrayOf } from '../options.js';
 
-export interface AuthorizedKeyOptions {
+export const AuthorizedKeyOptions = Options({
   /** The account whose `~/.ssh/authorized_keys` is managed; it must exist when the task applies. */
-  user: string;
+  user: AccountName(),
   /** Public keys, `type base64 [comment]` (a line may carry its own options); a string may hold several lines. */
-  keys: string | readonly string[];
+  keys: Type.Union([Type.String(), ReadonlyArrayOf(Type.String())], {
+    expected: 'must be a public key string or an array of them',
+  }),
   /** sshd options for every given key (`no-port-forwarding,from="10.0.0.0/8"`), replacing the keys' own. */
-  keyOptions?: string;
+  keyOptions: Type.Optional(
+    Type.String({
+      pattern: '^[^\\n\\r\\0]*\\S[^\\n\\r\\0]*$',
+      expected: 'must be a non-empty sshd options string on one line',
+    }),
+  ),
   /** Remove every other key (and comment line): the file is exactly these keys. Default false. */
-  exclusive?: boolean;
+  exclusive: Type.Optional(Flag()),
   /** `present` (default) or `absent` (these keys' lines removed). */
-  state?: 'present' | 'absent';
+  state: Type.Optional(OneOf(PRESENCE)),
+});
+export type AuthorizedKeyOptions = Static<typeof AuthorizedKeyOptions>;
+
+const PRIMITIVE = 'authorized_key';
+
+/** What the keys' folder and file need of the account: its home, and its primary group (gid or name). */
+interface Account {
+  group: string;
+  home: string;
 }
+
+const sshPaths = (home: string): [string, string] => {
+  const dir = posix.join(home, '.ssh');
+  return [dir, posix.join(dir, 'authorized_keys')];
+};
 
 interface AuthorizedKeyState {
   /** null: no such user; the plan says the keys wait for it, apply fails if it is still missing. */
-  account: { uid: number; gid: number; home: string } | null;
+  account: Account | null;
   homeMissing: boolean;
   parts: Part[];
 }
 
-/** The wanted key lines, parsed and checked (TypeError before any host access). */
+/** The wanted key lines, parsed; the rules the declaration cannot say (TypeError before any host access). */
 function checkAuthorizedKeyOptions(o: AuthorizedKeyOptions): KeyLine[] {
-  const p = 'authorized_key';
-  checkObject(p, o);
-  checkAccountName(p, 'user', o.user);
-  checkOneOf(p, 'state', o.state, ['present', 'absent']);
-  checkBoolean(p, 'exclusive', o.exclusive);
+  checkOptions(PRIMITIVE, AuthorizedKeyOptions, o);
   if (o.exclusive && o.state === 'absent')
-    fail(p, 'exclusive', 'has no meaning with state "absent"', o.exclusive);
-  if (
-    o.keyOptions !== undefined &&
-    (typeof o.keyOptions !== 'string' || o.keyOptions.trim() === '' || /[\n\r\0]/.test(o.keyOptions))
-  ) {
-    fail(p, 'keyOptions', 'must be a non-empty sshd options string on one line', o.keyOptions);
-  }
-  const given = typeof o.keys === 'string' ? [o.keys] : o.keys;
-  if (!Array.isArray(given) || given.some((k) => typeof k !== 'string'))
-    fail(p, 'keys', 'must be a public key string or an array of them', o.keys);
-  const lines = given
+    fail(PRIMITIVE, 'exclusive', 'has no meaning with state "absent"', o.exclusive);
+  const lines = (typeof o.keys === 'string' ? [o.keys] : o.keys)
     .flatMap((k) => k.split('\n'))
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  if (lines.length === 0 && !o.exclusive) fail(p, 'keys', 'must hold at least one key', o.keys);
+  if (lines.length === 0 && !o.exclusive) fail(PRIMITIVE, 'keys', 'must hold at least one key', o.keys);
   return lines.map((line) => {
     const key = parseKeyLine(line);
-    if (!key) fail(p, 'keys', 'must be public keys like "ssh-ed25519 AAAA… comment"', line);
+    if (!key) fail(PRIMITIVE, 'keys', 'must be public keys like "ssh-ed25519 AAAA… comment"', line);
     if (o.keyOptions === undefined) return key;
     const { options: _own, ...rest } = key;
     return { ...rest, options: o.keyOptions.trim() };
@@ -97,6 +107,30 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
       exclusive: options.exclusive === true,
     });
     return next === null ? null : Buffer.from(next, 'utf8');
+  };
+  /** ~/.ssh and its authorized_keys as parts, from what was read of them. */
+  const partsFor = (account: Account, dirProbe: FileProbe, fileProbe: FileProbe): Part[] => {
+    const [dir, path] = sshPaths(account.home);
+    if (dirProbe.stat && dirProbe.stat.type !== 'directory') {
+      throw new Error(
+        `authorized_key ${user}: ${dir} is a ${dirProbe.stat.type}${dirProbe.stat.linkTarget ? ` (to ${dirProbe.stat.linkTarget})` : ''}, not a folder; refusing to write through it`,
+      );
+    }
+    const owner = { owner: user, group: account.group };
+    const id = `authorized_key ${path}`;
+    const file = managedFileResource({
+      id,
+      path,
+      attributes: state === 'present' ? { mode: '0600', ...owner } : {},
+      sensitive: false,
+      edit,
+    });
+    return [
+      ...(state === 'present'
+        ? [bindPart(dir, directoryResource({ path: dir, mode: '0700', ...owner }), { probe: dirProbe })]
+        : []),
+      bindPart(path, file, editState(id, fileProbe, edit)),
+    ];
   };
   return {
     id: `authorized_key ${user}`,
@@ -118,37 +152,32 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
       const r = await host.probe`eval ${filesProbeScript({ preamble, parts })}`;
       const m = ACCOUNT.exec(r.stdout.split('\n').find((l) => l.startsWith('account ')) ?? '');
       if (!m) return { account: null, homeMissing: false, parts: [] };
-      const account = { uid: Number(m[1]), gid: Number(m[2]), home: m[3] ?? '' };
-      const dir = posix.join(account.home, '.ssh');
-      const path = posix.join(dir, 'authorized_keys');
-      const { head, probes } = parseFilesProbe([dir, path], r.stdout);
+      const account = { group: m[2]!, home: m[3] ?? '' };
+      const { head, probes } = parseFilesProbe(sshPaths(account.home), r.stdout);
       const [dirProbe, fileProbe] = probes;
       if (head.includes('no-home') || !dirProbe || !fileProbe)
         return { account, homeMissing: true, parts: [] };
-      if (dirProbe.stat && dirProbe.stat.type !== 'directory') {
-        throw new Error(
-          `authorized_key ${user}: ${dir} is a ${dirProbe.stat.type}${dirProbe.stat.linkTarget ? ` (to ${dirProbe.stat.linkTarget})` : ''}, not a folder; refusing to write through it`,
-        );
+      return { account, homeMissing: false, parts: partsFor(account, dirProbe, fileProbe) };
+    },
+    // Check mode: a user, or its home, that an earlier task would create has no keys yet.
+    assume(s, earlier) {
+      const created = s.account ? undefined : earlier.user(user);
+      const account = created?.home ? { group: created.group ?? user, home: created.home } : s.account;
+      if (!account || !(created || s.homeMissing)) return undefined;
+      if (!earlier.has({ kind: 'directory', path: account.home })) {
+        return created
+          ? {
+              current: { account, homeMissing: true, parts: [] },
+              because: `user ${user} is created by an earlier task`,
+            }
+          : undefined;
       }
-      const owner = { owner: user, group: String(account.gid) };
-      const id = `authorized_key ${path}`;
-      const file = managedFileResource({
-        id,
-        path,
-        attributes: state === 'present' ? { mode: '0600', ...owner } : {},
-        sensitive: false,
-        edit,
-      });
-      const fileState = editState(id, fileProbe, edit);
+      const none: FileProbe = { stat: null, strays: [], extra: [] };
       return {
-        account,
-        homeMissing: false,
-        parts: [
-          ...(state === 'present'
-            ? [bindPart(dir, directoryResource({ path: dir, mode: '0700', ...owner }), { probe: dirProbe })]
-            : []),
-          bindPart(path, file, fileState),
-        ],
+        current: { account, homeMissing: false, parts: partsFor(account, none, none) },
+        because: created
+          ? `user ${user} and its home ${account.home} are created by an earlier task`
+          : `the home ${account.home} is created by an earlier task`,
       };
     },
     plan(s) {

@@ -4,51 +4,62 @@
  * something differs. `system` only matters when the group is created (groupadd picks a gid from
  * the system range); an existing group is not renumbered for it.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
 import { groupProbeScript, parseGroupProbe, type GroupFacts } from './account-facts.js';
-import { checkAccountName, checkId } from './account-options.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
+import { AccountId, AccountName, PRESENCE } from './account-options.js';
+import { checkOptions, fail, Flag, OneOf, Options } from '../options.js';
 
-export interface GroupOptions {
-  name: string;
+export const GroupOptions = Options({
+  name: AccountName(),
   /** Default `present`. */
-  state?: 'present' | 'absent';
+  state: Type.Optional(OneOf(PRESENCE)),
   /** The gid; when not given, a new group gets the next free one and an existing one keeps its own. */
-  gid?: number;
+  gid: Type.Optional(AccountId()),
   /** Create it as a system group (gid from the system range). */
-  system?: boolean;
-}
+  system: Type.Optional(Flag()),
+});
+export type GroupOptions = Static<typeof GroupOptions>;
 
+const PRIMITIVE = 'group';
+
+/** The rules between options that their declaration cannot say. */
 function checkGroupOptions(o: GroupOptions): void {
-  const primitive = 'group';
-  checkObject(primitive, o);
-  checkAccountName(primitive, 'name', o.name);
-  checkOneOf(primitive, 'state', o.state, ['present', 'absent']);
-  checkId(primitive, 'gid', o.gid);
-  checkBoolean(primitive, 'system', o.system);
+  checkOptions(PRIMITIVE, GroupOptions, o);
   if (o.state === 'absent') {
     for (const key of ['gid', 'system'] as const)
-      if (o[key] !== undefined) fail(primitive, key, 'has no meaning with state "absent"', o[key]);
+      if (o[key] !== undefined) fail(PRIMITIVE, key, 'has no meaning with state "absent"', o[key]);
   }
 }
 
+/** A group's plan, as data: apply runs groupadd/groupmod/groupdel from these, not from the text shown. */
+export type GroupChange =
+  | (Change<'state', 'created' | `created (gid ${number})`> & { gid?: number })
+  | Change<'state', 'absent'>
+  | (Change<'gid'> & { gid: number });
+
 /** The changes for a group, as data (pure: unit-tested without a host). */
-export function planGroup(o: GroupOptions, facts: GroupFacts): Change[] {
+export function planGroup(o: GroupOptions, facts: GroupFacts): GroupChange[] {
   const { group } = facts;
   if (o.state === 'absent') return group ? [{ field: 'state', from: 'present', to: 'absent' }] : [];
   // Someone else holding the gid would make groupadd/groupmod fail later: say it now, also in check mode.
   if (o.gid !== undefined && facts.gidOwner !== null && facts.gidOwner !== o.name) {
     throw new Error(`group ${o.name}: gid ${o.gid} already belongs to group ${facts.gidOwner}`);
   }
-  if (!group) return [{ field: 'state', to: o.gid !== undefined ? `created (gid ${o.gid})` : 'created' }];
+  if (!group)
+    return [
+      o.gid !== undefined
+        ? { field: 'state', to: `created (gid ${o.gid})`, gid: o.gid }
+        : { field: 'state', to: 'created' },
+    ];
   if (o.gid !== undefined && group.gid !== o.gid)
-    return [{ field: 'gid', from: String(group.gid), to: String(o.gid) }];
+    return [{ field: 'gid', from: String(group.gid), to: String(o.gid), gid: o.gid }];
   return [];
 }
 
-export function groupResource(options: GroupOptions): Resource<GroupFacts> {
+export function groupResource(options: GroupOptions): Resource<GroupFacts, GroupChange> {
   checkGroupOptions(options);
   const { name, gid } = options;
   return {
@@ -60,12 +71,20 @@ export function groupResource(options: GroupOptions): Resource<GroupFacts> {
     },
     plan: (facts) => planGroup(options, facts),
     provides: (facts) => (options.state === 'absent' || facts.group ? [] : [{ kind: 'group', name }]),
-    async apply(host, facts) {
-      if (options.state === 'absent') await host.$`groupdel -- ${name}`;
-      else if (!facts.group)
-        await host.$`groupadd ${[...(gid !== undefined ? ['-g', String(gid)] : []), ...(options.system ? ['-r'] : [])]} -- ${name}`;
-      // groupmod -g also moves the primary gid of the group's users in /etc/passwd.
-      else await host.$`groupmod -g ${String(gid)} -- ${name}`;
+    async apply(host, _facts, changes) {
+      for (const c of changes) {
+        if (c.field === 'gid')
+          // groupmod -g also moves the primary gid of the group's users in /etc/passwd.
+          await host.$`groupmod -g ${String(c.gid)} -- ${name}`;
+        else if (c.to === 'absent') await host.$`groupdel -- ${name}`;
+        else {
+          const args = [
+            ...('gid' in c && c.gid !== undefined ? ['-g', String(c.gid)] : []),
+            ...(options.system ? ['-r'] : []),
+          ];
+          await host.$`groupadd ${args} -- ${name}`;
+        }
+      }
     },
   };
 }

@@ -7,32 +7,48 @@
  * The name is checked because sudo's `@includedir` silently skips names containing a `.` or
  * ending in `~`: a file called `ops.conf` would be written and never read.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { converge, type Resource } from '../../lib/resource.js';
+import { converge } from '../../lib/resource.js';
 import { absentResource } from '../files/absent.js';
-import { checkAccountName } from './account-options.js';
-import { fileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkOneOf, fail } from '../options.js';
+import { AccountName, PRESENCE } from './account-options.js';
+import { fileResource, type ManagedFileResource } from '../files/file.js';
+import { checkOptions, fail, Flag, OneOf, Options, ReadonlyArrayOf } from '../options.js';
 
-export interface SudoersOptions {
+export const SudoersOptions = Options({
   /** File name in /etc/sudoers.d: letters, digits, `_` and `-` (no dot, no trailing `~`). */
-  name: string;
+  name: Type.String({
+    pattern: '^[A-Za-z0-9_-]+$',
+    expected:
+      'must be letters, digits, _ and - only (sudo skips files in sudoers.d whose name has a dot or ends in ~)',
+  }),
   /** `present` (default) or `absent`. */
-  state?: 'present' | 'absent';
+  state: Type.Optional(OneOf(PRESENCE)),
   /** The file's sudoers lines (a final newline is added when missing)… */
-  content?: string;
+  content: Type.Optional(Type.String({ pattern: '\\S', expected: 'must be non-empty sudoers text' })),
   /** …or one rule: for this user… */
-  user?: string;
+  user: Type.Optional(AccountName()),
   /** …or this group (`%group`)… */
-  group?: string;
+  group: Type.Optional(AccountName()),
   /** …these commands (absolute paths with arguments) or `ALL`… */
-  commands?: 'ALL' | readonly string[];
+  commands: Type.Optional(
+    Type.Union(
+      [Type.Literal('ALL'), ReadonlyArrayOf(Type.String({ pattern: '^/[^\\n\\r\\0]*$' }), { minItems: 1 })],
+      { expected: 'must be "ALL" or a non-empty array of commands with absolute paths' },
+    ),
+  ),
   /** …as this user (`root`, `ALL`, `ALL:ALL`; default: sudo's default, root)… */
-  runAs?: string;
+  runAs: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_%#.-]+(:[A-Za-z0-9_%#.-]+)?$',
+      expected: 'must be a runas spec like "root", "ALL" or "ALL:ALL"',
+    }),
+  ),
   /** …without a password (`NOPASSWD:`). */
-  noPassword?: boolean;
-}
+  noPassword: Type.Optional(Flag()),
+});
+export type SudoersOptions = Static<typeof SudoersOptions>;
 
 export const SUDOERS_DIR = '/etc/sudoers.d';
 
@@ -48,64 +64,41 @@ export function sudoersRule(
   return `${who} ALL=${o.runAs ? `(${o.runAs}) ` : ''}${o.noPassword ? 'NOPASSWD: ' : ''}${commands}\n`;
 }
 
+const PRIMITIVE = 'sudoers';
+
+/** The rules between options that their declaration cannot say: the content, or one rule. */
 function checkSudoersOptions(o: SudoersOptions): void {
-  const p = 'sudoers';
-  checkObject(p, o);
-  if (typeof o.name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(o.name)) {
-    fail(
-      p,
-      'name',
-      'must be letters, digits, _ and - only (sudo skips files in sudoers.d whose name has a dot or ends in ~)',
-      o.name,
-    );
-  }
-  checkOneOf(p, 'state', o.state, ['present', 'absent']);
+  checkOptions(PRIMITIVE, SudoersOptions, o);
   const rule = (['user', 'group', 'commands', 'runAs', 'noPassword'] as const).filter(
     (k) => o[k] !== undefined,
   );
   if (o.state === 'absent') {
     for (const key of ['content', ...rule] as const)
-      if (o[key] !== undefined) fail(p, key, 'has no meaning with state "absent"', o[key]);
+      if (o[key] !== undefined) fail(PRIMITIVE, key, 'has no meaning with state "absent"', o[key]);
     return;
   }
   if (o.content !== undefined) {
-    if (typeof o.content !== 'string' || o.content.trim() === '')
-      fail(p, 'content', 'must be non-empty sudoers text', o.content);
-    if (rule.length)
-      fail(
-        p,
-        rule[0] ?? '',
-        'cannot be combined with content (give the content, or one rule)',
-        o[rule[0] ?? 'user'],
-      );
+    const first = rule[0];
+    if (first)
+      fail(PRIMITIVE, first, 'cannot be combined with content (give the content, or one rule)', o[first]);
     return;
   }
   if ((o.user === undefined) === (o.group === undefined))
-    fail(p, 'user', 'or group: give exactly one (or give content)', o.user);
-  if (o.user !== undefined) checkAccountName(p, 'user', o.user);
-  if (o.group !== undefined) checkAccountName(p, 'group', o.group);
-  if (
-    o.runAs !== undefined &&
-    (typeof o.runAs !== 'string' || !/^[A-Za-z0-9_%#.-]+(:[A-Za-z0-9_%#.-]+)?$/.test(o.runAs))
-  ) {
-    fail(p, 'runAs', 'must be a runas spec like "root", "ALL" or "ALL:ALL"', o.runAs);
-  }
-  checkBoolean(p, 'noPassword', o.noPassword);
-  const c = o.commands;
-  if (
-    c !== 'ALL' &&
-    (!Array.isArray(c) ||
-      c.length === 0 ||
-      c.some((x) => typeof x !== 'string' || !x.startsWith('/') || /[\n\r\0]/.test(x)))
-  ) {
-    fail(p, 'commands', 'must be "ALL" or a non-empty array of commands with absolute paths', c);
-  }
+    fail(PRIMITIVE, 'user', 'or group: give exactly one (or give content)', o.user);
+  if (o.commands === undefined)
+    fail(
+      PRIMITIVE,
+      'commands',
+      'must be "ALL" or a non-empty array of commands with absolute paths',
+      o.commands,
+    );
 }
 
-export function sudoersResource(options: SudoersOptions): Resource<unknown> {
-  checkSudoersOptions(options);
-  const path = `${SUDOERS_DIR}/${options.name}`;
-  if (options.state === 'absent') return absentResource({ path }) as Resource<unknown>;
+/**
+ * The drop-in as a file resource: its plan is the file's typed changes (created, content, mode,
+ * owner) and its apply the atomic write that runs visudo on the new content first.
+ */
+function sudoersFile(options: SudoersOptions, path: string): ManagedFileResource {
   const given = options.content ?? sudoersRule(options);
   const content = given.endsWith('\n') ? given : `${given}\n`;
   return fileResource({
@@ -115,7 +108,7 @@ export function sudoersResource(options: SudoersOptions): Resource<unknown> {
     owner: 'root',
     group: 'root',
     validate: 'visudo -cf %s',
-  }) as Resource<unknown>;
+  });
 }
 
 /**
@@ -125,5 +118,9 @@ export function sudoersResource(options: SudoersOptions): Resource<unknown> {
  * await sudoers(host, { name: 'ops', group: 'ops', commands: ['/usr/bin/systemctl restart nginx'], noPassword: true });
  */
 export function sudoers(host: Host, options: SudoersOptions): Promise<TaskOutcome> {
-  return converge(host, sudoersResource(options));
+  checkSudoersOptions(options);
+  const path = `${SUDOERS_DIR}/${options.name}`;
+  return options.state === 'absent'
+    ? converge(host, absentResource({ path }))
+    : converge(host, sudoersFile(options, path));
 }

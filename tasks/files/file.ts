@@ -13,7 +13,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { createTwoFilesPatch } from 'diff';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { converge, type Change, type Provision, type Resource } from '../../lib/resource.js';
+import type { FileStat } from '../../lib/host/stat.js';
 import { isSecret, Secret } from '../../lib/secret.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { AbsolutePath, checkOptions, InstanceOf, Options } from '../options.js';
@@ -49,6 +50,11 @@ export interface ManagedFileState {
   /** What the file should contain; null: no file is wanted (an edit of an absent file that needs none). */
   next: Buffer | null;
   nextSha256?: string;
+  /**
+   * The edit refused the content read (a missing file without `create`). Kept rather than thrown
+   * by read, so check mode can first plan against the file an earlier task would write.
+   */
+  refused?: Error;
 }
 
 /** What a managed file's plan may change (typed: apply tests these names, never the text shown). */
@@ -71,6 +77,20 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
   const mode = normalMode(a.mode);
   const fixedSha = spec.content ? sha256(spec.content) : undefined;
   const backups: string[] = [];
+  /** The state for a probe: the wanted content, or the edit's refusal (raised by plan, after check mode's assume). */
+  const stateOf = (probe: FileProbe): ManagedFileState => {
+    let next: Buffer | null;
+    try {
+      next = spec.edit ? spec.edit(probe.stat ? (probe.content ?? null) : null) : (spec.content ?? null);
+    } catch (error) {
+      return { probe, next: null, refused: error as Error };
+    }
+    return {
+      probe,
+      next,
+      ...(next ? { nextSha256: next === spec.content ? fixedSha : sha256(next) } : {}),
+    };
+  };
   return {
     id: spec.id,
     sensitive: spec.sensitive,
@@ -91,23 +111,23 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
           `${spec.id}: ${path} is a ${st.type === 'symlink' ? `symlink (to ${st.linkTarget}); manage its target instead` : st.type}, not a regular file`,
         );
       }
-      let next: Buffer | null;
-      if (spec.edit) {
-        if (st && !probe.content)
-          throw new Error(
-            `${spec.id}: ${path} is ${st.size} bytes, more than the ${EDIT_MAX_BYTES >> 20} MiB an edit reads`,
-          );
-        next = spec.edit(st ? (probe.content ?? null) : null);
-      } else {
-        next = spec.content ?? null;
-      }
+      if (spec.edit && st && !probe.content)
+        throw new Error(
+          `${spec.id}: ${path} is ${st.size} bytes, more than the ${EDIT_MAX_BYTES >> 20} MiB an edit reads`,
+        );
+      return stateOf(probe);
+    },
+    assume(current, earlier) {
+      const written = earlier.file(path);
+      if (!written?.content) return undefined;
+      const probe = { ...current.probe, stat: wouldBeStat(path, written, current.probe.stat) };
       return {
-        probe,
-        next,
-        ...(next ? { nextSha256: next === spec.content ? fixedSha : sha256(next) } : {}),
+        current: stateOf({ ...probe, content: written.content }),
+        because: `${path} is written by an earlier task`,
       };
     },
-    plan({ probe: { stat, strays }, next, nextSha256 }) {
+    plan({ probe: { stat, strays }, next, nextSha256, refused }) {
+      if (refused) throw refused;
       const changes: FileChange[] = [];
       if (next !== null && !stat) changes.push({ field: 'state', to: 'created' });
       if (next !== null && stat) {
@@ -146,8 +166,23 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
       }
       await host.$(script(attributeScript(path, changes, probe.strays, { ...a, mode })));
     },
-    provides: ({ probe, next }) =>
-      next !== null && !probe.stat ? [{ kind: 'file', path, content: next }] : [],
+    // A later task of the run (an edit, a unit that loads it) plans against what this writes,
+    // with the attributes the write sets or keeps.
+    provides: ({ probe: { stat }, next }, changes) =>
+      next !== null && changes.some((c) => c.field === 'state' || c.field === 'content')
+        ? [
+            {
+              kind: 'file',
+              path,
+              content: next,
+              ...defined({
+                mode: mode ?? stat?.mode,
+                owner: a.owner ?? stat?.owner,
+                group: a.group ?? stat?.group,
+              }),
+            },
+          ]
+        : [],
     diff({ probe, next, nextSha256 }) {
       const st = probe.stat;
       if (next === null || (st && st.sha256 === nextSha256)) return undefined;
@@ -155,6 +190,37 @@ export function managedFileResource(spec: ManagedFileSpec): ManagedFileResource 
     },
   };
 }
+
+/**
+ * The stat a file written by an earlier task would have: its content, the attributes that task
+ * sets or keeps, else those of a new file the atomic write makes (0644, owned by root — tasks
+ * run as root). The uid/gid are only known when given as numbers.
+ */
+function wouldBeStat(
+  path: string,
+  written: Extract<Provision, { kind: 'file' }>,
+  had: FileStat | null,
+): FileStat {
+  const content = written.content ?? Buffer.alloc(0);
+  const owner = written.owner ?? had?.owner ?? 'root';
+  const group = written.group ?? had?.group ?? 'root';
+  const id = (name: string, known: number | undefined) =>
+    /^\d+$/.test(name) ? Number(name) : name === 'root' ? 0 : (known ?? -1);
+  return {
+    path,
+    type: 'file',
+    mode: written.mode ?? had?.mode ?? '0644',
+    uid: id(owner, had && had.owner === owner ? had.uid : undefined),
+    gid: id(group, had && had.group === group ? had.gid : undefined),
+    owner,
+    group,
+    size: content.length,
+    sha256: sha256(content),
+  };
+}
+
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** chmod/chown/rm for changes that need no new content, as one command: the wanted attributes of those planned. */
 function attributeScript(

@@ -109,6 +109,17 @@ describe('authorized_keys lines', () => {
       { user: 'deploy', keys: [A], state: 'absent', exclusive: true },
       /authorized_key: exclusive has no meaning with state "absent"/,
     );
+    refused(
+      { user: 'deploy', key: A },
+      /^authorized_key: unknown option key \(known: user, keys, keyOptions, exclusive, state\)/,
+    );
+  });
+
+  it('is a compile error too', () => {
+    // @ts-expect-error: exclusive is a flag.
+    expect(() => authorizedKey(untouchable, { user: 'deploy', keys: [A], exclusive: 'yes' })).toThrow(
+      /authorized_key: exclusive must be true or false/,
+    );
   });
 });
 

@@ -16,6 +16,15 @@ describe('group options', () => {
     refusedGroup({ name: 'ops', gid: 4294967295 }, /group: gid must be an integer from 0 to 4294967294/);
     refusedGroup({ name: 'ops', system: 'yes' }, /group: system must be true or false/);
     refusedGroup({ name: 'ops', state: 'absent', gid: 10 }, /group: gid has no meaning with state "absent"/);
+    refusedGroup(
+      { name: 'ops', members: ['alice'] },
+      /^group: unknown option members \(known: name, state, gid, system\)/,
+    );
+  });
+
+  it('is a compile error too', () => {
+    // @ts-expect-error: a gid is a number.
+    expect(() => group(untouchable, { name: 'ops', gid: '2000' })).toThrow(/group: gid must be an integer/);
   });
 });
 

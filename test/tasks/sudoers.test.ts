@@ -47,6 +47,18 @@ describe('sudoers options', () => {
       { name: 'ops', state: 'absent', content: 'x' },
       /sudoers: content has no meaning with state "absent"/,
     );
+    refused(
+      { name: 'ops', group: 'ops', commands: 'ALL', nopasswd: true },
+      /^sudoers: unknown option nopasswd \(known: name, state, content, user, group, commands, runAs, noPassword\)/,
+    );
+    refused({ name: 'ops', group: 'ops' }, /sudoers: commands must be "ALL" or a non-empty array/);
+  });
+
+  it('is a compile error too', () => {
+    // @ts-expect-error: commands are "ALL" or a list, not one string.
+    expect(() => sudoers(untouchable, { name: 'ops', group: 'ops', commands: '/bin/true' })).toThrow(
+      /sudoers: commands must be "ALL"/,
+    );
   });
 });
 

@@ -82,27 +82,37 @@ describe('user plan', () => {
 
   it('lists each difference as data', () => {
     expect(plan({ uid: 1500, group: 'ops', groups: ['web'], shell: '/bin/sh', comment: 'Alice' })).toEqual([
-      { field: 'uid', from: '1000', to: '1500' },
-      { field: 'group', from: 'alice', to: 'ops' },
-      { field: 'groups', from: 'ops,web', to: 'web' },
-      { field: 'shell', from: '/bin/bash', to: '/bin/sh' },
-      { field: 'comment', from: 'Alice A,,,', to: 'Alice' },
+      { field: 'uid', from: '1000', to: '1500', uid: 1500 },
+      { field: 'group', from: 'alice', to: 'ops', value: 'ops' },
+      { field: 'groups', from: 'ops,web', to: 'web', groups: ['web'], add: [], remove: ['ops'] },
+      { field: 'shell', from: '/bin/bash', to: '/bin/sh', value: '/bin/sh' },
+      { field: 'comment', from: 'Alice A,,,', to: 'Alice', value: 'Alice' },
     ]);
+    // Membership as data: what apply adds and removes; the line shows the lists before and after.
     expect(plan({ groups: ['sudo'], append: true })).toEqual([
-      { field: 'groups', from: 'ops,web', to: 'ops,sudo,web' },
+      {
+        field: 'groups',
+        from: 'ops,web',
+        to: 'ops,sudo,web',
+        groups: ['ops', 'sudo', 'web'],
+        add: ['sudo'],
+        remove: [],
+      },
     ]);
-    expect(plan({ groups: [] })).toEqual([{ field: 'groups', from: 'ops,web', to: '(none)' }]);
+    expect(plan({ groups: [] })).toEqual([
+      { field: 'groups', from: 'ops,web', to: '(none)', groups: [], add: [], remove: ['ops', 'web'] },
+    ]);
   });
 
   it('creates a missing home unless told not to, and not when moving the old one', () => {
     const facts = parseUserProbe('alice', fixture('user-alice-other-home.txt'));
     expect(plan({ home: '/srv/alice' }, facts)).toEqual([
-      { field: 'home', from: '/home/alice', to: '/srv/alice' },
-      { field: 'home folder', to: 'created' },
+      { field: 'home', from: '/home/alice', to: '/srv/alice', home: '/srv/alice', move: false },
+      { field: 'home folder', to: 'created', path: '/srv/alice' },
     ]);
     expect(plan({ home: '/srv/alice', createHome: false }, facts)).toHaveLength(1);
     expect(plan({ home: '/srv/alice', moveHome: true }, facts)).toEqual([
-      { field: 'home', from: '/home/alice', to: '/srv/alice (moved)' },
+      { field: 'home', from: '/home/alice', to: '/srv/alice (moved)', home: '/srv/alice', move: true },
     ]);
   });
 
@@ -125,7 +135,7 @@ describe('user plan', () => {
 
   it('plans removal', () => {
     expect(plan({ state: 'absent', removeHome: true })).toEqual([
-      { field: 'state', from: 'present', to: 'absent (home removed)' },
+      { field: 'state', from: 'present', to: 'absent (home removed)', removeHome: true },
     ]);
     expect(
       planUser({ name: 'nobody2', state: 'absent' }, parseUserProbe('nobody2', fixture('user-absent.txt'))),
@@ -173,9 +183,12 @@ describe('group plan', () => {
     expect(planGroup({ name: 'nosuch' }, { group: null, gidOwner: null })).toEqual([
       { field: 'state', to: 'created' },
     ]);
+    expect(planGroup({ name: 'nosuch', gid: 2300 }, { group: null, gidOwner: null })).toEqual([
+      { field: 'state', to: 'created (gid 2300)', gid: 2300 },
+    ]);
     expect(planGroup({ name: 'web', gid: 2101 }, { ...web(), gidOwner: 'web' })).toEqual([]);
     expect(planGroup({ name: 'web', gid: 2200 }, { ...web(), gidOwner: null })).toEqual([
-      { field: 'gid', from: '2101', to: '2200' },
+      { field: 'gid', from: '2101', to: '2200', gid: 2200 },
     ]);
     expect(planGroup({ name: 'web', state: 'absent' }, web())).toEqual([
       { field: 'state', from: 'present', to: 'absent' },
@@ -200,7 +213,7 @@ describe('user options', () => {
     refusedUser({ name: 'alice', uid: -1 }, /user: uid must be an integer from 0/);
     refusedUser({ name: 'alice', uid: '1000' }, /user: uid must be an integer/);
     refusedUser({ name: 'alice', groups: 'web' }, /user: groups must be an array of group names/);
-    refusedUser({ name: 'alice', groups: ['Web Users'] }, /user: groups must be a user\/group name/);
+    refusedUser({ name: 'alice', groups: ['Web Users'] }, /user: groups\.0 must be a user\/group name/);
     refusedUser({ name: 'alice', append: true }, /user: append needs groups/);
     refusedUser({ name: 'alice', shell: 'bash' }, /user: shell must be an absolute path/);
     refusedUser({ name: 'alice', home: '/home/a:b' }, /user: home must be an absolute path without ":"/);
@@ -236,6 +249,17 @@ describe('user options', () => {
     );
     refusedUser({ name: 'alice', removeHome: true }, /user: removeHome only applies with state "absent"/);
     refusedUser({ name: 'alice', state: 'gone' }, /user: state must be one of "present", "absent"/);
+    refusedUser(
+      { name: 'alice', createhome: true },
+      /^user: unknown option createhome \(known: name, state, uid,/,
+    );
+  });
+
+  it('is a compile error too', () => {
+    // @ts-expect-error: a plain password must be a Secret.
+    expect(() => user(untouchable, { name: 'alice', password: 'pw-1234' })).toThrow(/must be a Secret/);
+    // @ts-expect-error: `createhome` is not an option (it is `createHome`).
+    expect(() => user(untouchable, { name: 'alice', createhome: true })).toThrow(/unknown option createhome/);
   });
 
   it('never puts a refused password in the message', () => {
