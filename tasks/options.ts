@@ -8,7 +8,7 @@
  * Every refusal names the primitive, the option, what was expected and what was given, then the
  * task and the role's file and line:
  *
- *   directory: unknown option recurse (known: path, mode, …) (task "app folders", roles/app/index.ts:42)
+ *   directory: unknown option recurse: did you mean recursive? (known: path, mode, …) (task "app folders", roles/app/index.ts:42)
  */
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import {
   type Static,
 } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { nearestName } from '../lib/nearest.js';
 import { packageRoot } from '../lib/package-root.js';
 import { currentTaskScope } from '../lib/runner/task-scope.js';
 
@@ -54,6 +55,27 @@ export function InstanceOf<T>(
   options: SchemaOptions = {},
 ): TUnsafe<T> {
   return Type.Unsafe<T>({ ...options, [Kind]: INSTANCE, instanceOf: ctor });
+}
+
+// A value whose rules a schema cannot say (an argv without Secrets): checked by a function that
+// names the problem, which is also what the refusal says.
+const CHECKED = 'NovaStation:Checked';
+TypeRegistry.Set<{ problem: (value: unknown) => string | undefined }>(
+  CHECKED,
+  (schema, value) => schema.problem(value) === undefined,
+);
+
+/** A value of type T, checked by `problem` (undefined: fine; else what it must be: `must be …`). */
+export function Checked<T>(
+  problem: (value: unknown) => string | undefined,
+  options: SchemaOptions = {},
+): TUnsafe<T> {
+  return Type.Unsafe<T>({
+    expected: (value: unknown) => problem(value) ?? 'is invalid',
+    ...options,
+    [Kind]: CHECKED,
+    problem,
+  });
 }
 
 /** A closed object: an option it does not declare is refused, not ignored. */
@@ -117,8 +139,9 @@ function explain(error: ValueError): { option: string; expected: string; value: 
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     const known = Object.keys((error.schema as TObject).properties ?? {});
     // The error sits on the object; its path names the unknown key.
+    const near = nearestName(option.split('.').pop()!, known);
     return {
-      option: `unknown option ${option}`,
+      option: `unknown option ${option}${near ? `: did you mean ${near}?` : ''}`,
       expected: `(known: ${known.join(', ')})`,
       value: undefined,
     };
