@@ -26,7 +26,7 @@ describe('command options', () => {
       { argv: 'ls -l' },
       /command: argv must be an argv array of words, like \["systemctl", .*, got "ls -l"/,
     );
-    refused({ shell: '  ' }, /command: shell must be a non-empty script, got "  "/);
+    refused({ shell: '  ' }, /command: shell must be a non-empty script, got " {2}"/);
     refused(
       { shell: secret('echo hunter2-pass') },
       /command: shell must be a plain string: a Secret script would show in logs/,
