@@ -8,7 +8,7 @@
  * Every refusal names the primitive, the option, what was expected and what was given, then the
  * task and the role's file and line:
  *
- *   directory: unknown option recurse (known: path, mode, …) (task "app folders", roles/app/index.ts:42)
+ *   directory: unknown option recurse: did you mean recursive? (known: path, mode, …) (task "app folders", roles/app/index.ts:42)
  */
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import {
   type Static,
 } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { nearestName } from '../lib/nearest.js';
 import { packageRoot } from '../lib/package-root.js';
 import { currentTaskScope } from '../lib/runner/task-scope.js';
 
@@ -56,6 +57,27 @@ export function InstanceOf<T>(
   options: SchemaOptions = {},
 ): TUnsafe<T> {
   return Type.Unsafe<T>({ ...options, [Kind]: INSTANCE, instanceOf: ctor });
+}
+
+// A value whose rules a schema cannot say (an argv without Secrets): checked by a function that
+// names the problem, which is also what the refusal says.
+const CHECKED = 'NovaStation:Checked';
+TypeRegistry.Set<{ problem: (value: unknown) => string | undefined }>(
+  CHECKED,
+  (schema, value) => schema.problem(value) === undefined,
+);
+
+/** A value of type T, checked by `problem` (undefined: fine; else what it must be: `must be …`). */
+export function Checked<T>(
+  problem: (value: unknown) => string | undefined,
+  options: SchemaOptions = {},
+): TUnsafe<T> {
+  return Type.Unsafe<T>({
+    expected: (value: unknown) => problem(value) ?? 'is invalid',
+    ...options,
+    [Kind]: CHECKED,
+    problem,
+  });
 }
 
 /** A closed object: an option it does not declare is refused, not ignored. */
@@ -127,8 +149,9 @@ function explain(error: ValueError): { option: string; expected: string; value: 
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     const known = Object.keys((error.schema as TObject).properties ?? {});
     // The error sits on the object; its path names the unknown key.
+    const near = nearestName(option.split('.').pop()!, known);
     return {
-      option: `unknown option ${option}`,
+      option: `unknown option ${option}${near ? `: did you mean ${near}?` : ''}`,
       expected: `(known: ${known.join(', ')})`,
       value: undefined,
     };
@@ -207,24 +230,4 @@ function regexpProblem(source: string): string | undefined {
   } catch (error) {
     return (error as Error).message;
   }
-}
-
-// Hand checks still used by the primitives whose options are not declared with TypeBox yet
-// (packages, services, system). A declaration replaces them primitive by primitive.
-
-export function checkObject(primitive: string, options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    fail(primitive, 'options', 'must be an object', options);
-}
-
-/** An absolute, normalised path: no `.`/`..` segments, no trailing slash, no newline. */
-export function checkPath(primitive: string, path: unknown, option = 'path'): asserts path is string {
-  if (typeof path !== 'string') fail(primitive, option, 'must be absolute', path);
-  const problem = pathProblem(path);
-  if (problem) fail(primitive, option, problem, path);
-}
-
-export function checkBoolean(primitive: string, option: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean')
-    fail(primitive, option, 'must be true or false', value);
 }

@@ -15,61 +15,112 @@
  *   the next full refresh (`apt` with `updateCache: true, cacheValidTime: 0`).
  */
 import { createHash } from 'node:crypto';
+import { Type, type Static, type TString } from '@sinclair/typebox';
 import { createTwoFilesPatch } from 'diff';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { checkOptions, fail, Flag, InstanceOf, OneOf, Options, ReadonlyArrayOf } from '../options.js';
 import { aptUpdate } from './apt-get.js';
 import { isArmored, keyringBytes } from './apt-keyring.js';
 import { readRepositoryFacts, type FileFacts, type RepositoryFacts } from './apt-repository-facts.js';
 import { renderDeb822, renderOneLine, type SourceSpec } from './apt-sources.js';
 import { file } from '../files/file.js';
 
-export interface AptRepositoryOptions {
+/** A word of a sources file: no spaces, no `[`, `]` or `#` (they are its syntax). */
+const WORD = '[^\\s[\\]#]+';
+const Word = (pattern = `^${WORD}$`) =>
+  Type.String({ pattern, expected: 'must be a word (no spaces, "[", "]" or "#")' });
+/** One or more: `'bookworm'` or `['bookworm', 'bookworm-updates']`; never empty. */
+const OneOrMore = (word: TString, what: string) =>
+  Type.Union([word, ReadonlyArrayOf(word, { minItems: 1 })], {
+    expected: (value) =>
+      Array.isArray(value) && value.length === 0 ? 'must not be empty' : `must be ${what}`,
+  });
+
+export const AptRepositoryOptions = Options({
   /** File names: /etc/apt/sources.list.d/NAME.sources (or .list), /etc/apt/keyrings/NAME.asc (or .gpg). */
-  name: string;
+  name: Type.String({
+    // apt ignores sources.list.d files with other characters (and hidden ones).
+    pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]*$',
+    expected: 'must be letters, digits, "_", "-" or "." (apt ignores other file names)',
+  }),
   /** Required unless `state: 'absent'`. */
-  uris?: string | readonly string[];
+  uris: Type.Optional(
+    OneOrMore(
+      Word(`^[a-z][a-z0-9+]*:${WORD}$`),
+      'URIs like "https://deb.example.org/debian" or "file:/srv/repo"',
+    ),
+  ),
   /** `bookworm`, or `./` (any path ending in `/`) for a flat repository. Required unless absent. */
-  suites?: string | readonly string[];
+  suites: Type.Optional(OneOrMore(Word(), 'a word or an array of words (no spaces)')),
   /** Required unless the suite is a flat path. */
-  components?: readonly string[];
+  components: Type.Optional(ReadonlyArrayOf(Word(), { expected: 'must be an array of words (no spaces)' })),
   /** Default `['deb']`. */
-  types?: readonly ('deb' | 'deb-src')[];
-  architectures?: readonly string[];
+  types: Type.Optional(
+    ReadonlyArrayOf(OneOf(['deb', 'deb-src']), {
+      minItems: 1,
+      expected: 'must be a non-empty array of "deb" and "deb-src"',
+    }),
+  ),
+  architectures: Type.Optional(
+    ReadonlyArrayOf(
+      Type.String({ pattern: '^[a-z0-9-]+$', expected: 'must be a Debian architecture name like "amd64"' }),
+      { expected: 'must be Debian architecture names like "amd64"' },
+    ),
+  ),
   /** The repository's OpenPGP public key(s), ASCII-armored or binary. Public data: not masked. */
-  key?: string | Buffer;
+  key: Type.Optional(
+    Type.Union([Type.String(), InstanceOf(Buffer)], { expected: 'must be the key text or a Buffer' }),
+  ),
   /**
    * Keyring path. Default /etc/apt/keyrings/NAME.asc for an armored key (stored as given),
    * NAME.gpg for a binary one; an armored key for a `.gpg` path is dearmored. Without `key`, an
    * existing keyring to reference.
    */
-  keyring?: string;
+  keyring: Type.Optional(
+    Type.String({
+      pattern: '^/\\S+\\.(asc|gpg)$',
+      expected: 'must be an absolute path ending in .asc or .gpg',
+    }),
+  ),
   /** Default `deb822`. */
-  format?: 'deb822' | 'one-line';
+  format: Type.Optional(OneOf(['deb822', 'one-line'], { expected: 'must be "deb822" or "one-line"' })),
   /** Default `present`. */
-  state?: 'present' | 'absent';
+  state: Type.Optional(OneOf(['present', 'absent'], { expected: 'must be "present" or "absent"' })),
   /** Refresh this repository's lists when it changed. Default true. */
-  updateCache?: boolean;
+  updateCache: Type.Optional(Flag()),
   /** Seconds to wait for apt's lists lock. Default 120. */
-  lockTimeout?: number;
-}
+  lockTimeout: Type.Optional(
+    Type.Integer({ minimum: 0, expected: 'must be a whole number of seconds >= 0' }),
+  ),
+});
+export type AptRepositoryOptions = Static<typeof AptRepositoryOptions>;
 
-type Role = 'keyring' | 'source' | 'leftover';
+export type Role = 'keyring' | 'source' | 'leftover';
 
-interface Entry {
+export interface Entry {
   role: Role;
   path: string;
   /** Wanted content; undefined: the file must not exist. */
   want?: Buffer;
 }
 
+/** What about one of its files differs: it is missing or unwanted (`state`), or its content, mode or owner. */
+export type FileAspect = 'state' | 'content' | 'mode' | 'owner';
+
+/** One of the repository's files to write or remove; the change line is made from it. */
+export type EntryChange = Change & { kind: 'file'; role: Role; path: string; aspect: FileAspect };
+export type RepositoryChange =
+  EntryChange | (Change<'lists', 'refreshed for this repository'> & { kind: 'lists' });
+
 const SOURCES_DIR = '/etc/apt/sources.list.d';
 const KEYRINGS_DIR = '/etc/apt/keyrings';
 
-export function aptRepositoryResource(options: AptRepositoryOptions): Resource<RepositoryFacts> {
+export function aptRepositoryResource(
+  options: AptRepositoryOptions,
+): Resource<RepositoryFacts, RepositoryChange> {
   const { entries, sourcePath, sourceText, updateCache, lockTimeout } = settle(options);
-  const label = (e: Entry) => `${e.role} ${e.path}`;
   return {
     id: `apt repository ${options.name}`,
     read: (host) =>
@@ -78,16 +129,15 @@ export function aptRepositoryResource(options: AptRepositoryOptions): Resource<R
         entries.map((e) => e.path),
         sourcePath,
       ),
-    plan(current) {
-      const changes = entries.flatMap((e, i) =>
-        planEntry(label(e), e, current.files[i] ?? { kind: 'absent' }),
-      );
+    plan(current): RepositoryChange[] {
+      const changes = entries.flatMap((e, i) => planEntry(e, current.files[i] ?? { kind: 'absent' }));
       const refresh = changes.length > 0 && updateCache && sourceText !== undefined;
-      return refresh ? [...changes, { field: 'lists', to: 'refreshed for this repository' }] : changes;
+      return refresh
+        ? [...changes, { kind: 'lists', field: 'lists', to: 'refreshed for this repository' }]
+        : changes;
     },
     async apply(host, _current, changes) {
-      const touched = (e: Entry) =>
-        changes.some((c) => c.field === label(e) || c.field.startsWith(`${label(e)} `));
+      const touched = (e: Entry) => changes.some((c) => c.kind === 'file' && c.path === e.path);
       const writes = entries.filter((e) => e.want && touched(e));
       const removals = entries.filter((e) => !e.want && touched(e)).map((e) => e.path);
       if (writes.some((e) => e.role === 'keyring'))
@@ -96,7 +146,7 @@ export function aptRepositoryResource(options: AptRepositoryOptions): Resource<R
       for (const e of writes)
         await file(host, { path: e.path, content: e.want!, mode: '0644', owner: 'root', group: 'root' });
       if (removals.length) await host.$`rm -f -- ${removals}`;
-      if (!changes.some((c) => c.field === 'lists')) return;
+      if (!changes.some((c) => c.kind === 'lists')) return;
       try {
         await aptUpdate(host, { lockTimeout, sourcesFile: sourcePath });
       } catch (error) {
@@ -141,18 +191,34 @@ export function aptRepository(host: Host, options: AptRepositoryOptions): Promis
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 
+/** A file's change, with its line: `source /etc/apt/sources.list.d/x.sources mode 0600 → 0644`. */
+function entryChange(e: Entry, aspect: FileAspect, from: string | undefined, to: string): EntryChange {
+  const field = `${e.role} ${e.path}${aspect === 'mode' || aspect === 'owner' ? ` ${aspect}` : ''}`;
+  return {
+    kind: 'file',
+    role: e.role,
+    path: e.path,
+    aspect,
+    field,
+    ...(from !== undefined ? { from } : {}),
+    to,
+  };
+}
+
 /** What differs for one file: created, content, mode, owner; or removed. */
-export function planEntry(field: string, e: Omit<Entry, 'role'>, f: FileFacts): Change[] {
+export function planEntry(e: Entry, f: FileFacts): EntryChange[] {
   if (f.kind === 'other') throw new Error(`apt repository: ${e.path} exists and is not a regular file`);
-  if (!e.want) return f.kind === 'file' ? [{ field, from: 'present', to: 'absent' }] : [];
-  if (f.kind === 'absent') return [{ field, from: 'absent', to: 'created' }];
-  const changes: Change[] = [];
+  if (!e.want) return f.kind === 'file' ? [entryChange(e, 'state', 'present', 'absent')] : [];
+  if (f.kind === 'absent') return [entryChange(e, 'state', 'absent', 'created')];
+  const changes: EntryChange[] = [];
   const want = sha(e.want);
   if (f.sha256 !== want)
-    changes.push({ field, from: `sha256:${f.sha256?.slice(0, 12)}`, to: `sha256:${want.slice(0, 12)}` });
-  if (f.mode !== '0644') changes.push({ field: `${field} mode`, from: f.mode, to: '0644' });
+    changes.push(
+      entryChange(e, 'content', `sha256:${f.sha256?.slice(0, 12)}`, `sha256:${want.slice(0, 12)}`),
+    );
+  if (f.mode !== '0644') changes.push(entryChange(e, 'mode', f.mode, '0644'));
   if (f.owner !== 'root' || f.group !== 'root')
-    changes.push({ field: `${field} owner`, from: `${f.owner}:${f.group}`, to: 'root:root' });
+    changes.push(entryChange(e, 'owner', `${f.owner}:${f.group}`, 'root:root'));
   return changes;
 }
 
@@ -165,26 +231,12 @@ interface Settled {
   lockTimeout: number;
 }
 
-const NAME = /^[A-Za-z0-9_.-]+$/; // apt ignores sources.list.d files with other characters
-const WORD = /^[^\s[\]#]+$/;
-
-/** Validates the options (TypeErrors, before any host access) and lays out the files. */
+/** Checks the options (before any host access) and lays out the files. */
 function settle(o: AptRepositoryOptions): Settled {
-  const fail = (what: string, got: unknown) =>
-    new TypeError(`aptRepository: ${what}, got ${JSON.stringify(got)}`);
-  if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
-  if (typeof o.name !== 'string' || !NAME.test(o.name) || o.name.startsWith('.'))
-    throw fail('name must be letters, digits, "_", "-" or "." (apt ignores other file names)', o.name);
+  checkOptions('aptRepository', AptRepositoryOptions, o);
   const state = o.state ?? 'present';
-  if (state !== 'present' && state !== 'absent') throw fail('state must be "present" or "absent"', o.state);
   const format = o.format ?? 'deb822';
-  if (format !== 'deb822' && format !== 'one-line')
-    throw fail('format must be "deb822" or "one-line"', o.format);
   const lockTimeout = o.lockTimeout ?? 120;
-  if (!Number.isInteger(lockTimeout) || lockTimeout < 0)
-    throw fail('lockTimeout must be a whole number of seconds >= 0', o.lockTimeout);
-  if (o.keyring !== undefined && (typeof o.keyring !== 'string' || !/^\/[^\s]+\.(asc|gpg)$/.test(o.keyring)))
-    throw fail('keyring must be an absolute path ending in .asc or .gpg', o.keyring);
   const deb822 = `${SOURCES_DIR}/${o.name}.sources`;
   const oneLine = `${SOURCES_DIR}/${o.name}.list`;
   const sourcePath = format === 'deb822' ? deb822 : oneLine;
@@ -203,42 +255,32 @@ function settle(o: AptRepositoryOptions): Settled {
     };
   }
 
-  const list = (name: string, value: unknown, required: boolean): string[] => {
-    const items = typeof value === 'string' ? [value] : value === undefined ? [] : value;
-    if (!Array.isArray(items) || items.some((v) => typeof v !== 'string' || !WORD.test(v)))
-      throw fail(`${name} must be a word or an array of words (no spaces)`, value);
-    if (required && items.length === 0) throw fail(`${name} must not be empty`, value);
-    return items as string[];
-  };
-  const uris = list('uris', o.uris, true);
-  for (const uri of uris)
-    if (!/^[a-z][a-z0-9+]*:/.test(uri))
-      throw fail('uris must be URIs like "https://deb.example.org/debian" or "file:/srv/repo"', uri);
-  const suites = list('suites', o.suites, true);
-  const components = list('components', o.components, false);
+  const refuse = (option: string, expected: string, got: unknown) =>
+    fail('aptRepository', option, expected, got);
+  const list = (value: string | readonly string[] | undefined): string[] =>
+    typeof value === 'string' ? [value] : [...(value ?? [])];
+  if (o.uris === undefined) refuse('uris', 'are required unless state is "absent"', o.uris);
+  if (o.suites === undefined) refuse('suites', 'are required unless state is "absent"', o.suites);
+  const uris = list(o.uris);
+  const suites = list(o.suites);
+  const components = o.components ?? [];
   const flat = suites.every((s) => s.endsWith('/'));
   if (!flat && suites.some((s) => s.endsWith('/')))
-    throw fail('suites must be all distribution names or all flat paths ending in "/"', o.suites);
+    refuse('suites', 'must be all distribution names or all flat paths ending in "/"', o.suites);
   if (flat && components.length)
-    throw fail('components must be empty for a flat repository (suite ending in "/")', o.components);
+    refuse('components', 'must be empty for a flat repository (suite ending in "/")', o.components);
   if (!flat && !components.length)
-    throw fail(
-      'components are required (e.g. ["main"]) unless the suite is a flat path ending in "/"',
+    refuse(
+      'components',
+      'are required (e.g. ["main"]) unless the suite is a flat path ending in "/"',
       o.components,
     );
   const types = o.types ?? ['deb'];
-  if (!Array.isArray(types) || types.length === 0 || types.some((t) => t !== 'deb' && t !== 'deb-src'))
-    throw fail('types must be a non-empty array of "deb" and "deb-src"', o.types);
-  const architectures = list('architectures', o.architectures, false);
-  for (const a of architectures)
-    if (!/^[a-z0-9-]+$/.test(a))
-      throw fail('architectures must be Debian architecture names like "amd64"', a);
+  const architectures = o.architectures ?? [];
 
   const entries: Entry[] = [];
   let signedBy = o.keyring;
   if (o.key !== undefined) {
-    if (typeof o.key !== 'string' && !Buffer.isBuffer(o.key))
-      throw fail('key must be the key text or a Buffer', typeof o.key);
     signedBy ??= isArmored(o.key) ? defaultKeyrings[0]! : defaultKeyrings[1]!;
     let bytes: Buffer;
     try {

@@ -3,29 +3,47 @@
  * lists refreshed only when older than a threshold. State is read in one round trip
  * (tasks/packages/apt-facts.ts); commands and lock handling are in tasks/packages/apt-get.ts.
  */
+import { Type, type Static } from '@sinclair/typebox';
+import { createTwoFilesPatch } from 'diff';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { checkOptions, fail, Flag, OneOf, Options, ReadonlyArrayOf } from '../options.js';
 import { isPresent, readAptFacts, type AptFacts, type PackageFacts } from './apt-facts.js';
 import { aptGet, aptUpdate } from './apt-get.js';
 import { compareDebianVersions } from './apt-version.js';
 
-export interface AptOptions {
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
+const PackageName = Type.String({ pattern: PACKAGE_NAME.source });
+const Seconds = () => Type.Integer({ minimum: 0, expected: 'must be a whole number of seconds >= 0' });
+
+export const AptOptions = Options({
   /** Package names, optionally `name:arch`. May be empty when only the lists are refreshed. */
-  packages: string | readonly string[];
+  packages: Type.Union([PackageName, ReadonlyArrayOf(PackageName)], {
+    expected: (value) => {
+      if (typeof value !== 'string' && !Array.isArray(value))
+        return 'must be a package name or an array of them';
+      const names: unknown[] = Array.isArray(value) ? value : [value];
+      const bad = names.find((v) => typeof v !== 'string' || !PACKAGE_NAME.test(v));
+      return `must be Debian package names like "nginx" or "libc6:amd64" (no versions, no globs); ${JSON.stringify(bad)} is not one`;
+    },
+  }),
   /** Default `present`. `latest` upgrades when apt's candidate is newer than the installed version. */
-  state?: 'present' | 'absent' | 'latest';
+  state: Type.Optional(
+    OneOf(['present', 'absent', 'latest'], { expected: 'must be "present", "absent" or "latest"' }),
+  ),
   /** With `absent`: remove configuration files too (also of packages already removed). */
-  purge?: boolean;
+  purge: Type.Optional(Flag()),
   /** Refresh the package lists (`apt-get update`) first, when older than `cacheValidTime`. */
-  updateCache?: boolean;
+  updateCache: Type.Optional(Flag()),
   /** Seconds the lists stay fresh enough (default 3600; 0 refreshes on every run). */
-  cacheValidTime?: number;
+  cacheValidTime: Type.Optional(Seconds()),
   /** Install recommended packages too. Default false (`--no-install-recommends`). */
-  installRecommends?: boolean;
+  installRecommends: Type.Optional(Flag()),
   /** Seconds to wait for a dpkg/apt lock held by another process. Default 120. */
-  lockTimeout?: number;
-}
+  lockTimeout: Type.Optional(Seconds()),
+});
+export type AptOptions = Static<typeof AptOptions>;
 
 interface Settings {
   names: string[];
@@ -37,54 +55,66 @@ interface Settings {
   lockTimeout: number;
 }
 
-/** Change values that are not versions: what apply turns into remove/purge. */
-const ABSENT = 'absent';
-const PURGED = 'purged';
+/** What apply does to one package. */
+export type PackageAction = 'install' | 'upgrade' | 'remove' | 'purge';
 
-export function aptResource(options: AptOptions): Resource<AptFacts> {
+/** One package to touch, as data: apply, the change line and the diff are all made from it. */
+export interface PackageStep {
+  action: PackageAction;
+  package: string;
+  /** What dpkg has now: a version, `absent`, or a state like `config-files`. */
+  from: string;
+  /** The version an install or upgrade brings; unknown until the lists are refreshed. */
+  version?: string;
+}
+
+/** The apt-get action each step runs as (an upgrade installs the newer candidate). */
+const APT_GET = { install: 'install', upgrade: 'install', remove: 'remove', purge: 'purge' } as const;
+
+export type ListsChange = Change<'lists', 'refreshed'> & { kind: 'lists' };
+export type PackageChange = Change<`package ${string}`> & { kind: 'package'; step: PackageStep };
+export type AptChange = ListsChange | PackageChange;
+
+/** A step with its change line: `package jq absent → 1.6-2.1`, `package jq 1.6-1 → purged`. */
+export function packageChange(step: PackageStep): PackageChange {
+  const to =
+    step.action === 'remove' ? 'absent' : step.action === 'purge' ? 'purged' : (step.version ?? 'installed');
+  return { kind: 'package', step, field: `package ${step.package}`, from: step.from, to };
+}
+
+const stepsOf = (changes: readonly AptChange[]): PackageStep[] =>
+  changes.flatMap((c) => (c.kind === 'package' ? [c.step] : []));
+
+export function aptResource(options: AptOptions): Resource<AptFacts, AptChange> {
   const s = settings(options);
   const policy = s.state === 'absent' ? 'never' : s.state === 'latest' ? 'always' : 'missing';
   const read = (host: Host) => readAptFacts(host, s.names, policy);
+  const plan = (current: AptFacts): AptChange[] => {
+    const refresh = planRefresh(current, s);
+    // An unknown package may appear with the refresh: judge it after refreshing.
+    return [...refresh, ...planPackages(current, s, refresh.length > 0).map(packageChange)];
+  };
   return {
     id: `apt ${s.names.length ? s.names.join(', ') : 'lists'}`,
     read,
-    plan(current) {
-      const refresh = planRefresh(current, s);
-      // An unknown package may appear with the refresh: judge it after refreshing.
-      return [...refresh, ...planPackages(current, s, refresh.length > 0)];
-    },
+    plan,
+    diff: (current) => packagesDiff(stepsOf(plan(current))),
     provides: (_current, changes) =>
-      changes
-        .filter((c) => c.field.startsWith('package ') && c.to !== ABSENT && c.to !== PURGED)
-        .map((c) => ({ kind: 'package', name: c.field.slice('package '.length) })),
+      stepsOf(changes)
+        .filter((p) => APT_GET[p.action] === 'install')
+        .map((p) => ({ kind: 'package', name: p.package })),
     async apply(host, _current, changes) {
-      let packages = changes.filter((c) => c.field.startsWith('package '));
-      if (changes.some((c) => c.field === 'lists')) {
+      let steps = stepsOf(changes);
+      if (changes.some((c) => c.kind === 'lists')) {
         await aptUpdate(host, { lockTimeout: s.lockTimeout, stamp: true });
         // Fresh lists may bring other candidates (or the first one): plan the packages again.
-        if (s.names.length) packages = planPackages(await read(host), s, false);
+        if (s.names.length) steps = planPackages(await read(host), s, false);
       }
-      const named = (to: (c: Change) => boolean) =>
-        packages.filter(to).map((c) => c.field.slice('package '.length));
       const opts = { lockTimeout: s.lockTimeout, installRecommends: s.installRecommends };
-      await aptGet(
-        host,
-        'install',
-        named((c) => c.to !== ABSENT && c.to !== PURGED),
-        opts,
-      );
-      await aptGet(
-        host,
-        'remove',
-        named((c) => c.to === ABSENT),
-        opts,
-      );
-      await aptGet(
-        host,
-        'purge',
-        named((c) => c.to === PURGED),
-        opts,
-      );
+      for (const action of ['install', 'remove', 'purge'] as const) {
+        const named = steps.filter((p) => APT_GET[p.action] === action).map((p) => p.package);
+        await aptGet(host, action, named, opts);
+      }
     },
   };
 }
@@ -100,96 +130,82 @@ export function apt(host: Host, options: AptOptions): Promise<TaskOutcome> {
   return converge(host, aptResource(options));
 }
 
+/** The packages touched, before and after, one `name version` line each (none when absent). */
+export function packagesDiff(steps: readonly PackageStep[]): string | undefined {
+  if (steps.length === 0) return undefined;
+  const line = (name: string, version: string) => `${name} ${version}\n`;
+  const before = steps.map((p) => (p.from === 'absent' ? '' : line(p.package, p.from)));
+  const after = steps.map((p) =>
+    APT_GET[p.action] !== 'install' ? '' : line(p.package, p.version ?? '(its candidate after the refresh)'),
+  );
+  return createTwoFilesPatch('packages', 'packages', before.join(''), after.join(''), 'before', 'after');
+}
+
 /** The lists refresh, when asked and the lists are older than allowed. */
 export function planRefresh(
   current: AptFacts,
   s: Pick<Settings, 'updateCache' | 'cacheValidTime'>,
-): Change[] {
+): ListsChange[] {
   const stale = s.cacheValidTime === 0 || current.cacheAge > s.cacheValidTime;
   if (!s.updateCache || !stale) return [];
   const from = Number.isFinite(current.cacheAge) ? `${current.cacheAge}s old` : 'never refreshed';
-  return [{ field: 'lists', from, to: 'refreshed' }];
+  return [{ kind: 'lists', field: 'lists', from, to: 'refreshed' }];
 }
 
 /**
- * One change per package to touch: `package jq absent → 1.6-2.1` (install), `package jq 1.6-1 → 1.6-2`
- * (upgrade), `package jq 1.6-1 → absent` (remove), `… → purged`. `refreshing`: the lists will be
+ * One step per package to touch: install (`jq absent → 1.6-2.1`), upgrade (`jq 1.6-1 → 1.6-2`),
+ * remove (`jq 1.6-1 → absent`) or purge (`… → purged`). `refreshing`: the lists will be
  * refreshed first, so a package without a candidate now is not an error yet.
  */
 export function planPackages(
   current: AptFacts,
   s: Pick<Settings, 'state' | 'purge'>,
   refreshing: boolean,
-): Change[] {
-  const changes: Change[] = [];
-  for (const p of current.packages) {
-    const change =
+): PackageStep[] {
+  return current.packages.flatMap((p) => {
+    const step =
       s.state === 'absent' ? planAbsent(p, s.purge) : planPresent(p, s.state === 'latest', refreshing);
-    if (change) changes.push({ field: `package ${p.name}`, ...change });
-  }
-  return changes;
+    return step ? [step] : [];
+  });
 }
 
-function planAbsent(p: PackageFacts, purge: boolean): Omit<Change, 'field'> | undefined {
+function planAbsent(p: PackageFacts, purge: boolean): PackageStep | undefined {
   if (p.status === 'unknown' || p.status === 'not-installed') return undefined;
-  if (p.status === 'config-files') return purge ? { from: 'config-files', to: PURGED } : undefined;
-  return { from: p.installed ?? p.status, to: purge ? PURGED : ABSENT };
+  if (p.status === 'config-files')
+    return purge ? { action: 'purge', package: p.name, from: 'config-files' } : undefined;
+  return { action: purge ? 'purge' : 'remove', package: p.name, from: p.installed ?? p.status };
 }
 
-function planPresent(
-  p: PackageFacts,
-  latest: boolean,
-  refreshing: boolean,
-): Omit<Change, 'field'> | undefined {
+function planPresent(p: PackageFacts, latest: boolean, refreshing: boolean): PackageStep | undefined {
   if (isPresent(p.status) && p.installed !== undefined) {
     if (!latest || !p.candidate || compareDebianVersions(p.candidate, p.installed) <= 0) return undefined;
-    return { from: p.installed, to: p.candidate };
+    return { action: 'upgrade', package: p.name, from: p.installed, version: p.candidate };
   }
   if (!p.candidate) {
-    if (refreshing) return { from: ABSENT, to: 'installed' };
+    if (refreshing) return { action: 'install', package: p.name, from: 'absent' };
     throw new Error(
       `apt: package ${p.name} has no installation candidate (unknown name, a virtual package, or stale lists: try updateCache)`,
     );
   }
-  return {
-    from: p.status === 'unknown' || p.status === 'not-installed' ? ABSENT : p.status,
-    to: p.candidate,
-  };
+  const from = p.status === 'unknown' || p.status === 'not-installed' ? 'absent' : p.status;
+  return { action: 'install', package: p.name, from, version: p.candidate };
 }
 
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
-
+/** The options' cross-checks (their shapes are AptOptions') and defaults. */
 function settings(o: AptOptions): Settings {
-  const fail = (what: string, got: unknown) => new TypeError(`apt: ${what}, got ${JSON.stringify(got)}`);
-  if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
+  checkOptions('apt', AptOptions, o);
   const list = typeof o.packages === 'string' ? [o.packages] : o.packages;
-  if (!Array.isArray(list)) throw fail('packages must be a package name or an array of them', o.packages);
-  for (const name of list) {
-    if (typeof name !== 'string' || !PACKAGE_NAME.test(name))
-      throw fail(
-        'packages must be Debian package names like "nginx" or "libc6:amd64" (no versions, no globs)',
-        name,
-      );
-  }
   const state = o.state ?? 'present';
-  if (!['present', 'absent', 'latest'].includes(state))
-    throw fail('state must be "present", "absent" or "latest"', o.state);
   if (list.length === 0 && !o.updateCache)
-    throw fail('packages must not be empty (unless updateCache only refreshes the lists)', o.packages);
-  if (o.purge && state !== 'absent') throw fail('purge only applies with state "absent"', o.state);
-  const seconds = (name: string, value: unknown, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-      throw fail(`${name} must be a whole number of seconds >= 0`, value);
-    return value;
-  };
+    fail('apt', 'packages', 'must not be empty (unless updateCache only refreshes the lists)', o.packages);
+  if (o.purge && state !== 'absent') fail('apt', 'purge', 'only applies with state "absent"', state);
   return {
-    names: [...new Set(list as string[])],
+    names: [...new Set(list)],
     state,
     purge: o.purge === true,
     updateCache: o.updateCache === true,
-    cacheValidTime: seconds('cacheValidTime', o.cacheValidTime, 3600),
+    cacheValidTime: o.cacheValidTime ?? 3600,
     installRecommends: o.installRecommends === true,
-    lockTimeout: seconds('lockTimeout', o.lockTimeout, 120),
+    lockTimeout: o.lockTimeout ?? 120,
   };
 }

@@ -6,48 +6,50 @@
  * Restarting the service to apply it is the role's handler's job (`systemd` with
  * `state: 'restarted'`), as with any config file.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import type { FileStat } from '../../lib/host/stat.js';
-import { converge, type Resource } from '../../lib/resource.js';
-import { isSecret, type Secret } from '../../lib/secret.js';
-import { fileResource } from '../files/file.js';
-import { renderUnitSettings, type UnitSettings } from './systemd-ini.js';
+import { converge, type Change, type Resource } from '../../lib/resource.js';
+import { Secret } from '../../lib/secret.js';
+import { fileResource, type FileChange, type ManagedFileState } from '../files/file.js';
+import { checkOptions, fail, InstanceOf, OneOf, Options } from '../options.js';
+import { renderUnitSettings, UnitSettings } from './systemd-ini.js';
 import { unitName } from './systemd-units.js';
 
-export interface SystemdDropinOptions {
+export const SystemdDropinOptions = Options({
   /** The unit it extends: `nginx` (→ nginx.service), `docker.socket`. */
-  unit: string;
+  unit: Type.String({ expected: 'must be a unit name like "nginx" or "nginx.service"' }),
   /** File name without `.conf`: `override`, `10-limits`. */
-  name: string;
+  name: Type.String({
+    pattern: '^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$',
+    expected: 'must be a file name without ".conf" like "override"',
+  }),
   /** The drop-in text … */
-  content?: string | Secret;
+  content: Type.Optional(
+    Type.Union([Type.String(), InstanceOf(Secret)], { expected: 'must be a string or a Secret' }),
+  ),
   /** … or its settings as data (one of the two). */
-  settings?: UnitSettings;
+  settings: Type.Optional(UnitSettings),
   /** Default `present`. */
-  state?: 'present' | 'absent';
-}
+  state: Type.Optional(OneOf(['present', 'absent'], { expected: 'must be "present" or "absent"' })),
+});
+export type SystemdDropinOptions = Static<typeof SystemdDropinOptions>;
 
-const DROPIN_NAME = /^[A-Za-z0-9_.@-]+$/;
+/** The drop-in's removal (its folder goes too once empty). */
+export type DropinRemoval = Change<'state', 'absent'>;
 
-export function systemdDropinResource(options: SystemdDropinOptions): Resource<unknown> {
-  const { path, content, state } = settle(options);
+/** The drop-in file, written as `file()` writes it, then a daemon-reload. */
+function presentResource(
+  id: string,
+  path: string,
+  content: string | Secret,
+): Resource<ManagedFileState, FileChange> {
   const dir = path.slice(0, path.lastIndexOf('/'));
-  const id = `systemd drop-in ${path}`;
-  if (state === 'absent') return absentResource(id, path, dir);
-  const inner = fileResource({
-    path,
-    content: content!,
-    mode: '0644',
-    owner: 'root',
-    group: 'root',
-  }) as Resource<unknown>;
+  const inner = fileResource({ path, content, mode: '0644', owner: 'root', group: 'root' });
   return {
+    ...inner,
     id,
-    ...(inner.sensitive !== undefined ? { sensitive: inner.sensitive } : {}),
-    read: (host) => inner.read(host),
-    plan: (current) => inner.plan(current),
-    diff: (current) => inner.diff?.(current),
     async apply(host, current, changes) {
       await host.$`mkdir -p -m 0755 ${dir}`;
       await inner.apply(host, current, changes);
@@ -64,14 +66,19 @@ export function systemdDropinResource(options: SystemdDropinOptions): Resource<u
  * await systemdDropin(host, { unit: 'app', name: 'exec', settings: { Service: { ExecStart: ['', '/opt/app/bin/app --fast'] } } });
  */
 export function systemdDropin(host: Host, options: SystemdDropinOptions): Promise<TaskOutcome> {
-  return converge(host, systemdDropinResource(options));
+  const { path, content } = settle(options);
+  const id = `systemd drop-in ${path}`;
+  return content === undefined
+    ? converge(host, absentResource(id, path))
+    : converge(host, presentResource(id, path, content));
 }
 
 /**
  * Removal. No content diff: the options say nothing about whether the file held a secret
  * (`Environment=TOKEN=…`), so its text is never fetched or shown.
  */
-function absentResource(id: string, path: string, dir: string): Resource<FileStat | null> {
+function absentResource(id: string, path: string): Resource<FileStat | null, DropinRemoval> {
+  const dir = path.slice(0, path.lastIndexOf('/'));
   return {
     id,
     async read(host) {
@@ -88,29 +95,19 @@ function absentResource(id: string, path: string, dir: string): Resource<FileSta
   };
 }
 
-function settle(o: SystemdDropinOptions): {
-  unit: string;
-  path: string;
-  content?: string | Secret;
-  state: 'present' | 'absent';
-} {
-  const fail = (what: string, got: unknown) =>
-    new TypeError(`systemdDropin: ${what}, got ${JSON.stringify(got)}`);
-  if (o === null || typeof o !== 'object') throw fail('options must be an object', o);
+/** The drop-in's path and content (undefined: it is to be absent). */
+function settle(o: SystemdDropinOptions): { path: string; content?: string | Secret } {
+  checkOptions('systemdDropin', SystemdDropinOptions, o);
   const unit = unitName('systemdDropin', o.unit);
-  if (typeof o.name !== 'string' || !DROPIN_NAME.test(o.name) || o.name.startsWith('.'))
-    throw fail('name must be a file name without ".conf" like "override"', o.name);
   const path = `/etc/systemd/system/${unit}.d/${o.name.replace(/\.conf$/, '')}.conf`;
-  const state = o.state ?? 'present';
-  if (state !== 'present' && state !== 'absent') throw fail('state must be "present" or "absent"', o.state);
-  if (state === 'absent') return { unit, path, state };
+  if (o.state === 'absent') return { path };
   if ((o.content === undefined) === (o.settings === undefined))
-    throw fail('give either content or settings', {
+    fail('systemdDropin', 'give', 'either content or settings', {
       content: o.content === undefined ? undefined : '…',
       settings: o.settings,
     });
-  if (o.content !== undefined && typeof o.content !== 'string' && !isSecret(o.content))
-    throw fail('content must be a string or a Secret', typeof o.content);
-  const content = o.settings !== undefined ? renderUnitSettings('systemdDropin', o.settings) : o.content;
-  return { unit, path, content: content!, state };
+  return {
+    path,
+    content: o.settings !== undefined ? renderUnitSettings('systemdDropin', o.settings) : o.content!,
+  };
 }

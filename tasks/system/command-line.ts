@@ -12,8 +12,10 @@
  *   stdin, ahead of the caller's own stdin, and a `read` (a builtin, one byte at a time on a pipe,
  *   so it takes only its own line) moves it into the variable before the command starts.
  */
-import { isSecret, type Secret } from '../../lib/secret.js';
+import { Type } from '@sinclair/typebox';
+import { isSecret, Secret } from '../../lib/secret.js';
 import { quotePosix } from '../../lib/shell/quote.js';
+import { Checked, fail, InstanceOf } from '../options.js';
 
 /** A command: argv words, or a shell script explicitly marked as such. */
 export type CommandSpec = readonly string[] | { readonly shell: string };
@@ -22,58 +24,54 @@ export type EnvValue = string | Secret;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Throws a TypeError naming the primitive and the option unless `spec` is a usable command. */
-export function checkSpec(primitive: string, option: string, spec: unknown): asserts spec is CommandSpec {
-  const bad = (expected: string): never => {
-    throw new TypeError(`${primitive}: option "${option}" must be ${expected}`);
-  };
-  if (Array.isArray(spec)) {
-    if (spec.length === 0) bad('a non-empty argv array, got []');
-    spec.forEach((word: unknown, i) => {
-      if (isSecret(word))
-        bad(
-          `argv without secrets (word #${i + 1} is a Secret; a command line shows in ps and logs): pass it on stdin or in env`,
-        );
-      if (typeof word !== 'string') bad(`an array of strings, word #${i + 1} is ${typeof word}`);
-      if ((word as string).includes('\0')) bad(`free of NUL bytes (word #${i + 1})`);
-    });
-    if (spec[0] === '') bad('an argv whose first word (the program) is not empty');
-    return;
-  }
+/** What is wrong with `spec` as a command (`must be …`); undefined when it is a usable one. */
+export function specProblem(spec: unknown): string | undefined {
+  if (Array.isArray(spec)) return argvProblem(spec);
   if (typeof spec === 'object' && spec !== null && 'shell' in spec) {
-    const text = (spec as { shell: unknown }).shell;
-    if (isSecret(text))
-      bad(
-        '{ shell } with a plain string: a Secret script would show in logs; pass secrets on stdin or in env',
-      );
-    if (typeof text !== 'string' || text.trim() === '')
-      bad(`{ shell: "…" } with a non-empty script, got ${JSON.stringify(text)}`);
-    if ((text as string).includes('\0')) bad('a script free of NUL bytes');
-    return;
+    const problem = scriptProblem((spec as { shell: unknown }).shell);
+    return problem && `${problem} (in { shell })`;
   }
-  bad(`an argv array (["systemctl", "restart", "nginx"]) or { shell: "a | b" }, got ${JSON.stringify(spec)}`);
+  return 'must be an argv array (["systemctl", "restart", "nginx"]) or { shell: "a | b" }';
 }
 
-/** Throws unless `env` is a map of shell variable names to strings or Secrets. */
-export function checkEnv(primitive: string, env: unknown): void {
-  if (env === undefined) return;
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-    throw new TypeError(
-      `${primitive}: option "env" must be an object of NAME: value, got ${JSON.stringify(env)}`,
-    );
+function argvProblem(argv: readonly unknown[]): string | undefined {
+  if (argv.length === 0) return 'must be a non-empty argv array';
+  for (const [i, word] of argv.entries()) {
+    if (isSecret(word))
+      return `must be argv without secrets (word #${i + 1} is a Secret; a command line shows in ps and logs): pass it on stdin or in env`;
+    if (typeof word !== 'string') return `must be an array of strings, word #${i + 1} is ${typeof word}`;
+    if (word.includes('\0')) return `must be free of NUL bytes (word #${i + 1})`;
   }
-  for (const [name, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(name))
-      throw new TypeError(
-        `${primitive}: option "env" has ${JSON.stringify(name)}, which is not a shell variable name`,
-      );
-    if (!isSecret(value) && typeof value !== 'string') {
-      throw new TypeError(
-        `${primitive}: option "env.${name}" must be a string or a Secret, got ${typeof value}`,
-      );
-    }
+  if (argv[0] === '') return 'must be an argv whose first word (the program) is not empty';
+  return undefined;
+}
+
+/** What is wrong with a script you wrote yourself; undefined when nothing is. */
+export function scriptProblem(text: unknown): string | undefined {
+  if (isSecret(text))
+    return 'must be a plain string: a Secret script would show in logs; pass secrets on stdin or in env';
+  if (typeof text !== 'string' || text.trim() === '') return 'must be a non-empty script';
+  if (text.includes('\0')) return 'must be free of NUL bytes';
+  return undefined;
+}
+
+/** A command option (`argv` words or `{ shell }`), declared for the primitives' option schemas. */
+export const CommandSpecOption = () => Checked<CommandSpec>(specProblem);
+
+/** Environment variables: values are strings or Secrets (names and NULs are checked by checkEnv). */
+export const EnvOption = () =>
+  Type.Record(
+    Type.String(),
+    Type.Union([Type.String(), InstanceOf(Secret)], { expected: 'must be a string or a Secret' }),
+    { expected: 'must be an object of NAME: value (a string or a Secret)' },
+  );
+
+/** Refuses an environment whose names are not shell variable names or whose values hold a NUL. */
+export function checkEnv(primitive: string, env: Readonly<Record<string, EnvValue>> | undefined): void {
+  for (const [name, value] of Object.entries(env ?? {})) {
+    if (!ENV_NAME.test(name)) fail(primitive, 'env', 'must have shell variable names as keys', name);
     if ((isSecret(value) ? value.reveal() : value).includes('\0'))
-      throw new TypeError(`${primitive}: option "env.${name}" contains a NUL byte`);
+      fail(primitive, `env.${name}`, 'must not contain a NUL byte', isSecret(value) ? 'a Secret' : value);
   }
 }
 

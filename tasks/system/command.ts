@@ -6,48 +6,70 @@
  * reported skipped ("check mode: would run …") — it cannot be previewed — unless it declares
  * itself `readOnly`, in which case it runs in check mode too and reports ok (see action.ts).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import { CommandError } from '../../lib/host/command.js';
 import type { Host } from '../../lib/host/host.js';
-import { isSecret, type Secret } from '../../lib/secret.js';
+import { Secret } from '../../lib/secret.js';
 import { convergeAction, type Action } from '../../lib/action.js';
-import { guardScript, parseGuards, type GuardVerdict, type Guards } from './command-guards.js';
+import { Checked, checkOptions, fail, Flag, InstanceOf, Options } from '../options.js';
+import { guardScript, parseGuards, type GuardVerdict } from './command-guards.js';
 import {
   checkEnv,
-  checkSpec,
+  CommandSpecOption,
+  specProblem,
   describeSpec,
+  EnvOption,
   prepare,
+  scriptProblem,
   type CommandSpec,
-  type EnvValue,
 } from './command-line.js';
+import { HostPath, Milliseconds } from './option-types.js';
 
 /** What `changedWhen`/`failedWhen` see, and what the outcome carries back. */
-export interface CommandRun {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+const CommandRun = Type.Object({ stdout: Type.String(), stderr: Type.String(), exitCode: Type.Number() });
+export type CommandRun = Static<typeof CommandRun>;
 
-export interface CommandOptions extends Guards {
+const Judge = () =>
+  Type.Function([CommandRun], Type.Boolean(), {
+    expected: 'must be a function of { stdout, stderr, exitCode }',
+  });
+
+export const CommandOptions = Options({
   /** The program and its arguments, each word quoted (preferred). */
-  argv?: readonly string[];
+  argv: Type.Optional(Checked<readonly string[]>((v) => (Array.isArray(v) ? specProblem(v) : ARGV))),
   /** A shell script you wrote yourself (pipes, `set -e`), run by bash; quote values with quotePosix. */
-  shell?: string;
+  shell: Type.Optional(Checked<string>(scriptProblem)),
+  /** Do not run when this path exists (what the command makes). */
+  creates: Type.Optional(HostPath()),
+  /** Do not run when this path is absent (what the command removes). */
+  removes: Type.Optional(HostPath()),
+  /** Do not run when this command succeeds (exit 0). */
+  unless: Type.Optional(CommandSpecOption()),
+  /** Run only when this command succeeds. */
+  onlyIf: Type.Optional(CommandSpecOption()),
   /** Standard input; a Secret is fine (it never reaches a command line). */
-  stdin?: string | Buffer | Secret;
+  stdin: Type.Optional(
+    Type.Union([Type.String(), InstanceOf(Buffer), InstanceOf(Secret)], {
+      expected: 'must be a string, a Buffer or a Secret',
+    }),
+  ),
   /** Environment variables; values are quoted, Secret values travel on stdin (see command-line.ts). */
-  env?: Readonly<Record<string, EnvValue>>;
+  env: Type.Optional(EnvOption()),
   /** Working directory (absolute). */
-  cwd?: string;
+  cwd: Type.Optional(HostPath()),
   /** Changes nothing (a query): runs in check mode too, reports ok. */
-  readOnly?: boolean;
+  readOnly: Type.Optional(Flag()),
   /** Whether the run changed something. Default: true (false when readOnly). */
-  changedWhen?: (run: CommandRun) => boolean;
+  changedWhen: Type.Optional(Judge()),
   /** Whether the run failed. Default: exit code ≠ 0. */
-  failedWhen?: (run: CommandRun) => boolean;
+  failedWhen: Type.Optional(Judge()),
   /** Kill the command (and fail) after this long. Applies to the guard probe too. */
-  timeoutMs?: number;
-}
+  timeoutMs: Type.Optional(Milliseconds()),
+});
+export type CommandOptions = Static<typeof CommandOptions>;
+
+const ARGV = 'must be an argv array of words, like ["systemctl", "restart", "nginx"]';
 
 /** A command's outcome; `run` is set when it ran. */
 export interface CommandOutcome extends TaskOutcome {
@@ -109,48 +131,22 @@ export function command(host: Host, options: CommandOptions): Promise<CommandOut
   return convergeAction(host, commandAction(options));
 }
 
+/** The options' shapes are CommandOptions'; what depends on several of them is checked here. */
 function validate(o: CommandOptions): void {
-  if (typeof o !== 'object' || o === null)
-    throw new TypeError(`command: options must be an object, got ${JSON.stringify(o)}`);
-  if ((o.argv === undefined) === (o.shell === undefined)) {
-    throw new TypeError(
-      'command: give exactly one of option "argv" (an array of words) or option "shell" (a script you quoted yourself)',
+  checkOptions('command', CommandOptions, o);
+  if ((o.argv === undefined) === (o.shell === undefined))
+    fail(
+      'command',
+      'give',
+      'exactly one of argv (an array of words) or shell (a script you quoted yourself)',
+      o.argv === undefined ? 'neither' : 'both',
     );
-  }
-  if (o.argv !== undefined) checkSpec('command', 'argv', o.argv);
-  if (o.shell !== undefined) checkSpec('command', 'shell', { shell: o.shell });
-  for (const key of ['creates', 'removes', 'cwd'] as const) {
-    const path = o[key];
-    if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
-      throw new TypeError(`command: option "${key}" must be an absolute path, got ${JSON.stringify(path)}`);
-    }
-  }
-  if (o.unless !== undefined) checkSpec('command', 'unless', o.unless);
-  if (o.onlyIf !== undefined) checkSpec('command', 'onlyIf', o.onlyIf);
   checkEnv('command', o.env);
-  if (
-    o.stdin !== undefined &&
-    typeof o.stdin !== 'string' &&
-    !Buffer.isBuffer(o.stdin) &&
-    !isSecret(o.stdin)
-  ) {
-    throw new TypeError(
-      `command: option "stdin" must be a string, a Buffer or a Secret, got ${typeof o.stdin}`,
-    );
-  }
-  for (const key of ['changedWhen', 'failedWhen'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'function')
-      throw new TypeError(`command: option "${key}" must be a function of { stdout, stderr, exitCode }`);
-  }
-  if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean')
-    throw new TypeError(`command: option "readOnly" must be true or false`);
   if (o.readOnly && o.changedWhen)
-    throw new TypeError(
-      'command: option "changedWhen" contradicts readOnly: a read-only command changes nothing',
+    fail(
+      'command',
+      'changedWhen',
+      'must not be given with readOnly: true (a read-only command changes nothing)',
+      o.changedWhen,
     );
-  if (o.timeoutMs !== undefined && !(Number.isFinite(o.timeoutMs) && o.timeoutMs > 0)) {
-    throw new TypeError(
-      `command: option "timeoutMs" must be a positive number of milliseconds, got ${o.timeoutMs}`,
-    );
-  }
 }

@@ -11,6 +11,7 @@
  * no modprobe in a container (our test hosts prove `loadNow` with a stand-in modprobe and a
  * stand-in `sysModuleRoot`).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
@@ -28,22 +29,48 @@ import {
   type Part,
 } from '../files/file-parts.js';
 import { managedFileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkPath, fail } from '../options.js';
+import { AbsolutePath, checkOptions, fail, Flag, Options, ReadonlyArrayOf } from '../options.js';
 
-export interface KernelModulesOptions {
+const ModuleName = () =>
+  Type.String({ pattern: '^[A-Za-z0-9_-]+$', expected: 'must be a module name (letters, digits, _ and -)' });
+
+export const KernelModulesOptions = Options({
   /** Names the files: `/etc/modules-load.d/<name>.conf` and `/etc/modprobe.d/<name>.conf`. */
-  name: string;
+  name: Type.String({
+    pattern: '^(?!.*\\.conf$)[A-Za-z0-9_][A-Za-z0-9_.-]*$',
+    expected: 'must be a file name without ".conf" (letters, digits, _ . -), like "vfio"',
+  }),
   /** Modules to load at boot, in order. */
-  modules: readonly string[];
+  modules: ReadonlyArrayOf(ModuleName(), {
+    minItems: 1,
+    expected: 'must be a non-empty array of module names',
+  }),
   /** Module parameters: `{ vfio_pci: { ids: '10de:1b80,10de:10f0', disable_vga: 1 } }`. */
-  options?: Record<string, Record<string, string | number>>;
+  options: Type.Optional(
+    Type.Record(
+      Type.String(),
+      Type.Record(
+        Type.String(),
+        // One word: modprobe splits at spaces unless quoted; keep it simple and safe.
+        Type.Union([Type.Number(), Type.String({ pattern: '^[^\\s"\'\\\\#]+$' })], {
+          expected: 'must be a number or a string without spaces, quotes, \\ or #',
+        }),
+        { minProperties: 1, expected: 'must be a non-empty object of parameter → value' },
+      ),
+      { expected: 'must be an object of module → { parameter: value }' },
+    ),
+  ),
   /** Modules never loaded automatically (`blacklist nouveau`). */
-  blacklist?: readonly string[];
+  blacklist: Type.Optional(ReadonlyArrayOf(ModuleName(), { expected: 'must be an array of module names' })),
   /** Also load the modules that are not loaded yet (`modprobe`). Default false. */
-  loadNow?: boolean;
+  loadNow: Type.Optional(Flag()),
   /** Where loaded modules are listed; default `/sys/module`. Tests point it at a stand-in folder. */
-  sysModuleRoot?: string;
-}
+  sysModuleRoot: Type.Optional(AbsolutePath()),
+});
+export type KernelModulesOptions = Static<typeof KernelModulesOptions>;
+
+/** A module to load now, as data: apply loads `module`; the line shows it. */
+export type LoadChange = Change<`module ${string}`, 'loaded'> & { kind: 'load'; module: string };
 
 export const MODULES_LOAD_DIR = '/etc/modules-load.d';
 export const MODPROBE_DIR = '/etc/modprobe.d';
@@ -54,64 +81,20 @@ export interface KernelModulesState {
 
 const MODULE = /^[A-Za-z0-9_-]+$/;
 const PARAM = /^[A-Za-z0-9_]+$/;
-/** A parameter value: one word (modprobe splits at spaces unless quoted; keep it simple and safe). */
-const VALUE = /^[^\s"'\\#]+$/;
 
-function checkModuleName(option: string, value: unknown): void {
-  if (typeof value !== 'string' || !MODULE.test(value))
-    fail('kernelModules', option, 'must be module names (letters, digits, _ and -)', value);
-}
-
+/** The options' shapes are KernelModulesOptions'; names within them, and overlaps, are checked here. */
 function checkKernelModulesOptions(o: KernelModulesOptions): void {
   const p = 'kernelModules';
-  checkObject(p, o);
-  if (
-    typeof o.name !== 'string' ||
-    !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name) ||
-    o.name.endsWith('.conf')
-  ) {
-    fail(p, 'name', 'must be a file name without ".conf" (letters, digits, _ . -), like "vfio"', o.name);
+  checkOptions(p, KernelModulesOptions, o);
+  for (const [module, params] of Object.entries(o.options ?? {})) {
+    if (!MODULE.test(module))
+      fail(p, 'options', 'must be keyed by module names (letters, digits, _ and -)', module);
+    for (const param of Object.keys(params))
+      if (!PARAM.test(param))
+        fail(p, `options.${module}`, 'must have parameter names of letters, digits and _', param);
   }
-  if (!Array.isArray(o.modules) || o.modules.length === 0)
-    fail(p, 'modules', 'must be a non-empty array of module names', o.modules);
-  for (const m of o.modules) checkModuleName('modules', m);
-  if (o.options !== undefined) {
-    if (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options))
-      fail(p, 'options', 'must be an object of module → { parameter: value }', o.options);
-    for (const [module, params] of Object.entries(o.options)) {
-      checkModuleName('options', module);
-      if (
-        typeof params !== 'object' ||
-        params === null ||
-        Array.isArray(params) ||
-        Object.keys(params).length === 0
-      ) {
-        fail(p, `options.${module}`, 'must be a non-empty object of parameter → value', params);
-      }
-      for (const [param, value] of Object.entries(params)) {
-        if (!PARAM.test(param))
-          fail(p, `options.${module}`, 'must have parameter names of letters, digits and _', param);
-        const ok =
-          (typeof value === 'number' && Number.isFinite(value)) ||
-          (typeof value === 'string' && VALUE.test(value));
-        if (!ok)
-          fail(
-            p,
-            `options.${module}.${param}`,
-            'must be a number or a string without spaces, quotes, \\ or #',
-            value,
-          );
-      }
-    }
-  }
-  if (o.blacklist !== undefined) {
-    if (!Array.isArray(o.blacklist)) fail(p, 'blacklist', 'must be an array of module names', o.blacklist);
-    for (const m of o.blacklist) checkModuleName('blacklist', m);
-    const both = o.blacklist.find((m) => o.modules.includes(m));
-    if (both) fail(p, 'blacklist', 'must not name a module that is also in modules', both);
-  }
-  checkBoolean(p, 'loadNow', o.loadNow);
-  if (o.sysModuleRoot !== undefined) checkPath(p, o.sysModuleRoot, 'sysModuleRoot');
+  const both = o.blacklist?.find((m) => o.modules.includes(m));
+  if (both) fail(p, 'blacklist', 'must not name a module that is also in modules', both);
 }
 
 const HEADER = (name: string) =>
@@ -225,8 +208,14 @@ export function kernelModulesResource(o: KernelModulesOptions): Resource<KernelM
         const unloaded = parseUnloaded(o.modules, probe.tail);
         parts.push({
           label: '',
-          plan: (): Change[] =>
-            unloaded.map((m) => ({ field: `module ${m}`, from: 'not loaded', to: 'loaded' })),
+          plan: (): LoadChange[] =>
+            unloaded.map((m) => ({
+              kind: 'load',
+              module: m,
+              field: `module ${m}`,
+              from: 'not loaded',
+              to: 'loaded',
+            })),
           async apply(host) {
             await host.$`eval ${['set -e', ...unloaded.map((m) => `modprobe -- ${quotePosix(m)}`)].join('\n')}`;
           },

@@ -9,22 +9,26 @@
  * down. If the connection dies first anyway, that is the reboot starting, not an error: the new
  * boot marker is the proof either way.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { Host } from '../../lib/host/host.js';
 import type { TaskOutcome } from '../../lib/define.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { UnreachableError } from '../../lib/transport/types.js';
 import { convergeAction, type Action } from '../../lib/action.js';
+import { checkOptions, Options } from '../options.js';
 import { BOOT_MARKER_SCRIPT, parseBootMarker } from './boot-marker.js';
+import { HostPath, Milliseconds } from './option-types.js';
 import { seconds, waitForHostUp } from './wait-host.js';
 
-export interface RebootOptions {
+export const RebootOptions = Options({
   /** Reboot only when this path exists, e.g. `/var/run/reboot-required`. */
-  rebootIfFile?: string;
+  rebootIfFile: Type.Optional(HostPath()),
   /** How long the host may take to come back. Default 600 000 (10 minutes). */
-  timeoutMs?: number;
+  timeoutMs: Type.Optional(Milliseconds()),
   /** Between attempts to reach it. Default 1000. */
-  intervalMs?: number;
-}
+  intervalMs: Type.Optional(Milliseconds()),
+});
+export type RebootOptions = Static<typeof RebootOptions>;
 
 interface RebootState {
   boot: string;
@@ -36,7 +40,7 @@ const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_INTERVAL_MS = 1_000;
 
 export function rebootAction(options: RebootOptions = {}): Action<RebootState> {
-  validate(options);
+  checkOptions('reboot', RebootOptions, options);
   const flag = options.rebootIfFile;
   const why = flag === undefined ? '' : ` (${flag} exists)`;
   return {
@@ -83,22 +87,4 @@ export function rebootAction(options: RebootOptions = {}): Action<RebootState> {
  */
 export function reboot(host: Host, options: RebootOptions = {}): Promise<TaskOutcome> {
   return convergeAction(host, rebootAction(options));
-}
-
-function validate(o: RebootOptions): void {
-  if (typeof o !== 'object' || o === null)
-    throw new TypeError(`reboot: options must be an object, got ${JSON.stringify(o)}`);
-  if (
-    o.rebootIfFile !== undefined &&
-    (typeof o.rebootIfFile !== 'string' || !o.rebootIfFile.startsWith('/'))
-  ) {
-    throw new TypeError(
-      `reboot: option "rebootIfFile" must be an absolute path, got ${JSON.stringify(o.rebootIfFile)}`,
-    );
-  }
-  for (const key of ['timeoutMs', 'intervalMs'] as const) {
-    const v = o[key];
-    if (v !== undefined && !(Number.isFinite(v) && v > 0))
-      throw new TypeError(`reboot: option "${key}" must be a positive number of milliseconds, got ${v}`);
-  }
 }

@@ -13,6 +13,7 @@
  * The file is written before the live values, so where they cannot be set (a container) the
  * setting still applies at the next boot; the task fails all the same, naming the keys.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';
@@ -28,18 +29,31 @@ import {
   type Part,
 } from '../files/file-parts.js';
 import { managedFileResource } from '../files/file.js';
-import { checkBoolean, checkObject, checkPath, fail } from '../options.js';
+import { AbsolutePath, checkOptions, fail, Flag, Options } from '../options.js';
 
-export interface SysctlOptions {
+export const SysctlOptions = Options({
   /** The file `/etc/sysctl.d/<name>.conf` (e.g. `60-forwarding`); it holds exactly `settings`. */
-  name: string;
+  name: Type.String({
+    pattern: '^(?!.*\\.conf$)[A-Za-z0-9_][A-Za-z0-9_.-]*$',
+    expected: 'must be a file name without ".conf" (letters, digits, _ . -), like "60-forwarding"',
+  }),
   /** `net.ipv4.ip_forward: 1`; keys in dotted or slash form (`net/ipv4/conf/eth0.10/forwarding`). */
-  settings: Record<string, string | number>;
+  settings: Type.Record(
+    Type.String(),
+    Type.Union([Type.Number(), Type.String({ pattern: '^[^\\n\\r\\0]*\\S[^\\n\\r\\0]*$' })], {
+      expected: 'must be a number or a non-empty one-line string',
+    }),
+    { minProperties: 1, expected: 'must be a non-empty object of key → value' },
+  ),
   /** Also set the running kernel's values (default true). */
-  live?: boolean;
+  live: Type.Optional(Flag()),
   /** Where live values are read and written; default `/proc/sys`. Tests point it at a stand-in folder. */
-  procRoot?: string;
-}
+  procRoot: Type.Optional(AbsolutePath()),
+});
+export type SysctlOptions = Static<typeof SysctlOptions>;
+
+/** A running kernel value to set, as data: apply writes `key`; the line shows it. */
+export type LiveChange = Change<`live ${string}`> & { kind: 'live'; key: string };
 
 export const SYSCTL_DIR = '/etc/sysctl.d';
 
@@ -58,41 +72,15 @@ export const keyPath = (key: string) => (key.includes('/') ? key : key.replace(/
 
 const KEY_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.:@+-]*$/;
 
+/** The options' shapes are SysctlOptions'; a key's segments are checked here. */
 function checkSysctlOptions(o: SysctlOptions): void {
-  const p = 'sysctl';
-  checkObject(p, o);
-  if (
-    typeof o.name !== 'string' ||
-    !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(o.name) ||
-    o.name.endsWith('.conf')
-  ) {
-    fail(
-      p,
-      'name',
-      'must be a file name without ".conf" (letters, digits, _ . -), like "60-forwarding"',
-      o.name,
-    );
-  }
-  if (
-    typeof o.settings !== 'object' ||
-    o.settings === null ||
-    Array.isArray(o.settings) ||
-    Object.keys(o.settings).length === 0
-  ) {
-    fail(p, 'settings', 'must be a non-empty object of key → value', o.settings);
-  }
-  for (const [key, value] of Object.entries(o.settings)) {
+  checkOptions('sysctl', SysctlOptions, o);
+  for (const key of Object.keys(o.settings)) {
     const segments = keyPath(key).split('/');
     const dotted = !key.includes('/');
     if (segments.some((s) => !KEY_SEGMENT.test(s) || (dotted && s.includes('.'))))
-      fail(p, `settings key`, 'must be a sysctl key like "net.ipv4.ip_forward"', key);
-    const ok =
-      (typeof value === 'number' && Number.isFinite(value)) ||
-      (typeof value === 'string' && value.trim() !== '' && !/[\n\r\0]/.test(value));
-    if (!ok) fail(p, `settings["${key}"]`, 'must be a number or a non-empty one-line string', value);
+      fail('sysctl', `settings key`, 'must be a sysctl key like "net.ipv4.ip_forward"', key);
   }
-  checkBoolean(p, 'live', o.live);
-  if (o.procRoot !== undefined) checkPath(p, o.procRoot, 'procRoot');
 }
 
 /** The file's content: a header and one `key = value` line per setting, in the given order. */
@@ -134,14 +122,17 @@ export function parseLiveProbe(keys: readonly string[], lines: readonly string[]
 }
 
 /** The live changes, as data (pure). */
-export function planLive(settings: Record<string, string | number>, live: readonly LiveValue[]): Change[] {
-  return Object.entries(settings).flatMap(([key, wanted], i): Change[] => {
+export function planLive(
+  settings: Record<string, string | number>,
+  live: readonly LiveValue[],
+): LiveChange[] {
+  return Object.entries(settings).flatMap(([key, wanted], i): LiveChange[] => {
     const to = normalizeValue(wanted);
     const have = live[i] ?? { error: 'not read' };
-    if ('value' in have) return have.value === to ? [] : [{ field: `live ${key}`, from: have.value, to }];
-    return [
-      { field: `live ${key}`, from: 'missing' in have ? '(no such key)' : `(unreadable: ${have.error})`, to },
-    ];
+    if ('value' in have && have.value === to) return [];
+    const from =
+      'value' in have ? have.value : 'missing' in have ? '(no such key)' : `(unreadable: ${have.error})`;
+    return [{ kind: 'live', key, field: `live ${key}`, from, to }];
   });
 }
 
@@ -228,8 +219,9 @@ export function sysctlResource(options: SysctlOptions): Resource<SysctlState> {
         parts.push({
           label: '',
           plan: () => planLive(settings, values),
-          async apply(host, changes) {
-            const changed = new Set(changes.map((c) => c.field.replace(/^live /, '')));
+          async apply(host) {
+            // The same plan, typed (the part's changes reach apply as plain changes).
+            const changed = new Set(planLive(settings, values).map((c) => c.key));
             const r = await host.$({ nothrow: true })`eval ${liveWriteScript(root, settings, changed)}`;
             if (r.exitCode !== 0) throw liveWriteError(name, path, settings, r.stdout, r.stderr);
           },

@@ -7,52 +7,70 @@
  * Port, path and command waits poll on the host in one command (wait-loop.ts): one round trip.
  * A host wait polls from the controller, reconnecting (wait-host.ts).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
-import { checkSpec, describeSpec, type CommandSpec } from './command-line.js';
+import { checkOptions, fail, OneOf, Options } from '../options.js';
+import { CommandSpecOption, describeSpec } from './command-line.js';
+import { HostPath, Milliseconds } from './option-types.js';
 import { seconds, waitForHostUp, WaitTimeoutError } from './wait-host.js';
 import { commandCheck, pathCheck, pollScript, portCheck, WAIT_TIMED_OUT } from './wait-loop.js';
 
 export { WaitTimeoutError } from './wait-host.js';
 
-export interface WaitTiming {
+const timing = {
   /** Give up (fail) after this long. Default 300 000 (5 minutes, as Ansible's wait_for). */
-  timeoutMs?: number;
+  timeoutMs: Type.Optional(Milliseconds()),
   /** Between checks. Default 1000. */
-  intervalMs?: number;
-}
+  intervalMs: Type.Optional(Milliseconds()),
+};
 
-export interface WaitForPort extends WaitTiming {
-  port: number;
+export const WaitForPort = Options({
+  port: Type.Integer({ minimum: 1, maximum: 65535, expected: 'must be an integer 1–65535' }),
   /** Connected to from the host itself. Default 127.0.0.1. */
-  address?: string;
+  address: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9.:-]+$', expected: 'must be a host name or IP address' }),
+  ),
   /** Default `open`. */
-  state?: 'open' | 'closed';
-}
+  state: Type.Optional(OneOf(['open', 'closed'], { expected: 'must be "open" or "closed" for a port' })),
+  ...timing,
+});
+export type WaitForPort = Static<typeof WaitForPort>;
 
-export interface WaitForPath extends WaitTiming {
-  path: string;
+export const WaitForPath = Options({
+  path: HostPath(),
   /** Default `present`. */
-  state?: 'present' | 'absent';
-}
+  state: Type.Optional(
+    OneOf(['present', 'absent'], { expected: 'must be "present" or "absent" for a path' }),
+  ),
+  ...timing,
+});
+export type WaitForPath = Static<typeof WaitForPath>;
 
-export interface WaitForCommand extends WaitTiming {
+export const WaitForCommand = Options({
   /** Succeeds (exit 0): argv, or `{ shell }`. Must change nothing: it runs in check mode too. */
-  command: CommandSpec;
-}
+  command: CommandSpecOption(),
+  ...timing,
+});
+export type WaitForCommand = Static<typeof WaitForCommand>;
 
-export interface WaitForHost extends WaitTiming {
+export const WaitForHost = Options({
   /** The host answers a command again (reconnecting as needed), e.g. after a reboot. */
-  hostUp: true;
-}
+  hostUp: Type.Literal(true, { expected: 'must be true' }),
+  ...timing,
+});
+export type WaitForHost = Static<typeof WaitForHost>;
 
 export type WaitForOptions = WaitForPort | WaitForPath | WaitForCommand | WaitForHost;
+
+/** Each kind of wait, by the option that names it, with its own options. */
+const KINDS = { port: WaitForPort, path: WaitForPath, command: WaitForCommand, hostUp: WaitForHost };
+type WaitKind = keyof typeof KINDS;
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_INTERVAL_MS = 1_000;
 /** How much later than the loop's own deadline the transport kills a hung check. */
 const BACKSTOP_MS = 5_000;
-const KINDS = ['port', 'path', 'command', 'hostUp'] as const;
 
 /**
  * Wait until something holds on the host; ok when it does, failed on timeout.
@@ -115,51 +133,21 @@ async function pollOnHost(
   );
 }
 
-function validate(o: WaitForOptions): (typeof KINDS)[number] {
-  if (typeof o !== 'object' || o === null)
-    throw new TypeError(`waitFor: options must be an object, got ${JSON.stringify(o)}`);
-  const given = KINDS.filter((k) => k in o && (o as unknown as Record<string, unknown>)[k] !== undefined);
-  if (given.length !== 1) {
-    throw new TypeError(
-      `waitFor: give exactly one of options "port", "path", "command" or "hostUp", got ${given.length ? given.join(' and ') : 'none'}`,
+/** Which wait it is (exactly one of its naming options), then that wait's options checked. */
+function validate(o: WaitForOptions): WaitKind {
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    fail('waitFor', 'options', 'must be an object', o);
+  const given = (Object.keys(KINDS) as WaitKind[]).filter(
+    (k) => (o as Record<string, unknown>)[k] !== undefined,
+  );
+  if (given.length !== 1)
+    fail(
+      'waitFor',
+      'give',
+      'exactly one of options "port", "path", "command" or "hostUp"',
+      given.length ? given.join(' and ') : 'none',
     );
-  }
   const kind = given[0]!;
-  const state = (o as { state?: unknown }).state;
-  if (kind === 'port') {
-    const p = o as WaitForPort;
-    if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)
-      throw new TypeError(`waitFor: option "port" must be an integer 1–65535, got ${JSON.stringify(p.port)}`);
-    if (p.address !== undefined && (typeof p.address !== 'string' || !/^[A-Za-z0-9.:-]+$/.test(p.address))) {
-      throw new TypeError(
-        `waitFor: option "address" must be a host name or IP address, got ${JSON.stringify(p.address)}`,
-      );
-    }
-    if (state !== undefined && state !== 'open' && state !== 'closed')
-      throw new TypeError(
-        `waitFor: option "state" for a port must be "open" or "closed", got ${JSON.stringify(state)}`,
-      );
-  } else if (kind === 'path') {
-    const p = (o as WaitForPath).path;
-    if (typeof p !== 'string' || !p.startsWith('/'))
-      throw new TypeError(`waitFor: option "path" must be an absolute path, got ${JSON.stringify(p)}`);
-    if (state !== undefined && state !== 'present' && state !== 'absent')
-      throw new TypeError(
-        `waitFor: option "state" for a path must be "present" or "absent", got ${JSON.stringify(state)}`,
-      );
-  } else if (kind === 'command') {
-    checkSpec('waitFor', 'command', (o as WaitForCommand).command);
-  } else if ((o as WaitForHost).hostUp !== true) {
-    throw new TypeError(
-      `waitFor: option "hostUp" must be true, got ${JSON.stringify((o as WaitForHost).hostUp)}`,
-    );
-  }
-  if ((kind === 'command' || kind === 'hostUp') && state !== undefined)
-    throw new TypeError(`waitFor: option "state" applies to port and path waits only`);
-  for (const key of ['timeoutMs', 'intervalMs'] as const) {
-    const v = o[key];
-    if (v !== undefined && !(Number.isFinite(v) && v > 0))
-      throw new TypeError(`waitFor: option "${key}" must be a positive number of milliseconds, got ${v}`);
-  }
+  checkOptions('waitFor', KINDS[kind], o);
   return kind;
 }

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAptPolicy, parseAptProbe, parseDpkgQuery } from '../../tasks/packages/apt-facts.js';
-import { apt, planPackages, planRefresh } from '../../tasks/packages/apt.js';
+import { apt, packageChange, packagesDiff, planPackages, planRefresh } from '../../tasks/packages/apt.js';
+import { describeChange } from '../../lib/resource.js';
 import { compareDebianVersions } from '../../tasks/packages/apt-version.js';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/apt/${name}`, import.meta.url), 'utf8');
@@ -103,7 +104,7 @@ describe('apt planning', () => {
 
   it('installs what is missing, names the version, leaves the rest', () => {
     expect(planPackages(facts, { state: 'present', purge: false }, false)).toEqual([
-      { field: 'package jq', from: 'absent', to: '1.6-2.1+deb12u3' },
+      { action: 'install', package: 'jq', from: 'absent', version: '1.6-2.1+deb12u3' },
     ]);
   });
 
@@ -125,18 +126,18 @@ describe('apt planning', () => {
       packages: [{ name: 'tree', status: 'installed' as const, installed: '2.1.0-1', candidate: '2.1.1-1' }],
     };
     expect(planPackages(newer, { state: 'latest', purge: false }, false)).toEqual([
-      { field: 'package tree', from: '2.1.0-1', to: '2.1.1-1' },
+      { action: 'upgrade', package: 'tree', from: '2.1.0-1', version: '2.1.1-1' },
     ]);
   });
 
   it('absent: removes installed ones; purge also clears config-files leftovers', () => {
     const absent = parseAptProbe(fixture('probe-absent.txt'), ['nano', 'tree', 'nosuch']);
     expect(planPackages(absent, { state: 'absent', purge: false }, false)).toEqual([
-      { field: 'package tree', from: '2.1.0-1', to: 'absent' },
+      { action: 'remove', package: 'tree', from: '2.1.0-1' },
     ]);
     expect(planPackages(absent, { state: 'absent', purge: true }, false)).toEqual([
-      { field: 'package nano', from: 'config-files', to: 'purged' },
-      { field: 'package tree', from: '2.1.0-1', to: 'purged' },
+      { action: 'purge', package: 'nano', from: 'config-files' },
+      { action: 'purge', package: 'tree', from: '2.1.0-1' },
     ]);
   });
 
@@ -146,18 +147,46 @@ describe('apt planning', () => {
       /mail-transport-agent has no installation candidate/,
     );
     expect(planPackages(unknown, { state: 'present', purge: false }, true)).toEqual([
-      { field: 'package mail-transport-agent', from: 'absent', to: 'installed' },
+      { action: 'install', package: 'mail-transport-agent', from: 'absent' },
     ]);
+  });
+
+  it('makes the change lines and the --diff from the typed steps', () => {
+    const steps = [
+      { action: 'install', package: 'jq', from: 'absent', version: '1.6-2' },
+      { action: 'upgrade', package: 'tree', from: '2.1.0-1', version: '2.1.1-1' },
+      { action: 'remove', package: 'nano', from: '7.2-1' },
+      { action: 'purge', package: 'vim', from: 'config-files' },
+      { action: 'install', package: 'new', from: 'absent' },
+    ] as const;
+    expect(steps.map((s) => describeChange(packageChange(s)))).toEqual([
+      'package jq absent → 1.6-2',
+      'package tree 2.1.0-1 → 2.1.1-1',
+      'package nano 7.2-1 → absent',
+      'package vim config-files → purged',
+      'package new absent → installed',
+    ]);
+    expect(packagesDiff(steps)?.split('\n').slice(4)).toEqual([
+      '@@ -1,3 +1,3 @@',
+      '-tree 2.1.0-1',
+      '-nano 7.2-1',
+      '-vim config-files',
+      '+jq 1.6-2',
+      '+tree 2.1.1-1',
+      '+new (its candidate after the refresh)',
+      '',
+    ]);
+    expect(packagesDiff([])).toBeUndefined();
   });
 
   it('refreshes the lists only when older than cacheValidTime (0: always)', () => {
     const at = (cacheAge: number) => ({ packages: [], cacheAge });
     expect(planRefresh(at(100), { updateCache: true, cacheValidTime: 3600 })).toEqual([]);
     expect(planRefresh(at(4000), { updateCache: true, cacheValidTime: 3600 })).toEqual([
-      { field: 'lists', from: '4000s old', to: 'refreshed' },
+      { kind: 'lists', field: 'lists', from: '4000s old', to: 'refreshed' },
     ]);
     expect(planRefresh(at(Infinity), { updateCache: true, cacheValidTime: 3600 })).toEqual([
-      { field: 'lists', from: 'never refreshed', to: 'refreshed' },
+      { kind: 'lists', field: 'lists', from: 'never refreshed', to: 'refreshed' },
     ]);
     expect(planRefresh(at(0), { updateCache: true, cacheValidTime: 0 })).toHaveLength(1);
     expect(planRefresh(at(4000), { updateCache: false, cacheValidTime: 3600 })).toEqual([]);

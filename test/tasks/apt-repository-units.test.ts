@@ -101,29 +101,40 @@ describe('apt repository probe and plan', () => {
     expect(() => parseRepositoryFacts('-\n@@ns-apt-source\n', 2)).toThrow(/expected 2 file lines/);
   });
 
-  it('plans create, content, mode, owner and removal', () => {
+  it('plans create, content, mode, owner and removal, as typed changes with their lines', () => {
     const want = Buffer.from('x\n');
-    expect(planEntry('source /s', { path: '/s', want }, { kind: 'absent' })).toEqual([
-      { field: 'source /s', from: 'absent', to: 'created' },
+    const source = { role: 'source', path: '/s', want } as const;
+    const leftover = { role: 'leftover', path: '/l' } as const;
+    const typed = { kind: 'file', role: 'source', path: '/s' };
+    expect(planEntry(source, { kind: 'absent' })).toEqual([
+      { ...typed, aspect: 'state', field: 'source /s', from: 'absent', to: 'created' },
     ]);
     expect(
-      planEntry(
-        'source /s',
-        { path: '/s', want },
-        { kind: 'file', mode: '0600', owner: 'root', group: 'adm', sha256: 'b'.repeat(64) },
-      ),
+      planEntry(source, { kind: 'file', mode: '0600', owner: 'root', group: 'adm', sha256: 'b'.repeat(64) }),
     ).toEqual([
-      { field: 'source /s', from: 'sha256:bbbbbbbbbbbb', to: 'sha256:73cb3858a687' },
-      { field: 'source /s mode', from: '0600', to: '0644' },
-      { field: 'source /s owner', from: 'root:adm', to: 'root:root' },
+      {
+        ...typed,
+        aspect: 'content',
+        field: 'source /s',
+        from: 'sha256:bbbbbbbbbbbb',
+        to: 'sha256:73cb3858a687',
+      },
+      { ...typed, aspect: 'mode', field: 'source /s mode', from: '0600', to: '0644' },
+      { ...typed, aspect: 'owner', field: 'source /s owner', from: 'root:adm', to: 'root:root' },
     ]);
-    expect(planEntry('leftover /l', { path: '/l' }, { kind: 'file' })).toEqual([
-      { field: 'leftover /l', from: 'present', to: 'absent' },
+    expect(planEntry(leftover, { kind: 'file' })).toEqual([
+      {
+        kind: 'file',
+        role: 'leftover',
+        path: '/l',
+        aspect: 'state',
+        field: 'leftover /l',
+        from: 'present',
+        to: 'absent',
+      },
     ]);
-    expect(planEntry('leftover /l', { path: '/l' }, { kind: 'absent' })).toEqual([]);
-    expect(() => planEntry('source /s', { path: '/s', want }, { kind: 'other' })).toThrow(
-      /not a regular file/,
-    );
+    expect(planEntry(leftover, { kind: 'absent' })).toEqual([]);
+    expect(() => planEntry(source, { kind: 'other' })).toThrow(/not a regular file/);
   });
 });
 
@@ -144,7 +155,19 @@ describe('aptRepository options', () => {
       /components must be empty for a flat repository/,
     );
     expect(() => aptRepository(host, { ...ok, suites: 'bookworm main' })).toThrow(/suites must be a word/);
-    expect(() => aptRepository(host, { ...ok, types: ['rpm' as never] })).toThrow(/types must be/);
+    expect(() => aptRepository(host, { ...ok, types: ['rpm' as never] })).toThrow(
+      /aptRepository: types\.0 must be one of "deb", "deb-src", got "rpm"/,
+    );
+    expect(() => aptRepository(host, { ...ok, types: [] })).toThrow(/types must be a non-empty array/);
+    expect(() => aptRepository(host, { ...ok, components: ['main', 'a b'] })).toThrow(
+      /aptRepository: components\.1 must be a word \(no spaces/,
+    );
+    expect(() => aptRepository(host, { ...ok, architectures: ['AMD64'] })).toThrow(
+      /architectures\.0 must be a Debian architecture name/,
+    );
+    expect(() => aptRepository(host, { name: 'ex', suites: 'bookworm', components: ['main'] })).toThrow(
+      /aptRepository: uris are required unless state is "absent"/,
+    );
     expect(() => aptRepository(host, { ...ok, keyring: '/etc/apt/keyrings/ex.key' })).toThrow(
       /keyring must be an absolute path ending in .asc or .gpg/,
     );

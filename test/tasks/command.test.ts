@@ -14,31 +14,53 @@ describe('command options', () => {
   };
 
   it('refuses bad options before touching the host, naming the option and what it expects', () => {
-    refused({}, /command: give exactly one of option "argv".*or option "shell"/);
-    refused({ argv: ['true'], shell: 'true' }, /exactly one of option "argv"/);
-    refused({ argv: [] }, /option "argv" must be a non-empty argv array/);
+    refused({}, /command: give exactly one of argv \(an array of words\) or shell .*, got "neither"/);
+    refused({ argv: ['true'], shell: 'true' }, /exactly one of argv .*, got "both"/);
+    refused({ argv: [] }, /command: argv must be a non-empty argv array/);
     refused(
       { argv: ['echo', secret('hunter2-pass')] },
-      /option "argv" must be argv without secrets.*stdin or in env/,
+      /command: argv must be argv without secrets.*stdin or in env/,
     );
-    refused({ argv: ['echo', 3] }, /option "argv" must be an array of strings, word #2 is number/);
-    refused({ argv: 'ls -l' }, /option "argv" must be an argv array .* or \{ shell/);
-    refused({ shell: '  ' }, /option "shell" must be \{ shell: "…" \} with a non-empty script/);
-    refused({ shell: secret('echo hunter2-pass') }, /option "shell" .*Secret script/);
-    refused({ argv: ['touch', 'x'], creates: 'relative/x' }, /option "creates" must be an absolute path/);
-    refused({ argv: ['rm', 'x'], removes: '' }, /option "removes" must be an absolute path/);
-    refused({ argv: ['ls'], cwd: 'tmp' }, /option "cwd" must be an absolute path/);
-    refused({ argv: ['ls'], unless: [] }, /option "unless" must be a non-empty argv array/);
-    refused({ argv: ['ls'], onlyIf: 'test -f /x' }, /option "onlyIf" must be an argv array/);
+    refused({ argv: ['echo', 3] }, /command: argv must be an array of strings, word #2 is number/);
+    refused(
+      { argv: 'ls -l' },
+      /command: argv must be an argv array of words, like \["systemctl", .*, got "ls -l"/,
+    );
+    refused({ shell: '  ' }, /command: shell must be a non-empty script, got " {2}"/);
+    refused(
+      { shell: secret('echo hunter2-pass') },
+      /command: shell must be a plain string: a Secret script would show in logs/,
+    );
+    refused(
+      { argv: ['touch', 'x'], creates: 'relative/x' },
+      /command: creates must be an absolute path, got "relative\/x"/,
+    );
+    refused({ argv: ['rm', 'x'], removes: '' }, /command: removes must be an absolute path/);
+    refused({ argv: ['ls'], cwd: 'tmp' }, /command: cwd must be an absolute path/);
+    refused({ argv: ['ls'], unless: [] }, /command: unless must be a non-empty argv array/);
+    refused(
+      { argv: ['ls'], onlyIf: 'test -f /x' },
+      /command: onlyIf must be an argv array .* or \{ shell: "a \| b" \}/,
+    );
     refused(
       { argv: ['ls'], env: { 'BAD-NAME': 'x' } },
-      /option "env" has "BAD-NAME", which is not a shell variable name/,
+      /command: env must have shell variable names as keys, got "BAD-NAME"/,
     );
-    refused({ argv: ['ls'], env: { N: 1 } }, /option "env.N" must be a string or a Secret, got number/);
-    refused({ argv: ['ls'], stdin: 42 }, /option "stdin" must be a string, a Buffer or a Secret/);
-    refused({ argv: ['ls'], changedWhen: true }, /option "changedWhen" must be a function/);
-    refused({ argv: ['ls'], readOnly: true, changedWhen: () => true }, /"changedWhen" contradicts readOnly/);
-    refused({ argv: ['ls'], timeoutMs: 0 }, /option "timeoutMs" must be a positive number/);
+    refused({ argv: ['ls'], env: { N: 1 } }, /command: env\.N must be a string or a Secret, got 1/);
+    refused({ argv: ['ls'], stdin: 42 }, /command: stdin must be a string, a Buffer or a Secret/);
+    refused(
+      { argv: ['ls'], changedWhen: true },
+      /command: changedWhen must be a function of \{ stdout, stderr, exitCode \}/,
+    );
+    refused(
+      { argv: ['ls'], readOnly: true, changedWhen: () => true },
+      /command: changedWhen must not be given with readOnly: true/,
+    );
+    refused(
+      { argv: ['ls'], unless: { shell: '' } },
+      /command: unless must be a non-empty script \(in \{ shell \}\)/,
+    );
+    refused({ argv: ['ls'], timeoutMs: 0 }, /command: timeoutMs must be a positive number of milliseconds/);
   });
 });
 

@@ -46,7 +46,7 @@ describe('kernelModules, pure parts', () => {
     );
     refused(
       { name: 'vfio', modules: ['vfio pci'] },
-      /kernelModules: modules must be module names \(letters, digits, _ and -\), got "vfio pci"/,
+      /kernelModules: modules\.0 must be a module name \(letters, digits, _ and -\), got "vfio pci"/,
     );
     refused(
       { name: 'vfio', modules: ['vfio'], options: { vfio_pci: {} } },

@@ -14,13 +14,13 @@ const inTask = <T>(name: string, fn: () => T): Promise<T> =>
   runInTaskScope({ name, mutations: [], skippedInCheck: [] }, async () => fn());
 
 describe('primitive options', () => {
-  it('refuses a misspelt option, naming it, the known ones, the task and this file and line', async () => {
+  it('refuses a misspelt option, naming it, the nearest and all known ones, the task and this file and line', async () => {
     const error = await inTask('app folders', () =>
       directory(null as never, { path: '/srv/app', recurse: true } as never),
     ).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(TypeError);
     const m =
-      /^directory: unknown option recurse \(known: path, mode, owner, group, recursive, fileMode, parents\) \(task "app folders", test\/tasks\/options\.test\.ts:(\d+)\)$/.exec(
+      /^directory: unknown option recurse: did you mean recursive\? \(known: path, mode, owner, group, recursive, fileMode, parents\) \(task "app folders", test\/tasks\/options\.test\.ts:(\d+)\)$/.exec(
         (error as Error).message,
       );
     expect(m, (error as Error).message).not.toBeNull();
@@ -57,7 +57,7 @@ describe('primitive options', () => {
     );
     expect(() => file(null as never, 'path' as never)).toThrow('file: options must be an object, got "path"');
     expect(() => systemd(null as never, { unit: 'nginx', enable: true } as never)).toThrow(
-      'systemd: unknown option enable (known: unit, enabled, state, masked)',
+      'systemd: unknown option enable: did you mean enabled? (known: unit, enabled, state, masked)',
     );
   });
 

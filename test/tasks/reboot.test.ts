@@ -15,13 +15,10 @@ describe('reboot options', () => {
       expect(() => reboot(untouchable, options as RebootOptions)).toThrow(TypeError);
       expect(() => reboot(untouchable, options as RebootOptions)).toThrow(message);
     };
-    refused(
-      { rebootIfFile: 'var/run/reboot-required' },
-      /reboot: option "rebootIfFile" must be an absolute path/,
-    );
-    refused({ rebootIfFile: 42 }, /option "rebootIfFile" must be an absolute path, got 42/);
-    refused({ timeoutMs: 0 }, /reboot: option "timeoutMs" must be a positive number/);
-    refused({ intervalMs: Infinity }, /option "intervalMs" must be a positive number/);
+    refused({ rebootIfFile: 'var/run/reboot-required' }, /reboot: rebootIfFile must be an absolute path/);
+    refused({ rebootIfFile: 42 }, /reboot: rebootIfFile must be an absolute path, got 42/);
+    refused({ timeoutMs: 0 }, /reboot: timeoutMs must be a positive number of milliseconds/);
+    refused({ intervalMs: Infinity }, /reboot: intervalMs must be a positive number of milliseconds/);
     refused(null, /reboot: options must be an object/);
   });
 });

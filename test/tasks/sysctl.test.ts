@@ -57,8 +57,14 @@ describe('sysctl, pure parts', () => {
         live,
       ),
     ).toEqual([
-      { field: 'live net.nosuch.key', from: '(no such key)', to: '1' },
-      { field: 'live kernel.sched_domain', from: '(unreadable: cat: Permission denied)', to: '2' },
+      { kind: 'live', key: 'net.nosuch.key', field: 'live net.nosuch.key', from: '(no such key)', to: '1' },
+      {
+        kind: 'live',
+        key: 'kernel.sched_domain',
+        field: 'live kernel.sched_domain',
+        from: '(unreadable: cat: Permission denied)',
+        to: '2',
+      },
     ]);
   });
 
@@ -99,7 +105,7 @@ describe('sysctl, pure parts', () => {
     );
     refused(
       { name: '60-net', settings: { 'vm.swappiness': '10\nkernel.x = 1' } },
-      /sysctl: settings\["vm.swappiness"\] must be a number or a non-empty one-line string/,
+      /sysctl: settings\.vm\.swappiness must be a number or a non-empty one-line string/,
     );
     refused(
       { name: '60-net', settings: { 'vm.swappiness': true } },

@@ -12,21 +12,30 @@ describe('waitFor options', () => {
   };
 
   it('refuses bad options before touching the host', () => {
-    refused({}, /waitFor: give exactly one of options "port", "path", "command" or "hostUp", got none/);
-    refused({ port: 80, path: '/x' }, /exactly one of .* got port and path/);
-    refused({ port: 0 }, /option "port" must be an integer 1–65535, got 0/);
-    refused({ port: 8080.5 }, /option "port" must be an integer/);
-    refused({ port: '80' }, /option "port" must be an integer/);
-    refused({ port: 80, address: '1.2.3.4; rm -rf /' }, /option "address" must be a host name or IP address/);
-    refused({ port: 80, state: 'present' }, /option "state" for a port must be "open" or "closed"/);
-    refused({ path: 'relative' }, /option "path" must be an absolute path/);
-    refused({ path: '/x', state: 'open' }, /option "state" for a path must be "present" or "absent"/);
-    refused({ command: [] }, /waitFor: option "command" must be a non-empty argv array/);
-    refused({ command: 'systemctl is-active nginx' }, /option "command" must be an argv array/);
-    refused({ command: ['true'], state: 'open' }, /"state" applies to port and path waits only/);
-    refused({ hostUp: 'yes' }, /option "hostUp" must be true/);
-    refused({ port: 80, timeoutMs: -1 }, /option "timeoutMs" must be a positive number/);
-    refused({ path: '/x', intervalMs: Number.NaN }, /option "intervalMs" must be a positive number/);
+    refused({}, /waitFor: give exactly one of options "port", "path", "command" or "hostUp", got "none"/);
+    refused({ port: 80, path: '/x' }, /exactly one of .* got "port and path"/);
+    refused({ port: 0 }, /waitFor: port must be an integer 1–65535, got 0/);
+    refused({ port: 8080.5 }, /waitFor: port must be an integer/);
+    refused({ port: '80' }, /waitFor: port must be an integer/);
+    refused({ port: 80, address: '1.2.3.4; rm -rf /' }, /waitFor: address must be a host name or IP address/);
+    refused(
+      { port: 80, state: 'present' },
+      /waitFor: state must be "open" or "closed" for a port, got "present"/,
+    );
+    refused({ path: 'relative' }, /waitFor: path must be an absolute path/);
+    refused({ path: '/x', state: 'open' }, /waitFor: state must be "present" or "absent" for a path/);
+    refused({ command: [] }, /waitFor: command must be a non-empty argv array/);
+    refused({ command: 'systemctl is-active nginx' }, /waitFor: command must be an argv array/);
+    refused(
+      { command: ['true'], state: 'open' },
+      /waitFor: unknown option state \(known: command, timeoutMs, intervalMs\)/,
+    );
+    refused({ hostUp: 'yes' }, /waitFor: hostUp must be true, got "yes"/);
+    refused({ port: 80, timeoutMs: -1 }, /waitFor: timeoutMs must be a positive number of milliseconds/);
+    refused(
+      { path: '/x', intervalMs: Number.NaN },
+      /waitFor: intervalMs must be a positive number of milliseconds/,
+    );
   });
 });
 
