@@ -111,7 +111,7 @@ describe('authorized_keys lines', () => {
     );
     refused(
       { user: 'deploy', key: A },
-      /^authorized_key: unknown option key \(known: user, keys, keyOptions, exclusive, state\)/,
+      /^authorized_key: unknown option key: did you mean keys\? \(known: user, keys, keyOptions, exclusive, state\)/,
     );
   });
 

@@ -251,7 +251,7 @@ describe('user options', () => {
     refusedUser({ name: 'alice', state: 'gone' }, /user: state must be one of "present", "absent"/);
     refusedUser(
       { name: 'alice', createhome: true },
-      /^user: unknown option createhome \(known: name, state, uid,/,
+      /^user: unknown option createhome: did you mean createHome\? \(known: name, state, uid,/,
     );
   });
 
