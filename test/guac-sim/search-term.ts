@@ -60,11 +60,14 @@ export interface Searchable {
   currentConnection: string | null;
 }
 
-export function matchesTerms(record: Searchable, terms: readonly string[], timeZone: string): boolean {
-  return terms.every((term) => {
-    if (record.currentUser?.includes(term)) return true;
-    if (record.currentConnection?.includes(term)) return true;
-    const range = termDateRange(term, timeZone);
-    return range !== undefined && record.startDate >= range[0] && record.startDate <= range[1];
-  });
+/** A predicate for records every term matches (the date ranges worked out once per query). */
+export function termsMatcher(terms: readonly string[], timeZone: string): (record: Searchable) => boolean {
+  const compiled = terms.map((term) => ({ term, range: termDateRange(term, timeZone) }));
+  return (record) =>
+    compiled.every(
+      ({ term, range }) =>
+        record.currentUser?.includes(term) ||
+        record.currentConnection?.includes(term) ||
+        (range !== undefined && record.startDate >= range[0] && record.startDate <= range[1]),
+    );
 }

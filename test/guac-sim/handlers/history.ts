@@ -9,7 +9,7 @@
  */
 import { route, type Route, type RouteContext } from '../server.js';
 import type { ConnectionRecord, LoginRecord } from '../state.js';
-import { matchesTerms, type Searchable } from '../search-term.js';
+import { termsMatcher, type Searchable } from '../search-term.js';
 
 export const MAXIMUM_HISTORY_SIZE = 1000;
 const DS = '/api/session/data/:ds';
@@ -21,11 +21,11 @@ function select<T extends { username: string; startDate: number }>(
   timeZone: string,
 ): T[] {
   const everyone = ctx.access.admin || ctx.access.system('AUDIT');
-  const terms = ctx.queryAll.contains ?? [];
+  const matches = termsMatcher(ctx.queryAll.contains ?? [], timeZone);
   const order = ctx.query.order ?? '-startDate';
   return records
     .filter((r) => everyone || r.username === ctx.access.user.username)
-    .filter((r) => matchesTerms(searchable(r), terms, timeZone))
+    .filter((r) => matches(searchable(r)))
     .sort((a, b) => (order === 'startDate' ? a.startDate - b.startDate : b.startDate - a.startDate))
     .slice(0, MAXIMUM_HISTORY_SIZE);
 }
@@ -75,7 +75,9 @@ export function historyRoutes(timeZone = 'UTC'): Route[] {
             startDate: r.startDate,
             currentUser: users.has(r.username) ? r.username : null,
             currentConnection:
-              r.connectionIdentifier === null ? null : (connections.get(r.connectionIdentifier)?.name ?? null),
+              r.connectionIdentifier === null
+                ? null
+                : (connections.get(r.connectionIdentifier)?.name ?? null),
           }),
           timeZone,
         ).map(connectionRecordJson),
