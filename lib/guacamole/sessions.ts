@@ -18,7 +18,7 @@
  * it: more records than asked for, never fewer (they are filtered out, duplicates by id).
  */
 import type { GuacamoleClient } from './client.js';
-import { connectionHistory, HISTORY_LIMIT, type ConnectionRecord } from './history.js';
+import { connectionHistory, type ConnectionRecord } from './history.js';
 
 export interface SessionQuery {
   /** Sessions that started at or after this instant (ms since the epoch). */
