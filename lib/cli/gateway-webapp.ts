@@ -7,12 +7,14 @@
  * `ansible_connection: local`). For read-only commands: the vault is opened in check mode, so
  * nothing is generated or written.
  */
+import { existsSync } from 'node:fs';
 import { definePlaybook } from '../define.js';
 import { BadOptionsError } from '../errors.js';
-import { GuacamoleClient } from '../guacamole/client.js';
+import type { GuacamoleClient } from '../guacamole/client.js';
 import { parseWebappUrl } from '../guacamole/url.js';
 import { forwardPort, type PortForward } from '../host/port-forward.js';
 import { loadInventory } from '../inventory/index.js';
+import { isHostList } from '../inventory/sources.js';
 import { matchHosts, planRun } from '../runner/run-plan.js';
 import { prepareSecrets, type SecretsOptions } from '../secrets/index.js';
 import { siteOf } from '../site/index.js';
@@ -36,7 +38,10 @@ export interface GatewayWebapp {
 /** Logged in as the guacamole role's administrator; close() ends the login and any SSH connection. */
 export async function openGatewayWebapp(options: GatewayOptions): Promise<GatewayWebapp> {
   const { guacamole } = await import('../../roles/guacamole/index.js');
-  const { adminLogin } = await import('../../roles/guacamole/users.js');
+  const { adminLogin, webappClient } = await import('../../roles/guacamole/users.js');
+  for (const path of options.inventory)
+    if (!existsSync(path) && !isHostList(path))
+      throw new BadOptionsError(`inventory ${path} not found (give one with -i)`);
   const secrets = await prepareSecrets({
     ...options.secrets,
     inventoryPaths: options.inventory,
@@ -87,12 +92,7 @@ export async function openGatewayWebapp(options: GatewayOptions): Promise<Gatewa
       url.hostname = forward.host;
       url.port = String(forward.port);
     }
-    const client = new GuacamoleClient({
-      url: url.toString().replace(/\/$/, ''),
-      ...(vars.guacamole_tls_fingerprint ? { fingerprint: vars.guacamole_tls_fingerprint } : {}),
-      ...(vars.guacamole_ca_file ? { caFile: vars.guacamole_ca_file } : {}),
-      ...(options.log ? { log: options.log } : {}),
-    });
+    const client = webappClient(vars, url, options.log);
     await client.login({ username: admin.login, password: admin.password! });
     return {
       gateway,

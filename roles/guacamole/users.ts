@@ -157,18 +157,27 @@ export async function syncUsersTask<V extends UsersVars>(
     url.hostname = forward.host;
     url.port = String(forward.port);
   }
-  const client = new GuacamoleClient({
-    url: url.toString().replace(/\/$/, ''),
-    ...(vars.guacamole_tls_fingerprint ? { fingerprint: vars.guacamole_tls_fingerprint } : {}),
-    ...(vars.guacamole_ca_file ? { caFile: vars.guacamole_ca_file } : {}),
-    log: (line) => ctx.log(line),
-  });
+  const client = webappClient(vars, url, (line) => ctx.log(line));
   try {
     return outcome(await syncGuacamole(client, model, options));
   } finally {
     await client.close();
     await forward?.close();
   }
+}
+
+/** A client of the webapp at `url` (the port forward's, for a loopback URL), with the TLS pin or CA of `vars`. */
+export function webappClient(
+  vars: Pick<UsersVars, 'guacamole_tls_fingerprint' | 'guacamole_ca_file'>,
+  url: URL,
+  log?: (line: string) => void,
+): GuacamoleClient {
+  return new GuacamoleClient({
+    url: url.toString().replace(/\/$/, ''),
+    ...(vars.guacamole_tls_fingerprint ? { fingerprint: vars.guacamole_tls_fingerprint } : {}),
+    ...(vars.guacamole_ca_file ? { caFile: vars.guacamole_ca_file } : {}),
+    ...(log ? { log } : {}),
+  });
 }
 
 function outcome(result: SyncResult): TaskOutcome {
