@@ -89,6 +89,10 @@ export async function openGatewayWebapp(options: GatewayOptions): Promise<Gatewa
       connection = await openConnection(plan.targets.get(gateway)!, options.ssh);
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
       forward = await forwardPort(connection, url.hostname.replace(/^\[|\]$/g, ''), port);
+      if (forward.port !== port)
+        options.log?.(
+          `guacamole: ${url.host} on ${gateway} reached through ${forward.host}:${forward.port} (SSH port forward)`,
+        );
       url.hostname = forward.host;
       url.port = String(forward.port);
     }

@@ -129,13 +129,20 @@ export async function sessionsCommand(argv: string[]): Promise<number> {
       incompleteDays: history.incompleteDays,
       sessions,
     };
-    process.stdout.write(`${JSON.stringify(doc)}\n`);
+    await print(`${JSON.stringify(doc)}\n`);
   } else if (!sessions.length) {
     process.stderr.write(
       `no sessions in Guacamole's history on ${webapp.gateway}${since !== undefined || until !== undefined || users ? ' for these filters' : ''}\n`,
     );
   } else {
-    process.stdout.write(sessionsTable(sessions));
+    await print(sessionsTable(sessions));
   }
   return ExitCode.ok;
+}
+
+/** Written before main() exits the process: a large report to a pipe is not cut short. */
+function print(text: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve())),
+  );
 }

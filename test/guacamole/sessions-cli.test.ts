@@ -2,7 +2,8 @@
 // logged into from the inventory as the guacamole role does (the admin's password from the vault),
 // more than 1,000 sessions all reported, the table, --json, the user and date filters, a day too
 // full to read named as incomplete — and the admin's password in no output.
-// Not covered here: a gateway over SSH (the port forward is the role's, tested in sync-role.test.ts).
+// Over SSH too: a gateway reached through a private sshd on 127.0.0.1, the webapp's loopback URL
+// through a port forward on that one login.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { encryptNovastation, MIN_SCRYPT_N } from '../../lib/vault/novastation-format.js';
 import { startGuacSim, type GuacSim } from '../guac-sim/index.js';
+import { sshdUnavailable, startTestSshd, type TestSshd } from '../transport/sshd.js';
 
 const ADMIN_PW = `Adm-${Math.random().toString(36).slice(2, 10)}-pw`;
 const VAULT_PW = `vault-${Math.random().toString(36).slice(2, 10)}`;
@@ -25,25 +27,7 @@ beforeAll(async () => {
   // The site's Guacamole administrator is the seeded account here, with the site's password.
   sim = await startGuacSim({ defaultAdminPassword: ADMIN_PW });
   dir = mkdtempSync(join(tmpdir(), 'ns-sessions-'));
-  inventory = join(dir, 'site.yml');
-  writeFileSync(
-    inventory,
-    [
-      'all:',
-      '  vars:',
-      '    site_gateway_addresses: [192.0.2.10]',
-      '    site_admin_networks: [198.51.100.0/24]',
-      '    site_users:',
-      '      guacadmin: { full_name: Site Admin, password: !secret guac_admin_password, admin: true, vms: [vm-dev-01] }',
-      '  children:',
-      '    gateway:',
-      '      hosts:',
-      `        gw: { ansible_connection: local, guacamole_url: "${sim.url}", guacamole_http_port: ${sim.port} }`,
-      '  hosts:',
-      '    vm-dev-01: { vm_os: ubuntu, vm_ip: 10.0.10.11 }',
-      '',
-    ].join('\n'),
-  );
+  inventory = writeInventory('site.yml', { ansible_connection: 'local' });
   writeFileSync(
     join(dir, 'secrets.vault'),
     await encryptNovastation(`guac_admin_password: ${JSON.stringify(ADMIN_PW)}\n`, VAULT_PW, {
@@ -65,6 +49,39 @@ afterAll(async () => {
   await sim.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The site's inventory, the gateway reached as `connection` says. */
+function writeInventory(name: string, connection: Record<string, string | number>): string {
+  const gw = Object.entries({ ...connection, guacamole_url: sim.url, guacamole_http_port: sim.port })
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(', ');
+  const file = join(dir, name);
+  writeFileSync(
+    file,
+    [
+      'all:',
+      '  vars:',
+      '    site_gateway_addresses: [192.0.2.10]',
+      '    site_admin_networks: [198.51.100.0/24]',
+      '    site_users:',
+      '      guacadmin: { full_name: Site Admin, password: !secret guac_admin_password, admin: true, vms: [vm-dev-01] }',
+      '  children:',
+      '    gateway:',
+      '      hosts:',
+      `        gw: { ${gw} }`,
+      '  hosts:',
+      '    vm-dev-01: { vm_os: ubuntu, vm_ip: 10.0.10.11 }',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+const unavailable = await sshdUnavailable();
+if (unavailable) {
+  if (process.env.CI === 'true') throw new Error(`the SSH gateway case cannot run in CI: ${unavailable}`);
+  console.warn(`skipping the SSH gateway case: ${unavailable}`);
+}
 
 const seen: string[] = [];
 async function sessions(...args: string[]) {
@@ -131,6 +148,41 @@ describe('playbook sessions (real CLI, guac-sim)', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('--since yesterday: not a date');
     expect(sim.requests.length).toBe(before);
+  });
+
+  describe.skipIf(unavailable !== undefined)('over SSH', () => {
+    let sshd: TestSshd;
+    beforeAll(async () => {
+      sshd = await startTestSshd();
+    }, 300_000);
+    afterAll(async () => {
+      await sshd?.stop();
+    });
+
+    it("reaches the gateway's loopback webapp through a port forward on one SSH login", async () => {
+      const knownHosts = join(dir, 'known_hosts');
+      writeFileSync(knownHosts, sshd.knownHostsLine);
+      const inv = writeInventory('ssh.yml', {
+        ansible_host: '127.0.0.1',
+        ansible_port: sshd.port,
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: sshd.clientKey,
+      });
+      const logins = await sshd.acceptedLogins();
+      const r = await runCli(
+        ['sessions', '-i', inv, '--known-hosts', knownHosts, '--json', '--user', 'bob'],
+        {
+          env,
+        },
+      );
+      seen.push(r.stdout, r.stderr);
+      expect(r.code, r.stderr).toBe(0);
+      const forwarded = /reached through 127\.0\.0\.1:(\d+) \(SSH port forward\)/.exec(r.stderr);
+      expect(forwarded, r.stderr).not.toBeNull();
+      expect(Number(forwarded![1])).not.toBe(sim.port);
+      expect(await sshd.acceptedLogins()).toBe(logins + 1);
+      expect(JSON.parse(r.stdout).sessions).toHaveLength(400);
+    });
   });
 
   it("the administrator's password (and the vault's) appear in no output", () => {
