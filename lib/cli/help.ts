@@ -2,6 +2,7 @@ export const PLAYBOOK_HELP = `Usage: playbook [options] PLAYBOOK.ts
        playbook inventory -i FILE (--list | --host NAME | --graph [GROUP])
        playbook vault create|edit|view|encrypt|decrypt|rekey FILE   (see playbook vault --help)
        playbook history [list | show ID | --last-failed] [-i INV | --runs-dir DIR]
+       playbook sessions [-i INV] [--since WHEN] [--until WHEN] [--user LOGIN] [--json]   (Guacamole's desktop sessions)
 
 Runs a NovaStation playbook (a TypeScript module whose default export is definePlaybook(...))
 against the hosts of an Ansible-compatible inventory.

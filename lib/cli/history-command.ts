@@ -128,7 +128,8 @@ function outcomeCounts(record: RunRecord) {
   return c;
 }
 
-function table(rows: string[][]): string {
+/** Columns padded to the widest cell, two spaces apart (the last one not padded). */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return (
     rows

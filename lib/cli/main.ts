@@ -22,6 +22,10 @@ async function main(argv: string[]): Promise<number> {
     const { historyCommand } = await import('./history-command.js');
     return historyCommand(argv.slice(1));
   }
+  if (argv[0] === 'sessions') {
+    const { sessionsCommand } = await import('./sessions-command.js');
+    return sessionsCommand(argv.slice(1));
+  }
   const cli = parseCli(argv);
   if (cli.help) {
     process.stdout.write(PLAYBOOK_HELP);

@@ -17,4 +17,6 @@ export {
 } from './sync/index.js';
 export type { SyncOptions, SyncResult, RdpOptions, CertPolicy, Clipboard } from './sync/index.js';
 export { connectionHistory, HISTORY_LIMIT } from './history.js';
+export { sessionHistory } from './sessions.js';
+export type { SessionHistory, SessionQuery } from './sessions.js';
 export type { ConnectionRecord, HistoryPage } from './history.js';

@@ -25,23 +25,39 @@ import {
 } from '../../lib/guacamole/sync/index.js';
 
 export interface UsersVars {
+  /** The webapp: `https://…` through nginx, or `http://127.0.0.1:PORT/guacamole` on the gateway's loopback (reached through an SSH port forward). */
   guacamole_url: string;
+  /** SHA-256 fingerprint of the webapp's certificate (an HTTPS URL), pinned: `AA:BB:…`. */
   guacamole_tls_fingerprint?: string;
+  /** CA certificate file on the controller to verify an HTTPS URL's certificate with. */
   guacamole_ca_file?: string;
   /** The site user (admin: true) the sync logs in as; default: the first such user with a password. */
   guacamole_admin?: string;
+  /** What becomes of the fresh database's `guacadmin` once the site's administrator can log in: `delete` or `disable`. */
   guacamole_default_admin: 'delete' | 'disable';
+  /** The fresh database's `guacadmin` password, used only until the site's administrator exists. */
   guacamole_default_admin_password: string | Secret;
+  /** Remove NovaStation's users, connections and groups that the site no longer lists (default: keep them and say so). */
   guacamole_prune: boolean;
+  /** The names of the connection groups for development (`dev`) and GPU (`gpu`) VMs. */
   guacamole_connection_groups: { dev: string; gpu: string };
+  /** The VMs' RDP certificates: `ignore` (xrdp and Windows present self-signed ones), `tofu` (trust on first use) or `verify`. */
   guacamole_rdp_cert_policy: 'ignore' | 'tofu' | 'verify';
+  /** Clipboard between browser and desktop: `both`, `copy` (remote to local only), `paste` (local to remote only) or `none`. */
   guacamole_rdp_clipboard: 'both' | 'copy' | 'paste' | 'none';
+  /** A per-user drive for file transfer (`/drive/${GUAC_USERNAME}` in guacd). */
   guacamole_rdp_drive: boolean;
+  /** Log in to the VM with the user's own Guacamole credentials (`${GUAC_USERNAME}`/`${GUAC_PASSWORD}`). */
   guacamole_rdp_pass_through: boolean;
+  /** The server's keyboard layout (`en-us-qwerty`, `de-de-qwertz`, … or `failsafe`); unset: guacd's default. */
   guacamole_rdp_server_layout?: string;
+  /** The time zone given to the desktop session (e.g. `Europe/Berlin`). */
   guacamole_rdp_timezone?: string;
+  /** Turn off the RDP graphics pipeline (GFX, on by default in 1.6); `guacamole_rdp_color_depth` then applies. */
   guacamole_rdp_disable_gfx: boolean;
+  /** Colour depth (8, 16 or 24 bits) when the graphics pipeline is off. */
   guacamole_rdp_color_depth?: 8 | 16 | 24;
+  /** No sound from the desktop. */
   guacamole_rdp_disable_audio: boolean;
 }
 
@@ -157,18 +173,27 @@ export async function syncUsersTask<V extends UsersVars>(
     url.hostname = forward.host;
     url.port = String(forward.port);
   }
-  const client = new GuacamoleClient({
-    url: url.toString().replace(/\/$/, ''),
-    ...(vars.guacamole_tls_fingerprint ? { fingerprint: vars.guacamole_tls_fingerprint } : {}),
-    ...(vars.guacamole_ca_file ? { caFile: vars.guacamole_ca_file } : {}),
-    log: (line) => ctx.log(line),
-  });
+  const client = webappClient(vars, url, (line) => ctx.log(line));
   try {
     return outcome(await syncGuacamole(client, model, options));
   } finally {
     await client.close();
     await forward?.close();
   }
+}
+
+/** A client of the webapp at `url` (the port forward's, for a loopback URL), with the TLS pin or CA of `vars`. */
+export function webappClient(
+  vars: Pick<UsersVars, 'guacamole_tls_fingerprint' | 'guacamole_ca_file'>,
+  url: URL,
+  log?: (line: string) => void,
+): GuacamoleClient {
+  return new GuacamoleClient({
+    url: url.toString().replace(/\/$/, ''),
+    ...(vars.guacamole_tls_fingerprint ? { fingerprint: vars.guacamole_tls_fingerprint } : {}),
+    ...(vars.guacamole_ca_file ? { caFile: vars.guacamole_ca_file } : {}),
+    ...(log ? { log } : {}),
+  });
 }
 
 function outcome(result: SyncResult): TaskOutcome {

@@ -46,17 +46,23 @@ export type ServiceName = 'guacd' | 'guacamole' | 'postgres';
 export const SERVICES: readonly ServiceName[] = ['guacd', 'postgres', 'guacamole'];
 
 export interface GuacamoleVars {
+  /** Guacamole's release line, `1.5` or `1.6`: the webapp image's environment names differ between them. */
   guacamole_release: GuacamoleRelease;
   /** Image references, pinned: `name:tag` or `name:tag@sha256:…`. */
   guacamole_guacd_image: string;
+  /** The webapp image, pinned (`name:tag` or `name:tag@sha256:…`). */
   guacamole_webapp_image: string;
+  /** The PostgreSQL image, pinned (`name:tag` or `name:tag@sha256:…`). */
   guacamole_postgres_image: string;
   /** The Compose project's folder and name (`-p`). */
   guacamole_dir: string;
+  /** The Compose project's name (`docker compose -p`). */
   guacamole_project: string;
   /** The webapp's port on the gateway's loopback (nginx proxies to it). */
   guacamole_http_port: number;
+  /** The database's name (the webapp's POSTGRESQL_DATABASE). */
   guacamole_db_name: string;
+  /** The database user (its password is the vault's `guacamole_db_password`, generated once). */
   guacamole_db_user: string;
   /**
    * `local`: the role installs and runs the Docker engine. `external`: an engine it does not
@@ -66,11 +72,17 @@ export interface GuacamoleVars {
   guacamole_docker_engine: 'local' | 'external';
   /** /etc/docker/daemon.json (local engine only). */
   guacamole_docker_daemon: Record<string, unknown>;
+  /** guacd's log level (GUACD_LOG_LEVEL). */
   guacamole_guacd_log_level: 'error' | 'warning' | 'info' | 'debug' | 'trace';
+  /** Single sign-on through OpenID Connect (the webapp's OPENID_* settings); unset: no SSO. */
   guacamole_openid?: OpenIdSettings;
+  /** TOTP as a second factor (the webapp's TOTP_* settings); unset: none. */
   guacamole_totp?: TotpSettings;
+  /** The auth-ban extension's limits on failed logins (1.6 only: refused with 1.5). */
   guacamole_ban?: BanSettings;
+  /** Session recordings: a `recordings` volume (guacd writes, the webapp reads), pruned daily by a systemd timer after `retention_days`; unset: no recordings. */
   guacamole_recording?: RecordingSettings;
+  /** Tomcat's RemoteIpValve, so Guacamole's history shows the client's address from nginx's X-Forwarded-For: `{}` trusts private addresses, `internal_proxies` a regex of proxies, `false` turns it off. */
   guacamole_remote_ip_valve?: RemoteIpValveSettings | false;
   /** How long to wait for every container to be healthy after `up -d`. */
   guacamole_health_timeout: number;

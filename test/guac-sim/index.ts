@@ -34,6 +34,8 @@ export interface GuacSimOptions {
   defaultAdminPassword?: string | null;
   /** Keep the state in this JSON file: loaded at start if it exists, saved after every change. */
   stateFile?: string;
+  /** The webapp JVM's time zone, in which history search terms like `2026-03-01` are read (default UTC). */
+  timeZone?: string;
 }
 
 export interface GuacSim {
@@ -81,7 +83,7 @@ export async function startGuacSim(options: GuacSimOptions = {}): Promise<GuacSi
     ...(cert ? { tls: { key: cert.keyPem, cert: cert.certPem } } : {}),
     state,
     sessions,
-    routes: buildRoutes(now),
+    routes: buildRoutes(now, options.timeZone),
     requests,
     unhandled,
     now,

@@ -30,6 +30,8 @@ export interface RouteContext {
   sessions: Sessions;
   params: Record<string, string>;
   query: Record<string, string>;
+  /** Every value of each query parameter, in order (`contains` may be given several times). */
+  queryAll: Record<string, string[]>;
   body: unknown;
   remoteHost: string;
   /** The caller's session; set on every route below /api/session/. */
@@ -148,6 +150,7 @@ async function respond(options: ServerOptions, req: IncomingMessage, raw: string
       sessions: options.sessions,
       params: match.params,
       query,
+      queryAll: queryAll(url.searchParams),
       body,
       remoteHost: req.socket.remoteAddress ?? '',
       access: new Access(options.state, user ?? (undefined as unknown as SimUser)),
@@ -162,6 +165,12 @@ async function respond(options: ServerOptions, req: IncomingMessage, raw: string
     );
     return finish(500, failure.body());
   }
+}
+
+function queryAll(params: URLSearchParams): Record<string, string[]> {
+  const all: Record<string, string[]> = {};
+  for (const [key, value] of params) (all[key] ??= []).push(value);
+  return all;
 }
 
 function parseBody(contentType: string | undefined, raw: string): unknown {

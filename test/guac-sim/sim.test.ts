@@ -200,7 +200,9 @@ describe('guac-sim', () => {
     }[];
     expect(all).toHaveLength(MAXIMUM_HISTORY_SIZE);
     expect(all[0]!.connectionName).toBe('c1199');
-    expect((await call('GET', '/history/connections?contains=c119')).body).toHaveLength(11);
+    // A term matches the current user's name (u3 exists; "someone" never did), not the record's own.
+    expect((await call('GET', '/history/connections?contains=u3')).body).toHaveLength(600);
+    expect((await call('GET', '/history/connections?contains=someone')).body).toHaveLength(0);
     const u3 = caller((await login('u3', 'pw-u3-1')).body.authToken);
     const own = (await u3('GET', '/history/connections')).body as { username: string }[];
     expect(own).toHaveLength(600);
@@ -260,6 +262,44 @@ describe('guac-sim with a state file', () => {
       expect((await call('GET', '/self')).status).toBe(403);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('guac-sim history search terms (ActivityRecordSearchTerm)', () => {
+  it('a year, month or day term matches the start date in the server time zone; several terms all match', async () => {
+    // UTC+14: 2026-03-01 10:00 UTC is already 2026-03-02 there.
+    const s = await startGuacSim({ timeZone: 'Pacific/Kiritimati' });
+    try {
+      const token = (
+        await (
+          await fetch(`${s.url}/api/tokens`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'username=guacadmin&password=guacadmin',
+          })
+        ).json()
+      ).authToken as string;
+      const get = async (query: string) =>
+        (await (
+          await fetch(`${s.url}/api/session/data/postgresql/history/connections?${query}`, {
+            headers: { 'Guacamole-Token': token },
+          })
+        ).json()) as { identifier: string }[];
+      s.recordSession({ username: 'guacadmin', connection: 'a', startDate: Date.UTC(2026, 2, 1, 10) });
+      s.recordSession({ username: 'gone', connection: 'b', startDate: Date.UTC(2026, 2, 1, 9) });
+      s.recordSession({ username: 'gone', connection: 'c', startDate: Date.UTC(2025, 11, 31, 9) });
+      expect(await get('contains=2026-03-02')).toHaveLength(1);
+      expect(await get('contains=2026-03-01')).toHaveLength(1);
+      expect(await get('contains=2026-3')).toHaveLength(2);
+      expect(await get('contains=2026')).toHaveLength(2);
+      expect(await get('contains=2025')).toHaveLength(1);
+      expect(await get('contains=2026&contains=guacadmin')).toHaveLength(1);
+      expect(await get('contains=2026&contains=gone')).toHaveLength(0);
+      // Not a date, not a current name: the remote host is not searched.
+      expect(await get('contains=127.0.0.1')).toHaveLength(0);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -1,13 +1,15 @@
 /**
  * `GET history/connections` and `GET history/users` (rest/history/HistoryResource,
- * ActivityRecordSetResource): records newest first by default, `contains` (repeatable) keeps
- * records whose username, connection name or remote host contain the text, `order` (repeatable)
- * sorts by `startDate`/`-startDate`, and at most **1000** records are returned
- * (ActivityRecordSetResource.MAXIMUM_HISTORY_SIZE) — a full audit needs SQL. Administrators (and
- * AUDIT in 1.6) see everyone's records; other users only their own.
+ * ActivityRecordSetResource): records newest first by default, `order` (repeatable) sorts by
+ * `startDate`/`-startDate`, `contains` (repeatable) keeps the records every term matches
+ * (search-term.ts: the current user's or connection's name, or a year/month/day of the server's
+ * time zone), and at most **1000** records are returned
+ * (ActivityRecordSetResource.MAXIMUM_HISTORY_SIZE) — a full audit needs SQL or narrower queries.
+ * Administrators (and AUDIT in 1.6) see everyone's records; other users only their own.
  */
 import { route, type Route, type RouteContext } from '../server.js';
 import type { ConnectionRecord, LoginRecord } from '../state.js';
+import { termsMatcher, type Searchable } from '../search-term.js';
 
 export const MAXIMUM_HISTORY_SIZE = 1000;
 const DS = '/api/session/data/:ds';
@@ -15,19 +17,18 @@ const DS = '/api/session/data/:ds';
 function select<T extends { username: string; startDate: number }>(
   ctx: RouteContext,
   records: T[],
-  text: (r: T) => string[],
+  searchable: (r: T) => Searchable,
+  timeZone: string,
 ): T[] {
   const everyone = ctx.access.admin || ctx.access.system('AUDIT');
-  const contains = ctx.query.contains;
+  const matches = termsMatcher(ctx.queryAll.contains ?? [], timeZone);
   const order = ctx.query.order ?? '-startDate';
   return records
     .filter((r) => everyone || r.username === ctx.access.user.username)
-    .filter((r) => !contains || text(r).some((t) => t.includes(contains)))
+    .filter((r) => matches(searchable(r)))
     .sort((a, b) => (order === 'startDate' ? a.startDate - b.startDate : b.startDate - a.startDate))
     .slice(0, MAXIMUM_HISTORY_SIZE);
 }
-
-const iso = (ms: number | null) => ms;
 
 function connectionRecordJson(r: ConnectionRecord) {
   return {
@@ -37,8 +38,8 @@ function connectionRecordJson(r: ConnectionRecord) {
     connectionName: r.connectionName,
     sharingProfileIdentifier: null,
     sharingProfileName: null,
-    startDate: iso(r.startDate),
-    endDate: iso(r.endDate),
+    startDate: r.startDate,
+    endDate: r.endDate,
     remoteHost: r.remoteHost,
     username: r.username,
     active: r.endDate === null,
@@ -60,17 +61,40 @@ function loginRecordJson(r: LoginRecord) {
   };
 }
 
-export function historyRoutes(): Route[] {
+/** `timeZone`: the webapp JVM's default time zone, in which date terms are read. */
+export function historyRoutes(timeZone = 'UTC'): Route[] {
   return [
-    route('GET', `${DS}/history/connections`, (ctx) => ({
-      status: 200,
-      json: select(ctx, ctx.state.connectionHistory, (r) => [r.username, r.connectionName, r.remoteHost]).map(
-        connectionRecordJson,
-      ),
-    })),
+    route('GET', `${DS}/history/connections`, (ctx) => {
+      const { users, connections } = ctx.state;
+      return {
+        status: 200,
+        json: select(
+          ctx,
+          ctx.state.connectionHistory,
+          (r) => ({
+            startDate: r.startDate,
+            currentUser: users.has(r.username) ? r.username : null,
+            currentConnection:
+              r.connectionIdentifier === null
+                ? null
+                : (connections.get(r.connectionIdentifier)?.name ?? null),
+          }),
+          timeZone,
+        ).map(connectionRecordJson),
+      };
+    }),
     route('GET', `${DS}/history/users`, (ctx) => ({
       status: 200,
-      json: select(ctx, ctx.state.loginHistory, (r) => [r.username, r.remoteHost]).map(loginRecordJson),
+      json: select(
+        ctx,
+        ctx.state.loginHistory,
+        (r) => ({
+          startDate: r.startDate,
+          currentUser: ctx.state.users.has(r.username) ? r.username : null,
+          currentConnection: null,
+        }),
+        timeZone,
+      ).map(loginRecordJson),
     })),
   ];
 }

@@ -4,6 +4,6 @@ import { historyRoutes } from './history.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
-export function buildRoutes(now: () => number): Route[] {
-  return [...tokenRoutes(now), ...userRoutes(), ...connectionRoutes(), ...historyRoutes()];
+export function buildRoutes(now: () => number, timeZone?: string): Route[] {
+  return [...tokenRoutes(now), ...userRoutes(), ...connectionRoutes(), ...historyRoutes(timeZone)];
 }
