@@ -146,7 +146,11 @@ export function ipconfig(vars: Pick<CloneVars, 'vm_ip' | 'vm_gateway'>): string 
   return `ip=${vars.vm_ip}${vars.vm_gateway ? `,gw=${vars.vm_gateway}` : ''}`;
 }
 
-/** The configuration a clone keeps in line: CPU, memory, system disk, first NIC, cloud-init (Ubuntu). */
+/**
+ * The configuration a clone keeps in line: CPU, memory, system disk, first NIC, cloud-init
+ * (Ubuntu: user, SSH keys, IP, and the proxmox-host role's snippet as vendor data — the cloud
+ * image has no qemu-guest-agent until cloud-init installs it from there).
+ */
 export function cloneConfig(vars: CloneVars, site: PveSite, os: TemplateRef['vm_os']): VmConfigSpec {
   const ci = os === 'ubuntu';
   const ip = ci ? ipconfig(vars) : undefined;
@@ -156,6 +160,7 @@ export function cloneConfig(vars: CloneVars, site: PveSite, os: TemplateRef['vm_
       memory: vars.vm_memory,
       ...(ci && vars.ci_user ? { ciuser: vars.ci_user } : {}),
       ...(ip ? { ipconfig0: ip } : {}),
+      ...(ci ? { cicustom: `vendor=${site.guestAgentSnippet}` } : {}),
     },
     ...(ci && vars.ci_ssh_keys ? { sshKeys: vars.ci_ssh_keys } : {}),
     disks: {

@@ -6,7 +6,16 @@
  * passed the simulator's check against Proxmox's own API schema.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { changedTasks, KEYS, startSite, summary, VM_NAMES, vmsByName, type Site } from './support.js';
+import {
+  AGENT_SNIPPET,
+  changedTasks,
+  KEYS,
+  startSite,
+  summary,
+  VM_NAMES,
+  vmsByName,
+  type Site,
+} from './support.js';
 
 let site: Site;
 beforeAll(async () => {
@@ -90,6 +99,11 @@ describe('the Proxmox part of the site against the simulator', () => {
     expect(dev1.status).toBe('running');
     expect(dev1.config).toMatchObject({ cores: '4', memory: '8192', ciuser: 'dev', ipconfig0: 'ip=dhcp' });
     expect(decodeURIComponent(dev1.config.sshkeys!).trim()).toBe(KEYS.join('\n'));
+    // The cloud image has no guest agent: cloud-init installs it from proxmox-host's vendor snippet.
+    expect(dev1.config.cicustom).toBe(`vendor=${AGENT_SNIPPET}`);
+    expect(site.sim.state.vm(dev1.vmid)!.guest.agentAt, 'the agent answers on vm-dev-01').toBeTypeOf(
+      'number',
+    );
     expect(dev1.config.scsi0).toMatch(/size=64G/);
     const dev2 = one('vm-dev-02');
     expect(dev2.vmid).toBeGreaterThanOrEqual(100); // allocated

@@ -1,8 +1,8 @@
 /**
  * What runs inside a VM, reduced to what the API can observe (the guest agent):
  * - A disk imported from the Ubuntu cloud image boots Ubuntu 22.04; with `agent` enabled the agent
- *   answers `bootMs` after start (linux, an address from ipconfig0 or DHCP on vmbr0).
- *   (The real jammy image needs qemu-guest-agent installed by cloud-init; the sim assumes it is.)
+ *   answers `bootMs` after start (linux, an address from ipconfig0 or DHCP on vmbr0) — only when
+ *   cloud-init installs it: `cicustom` names a snippet that does (state/cloud-init.ts).
  * - A disk with Windows installed boots Windows 11; the agent answers after `bootMs` (mswindows).
  * - Windows install: booting the Windows ISO with an empty disk, an answer-file ISO attached and
  *   Windows 11's requirements met (OVMF + efidisk0, tpmstate0 v2.0, VirtIO drivers ISO when the
@@ -12,6 +12,7 @@
  */
 import type { SimCore } from '../core.js';
 import { die } from '../http/errors.js';
+import { ubuntuHasAgent } from './cloud-init.js';
 import { isCdrom, parseDrive } from './drives.js';
 import type { SimVm } from './model.js';
 
@@ -50,7 +51,9 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
       vm.windows.externalRebootReasons.clear();
     }
     vm.guest.ip = guestIp(vm);
-    if (agentEnabled(vm)) vm.guest.agentAt = now + sim.timing.bootMs;
+    // Ubuntu's cloud image has an agent only when cloud-init installs it (state/cloud-init.ts).
+    const hasAgent = vm.guest.os === 'windows' || ubuntuHasAgent(sim, vm);
+    if (agentEnabled(vm) && hasAgent) vm.guest.agentAt = now + sim.timing.bootMs;
     return;
   }
   const installer = attached.find((d) => d.cdrom && d.volume?.os === 'windows-installer');

@@ -51,6 +51,8 @@ export interface SimVolume {
   vmid?: number;
   ctime: number;
   os?: VolumeOs;
+  /** The file's bytes where a model reads them: snippets (cloud-init), uploaded answer-file ISOs. */
+  data?: Buffer;
 }
 
 export interface ExecRecord {
