@@ -16,13 +16,16 @@
  *    API); only while the template does not exist;
  * 2. a VM for Windows 11 — q35, OVMF with a 4m EFI disk and Microsoft's keys pre-enrolled,
  *    TPM 2.0, VirtIO SCSI/NIC, the three ISOs as CD-ROMs — created and started in one request;
- * 3. the unattended install waited for: the answer file powers the VM off at its end;
+ * 3. Enter pressed through the API while the VM boots (the ISO's "Press any key to boot from CD
+ *    or DVD" under UEFI: without a key Setup never starts), then the unattended install waited
+ *    for: the answer file powers the VM off at its end;
  * 4. the install media detached, the VM converted to a template, the answer ISO deleted.
  *
  * Every step is idempotent, so a run killed anywhere resumes where it stopped.
  */
 import { defineRole, oneOf, secretString, Type } from '../../lib/define.js';
 import { renderTemplate } from '../../tasks/files/template.js';
+import { pveBootKeys } from '../../tasks/proxmox/boot-keys.js';
 import { pveWaitInstall } from '../../tasks/proxmox/install.js';
 import { buildIso } from '../../lib/iso9660.js';
 import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/storage.js';
@@ -61,6 +64,14 @@ export const vmTemplate = defineRole({
         Type.String({
           pattern: '^[0-9a-f]{64}$',
           description: 'SHA-256 of the image, checked by Proxmox while downloading.',
+        }),
+      ),
+      win_boot_keys_s: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: 600,
+          description:
+            'Windows: for how many seconds of the install VM\'s uptime Enter is pressed (once a second, through the API) to answer the ISO\'s "Press any key to boot from CD or DVD" (default 30).',
         }),
       ),
       vm_install_timeout_min: Type.Optional(
@@ -105,6 +116,7 @@ export const vmTemplate = defineRole({
     vm_cloud_image_url: UBUNTU_CLOUD_IMAGE,
     vm_cloud_image_file: 'jammy-server-cloudimg-amd64.qcow2',
     vm_install_timeout_min: 120,
+    win_boot_keys_s: 30,
     win_admin_user: 'admin',
     win_image_name: 'Windows 11 Pro',
     win_locale: 'en-US',
@@ -238,6 +250,9 @@ export const vmTemplate = defineRole({
             },
           },
         }),
+      );
+      await task('boot prompt answered', () =>
+        pveBootKeys(host, { ...common, client, windowS: vars.win_boot_keys_s }),
       );
       await task('unattended install finished', () =>
         pveWaitInstall(host, {

@@ -92,6 +92,11 @@ describe('the Proxmox part of the site against the simulator', () => {
     expect(Object.keys(win.config).filter((k) => /^ide\d$/.test(k))).toEqual([]);
     const disk = site.sim.state.volumes.get(win.config.scsi0!.split(',')[0]!);
     expect(disk?.os).toBe('windows');
+    // The ISO's "Press any key to boot from CD or DVD" was answered through the API (sendkey).
+    const keys = site.sim.requests.filter(
+      (q) => q.method === 'PUT' && q.path.endsWith(`/${win.vmid}/sendkey`),
+    );
+    expect(keys.length, 'keys sent while the template VM booted').toBeGreaterThan(0);
     expect([...site.sim.state.volumes.keys()].filter((v) => v.includes('autounattend'))).toEqual([]);
 
     const dev1 = one('vm-dev-01');

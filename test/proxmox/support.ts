@@ -65,6 +65,8 @@ export function inventoryFor(sim: PveSim, tweak: (inv: any) => void = () => {}):
                   vm_id: 9001,
                   vm_disk_gb: 64,
                   win_admin_password: '__ENV_WIN__',
+                  // The sim's boot prompt shows at once and waits 5 s: two presses answer it.
+                  win_boot_keys_s: 2,
                 },
               },
             },

@@ -61,3 +61,11 @@ export async function ubuntuVm(c: Client, vmid: number, extra: Record<string, st
     ...extra,
   });
 }
+
+/** Answers the Windows ISO's "Press any key to boot from CD or DVD" once it shows (state/boot-prompt.ts). */
+export async function pressBootKey(sim: PveSim, c: Client, vmid: number): Promise<void> {
+  const vm = sim.state.vm(vmid)!;
+  while (vm.guest.bootPrompt && Date.now() < vm.guest.bootPrompt.shownAt)
+    await new Promise((r) => setTimeout(r, 5));
+  await ok(c, 'PUT', `/nodes/pve1/qemu/${vmid}/sendkey`, { key: 'ret' });
+}

@@ -49,6 +49,10 @@ export interface PveSimOptions {
   windowsInstallMs?: number;
   /** From start until a guest agent answers (default 2 × taskMs). */
   bootMs?: number;
+  /** From start until the Windows ISO's "Press any key" prompt shows (default taskMs). */
+  bootPromptMs?: number;
+  /** How long the prompt waits for a key through `sendkey` (default 5000 ms, as on a real VM). */
+  bootPromptWindowMs?: number;
   /** The API contract to check requests against (default: the committed contract/pve-api.json). */
   schemaPath?: string;
   /** Node names (default ['pve1']). */
@@ -97,6 +101,8 @@ export async function startPveSim(options: PveSimOptions = {}): Promise<PveSim> 
     taskMs,
     windowsInstallMs: options.windowsInstallMs ?? 2000,
     bootMs: options.bootMs ?? taskMs * 2,
+    bootPromptMs: options.bootPromptMs ?? taskMs,
+    bootPromptWindowMs: options.bootPromptWindowMs ?? 5000,
     lockTimeoutMs: { config: 10_000, create: 5000, clone: 1000, ...options.lockTimeoutMs },
     authFailureDelayMs: options.authFailureDelayMs ?? 50,
   };

@@ -1,12 +1,13 @@
 /**
  * The Windows install model (state/guest.ts): an answer-file ISO uploaded through the storage
- * upload API, a VM that boots the Windows ISO with UEFI + TPM 2.0 + VirtIO drivers installs for
+ * upload API, a VM that boots the Windows ISO (its boot prompt answered: boot-prompt.test.ts)
+ * with UEFI + TPM 2.0 + VirtIO drivers installs for
  * `windowsInstallMs` and then powers itself off; the next boot answers get-osinfo as Windows.
  * Without TPM 2.0, setup never finishes (the VM keeps running, the agent never answers).
  */
 import { FormData, fetch, Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, openSim, task } from './helpers.js';
+import { ok, openSim, pressBootKey, task } from './helpers.js';
 
 let t: Awaited<ReturnType<typeof openSim>>;
 beforeAll(async () => {
@@ -63,6 +64,7 @@ describe('Windows install', () => {
   it('installs, powers off, then boots Windows 11 with the agent answering', async () => {
     await task(t.c, 'POST', '/nodes/pve1/qemu', windowsVm(9001));
     await task(t.c, 'POST', '/nodes/pve1/qemu/9001/status/start');
+    await pressBootKey(t.sim, t.c, 9001);
     await sleep(100);
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/9001/status/current')).status).toBe('running');
     expect((await t.c.call('POST', '/nodes/pve1/qemu/9001/agent/ping')).statusText).toBe(
@@ -79,6 +81,7 @@ describe('Windows install', () => {
   it('without TPM 2.0 setup never finishes', async () => {
     await task(t.c, 'POST', '/nodes/pve1/qemu', windowsVm(9002, { tpmstate0: 'local-lvm:1,version=v1.2' }));
     await task(t.c, 'POST', '/nodes/pve1/qemu/9002/status/start');
+    await pressBootKey(t.sim, t.c, 9002);
     await sleep(450);
     expect((await ok(t.c, 'GET', '/nodes/pve1/qemu/9002/status/current')).status).toBe('running');
     expect(t.sim.state.vm(9002)?.guest.stuck).toMatch(/can't run Windows 11/);

@@ -13,8 +13,9 @@
 import type { SimCore } from '../core.js';
 import { die } from '../http/errors.js';
 import { ubuntuHasAgent } from './cloud-init.js';
+import { showBootPrompt } from './boot-prompt.js';
 import { isCdrom, parseDrive } from './drives.js';
-import type { SimVm } from './model.js';
+import type { SimVm, SimVolume } from './model.js';
 
 const DISK_ORDER = /^(ide|sata|scsi|virtio)(\d+)$/;
 
@@ -58,6 +59,16 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
   }
   const installer = attached.find((d) => d.cdrom && d.volume?.os === 'windows-installer');
   if (!installer) return; // nothing bootable: the VM sits at the firmware, no agent
+  // Setup starts only once a key answers the ISO's boot prompt (state/boot-prompt.ts).
+  showBootPrompt(sim, vm, () => startSetup(sim, vm, attached));
+}
+
+/** Windows Setup from the ISO: stuck on a missing requirement, or installing. */
+function startSetup(
+  sim: SimCore,
+  vm: SimVm,
+  attached: { key: string; cdrom: boolean; volume?: SimVolume }[],
+): void {
   const target = attached.find((d) => !d.cdrom && d.volume);
   const why = !target
     ? 'Windows Setup: no disk to install to'

@@ -4,6 +4,7 @@
  * Config values are stored as PVE stores them: strings, property strings printed by PVE's rules.
  */
 import { createHash } from 'node:crypto';
+import type { BootPrompt } from './boot-prompt.js';
 import type { SimTask } from './tasks.js';
 import type { WindowsModel } from './windows.js';
 
@@ -71,6 +72,8 @@ export interface GuestState {
   ip?: string;
   installing?: boolean;
   stuck?: string; // why an install cannot proceed (for tests and README), e.g. no TPM
+  /** The Windows ISO's "Press any key to boot from CD or DVD" of this boot (state/boot-prompt.ts). */
+  bootPrompt?: BootPrompt;
   timers: NodeJS.Timeout[];
   execs: Map<number, ExecRecord>;
   nextPid: number;
