@@ -5,11 +5,19 @@
  * names the inventory host of its Proxmox server, whose API settings the roles read
  * (lib/proxmox/site.ts).
  */
-import { oneOf, Type, type RoleContext, type Static, type WithDefaults } from '../lib/define.js';
+import {
+  oneOf,
+  secretString,
+  Type,
+  type RoleContext,
+  type Static,
+  type WithDefaults,
+} from '../lib/define.js';
 import type { ProxmoxClient } from '../lib/proxmox/index.js';
 import { pveVmPower } from '../tasks/proxmox/power.js';
 import type { VmConfigSpec } from '../tasks/proxmox/vm-config.js';
 import { pveVm } from '../tasks/proxmox/vm.js';
+import { windowsFirstBoot } from './windows-first-boot.js';
 import { PveHostVars, type PveSite } from '../lib/proxmox/site.js';
 
 export { PveHostVars, pveHostVarsSchema, pveSite, withProxmox, type PveSite } from '../lib/proxmox/site.js';
@@ -113,12 +121,19 @@ export const cloneProperties = {
   ),
 };
 
-/** What a clone reads from its template's inventory host. */
+/**
+ * What a clone reads from its template's inventory host; for Windows, what its first boot's
+ * answer file needs (the administrator, locale, time zone: roles/windows-first-boot.ts).
+ */
 export const TemplateRef = Type.Object({
   vm_os: oneOf(['ubuntu', 'windows'], {
     description: 'The OS the template installs.',
   }),
   vm_id: vmProperties.vm_id,
+  win_admin_user: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,20}$' })),
+  win_admin_password: Type.Optional(secretString({ minLength: 8 })),
+  win_locale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}-[A-Z]{2}$' })),
+  win_timezone: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type TemplateRef = Static<typeof TemplateRef>;
 /** The same schema under its earlier name. */
@@ -223,6 +238,8 @@ export async function cloneAndPower(
       log: ctx.log,
     }),
   );
+  // A clone of a generalised Windows template: its first boot gives it its identity.
+  if (template.vm_os === 'windows') await windowsFirstBoot(ctx, { client, site, template });
   await task(`power ${vars.vm_power}`, () =>
     pveVmPower(host, {
       client,

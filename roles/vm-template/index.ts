@@ -19,7 +19,11 @@
  * 3. Enter pressed through the API while the VM boots (the ISO's "Press any key to boot from CD
  *    or DVD" under UEFI: without a key Setup never starts), then the unattended install waited
  *    for: the answer file powers the VM off at its end;
- * 4. the install media detached, the VM converted to a template, the answer ISO deleted.
+ *    the answer file installs the VirtIO guest tools in audit mode, then sysprep generalises
+ *    Windows and powers it off (no account, name or SID of its own: each clone gets its own at
+ *    its first boot, roles/windows-first-boot.ts);
+ * 4. the install media detached, the VM tagged `generalized` and converted to a template, the
+ *    answer ISO deleted.
  *
  * Every step is idempotent, so a run killed anywhere resumes where it stopped.
  */
@@ -32,6 +36,7 @@ import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/sto
 import { pveTemplate } from '../../tasks/proxmox/template.js';
 import { locateVm, pveVm } from '../../tasks/proxmox/vm.js';
 import { PveHostVars, pveSite, vmProperties, withProxmox } from '../proxmox-vm.js';
+import { GENERALIZED_TAG } from '../windows-first-boot.js';
 import { answerFileVars } from './answer-file.js';
 
 export const UBUNTU_CLOUD_IMAGE =
@@ -265,7 +270,17 @@ export const vmTemplate = defineRole({
       await task('install media detached', () =>
         pveVm(host, {
           ...vm,
-          config: { options: { ...config.options, ide0: null, ide1: null, ide2: null, boot: 'order=scsi0' } },
+          // Tagged generalised (sysprep ran): every clone copies the tag and gets a first boot.
+          config: {
+            options: {
+              ...config.options,
+              ide0: null,
+              ide1: null,
+              ide2: null,
+              boot: 'order=scsi0',
+              tags: GENERALIZED_TAG,
+            },
+          },
         }),
       );
       await task('converted to a template', () => pveTemplate(host, { ...common, client }));

@@ -14,6 +14,7 @@ import {
   summary,
   VM_NAMES,
   vmsByName,
+  WIN_PASSWORD,
   type Site,
 } from './support.js';
 
@@ -116,6 +117,28 @@ describe('the Proxmox part of the site against the simulator', () => {
     const dev3 = one('vm-dev-03');
     expect(dev3.config.ostype).toBe('win11');
     expect(dev3.config.ciuser).toBeUndefined(); // no cloud-init on Windows
+    // Identity: the template was generalised (sysprep) and each Windows clone specialised on its
+    // first boot from its own answer file: its name, the administrator, a machine SID of its own.
+    expect(site.sim.identityFlags).toEqual([]);
+    expect(disk?.windows?.state).toBe('generalized');
+    const winDisk = (name: string) =>
+      site.sim.state.volumes.get(one(name).config.scsi0!.split(',')[0]!)?.windows;
+    const sids = new Set<string | undefined>();
+    for (const name of ['vm-dev-03', 'vm-dev-04', 'vm-gpu-01']) {
+      expect(winDisk(name), name).toMatchObject({
+        state: 'specialized',
+        computerName: name.toUpperCase(),
+        accounts: [{ name: 'admin', password: WIN_PASSWORD, admin: true }],
+      });
+      sids.add(winDisk(name)?.machineSid);
+      expect(
+        Object.values(one(name).config).filter((v) => /firstboot/.test(v)),
+        name,
+      ).toEqual([]);
+      expect(one(name).config.tags, name).toBeUndefined();
+    }
+    expect(sids.size).toBe(3);
+    expect([...site.sim.state.volumes.keys()].filter((v) => v.includes('firstboot'))).toEqual([]);
     const dev4 = one('vm-dev-04');
     expect(dev4.config.scsi0).toMatch(/base-9001-disk-\d+\/vm-\d+-disk/); // linked clone
     expect(dev4.status).toBe('stopped');

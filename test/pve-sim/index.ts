@@ -79,6 +79,8 @@ export interface PveSim {
   unhandled: { method: string; template: string }[];
   /** Guest-agent commands the scripted Windows guest refused as malformed or unknown (state/windows.ts). */
   windowsViolations: string[];
+  /** Clones of a Windows template that was not generalised (sysprep): they share its identity. */
+  identityFlags: string[];
   faults: PveSimFaults;
   state: PveSimState;
   /** Privileges of the API token (undefined = all). Narrow it to find the least privileges. */
@@ -133,6 +135,7 @@ export async function startPveSim(options: PveSimOptions = {}): Promise<PveSim> 
     violations: hooks.violations,
     unhandled: hooks.unhandled,
     windowsViolations: state.windowsViolations,
+    identityFlags: state.identityFlags,
     faults: core.faults,
     state,
     get tokenPrivileges() {

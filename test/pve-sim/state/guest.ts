@@ -9,12 +9,14 @@
  *   disk is VirtIO) installs for `windowsInstallMs`; THE RULE: at the end the VM powers itself off
  *   (the answer file's last step is a shutdown) and its disk now boots Windows. The agent never
  *   answers during setup. A requirement missing leaves setup waiting forever (`guest.stuck`).
+ *   How it ends, and a clone's first boot, follow the answer files (state/windows-identity.ts).
  */
 import type { SimCore } from '../core.js';
 import { die } from '../http/errors.js';
 import { ubuntuHasAgent } from './cloud-init.js';
 import { showBootPrompt } from './boot-prompt.js';
 import { isCdrom, parseDrive } from './drives.js';
+import { answerXml, installEnd, specializeOnBoot } from './windows-identity.js';
 import type { SimVm, SimVolume } from './model.js';
 
 const DISK_ORDER = /^(ide|sata|scsi|virtio)(\d+)$/;
@@ -45,6 +47,8 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
   const osDisk = attached.find((d) => !d.cdrom && (d.volume?.os === 'ubuntu' || d.volume?.os === 'windows'));
   if (osDisk) {
     vm.guest.os = osDisk.volume!.os as 'ubuntu' | 'windows';
+    // A generalised Windows: this boot is its specialize + OOBE (state/windows-identity.ts).
+    if (specializeOnBoot(sim, vm, osDisk.volume!, attached, () => guestPowerOff(vm))) return;
     if (vm.windows) {
       // A new boot: a pending rename takes effect, pending-reboot reasons are gone.
       vm.windows.bootTime = now;
@@ -90,13 +94,23 @@ function startSetup(
     setTimeout(() => {
       if (vm.status !== 'running' || !vm.guest.installing) return;
       target!.volume!.os = 'windows';
-      // The answer file's last step: shutdown. The VM is off; nothing else changes.
-      vm.status = 'stopped';
-      vm.startedAt = undefined;
-      resetGuest(vm);
-      applyPendingOnStop(vm);
+      // The answer file's last step decides: sysprep (generalised) or a shutdown, both power off.
+      const answer = attached.map((d) => (d.cdrom ? answerXml(d.volume) : undefined)).find((x) => x);
+      const end = installEnd(answer);
+      target!.volume!.windows = end.disk;
+      vm.guest.installing = false;
+      if (end.powerOff) guestPowerOff(vm);
+      else vm.guest.agentAt = sim.clock.now();
     }, sim.timing.windowsInstallMs),
   );
+}
+
+/** The guest powers the VM off (a shutdown inside it; no task). */
+function guestPowerOff(vm: SimVm): void {
+  vm.status = 'stopped';
+  vm.startedAt = undefined;
+  resetGuest(vm);
+  applyPendingOnStop(vm);
 }
 
 /** Pending changes of a running VM become current when it stops (a guest-initiated poweroff too). */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { BootPrompt } from './boot-prompt.js';
 import type { SimTask } from './tasks.js';
 import type { WindowsModel } from './windows.js';
+import type { WindowsDisk } from './windows-identity.js';
 
 export interface PciDevice {
   id: string;
@@ -54,6 +55,8 @@ export interface SimVolume {
   os?: VolumeOs;
   /** The file's bytes where a model reads them: snippets (cloud-init), uploaded answer-file ISOs. */
   data?: Buffer;
+  /** A Windows disk: generalised or specialised, and its identity (state/windows-identity.ts). */
+  windows?: WindowsDisk;
 }
 
 export interface ExecRecord {
@@ -154,6 +157,8 @@ export class PveSimState {
   ) => { exitcode: number; out?: string; err?: string };
   /** Commands the Windows model refused as malformed (not a known, well-formed script). */
   readonly windowsViolations: string[] = [];
+  /** Clones of a Windows that was not generalised: they share its identity (state/windows-identity.ts). */
+  readonly identityFlags: string[] = [];
   mappingDigest = createHash('sha1').update('').digest('hex');
   nextIdLower = 100;
 
