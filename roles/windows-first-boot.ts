@@ -53,6 +53,7 @@ export async function windowsFirstBoot(
   const id = { client, name, ...(vmid !== undefined ? { vmid } : {}), log: ctx.log };
   const state = await cloneState(client, name, vmid);
   if (!state) {
+    if (!host.check) throw new Error(`${name}: no such VM in Proxmox after its clone step`);
     // Check mode before the clone exists: it would be generalised, so it would get a first boot.
     await task('first boot: name and administrator', async () => ({
       changed: false,
