@@ -5,11 +5,12 @@
  * The prompt shows `bootPromptMs` after the start and waits `bootPromptWindowMs`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, openSim, task } from './helpers.js';
+import { answerFile, ok, openSim, SYSPREP_END, task } from './helpers.js';
 
 let t: Awaited<ReturnType<typeof openSim>>;
 beforeAll(async () => {
-  t = await openSim({ taskMs: 10, windowsInstallMs: 100, bootPromptWindowMs: 150 });
+  // A window wide enough for a loaded machine to answer in, short enough to wait out.
+  t = await openSim({ taskMs: 10, windowsInstallMs: 100, bootPromptWindowMs: 1000 });
   t.sim.state.volumes.set('local:iso/autounattend-x.iso', {
     volid: 'local:iso/autounattend-x.iso',
     storage: 'local',
@@ -19,6 +20,7 @@ beforeAll(async () => {
     size: 4096,
     ctime: 0,
     os: 'answer-file',
+    data: Buffer.from(answerFile({ commands: SYSPREP_END })), // the install ends powered off
   });
 });
 afterAll(() => t.close());
