@@ -5,11 +5,19 @@
  * names the inventory host of its Proxmox server, whose API settings the roles read
  * (lib/proxmox/site.ts).
  */
-import { oneOf, Type, type RoleContext, type Static, type WithDefaults } from '../lib/define.js';
+import {
+  oneOf,
+  secretString,
+  Type,
+  type RoleContext,
+  type Static,
+  type WithDefaults,
+} from '../lib/define.js';
 import type { ProxmoxClient } from '../lib/proxmox/index.js';
 import { pveVmPower } from '../tasks/proxmox/power.js';
 import type { VmConfigSpec } from '../tasks/proxmox/vm-config.js';
 import { pveVm } from '../tasks/proxmox/vm.js';
+import { windowsFirstBoot } from './windows-first-boot.js';
 import { PveHostVars, type PveSite } from '../lib/proxmox/site.js';
 
 export { PveHostVars, pveHostVarsSchema, pveSite, withProxmox, type PveSite } from '../lib/proxmox/site.js';
@@ -119,12 +127,19 @@ export const cloneProperties = {
   ),
 };
 
-/** What a clone reads from its template's inventory host. */
+/**
+ * What a clone reads from its template's inventory host; for Windows, what its first boot's
+ * answer file needs (the administrator, locale, time zone: roles/windows-first-boot.ts).
+ */
 export const TemplateRef = Type.Object({
   vm_os: oneOf(['ubuntu', 'windows'], {
     description: 'The OS the template installs.',
   }),
   vm_id: vmProperties.vm_id,
+  win_admin_user: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,20}$' })),
+  win_admin_password: Type.Optional(secretString({ minLength: 8 })),
+  win_locale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}-[A-Z]{2}$' })),
+  win_timezone: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type TemplateRef = Static<typeof TemplateRef>;
 /** The same schema under its earlier name. */
@@ -153,7 +168,11 @@ export function ipconfig(vars: Pick<CloneVars, 'vm_ip' | 'vm_gateway'>): string 
   return `ip=${vars.vm_ip}${vars.vm_gateway ? `,gw=${vars.vm_gateway}` : ''}`;
 }
 
-/** The configuration a clone keeps in line: CPU, memory, system disk, first NIC, cloud-init (Ubuntu). */
+/**
+ * The configuration a clone keeps in line: CPU, memory, system disk, first NIC, cloud-init
+ * (Ubuntu: user, SSH keys, IP, and the proxmox-host role's snippet as vendor data — the cloud
+ * image has no qemu-guest-agent until cloud-init installs it from there).
+ */
 export function cloneConfig(vars: CloneVars, site: PveSite, os: TemplateRef['vm_os']): VmConfigSpec {
   const ci = os === 'ubuntu';
   const ip = ci ? ipconfig(vars) : undefined;
@@ -163,6 +182,7 @@ export function cloneConfig(vars: CloneVars, site: PveSite, os: TemplateRef['vm_
       memory: vars.vm_memory,
       ...(ci && vars.ci_user ? { ciuser: vars.ci_user } : {}),
       ...(ip ? { ipconfig0: ip } : {}),
+      ...(ci ? { cicustom: `vendor=${site.guestAgentSnippet}` } : {}),
     },
     ...(ci && vars.ci_ssh_keys ? { sshKeys: vars.ci_ssh_keys } : {}),
     disks: {
@@ -230,6 +250,8 @@ export async function cloneAndPower(
       log: ctx.log,
     }),
   );
+  // A clone of a generalised Windows template: its first boot gives it its identity.
+  if (template.vm_os === 'windows') await windowsFirstBoot(ctx, { client, site, template });
   await task(`power ${vars.vm_power}`, () =>
     pveVmPower(host, {
       client,

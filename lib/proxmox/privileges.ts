@@ -16,6 +16,10 @@ export const LEAST_PRIVILEGES: readonly Privilege[] = [
   { name: 'VM.Allocate', neededFor: 'create VMs, convert to template' },
   { name: 'VM.Clone', neededFor: 'clone templates (`VM.Clone` on the template)' },
   { name: 'VM.PowerMgmt', neededFor: 'start, shut down' },
+  {
+    name: 'VM.Console',
+    neededFor: 'pressing Enter at the Windows ISO\'s "Press any key to boot from CD or DVD" (`sendkey`)',
+  },
   { name: 'VM.Config.CPU', neededFor: 'cores, CPU type' },
   { name: 'VM.Config.Memory', neededFor: 'memory, ballooning' },
   { name: 'VM.Config.Disk', neededFor: 'disks, disk resize' },

@@ -17,6 +17,29 @@ import { secretString, Type, type Static } from '../define.js';
 const storageId = { pattern: '^[a-zA-Z][a-zA-Z0-9_.-]*$' };
 const isoName = { pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*\\.iso$' };
 
+/**
+ * Where the proxmox-host role writes the guest-agent snippet and where Ubuntu clones find it
+ * (`cicustom: vendor=<storage>:snippets/<file>`): declared once, for both.
+ */
+export const SNIPPET_DEFAULTS = {
+  pve_snippets_storage: 'local',
+  pve_guest_agent_snippet: 'novastation-guest-agent.yaml',
+} as const;
+export const snippetVars = {
+  pve_snippets_storage: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
+      description: 'The file-based storage for cloud-init snippets (default local).',
+    }),
+  ),
+  pve_guest_agent_snippet: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*\\.ya?ml$',
+      description: 'File name of the guest-agent snippet (default novastation-guest-agent.yaml).',
+    }),
+  ),
+};
+
 /** The server's variables: a JSON Schema for ajv and the inventory schema, and (Static) their type. */
 export const PveHostVars = Type.Object({
   pve_api_url: Type.String({
@@ -71,6 +94,7 @@ export const PveHostVars = Type.Object({
   pve_virtio_iso: Type.Optional(
     Type.String({ ...isoName, description: 'VirtIO drivers ISO (virtio-win-*.iso) in pve_iso_storage.' }),
   ),
+  ...snippetVars,
 });
 export type PveHostVars = Static<typeof PveHostVars>;
 /** The same schema under its earlier name. */
@@ -87,6 +111,8 @@ export interface PveSite {
   bridge: string;
   windowsIso?: string;
   virtioIso?: string;
+  /** The proxmox-host role's guest-agent vendor snippet, as a volume id (`local:snippets/…`). */
+  guestAgentSnippet: string;
 }
 
 export function pveSite(vars: PveHostVars, hostName?: string): PveSite {
@@ -106,6 +132,9 @@ export function pveSite(vars: PveHostVars, hostName?: string): PveSite {
     bridge: vars.pve_bridge ?? 'vmbr0',
     ...(vars.pve_windows_iso ? { windowsIso: vars.pve_windows_iso } : {}),
     ...(vars.pve_virtio_iso ? { virtioIso: vars.pve_virtio_iso } : {}),
+    guestAgentSnippet: `${vars.pve_snippets_storage ?? SNIPPET_DEFAULTS.pve_snippets_storage}:snippets/${
+      vars.pve_guest_agent_snippet ?? SNIPPET_DEFAULTS.pve_guest_agent_snippet
+    }`,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   type WithDefaults,
 } from '../../lib/define.js';
 import { LEAST_PRIVILEGE_NAMES } from '../../lib/proxmox/privileges.js';
+import { SNIPPET_DEFAULTS, snippetVars } from '../../lib/proxmox/site.js';
 import { absent, directory, file, reboot } from '../../tasks/index.js';
 import { editGrubDefault, editKernelCmdline, grubDefaultParams, PARAM, wantedParams } from './cmdline.js';
 import {
@@ -130,18 +131,7 @@ export const ProxmoxHostVarsSchema = Type.Object(
           "The vault entry the token's secret is saved as (default pve_token_secret; reference it with !secret).",
       }),
     ),
-    pve_snippets_storage: opt(
-      Type.String({
-        pattern: NAME,
-        description: 'The file-based storage for cloud-init snippets (default local).',
-      }),
-    ),
-    pve_guest_agent_snippet: opt(
-      Type.String({
-        pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*\\.ya?ml$',
-        description: 'File name of the guest-agent snippet (default novastation-guest-agent.yaml).',
-      }),
-    ),
+    ...snippetVars,
     reboot: opt(
       Type.Boolean({
         description:
@@ -182,8 +172,7 @@ const DEFAULTS = {
   pve_token_id: 'novastation@pve!site',
   pve_api_role: 'NovaStation',
   pve_token_vault_entry: 'pve_token_secret',
-  pve_snippets_storage: 'local',
-  pve_guest_agent_snippet: 'novastation-guest-agent.yaml',
+  ...SNIPPET_DEFAULTS,
   reboot: false,
   host_fact_paths: {},
 };

@@ -16,19 +16,27 @@
  *    API); only while the template does not exist;
  * 2. a VM for Windows 11 — q35, OVMF with a 4m EFI disk and Microsoft's keys pre-enrolled,
  *    TPM 2.0, VirtIO SCSI/NIC, the three ISOs as CD-ROMs — created and started in one request;
- * 3. the unattended install waited for: the answer file powers the VM off at its end;
- * 4. the install media detached, the VM converted to a template, the answer ISO deleted.
+ * 3. Enter pressed through the API while the VM boots (the ISO's "Press any key to boot from CD
+ *    or DVD" under UEFI: without a key Setup never starts), then the unattended install waited
+ *    for: the answer file powers the VM off at its end;
+ *    the answer file installs the VirtIO guest tools in audit mode, then sysprep generalises
+ *    Windows and powers it off (no account, name or SID of its own: each clone gets its own at
+ *    its first boot, roles/windows-first-boot.ts);
+ * 4. the install media detached, the VM tagged `generalized` and converted to a template, the
+ *    answer ISO deleted.
  *
  * Every step is idempotent, so a run killed anywhere resumes where it stopped.
  */
 import { defineRole, oneOf, secretString, Type } from '../../lib/define.js';
 import { renderTemplate } from '../../tasks/files/template.js';
+import { pveBootKeys } from '../../tasks/proxmox/boot-keys.js';
 import { pveWaitInstall } from '../../tasks/proxmox/install.js';
 import { buildIso } from '../../lib/iso9660.js';
 import { pveDownload, pveUpload, pveVolumeAbsent } from '../../tasks/proxmox/storage.js';
 import { pveTemplate } from '../../tasks/proxmox/template.js';
 import { locateVm, pveVm } from '../../tasks/proxmox/vm.js';
 import { PveHostVars, pveSite, vmProperties, withProxmox } from '../proxmox-vm.js';
+import { GENERALIZED_TAG } from '../windows-first-boot.js';
 import { answerFileVars } from './answer-file.js';
 
 export const UBUNTU_CLOUD_IMAGE =
@@ -61,6 +69,14 @@ export const vmTemplate = defineRole({
         Type.String({
           pattern: '^[0-9a-f]{64}$',
           description: 'SHA-256 of the image, checked by Proxmox while downloading.',
+        }),
+      ),
+      win_boot_keys_s: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: 600,
+          description:
+            'Windows: for how many seconds of the install VM\'s uptime Enter is pressed (once a second, through the API) to answer the ISO\'s "Press any key to boot from CD or DVD" (default 30).',
         }),
       ),
       vm_install_timeout_min: Type.Optional(
@@ -105,6 +121,7 @@ export const vmTemplate = defineRole({
     vm_cloud_image_url: UBUNTU_CLOUD_IMAGE,
     vm_cloud_image_file: 'jammy-server-cloudimg-amd64.qcow2',
     vm_install_timeout_min: 120,
+    win_boot_keys_s: 30,
     win_admin_user: 'admin',
     win_image_name: 'Windows 11 Pro',
     win_locale: 'en-US',
@@ -239,6 +256,9 @@ export const vmTemplate = defineRole({
           },
         }),
       );
+      await task('boot prompt answered', () =>
+        pveBootKeys(host, { ...common, client, windowS: vars.win_boot_keys_s }),
+      );
       await task('unattended install finished', () =>
         pveWaitInstall(host, {
           ...common,
@@ -250,7 +270,17 @@ export const vmTemplate = defineRole({
       await task('install media detached', () =>
         pveVm(host, {
           ...vm,
-          config: { options: { ...config.options, ide0: null, ide1: null, ide2: null, boot: 'order=scsi0' } },
+          // Tagged generalised (sysprep ran): every clone copies the tag and gets a first boot.
+          config: {
+            options: {
+              ...config.options,
+              ide0: null,
+              ide1: null,
+              ide2: null,
+              boot: 'order=scsi0',
+              tags: GENERALIZED_TAG,
+            },
+          },
         }),
       );
       await task('converted to a template', () => pveTemplate(host, { ...common, client }));

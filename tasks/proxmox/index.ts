@@ -17,3 +17,5 @@ export { pvePciMapping } from './pci-mapping.js';
 export type { PvePciMappingOptions } from './pci-mapping.js';
 export { pveWaitInstall } from './install.js';
 export type { PveWaitInstallOptions } from './install.js';
+export { pveBootKeys } from './boot-keys.js';
+export type { PveBootKeysOptions } from './boot-keys.js';

@@ -21,8 +21,11 @@ export interface PveWaitInstallOptions {
   client: ProxmoxClient;
   name: string;
   vmid?: number;
-  /** The guest agent's OS id that means "installed" (`mswindows`, `ubuntu`). */
-  osId: string;
+  /**
+   * The guest agent's OS id that means "installed" (`mswindows`, `ubuntu`); without it only the
+   * VM powering itself off counts (a Windows clone's first boot: its agent may answer in OOBE).
+   */
+  osId?: string;
   timeoutMs: number;
   log?(line: string): void;
 }
@@ -94,7 +97,7 @@ async function waitForInstall(o: PveWaitInstallOptions, guest: ClusterGuest): Pr
     async () => {
       const s = await status();
       if (s.status !== 'running') return 'powered off';
-      if (s.agent && (await agentOs(o.client, guest.node, guest.vmid)) === o.osId) return 'agent';
+      if (o.osId && s.agent && (await agentOs(o.client, guest.node, guest.vmid)) === o.osId) return 'agent';
       return undefined;
     },
     {

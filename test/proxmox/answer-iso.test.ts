@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answerFileVars, hiddenPassword } from '../../roles/vm-template/answer-file.js';
+import { answerFileVars, firstBootVars, hiddenPassword } from '../../roles/vm-template/answer-file.js';
 import { Secret } from '../../lib/secret.js';
 import { buildIso } from '../../lib/iso9660.js';
 import { renderTemplate } from '../../tasks/files/template.js';
@@ -35,32 +35,60 @@ function render(): string {
   );
 }
 
+/** The passes of an answer file, read by an independent parser (a stray & or < fails here). */
+function parse(xml: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-answer-'));
+  writeFileSync(join(dir, 'a.xml'), xml);
+  const py = spawnSync(
+    'python3',
+    [
+      '-c',
+      'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(" ".join(c.get("pass") for c in r))',
+      join(dir, 'a.xml'),
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(py.status, py.stderr).toBe(0);
+  return py.stdout.trim().split(' ');
+}
+
 describe('the Windows answer file', () => {
-  it("is well-formed XML with the password only in Setup's hidden form", () => {
+  it('is well-formed XML, ends in sysprep (generalise, power off) and holds no account', () => {
     const xml = render();
-    const dir = mkdtempSync(join(tmpdir(), 'ns-answer-'));
-    writeFileSync(join(dir, 'a.xml'), xml);
-    // An independent parser: a stray & or < (e.g. from a value) fails here.
-    const py = spawnSync(
-      'python3',
-      [
-        '-c',
-        'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print(len(r))',
-        join(dir, 'a.xml'),
-      ],
-      { encoding: 'utf8' },
+    expect(parse(xml)).toEqual(['windowsPE', 'specialize', 'oobeSystem', 'auditUser']);
+    expect(xml).not.toContain(PASSWORD);
+    expect(xml).not.toContain(hiddenPassword(PASSWORD, 'Password'));
+    expect(xml).not.toMatch(/<LocalAccount|<AutoLogon/); // the template has no account of its own
+    expect(xml).toMatch(/<Reseal>\s*<Mode>Audit<\/Mode>/);
+    expect(xml).toContain('<fDenyTSConnections>false</fDenyTSConnections>');
+    expect(xml).toContain('E:\\vioscsi\\w11\\amd64');
+    expect(xml).toContain('virtio-win-guest-tools.exe');
+    // Setup's cached copy is deleted before sysprep (it would come before each clone's own).
+    expect(xml).toMatch(
+      /del \/q \/f %WINDIR%\\Panther\\unattend\.xml[\s\S]*sysprep\.exe \/generalize \/oobe \/shutdown/,
     );
-    expect(py.status, py.stderr).toBe(0);
-    expect(py.stdout.trim()).toBe('3'); // windowsPE, specialize, oobeSystem
+    expect(xml).not.toMatch(/<ProductKey>/); // none given: left out, not empty
+  });
+
+  it("a clone's first-boot answer file: its name, the administrator in Setup's hidden form, a shutdown", () => {
+    const vars = {
+      win_admin_user: 'admin',
+      win_admin_password: new Secret(PASSWORD),
+      win_locale: 'en-US',
+      win_timezone: 'UTC',
+    };
+    const xml = renderTemplate('windows/first-boot.xml.hbs', firstBootVars('vm-dev-03', 'tpl-win11', vars));
+    expect(parse(xml)).toEqual(['specialize', 'oobeSystem']);
+    expect(xml).toContain('<ComputerName>vm-dev-03</ComputerName>');
     expect(xml).not.toContain(PASSWORD);
     expect(xml).toContain(`<Value>${hiddenPassword(PASSWORD, 'Password')}</Value>`);
     expect(Buffer.from(hiddenPassword(PASSWORD, 'Password'), 'base64').toString('utf16le')).toBe(
       `${PASSWORD}Password`,
     );
-    expect(xml).toContain('<fDenyTSConnections>false</fDenyTSConnections>');
-    expect(xml).toContain('E:\\vioscsi\\w11\\amd64');
-    expect(xml).toContain('virtio-win-guest-tools.exe');
-    expect(xml).not.toMatch(/<ProductKey>/); // none given: left out, not empty
+    expect(xml).toMatch(/<CommandLine>shutdown\.exe \/s /);
+    expect(() => firstBootVars('vm-dev-with-a-long-name', 'tpl-win11', vars)).toThrow(
+      /vm-dev-with-a-long-name: a Windows computer name is at most 15/,
+    );
   });
 
   it.skipIf(!hasXorriso)(

@@ -6,7 +6,17 @@
  * passed the simulator's check against Proxmox's own API schema.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { changedTasks, KEYS, startSite, summary, VM_NAMES, vmsByName, type Site } from './support.js';
+import {
+  AGENT_SNIPPET,
+  changedTasks,
+  KEYS,
+  startSite,
+  summary,
+  VM_NAMES,
+  vmsByName,
+  WIN_PASSWORD,
+  type Site,
+} from './support.js';
 
 let site: Site;
 beforeAll(async () => {
@@ -83,6 +93,11 @@ describe('the Proxmox part of the site against the simulator', () => {
     expect(Object.keys(win.config).filter((k) => /^ide\d$/.test(k))).toEqual([]);
     const disk = site.sim.state.volumes.get(win.config.scsi0!.split(',')[0]!);
     expect(disk?.os).toBe('windows');
+    // The ISO's "Press any key to boot from CD or DVD" was answered through the API (sendkey).
+    const keys = site.sim.requests.filter(
+      (q) => q.method === 'PUT' && q.path.endsWith(`/${win.vmid}/sendkey`),
+    );
+    expect(keys.length, 'keys sent while the template VM booted').toBeGreaterThan(0);
     expect([...site.sim.state.volumes.keys()].filter((v) => v.includes('autounattend'))).toEqual([]);
 
     const dev1 = one('vm-dev-01');
@@ -90,6 +105,11 @@ describe('the Proxmox part of the site against the simulator', () => {
     expect(dev1.status).toBe('running');
     expect(dev1.config).toMatchObject({ cores: '4', memory: '8192', ciuser: 'dev', ipconfig0: 'ip=dhcp' });
     expect(decodeURIComponent(dev1.config.sshkeys!).trim()).toBe(KEYS.join('\n'));
+    // The cloud image has no guest agent: cloud-init installs it from proxmox-host's vendor snippet.
+    expect(dev1.config.cicustom).toBe(`vendor=${AGENT_SNIPPET}`);
+    expect(site.sim.state.vm(dev1.vmid)!.guest.agentAt, 'the agent answers on vm-dev-01').toBeTypeOf(
+      'number',
+    );
     expect(dev1.config.scsi0).toMatch(/size=64G/);
     const dev2 = one('vm-dev-02');
     expect(dev2.vmid).toBeGreaterThanOrEqual(100); // allocated
@@ -97,6 +117,28 @@ describe('the Proxmox part of the site against the simulator', () => {
     const dev3 = one('vm-dev-03');
     expect(dev3.config.ostype).toBe('win11');
     expect(dev3.config.ciuser).toBeUndefined(); // no cloud-init on Windows
+    // Identity: the template was generalised (sysprep) and each Windows clone specialised on its
+    // first boot from its own answer file: its name, the administrator, a machine SID of its own.
+    expect(site.sim.identityFlags).toEqual([]);
+    expect(disk?.windows?.state).toBe('generalized');
+    const winDisk = (name: string) =>
+      site.sim.state.volumes.get(one(name).config.scsi0!.split(',')[0]!)?.windows;
+    const sids = new Set<string | undefined>();
+    for (const name of ['vm-dev-03', 'vm-dev-04', 'vm-gpu-01']) {
+      expect(winDisk(name), name).toMatchObject({
+        state: 'specialized',
+        computerName: name.toUpperCase(),
+        accounts: [{ name: 'admin', password: WIN_PASSWORD, admin: true }],
+      });
+      sids.add(winDisk(name)?.machineSid);
+      expect(
+        Object.values(one(name).config).filter((v) => /firstboot/.test(v)),
+        name,
+      ).toEqual([]);
+      expect(one(name).config.tags, name).toBeUndefined();
+    }
+    expect(sids.size).toBe(3);
+    expect([...site.sim.state.volumes.keys()].filter((v) => v.includes('firstboot'))).toEqual([]);
     const dev4 = one('vm-dev-04');
     expect(dev4.config.scsi0).toMatch(/base-9001-disk-\d+\/vm-\d+-disk/); // linked clone
     expect(dev4.status).toBe('stopped');

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runCli, type CliRun } from '../support/cli.js';
 import { startPveSim, type PveSim, type PveSimOptions, type RecordedRequest } from '../pve-sim/index.js';
+import { addSnippet } from '../pve-sim/state/cloud-init.js';
 import { decodeCommand } from '../pve-sim/state/windows.js';
+import { GUEST_AGENT_SNIPPET } from '../../roles/proxmox-host/snippets.js';
 
 export const VM_NAMES = [
   'tpl-ubuntu-2204',
@@ -63,6 +65,8 @@ export function inventoryFor(sim: PveSim, tweak: (inv: any) => void = () => {}):
                   vm_id: 9001,
                   vm_disk_gb: 64,
                   win_admin_password: '__ENV_WIN__',
+                  // The sim's boot prompt shows at once and waits 5 s: two presses answer it.
+                  win_boot_keys_s: 2,
                 },
               },
             },
@@ -123,8 +127,12 @@ export interface Site {
   close(): Promise<void>;
 }
 
+/** What the proxmox-host role writes over SSH (the API cannot): the guest-agent vendor snippet. */
+export const AGENT_SNIPPET = 'local:snippets/novastation-guest-agent.yaml';
+
 export async function startSite(options: PveSimOptions = FAST): Promise<Site> {
   const sim = await startPveSim(options);
+  addSnippet(sim.state, 'local', 'novastation-guest-agent.yaml', GUEST_AGENT_SNIPPET);
   const dir = mkdtempSync(join(tmpdir(), 'ns-pve-'));
   const inventory = join(dir, 'hosts.yml');
   const env = { PVE_TOKEN_SECRET: sim.token.secret, WIN_ADMIN_PASSWORD: WIN_PASSWORD };

@@ -17,6 +17,10 @@ export interface SimTiming {
   windowsInstallMs: number;
   /** From start until a guest agent answers (Ubuntu cloud image, installed Windows). */
   bootMs: number;
+  /** From start until the Windows ISO shows "Press any key to boot from CD or DVD". */
+  bootPromptMs: number;
+  /** How long that prompt waits for a key (real: about 5 s). */
+  bootPromptWindowMs: number;
   /** qemu-server lock timeouts: lock_config 10 s, create 5 s, clone target / source 1 s. */
   lockTimeoutMs: { config: number; create: number; clone: number };
   /** Delay of every 401 (PVE: 3 s). */

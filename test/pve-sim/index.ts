@@ -49,6 +49,10 @@ export interface PveSimOptions {
   windowsInstallMs?: number;
   /** From start until a guest agent answers (default 2 × taskMs). */
   bootMs?: number;
+  /** From start until the Windows ISO's "Press any key" prompt shows (default taskMs). */
+  bootPromptMs?: number;
+  /** How long the prompt waits for a key through `sendkey` (default 5000 ms, as on a real VM). */
+  bootPromptWindowMs?: number;
   /** The API contract to check requests against (default: the committed contract/pve-api.json). */
   schemaPath?: string;
   /** Node names (default ['pve1']). */
@@ -75,6 +79,8 @@ export interface PveSim {
   unhandled: { method: string; template: string }[];
   /** Guest-agent commands the scripted Windows guest refused as malformed or unknown (state/windows.ts). */
   windowsViolations: string[];
+  /** Clones of a Windows template that was not generalised (sysprep): they share its identity. */
+  identityFlags: string[];
   faults: PveSimFaults;
   state: PveSimState;
   /** Privileges of the API token (undefined = all). Narrow it to find the least privileges. */
@@ -97,6 +103,8 @@ export async function startPveSim(options: PveSimOptions = {}): Promise<PveSim> 
     taskMs,
     windowsInstallMs: options.windowsInstallMs ?? 2000,
     bootMs: options.bootMs ?? taskMs * 2,
+    bootPromptMs: options.bootPromptMs ?? taskMs,
+    bootPromptWindowMs: options.bootPromptWindowMs ?? 5000,
     lockTimeoutMs: { config: 10_000, create: 5000, clone: 1000, ...options.lockTimeoutMs },
     authFailureDelayMs: options.authFailureDelayMs ?? 50,
   };
@@ -127,6 +135,7 @@ export async function startPveSim(options: PveSimOptions = {}): Promise<PveSim> 
     violations: hooks.violations,
     unhandled: hooks.unhandled,
     windowsViolations: state.windowsViolations,
+    identityFlags: state.identityFlags,
     faults: core.faults,
     state,
     get tokenPrivileges() {

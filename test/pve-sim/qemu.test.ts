@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, openSim, task, ubuntuVm } from './helpers.js';
+import { GUEST_AGENT_SNIPPET } from '../../roles/proxmox-host/snippets.js';
+import { addSnippet } from './state/cloud-init.js';
 import { parseUpid } from './state/tasks.js';
 
 let t: Awaited<ReturnType<typeof openSim>>;
@@ -205,6 +207,9 @@ describe('config', () => {
 
 describe('guest agent and delete', () => {
   it('answers only when enabled, running and booted', async () => {
+    // The cloud image's agent comes from cloud-init vendor data (cloud-init.test.ts).
+    addSnippet(t.sim.state, 'local', 'agent.yaml', GUEST_AGENT_SNIPPET);
+    await ok(t.c, 'PUT', '/nodes/pve1/qemu/304/config', { cicustom: 'vendor=local:snippets/agent.yaml' });
     const stopped = await t.c.call('POST', '/nodes/pve1/qemu/304/agent/ping');
     expect(stopped.statusText).toBe('VM 304 is not running');
     await task(t.c, 'POST', '/nodes/pve1/qemu/304/status/start');

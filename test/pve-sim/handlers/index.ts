@@ -10,6 +10,7 @@ import { registerClone } from './qemu-clone.js';
 import { registerConfig } from './qemu-config.js';
 import { registerPower } from './qemu-power.js';
 import { registerQemu } from './qemu.js';
+import { registerSendkey } from './qemu-sendkey.js';
 import { registerStorage } from './storage.js';
 import { registerTasks } from './tasks.js';
 
@@ -25,6 +26,7 @@ export function buildRouter(auth: Auth, fingerprint: string): Router {
   registerConfig(router);
   registerClone(router);
   registerPower(router);
+  registerSendkey(router);
   registerAgent(router);
   return router;
 }

@@ -25,6 +25,7 @@ import {
   printNet,
 } from '../state/drives.js';
 import { SimVm } from '../state/model.js';
+import { flagSharedIdentity } from '../state/windows-identity.js';
 import { bool, checkLock, int, isDriveKey, loadVm, nodeOrDie, randomMac, str, uuid } from './common.js';
 
 function earlyChecks(ctx: HandlerContext, source: SimVm, newid: number) {
@@ -108,6 +109,7 @@ async function cloneDisks(
         size: srcVol?.size ?? 0,
         vmid: target.vmid,
         os: srcVol?.os,
+        ...(srcVol?.windows ? { windows: { ...srcVol.windows } } : {}),
       },
       now,
     );
@@ -161,6 +163,7 @@ export function registerClone(router: Router): void {
               await t.work(sim.timing.taskMs * (full ? 2 : 1));
               const drives = await cloneDisks(sim, source, target, full, storage);
               target.config = { ...newconf, ...drives };
+              flagSharedIdentity(sim, source, target);
             } catch (e) {
               sim.state.vms.delete(newid);
               for (const [volid, vol] of sim.state.volumes)

@@ -2,13 +2,15 @@
  * status/start (qmstart), status/stop (qmstop), status/shutdown (qmshutdown) — all tasks; the
  * checks PVE makes inside vm_start/vm_stop happen in the task, so they fail the task, not the
  * request: "you can't start a vm if it's a template", "VM N is locked (…)", "VM N already
- * running", "PCI device mapping not found for 'x'". Starting applies pending changes.
+ * running", "PCI device mapping not found for 'x'", a cicustom snippet that is missing
+ * (state/cloud-init.ts). Starting applies pending changes.
  * Shutdown: a guest that ignores ACPI (no OS up) times out unless forceStop=1 (simplified:
  * the timeout is 3 task steps, not `timeout` seconds).
  */
 import type { SimCore } from '../core.js';
 import { paramError } from '../http/errors.js';
 import type { Router } from '../router.js';
+import { checkSnippets } from '../state/cloud-init.js';
 import { applyPendingOnStop, bootGuest, resetGuest } from '../state/guest.js';
 import type { SimVm } from '../state/model.js';
 import type { TaskContext } from '../state/tasks.js';
@@ -27,6 +29,7 @@ export async function startVm(sim: SimCore, vm: SimVm, t: TaskContext, skiplock 
         throw new Error(`PCI device mapping not found for '${mapping}'`);
     }
     applyPendingOnStop(vm);
+    checkSnippets(sim, vm);
     await t.work(sim.timing.taskMs);
     vm.status = 'running';
     vm.startedAt = sim.clock.now();

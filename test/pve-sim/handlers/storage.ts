@@ -172,6 +172,8 @@ export function registerStorage(router: Router): void {
           format,
           size: data.length,
           os: content === 'iso' ? classifyIso(name) : undefined,
+          // An answer-file disc's bytes: the Windows model reads its autounattend.xml.
+          ...(content === 'iso' && classifyIso(name) === 'answer-file' ? { data } : {}),
         },
         sim.clock.now(),
       );

@@ -1,19 +1,23 @@
 /**
  * What runs inside a VM, reduced to what the API can observe (the guest agent):
  * - A disk imported from the Ubuntu cloud image boots Ubuntu 22.04; with `agent` enabled the agent
- *   answers `bootMs` after start (linux, an address from ipconfig0 or DHCP on vmbr0).
- *   (The real jammy image needs qemu-guest-agent installed by cloud-init; the sim assumes it is.)
+ *   answers `bootMs` after start (linux, an address from ipconfig0 or DHCP on vmbr0) — only when
+ *   cloud-init installs it: `cicustom` names a snippet that does (state/cloud-init.ts).
  * - A disk with Windows installed boots Windows 11; the agent answers after `bootMs` (mswindows).
  * - Windows install: booting the Windows ISO with an empty disk, an answer-file ISO attached and
  *   Windows 11's requirements met (OVMF + efidisk0, tpmstate0 v2.0, VirtIO drivers ISO when the
  *   disk is VirtIO) installs for `windowsInstallMs`; THE RULE: at the end the VM powers itself off
  *   (the answer file's last step is a shutdown) and its disk now boots Windows. The agent never
  *   answers during setup. A requirement missing leaves setup waiting forever (`guest.stuck`).
+ *   How it ends, and a clone's first boot, follow the answer files (state/windows-identity.ts).
  */
 import type { SimCore } from '../core.js';
 import { die } from '../http/errors.js';
+import { ubuntuHasAgent } from './cloud-init.js';
+import { showBootPrompt } from './boot-prompt.js';
 import { isCdrom, parseDrive } from './drives.js';
-import type { SimVm } from './model.js';
+import { answerXml, installEnd, specializeOnBoot } from './windows-identity.js';
+import type { SimVm, SimVolume } from './model.js';
 
 const DISK_ORDER = /^(ide|sata|scsi|virtio)(\d+)$/;
 
@@ -43,6 +47,8 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
   const osDisk = attached.find((d) => !d.cdrom && (d.volume?.os === 'ubuntu' || d.volume?.os === 'windows'));
   if (osDisk) {
     vm.guest.os = osDisk.volume!.os as 'ubuntu' | 'windows';
+    // A generalised Windows: this boot is its specialize + OOBE (state/windows-identity.ts).
+    if (specializeOnBoot(sim, vm, osDisk.volume!, attached, () => guestPowerOff(vm))) return;
     if (vm.windows) {
       // A new boot: a pending rename takes effect, pending-reboot reasons are gone.
       vm.windows.bootTime = now;
@@ -50,11 +56,23 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
       vm.windows.externalRebootReasons.clear();
     }
     vm.guest.ip = guestIp(vm);
-    if (agentEnabled(vm)) vm.guest.agentAt = now + sim.timing.bootMs;
+    // Ubuntu's cloud image has an agent only when cloud-init installs it (state/cloud-init.ts).
+    const hasAgent = vm.guest.os === 'windows' || ubuntuHasAgent(sim, vm);
+    if (agentEnabled(vm) && hasAgent) vm.guest.agentAt = now + sim.timing.bootMs;
     return;
   }
   const installer = attached.find((d) => d.cdrom && d.volume?.os === 'windows-installer');
   if (!installer) return; // nothing bootable: the VM sits at the firmware, no agent
+  // Setup starts only once a key answers the ISO's boot prompt (state/boot-prompt.ts).
+  showBootPrompt(sim, vm, () => startSetup(sim, vm, attached));
+}
+
+/** Windows Setup from the ISO: stuck on a missing requirement, or installing. */
+function startSetup(
+  sim: SimCore,
+  vm: SimVm,
+  attached: { key: string; cdrom: boolean; volume?: SimVolume }[],
+): void {
   const target = attached.find((d) => !d.cdrom && d.volume);
   const why = !target
     ? 'Windows Setup: no disk to install to'
@@ -76,13 +94,23 @@ export function bootGuest(sim: SimCore, vm: SimVm): void {
     setTimeout(() => {
       if (vm.status !== 'running' || !vm.guest.installing) return;
       target!.volume!.os = 'windows';
-      // The answer file's last step: shutdown. The VM is off; nothing else changes.
-      vm.status = 'stopped';
-      vm.startedAt = undefined;
-      resetGuest(vm);
-      applyPendingOnStop(vm);
+      // The answer file's last step decides: sysprep (generalised) or a shutdown, both power off.
+      const answer = attached.map((d) => (d.cdrom ? answerXml(d.volume) : undefined)).find((x) => x);
+      const end = installEnd(answer);
+      target!.volume!.windows = end.disk;
+      vm.guest.installing = false;
+      if (end.powerOff) guestPowerOff(vm);
+      else vm.guest.agentAt = sim.clock.now();
     }, sim.timing.windowsInstallMs),
   );
+}
+
+/** The guest powers the VM off (a shutdown inside it; no task). */
+function guestPowerOff(vm: SimVm): void {
+  vm.status = 'stopped';
+  vm.startedAt = undefined;
+  resetGuest(vm);
+  applyPendingOnStop(vm);
 }
 
 /** Pending changes of a running VM become current when it stops (a guest-initiated poweroff too). */

@@ -4,8 +4,10 @@
  * Config values are stored as PVE stores them: strings, property strings printed by PVE's rules.
  */
 import { createHash } from 'node:crypto';
+import type { BootPrompt } from './boot-prompt.js';
 import type { SimTask } from './tasks.js';
 import type { WindowsModel } from './windows.js';
+import type { WindowsDisk } from './windows-identity.js';
 
 export interface PciDevice {
   id: string;
@@ -51,6 +53,10 @@ export interface SimVolume {
   vmid?: number;
   ctime: number;
   os?: VolumeOs;
+  /** The file's bytes where a model reads them: snippets (cloud-init), uploaded answer-file ISOs. */
+  data?: Buffer;
+  /** A Windows disk: generalised or specialised, and its identity (state/windows-identity.ts). */
+  windows?: WindowsDisk;
 }
 
 export interface ExecRecord {
@@ -69,6 +75,8 @@ export interface GuestState {
   ip?: string;
   installing?: boolean;
   stuck?: string; // why an install cannot proceed (for tests and README), e.g. no TPM
+  /** The Windows ISO's "Press any key to boot from CD or DVD" of this boot (state/boot-prompt.ts). */
+  bootPrompt?: BootPrompt;
   timers: NodeJS.Timeout[];
   execs: Map<number, ExecRecord>;
   nextPid: number;
@@ -149,6 +157,8 @@ export class PveSimState {
   ) => { exitcode: number; out?: string; err?: string };
   /** Commands the Windows model refused as malformed (not a known, well-formed script). */
   readonly windowsViolations: string[] = [];
+  /** Clones of a Windows that was not generalised: they share its identity (state/windows-identity.ts). */
+  readonly identityFlags: string[] = [];
   mappingDigest = createHash('sha1').update('').digest('hex');
   nextIdLower = 100;
 

@@ -17,6 +17,7 @@
  */
 import type { SimCore } from '../core.js';
 import type { SimVm } from './model.js';
+import { windowsDiskOf, type WindowsDisk } from './windows-identity.js';
 
 export interface WinUser {
   login: string;
@@ -52,14 +53,22 @@ export interface WindowsModel {
   virtio: { tools: string | null; agent: string | null; drivers: string[] };
   video: { name: string; driverVersion: string; pnp: string }[];
   nextRid: number;
+  /** The machine SID, prefix of every local account's and group's SID. */
+  machineSid: string;
   /** Every command decoded: the script's name, its argv, its parsed stdin. */
   log: { script: string; argv: string[]; input: unknown }[];
   reboots: number;
 }
 
-const MACHINE = 'S-1-5-21-1111111111-2222222222-3333333333';
+const DEFAULT_MACHINE = 'S-1-5-21-1111111111-2222222222-3333333333';
 
-export function seedWindows(vm: SimVm, now: number): WindowsModel {
+/**
+ * The Windows of a VM as Setup left it: from its disk's identity when a generalised template's
+ * clone was specialised (state/windows-identity.ts: its own SID, name and the answer file's
+ * accounts), else the fixed seed (one administrator `admin`, a name from the VMID).
+ */
+export function seedWindows(vm: SimVm, now: number, identity?: WindowsDisk): WindowsModel {
+  const MACHINE = identity?.machineSid ?? DEFAULT_MACHINE;
   const users = new Map<string, WinUser>();
   const add = (login: string, rid: number, enabled: boolean, password = '') =>
     users.set(login.toLowerCase(), {
@@ -75,8 +84,13 @@ export function seedWindows(vm: SimVm, now: number): WindowsModel {
   add('Guest', 501, false);
   add('DefaultAccount', 503, false);
   add('WDAGUtilityAccount', 504, false);
-  add('admin', 1000, true, 'template-admin-password'); // the answer file's administrator
-  const name = `DESKTOP-${(vm.vmid * 7919).toString(36).toUpperCase().padStart(7, 'Q').slice(0, 7)}`;
+  const accounts = identity?.accounts ?? [
+    { name: 'admin', password: 'template-admin-password', admin: true },
+  ];
+  accounts.forEach((a, i) => add(a.name, 1000 + i, true, a.password)); // the answer file's accounts
+  const name =
+    identity?.computerName ??
+    `DESKTOP-${(vm.vmid * 7919).toString(36).toUpperCase().padStart(7, 'Q').slice(0, 7)}`;
   return {
     editionId: 'Professional',
     productName: 'Windows 10 Pro', // sic: Windows 11 keeps "Windows 10" in ProductName
@@ -98,11 +112,21 @@ export function seedWindows(vm: SimVm, now: number): WindowsModel {
         {
           sid: 'S-1-5-32-544',
           name: 'Administrators',
-          members: new Set([`${MACHINE}-500`, `${MACHINE}-1000`]),
+          members: new Set([
+            `${MACHINE}-500`,
+            ...accounts.flatMap((a, i) => (a.admin ? [`${MACHINE}-${1000 + i}`] : [])),
+          ]),
         },
       ],
       ['S-1-5-32-555', { sid: 'S-1-5-32-555', name: 'Remote Desktop Users', members: new Set<string>() }],
-      ['S-1-5-32-545', { sid: 'S-1-5-32-545', name: 'Users', members: new Set([`${MACHINE}-1000`]) }],
+      [
+        'S-1-5-32-545',
+        {
+          sid: 'S-1-5-32-545',
+          name: 'Users',
+          members: new Set(accounts.map((_, i) => `${MACHINE}-${1000 + i}`)),
+        },
+      ],
     ]),
     externalRebootReasons: new Set(),
     virtio: {
@@ -130,7 +154,8 @@ export function seedWindows(vm: SimVm, now: number): WindowsModel {
             pnp: 'PCI\\VEN_1234&DEV_1111&SUBSYS_11001AF4&REV_02\\3&2',
           },
         ],
-    nextRid: 1001,
+    nextRid: 1000 + accounts.length,
+    machineSid: MACHINE,
     log: [],
     reboots: 0,
   };
@@ -183,7 +208,7 @@ export function windowsExec(
   input: string | undefined,
   violations: string[],
 ): ExecResult {
-  const win = (vm.windows ??= seedWindows(vm, sim.clock.now()));
+  const win = (vm.windows ??= seedWindows(vm, sim.clock.now(), windowsDiskOf(sim, vm)));
   const decoded = decodeCommand(command);
   if ('problem' in decoded) {
     violations.push(`${vm.vmid}: ${decoded.problem}`);
@@ -332,7 +357,7 @@ function applyOne(sim: SimCore, vm: SimVm, win: WindowsModel, op: any): void {
     case 'marker-group': {
       if ([...win.groups.values()].some((g) => g.name.toLowerCase() === op.name.toLowerCase()))
         throw new CmdletError(`Group ${op.name} already exists.`);
-      const sid = `${MACHINE}-${win.nextRid++}`;
+      const sid = `${win.machineSid}-${win.nextRid++}`;
       win.groups.set(sid, { sid, name: op.name, members: new Set() });
       return;
     }
@@ -341,7 +366,7 @@ function applyOne(sim: SimCore, vm: SimVm, win: WindowsModel, op: any): void {
       if (typeof op.password !== 'string' || !op.password) throw new Error('create-user without a password');
       win.users.set(op.login.toLowerCase(), {
         login: op.login,
-        sid: `${MACHINE}-${win.nextRid++}`,
+        sid: `${win.machineSid}-${win.nextRid++}`,
         enabled: true,
         fullName: op.fullName,
         password: op.password,
