@@ -32,7 +32,8 @@ import type { HostFixture } from '../support/hosts.js';
 import { clientNetns, clientSubnet, routeClientsFrom, type ClientNetns } from '../ubuntu-dev/client-netns.js';
 import { loginToDesktop, startDisplay, type Display } from '../ubuntu-dev/rdp-client.js';
 import { copySite, DEMO_VAULT_PASSPHRASE, pveOverlay, PVE_TOKEN_ENV, REPO } from './site-copy.js';
-import { summarize, summaryLine, type RdpSummary, type Summary } from './summary.js';
+import { summarize, summaryLine, type PlayRoles, type RdpSummary, type Summary } from './summary.js';
+import site from '../../site.js';
 
 const PLAYBOOK = join(REPO, 'node_modules', '.bin', 'playbook');
 // Screenshots: beside CI's demo log when CI keeps one (the fresh clone is removed after the demo).
@@ -45,6 +46,10 @@ const RDP_VM = 'vm-dev-01';
 const TEN_YEARS = 10 * 365 * 86400;
 
 const started = Date.now();
+const PLAYS: PlayRoles = site.plays.map((p) => ({
+  name: p.name ?? p.hosts,
+  roles: p.roles.map((r) => ('role' in r ? r.role.name : r.name)),
+}));
 const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
 const emit = (s: Summary) => console.log(summaryLine(s));
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
@@ -143,7 +148,7 @@ async function runSite(
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as RunEvent);
-  const s = summarize(phase, exit, seconds(t), events);
+  const s = summarize(phase, exit, seconds(t), events, PLAYS);
   console.log(
     `${phase}: exit ${exit}, ${s.plays.filter((p) => p.hosts.length).length} of ${s.plays.length} plays ran, changed=${s.changed} failed=${s.failed} unreachable=${s.unreachable}, ${s.durationS} s`,
   );
@@ -321,7 +326,11 @@ async function openVault(file: string): Promise<Record<string, string>> {
 }
 
 export async function main(): Promise<number> {
-  const support = testHostSupport();
+  // NOVASTATION_DEMO_SIMULATED=1: the simulated parts only, even where test hosts could boot.
+  const support =
+    process.env.NOVASTATION_DEMO_SIMULATED === '1'
+      ? { ok: false as const, why: 'NOVASTATION_DEMO_SIMULATED=1 asks for the simulated parts only' }
+      : testHostSupport();
   const mode = support.ok ? 'hosts' : 'simulated';
   const docker = support.ok && existsSync(DOCKERD) && existsSync(DOCKER_CLI);
   const rdpTools = ['xfreerdp', 'Xvfb', 'import', 'identify', 'compare'].filter((t) => !onPath(t));

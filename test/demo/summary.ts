@@ -69,14 +69,23 @@ export function parseSummaries(log: string): Summary[] {
     .map((l) => JSON.parse(l.slice(SUMMARY_PREFIX.length)) as Summary);
 }
 
-/** A run's summary from its JSON Lines events. */
+/** A playbook's plays by name and role names (the JSON Lines output has no play events). */
+export type PlayRoles = { name: string; roles: string[] }[];
+
+/** A run's summary from its JSON Lines events: a play ran on the hosts that ran its roles' tasks. */
 export function summarize(
   phase: RunSummary['phase'],
   exit: number,
   durationS: number,
   events: RunEvent[],
+  playbook: PlayRoles,
 ): RunSummary {
-  const plays = events.flatMap((e) => (e.type === 'play' ? [{ name: e.name, hosts: e.hosts }] : []));
+  const plays = playbook.map((p) => ({
+    name: p.name,
+    hosts: [
+      ...new Set(events.flatMap((e) => (e.type === 'task' && p.roles.includes(e.role) ? [e.host] : []))),
+    ].sort(),
+  }));
   const recap = events.find((e) => e.type === 'recap');
   const counts = Object.values(recap?.type === 'recap' ? recap.hosts : {});
   const total = (k: 'changed' | 'failed' | 'unreachable') => counts.reduce((n, c) => n + c[k], 0);
