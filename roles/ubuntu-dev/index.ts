@@ -30,9 +30,12 @@ export const ubuntuDev = defineRole({
   vars: ubuntuDevSchema,
   defaults: ubuntuDevDefaults,
   handlers: {
+    // xrdp.service Requires= xrdp-sesman.service, so restarting sesman restarts xrdp with it
+    // (systemd.unit(5)). A second restart of xrdp right after raced that one's stop ("xrdp is
+    // already running": xrdp --kill does not wait) and failed now and then on a loaded machine.
     'restart xrdp': async ({ host }) => {
       await systemd(host, { unit: 'xrdp-sesman', state: 'restarted' });
-      await systemd(host, { unit: 'xrdp', state: 'restarted' });
+      await systemd(host, { unit: 'xrdp', state: 'started' });
     },
     // The whole configuration checked again before sshd rereads it.
     'reload sshd': async ({ host }) => {

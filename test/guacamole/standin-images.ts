@@ -120,7 +120,8 @@ async function simBundle(): Promise<string> {
     logLevel: 'warning',
     // Bundled CommonJS dependencies call require(): give the ES module one.
     banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      // Split: a bundler that rewrites import.meta.url per file (scripts/run-ts.mjs) leaves this text alone.
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import." + 'meta.url);',
     },
   });
   return result.outputFiles[0]!.text;

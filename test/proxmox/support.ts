@@ -27,6 +27,9 @@ export const WIN_PASSWORD = 'Corr3ct-Horse-Battery';
 export const KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtestkeyonlyfortheproxmoxsuite dev@studio'];
 
 /** Small task durations so a whole site converges in seconds. */
+/** site.ts's roles that work through the Proxmox API (and its guest agent), not over SSH. */
+export const API_ROLES = 'vm-template,dev-vm,gpu-vm,windows-rdp';
+
 export const FAST: PveSimOptions = { taskMs: 10, windowsInstallMs: 400, bootMs: 20 };
 
 /** The inventory: one Proxmox host and the seven VMs of inventory/site.yml. */
@@ -148,8 +151,9 @@ export async function startSite(options: PveSimOptions = FAST): Promise<Site> {
         .replace(/'?__ENV_WIN__'?/, '!env WIN_ADMIN_PASSWORD');
       writeFileSync(inventory, text);
     },
+    // The API roles only: pve1 is the simulator here, with no SSH for site.ts's proxmox-host play.
     run: (args = [], o = {}) =>
-      runCli(['site.ts', '-i', inventory, '--json', '--lock-timeout', '15', ...args], {
+      runCli(['site.ts', '-i', inventory, '--json', '--lock-timeout', '15', '--role', API_ROLES, ...args], {
         env: { ...env, ...o.env },
         timeoutMs: 90_000,
       }),

@@ -27,14 +27,7 @@ import { repoRoot, runCli, taskEvents, type CliRun } from '../support/cli.js';
 import { bootFixture, skipHosts, type HostFixture } from '../support/hosts.js';
 import { clientNetns, clientSubnet, routeClientsFrom, type ClientNetns } from './client-netns.js';
 import { writtenSince } from './upper-writes.js';
-import {
-  colours,
-  differingPixels,
-  rdpConnect,
-  screenshot,
-  startDisplay,
-  type Display,
-} from './rdp-client.js';
+import { loginToDesktop, rdpConnect, startDisplay, type Display } from './rdp-client.js';
 
 const PLAYBOOK = 'test/fixtures/ubuntu-dev/playbook.ts';
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'ubuntu-dev');
@@ -260,57 +253,23 @@ describe.skipIf(skipHosts)('ubuntu-dev on a Debian 12 host', () => {
 
   it("FreeRDP from the gateway address logs alice in and shows her XFCE desktop, not xrdp's login screen", async () => {
     display ??= await startDisplay(gw);
-    // xrdp's login screen: a connection without credentials.
-    const login = rdpConnect(gw, display, address);
-    const loginShot = join(ARTIFACTS, 'login-screen.png');
-    for (let i = 0; i < 100; i++) {
-      await sleep(200);
-      await screenshot(gw, display, loginShot);
-      if ((await colours(loginShot)) > 8) break;
-    }
-    await login.stop();
-    expect(await colours(loginShot)).toBeGreaterThan(8);
-
-    const logBefore = Number(await onHost('wc -l < /var/log/xrdp-sesman.log'));
-    const session = rdpConnect(gw, display, address, { user: 'alice', password: PASSWORDS.alice });
-    try {
-      let log = '';
-      for (let i = 0; i < 300 && !/created session.*username alice/.test(log); i++) {
-        await sleep(100);
-        log = await onHost(`tail -n +${logBefore + 1} /var/log/xrdp-sesman.log`);
-      }
-      expect(log, session.output()).toMatch(
-        /created session \(access granted\): username alice, ip \S*10\.233\./,
-      );
-      let xfce = '';
-      for (let i = 0; i < 300 && !xfce.trim(); i++) {
-        await sleep(100);
-        xfce = await onHost('pgrep -u alice -x xfce4-session || true');
-      }
-      expect(xfce.trim(), 'xfce4-session runs as alice').toMatch(/^\d+$/);
-      // Its desktop and panel started: what the screenshot should show.
-      let parts = '';
-      for (let i = 0; i < 300 && parts !== 'xfce4-panel\nxfdesktop\n'; i++) {
-        if (i) await sleep(100);
-        parts = await onHost(
-          'pgrep -u alice -x xfce4-panel >/dev/null && echo xfce4-panel; pgrep -u alice -x xfdesktop >/dev/null && echo xfdesktop; true',
-        );
-      }
-      expect(parts).toBe('xfce4-panel\nxfdesktop\n');
-      const desktopShot = join(ARTIFACTS, 'alice-desktop.png');
-      let differing = 0;
-      for (let i = 0; i < 150; i++) {
-        await sleep(200);
-        await screenshot(gw, display, desktopShot);
-        differing = await differingPixels(loginShot, desktopShot);
-        // The panel and desktop drawn: most of the screen differs from the login dialog.
-        if (differing > 1024 * 768 * 0.2 && (await colours(desktopShot)) > 8) break;
-      }
-      expect(differing).toBeGreaterThan(1024 * 768 * 0.2);
-      expect(await colours(desktopShot)).toBeGreaterThan(8);
-    } finally {
-      await session.stop();
-    }
+    const r = await loginToDesktop({
+      ns: gw,
+      display,
+      address,
+      login: { user: 'alice', password: PASSWORDS.alice },
+      onHost,
+      loginShot: join(ARTIFACTS, 'login-screen.png'),
+      desktopShot: join(ARTIFACTS, 'alice-desktop.png'),
+    });
+    expect(r.loginColours).toBeGreaterThan(8);
+    expect(r.sesmanLog, r.clientOutput).toMatch(
+      /created session \(access granted\): username alice, ip \S*10\.233\./,
+    );
+    expect(r.sessionPid, 'xfce4-session runs as alice').toMatch(/^\d+$/);
+    expect(r.parts).toBe('xfce4-panel\nxfdesktop\n');
+    expect(r.differing).toBeGreaterThan(1024 * 768 * 0.2);
+    expect(r.colours).toBeGreaterThan(8);
   });
 
   it('SSH: alice logs in with her key from the gateway address; disabled bob with the same key is refused', async () => {
