@@ -211,7 +211,8 @@ export async function runKilledAt(
   const { playbookBin, repoRoot } = await import('../support/cli.js');
   // A rerun right after a SIGKILL finds the killed run's site lock: it is taken over once 4 s
   // without a refresh show its holder is gone (lib/runner/run-lock.ts), so wait for it.
-  const child = spawn(playbookBin, ['site.ts', '-i', site.inventory, '--json', '--lock-timeout', '15'], {
+  const args = ['site.ts', '-i', site.inventory, '--json', '--lock-timeout', '15', '--role', API_ROLES];
+  const child = spawn(playbookBin, args, {
     cwd: repoRoot,
     env: { ...process.env, CI: 'true', ...site.env },
     stdio: ['ignore', 'pipe', 'pipe'],
