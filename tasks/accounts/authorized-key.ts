@@ -121,7 +121,7 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
       const account = { uid: Number(m[1]), gid: Number(m[2]), home: m[3] ?? '' };
       const dir = posix.join(account.home, '.ssh');
       const path = posix.join(dir, 'authorized_keys');
-      const { head, probes } = parseFilesProbe([dir, path], r.stdout);
+      const { head, probes } = parseFilesProbe([dir, path], r.stdoutBytes ?? r.stdout);
       const [dirProbe, fileProbe] = probes;
       if (head.includes('no-home') || !dirProbe || !fileProbe)
         return { account, homeMissing: true, parts: [] };
