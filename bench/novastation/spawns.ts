@@ -8,8 +8,8 @@
  * The role keeps its name (`host-prep`), so from its second run on it gets the engine's prefetch
  * (lib/host/prefetch.ts) like the real playbook; a first role (`spawns-start`) reads the counter
  * before it, so the prefetched batch, sent when host-prep starts, is counted too. The counter is
- * read with a timeout: a read with a timeout is never recorded nor prefetched, so it always
- * reads the host now (its own processes, the same every time, are the measured `overhead`).
+ * read with something on stdin: such a read is never recorded nor prefetched, so it always reads
+ * the host now (its own processes, the same every time, are the measured `overhead`).
  */
 import { definePlaybook, defineRole, Type } from 'novastation';
 import type { Host, RoleContext, TaskResult } from 'novastation';
@@ -17,7 +17,7 @@ import { hostPrep, type HostPrepVars } from './roles/host-prep/index.js';
 
 /** The host's last pid, read by bash itself. */
 const lastPid = async (host: Host): Promise<number> => {
-  const r = await host.probe({ timeout: '60s' })`read -r n < /proc/sys/kernel/ns_last_pid; echo "$n"`;
+  const r = await host.probe({ input: '\n' })`read -r n < /proc/sys/kernel/ns_last_pid; echo "$n"`;
   return Number(r.stdout.trim());
 };
 
