@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// The floor issue 4 measures NovaStation against: the least a no-op run of the host-prep role
-// must do, written directly on node-ssh. One process (timed from start to exit like the tools):
-// connect to every host in parallel (host keys checked against known_hosts), open ONE long-lived
-// bash per host over one exec channel, send one state probe per task (stat + SHA-256 of the
-// role's 30 paths) one after another, each answer cut out by an end marker, then disconnect.
+// The floor NovaStation's no-op run is measured against (issues 4 and 21): the least a no-op run
+// of the host-prep role must do, written directly on node-ssh. One process (timed from start to
+// exit like the tools): connect to every host in parallel (host keys checked against
+// known_hosts), open ONE long-lived bash per host over one exec channel, send one read per task
+// (the role's 30 paths) one after another, each answer cut out by an end marker, then disconnect.
+// The reads start NO process on the host (issue 21): bash's own tests give the type, its `read`
+// builtin the content of a regular file, which is hashed (SHA-256) here on the controller. Mode
+// and owner cannot be read without a process (bash has no stat builtin), so the floor does not
+// read them: it is a lower bound.
 //
 //   node bench/floor.mjs --key KEY --known-hosts FILE ADDRESS…
 //
-// Prints `{"hosts":N,"probes":P,"seconds":S}`.
+// Prints `{"hosts":N,"probes":P,"bytes":B,"seconds":S}`.
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const { NodeSSH } = await import('node-ssh');
 
@@ -78,7 +82,7 @@ async function probeAll(address, privateKey, knownKeys) {
   let buffer = '';
   let waiting;
   channel.on('data', (d) => {
-    buffer += d.toString();
+    buffer += d.toString('latin1');
     if (waiting && buffer.includes(waiting.marker)) {
       const w = waiting;
       waiting = undefined;
@@ -94,9 +98,21 @@ async function probeAll(address, privateKey, knownKeys) {
       channel.write(`${cmd}\nprintf '%s\\n' '${marker}'\n`);
     });
   let n = 0;
+  // Builtins only: `[ -L/-d/-f ]`, and `read -d ''` (to EOF) for a file's bytes, in the C locale.
+  channel.write('export LC_ALL=C\n');
+  let bytes = 0;
   for (const path of PATHS) {
-    await run(`stat -c '%F %a %U %G %s' -- '${path}' 2>/dev/null; sha256sum -- '${path}' 2>/dev/null`, ++n);
+    const out = await run(
+      `p='${path}'; if [ -L "$p" ]; then echo link; elif [ -d "$p" ]; then echo dir; elif [ -f "$p" ]; then c=; { IFS= read -r -d '' c; } < "$p"; printf 'file %d\\n%s' "\${#c}" "$c"; else echo absent; fi`,
+      ++n,
+    );
+    if (out.startsWith('file ')) {
+      const body = out.slice(out.indexOf('\n') + 1);
+      createHash('sha256').update(body, 'latin1').digest('hex');
+      bytes += body.length;
+    }
   }
+  totalBytes += bytes;
   channel.end('exit 0\n');
   ssh.dispose();
   return n;
@@ -111,11 +127,13 @@ const knownKeys = new Map(
     .map((l) => l.split(' '))
     .map(([addr, , key]) => [addr, key]),
 );
+let totalBytes = 0;
 const counts = await Promise.all(o.hosts.map((h) => probeAll(h, privateKey, knownKeys)));
 console.log(
   JSON.stringify({
     hosts: o.hosts.length,
     probes: counts.reduce((a, b) => a + b, 0),
+    bytes: totalBytes,
     seconds: process.uptime(),
   }),
 );

@@ -217,7 +217,8 @@ export async function main(argv: string[]): Promise<number> {
   if (o.tools.includes('novastation')) {
     startUp = await measureStartUp();
     log(
-      `start-up: playbook --help ${startUp.bin_s} s; npx playbook --help ${startUp.npx_s} s (npx lookup ${startUp.npx_overhead_s} s); node -e 0 ${startUp.node_s} s`,
+      `start-up: playbook --help ${startUp.bin_s} s; npx playbook --help ${startUp.npx_s} s (npx lookup ${startUp.npx_overhead_s} s); node -e 0 ${startUp.node_s} s; ` +
+        `playbook --version ${startUp.version_bin_s} s; npx playbook --version ${startUp.version_npx_s} s`,
     );
   }
 
@@ -227,6 +228,7 @@ export async function main(argv: string[]): Promise<number> {
   const failures: string[] = [];
   let samenessOk = true;
   const profiles: Record<string, string> = {};
+  const processes: Record<string, string> = {};
   for (const size of o.sizes) {
     for (let round = 1; round <= o.rounds; round++) {
       log(`size ${size}, round ${round}/${o.rounds}:`);
@@ -269,7 +271,21 @@ export async function main(argv: string[]): Promise<number> {
             foreign: turn.floor.foreign,
             quiet: turn.floor.quiet,
           });
+        if (turn.firstFloor)
+          floor.push({
+            kind: 'first',
+            hosts: size,
+            round,
+            seconds: turn.firstFloor.seconds,
+            peak_mb: turn.firstFloor.peakMb,
+            foreign: turn.firstFloor.foreign,
+            quiet: turn.firstFloor.quiet,
+          });
         if (turn.profile) {
+          const total = /spawns +(-?\d+) \(all of host-prep/.exec(turn.profile);
+          const batch = /spawns +(-?\d+) \(prefetch batch\)/.exec(turn.profile);
+          if (total)
+            processes[String(size)] = `${total[1]} (of which the prefetch batch ${batch?.[1] ?? '?'})`;
           profiles[String(size)] = turn.profile;
           log(`  profile of a no-op run at ${size} host(s): ${turn.profile}`);
         }
@@ -295,13 +311,15 @@ export async function main(argv: string[]): Promise<number> {
     samenessOk,
     samples,
     command,
+    processes,
   });
   log('');
   log(md);
   const both = o.tools.length === TOOLS.length;
-  if (o.write && both && failures.length === 0) {
+  if (o.write && failures.length === 0) {
     mkdirSync(o.out, { recursive: true });
-    const base = join(o.out, date);
+    // One tool alone (e.g. NovaStation at 50 hosts) gives no ratios: its own files, beside the others.
+    const base = join(o.out, both ? date : `${date}-${o.tools.join('-')}`);
     writeFileSync(`${base}.json`, `${JSON.stringify(res, null, 2)}\n`);
     writeFileSync(`${base}.md`, md);
     const detail = {
@@ -315,13 +333,12 @@ export async function main(argv: string[]): Promise<number> {
       floor,
       sameness,
       profiles,
+      processes,
     };
     writeFileSync(`${base}.samples.json`, `${JSON.stringify(detail, null, 2)}\n`);
     log(`results: ${base}.json, ${base}.md, ${base}.samples.json`);
   } else if (o.write) {
-    log(
-      both ? 'results not written: some runs failed' : 'results not written: one tool alone gives no ratios',
-    );
+    log('results not written: some runs failed');
   }
   if (!samenessOk)
     console.error('FAILED: the two tools did not do the same work (see the sameness lines above)');

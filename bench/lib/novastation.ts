@@ -86,6 +86,9 @@ export interface StartUp {
   npx_overhead_s: number;
   /** `node -e 0`: Node's own start-up here. */
   node_s: number;
+  /** `node_modules/.bin/playbook --version` and `npx playbook --version` (issue 21), medians. */
+  version_bin_s?: number;
+  version_npx_s?: number;
 }
 
 const median = (xs: number[]) => {
@@ -110,11 +113,44 @@ export async function measureStartUp(tries = 5): Promise<StartUp> {
   const bin = await time(playbookBin, ['--help']);
   const npx = await time('npx', ['--no-install', 'playbook', '--help']);
   const node = await time(process.execPath, ['-e', '0']);
+  const versionBin = await time(playbookBin, ['--version']);
+  const versionNpx = await time('npx', ['--no-install', 'playbook', '--version']);
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
-  return { bin_s: r3(bin), npx_s: r3(npx), npx_overhead_s: r3(npx - bin), node_s: r3(node) };
+  return {
+    bin_s: r3(bin),
+    npx_s: r3(npx),
+    npx_overhead_s: r3(npx - bin),
+    node_s: r3(node),
+    version_bin_s: r3(versionBin),
+    version_npx_s: r3(versionNpx),
+  };
 }
 
 export const floorScript = join(repoRoot, 'bench', 'floor.mjs');
+export const firstFloorScript = join(repoRoot, 'bench', 'floor-first.mjs');
+
+/** bench/floor-first.mjs: each host's script (DIR/<address>.sh) over one SSH session per host. */
+export async function runFirstFloor(o: {
+  addresses: string[];
+  keyFile: string;
+  knownHosts: string;
+  scriptsDir: string;
+}): Promise<Measured> {
+  return runMeasured(
+    process.execPath,
+    [
+      firstFloorScript,
+      '--key',
+      o.keyFile,
+      '--known-hosts',
+      o.knownHosts,
+      '--scripts',
+      o.scriptsDir,
+      ...o.addresses,
+    ],
+    { cwd: repoRoot, env: env() },
+  );
+}
 
 /** The floor (bench/floor.mjs): node-ssh, one shell per host, one probe per task, whole process. */
 export async function runFloor(o: {

@@ -96,6 +96,8 @@ export function summarise(
 }
 
 export interface FloorSample {
+  /** The no-op floor (bench/floor.mjs) or the first-run floor (bench/floor-first.mjs); default noop. */
+  kind?: 'first' | 'noop';
   hosts: number;
   round: number;
   seconds: number;
@@ -112,6 +114,8 @@ export interface Extras {
   samenessOk: boolean;
   samples: readonly Sample[];
   command: string;
+  /** Processes started on one host by a no-op run (the spawns profile), per size. */
+  processes?: Record<string, string>;
 }
 
 const fmt = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -132,7 +136,8 @@ export function markdown(res: Results, x: Extras): string {
     `Ansible: ${res.ansible}, facts on, pipelining on, ControlPersist 60s, forks = hosts. NovaStation: \`node_modules/.bin/playbook\`, whole process.`,
     `Work: bench/ansible/host-prep.yml vs bench/novastation/ (30 tasks + 2 handlers each); ${x.rounds} round(s) per figure, tools alternated; ` +
       `times in seconds, median (min–max); peak = summed RSS of the tool's process tree on the controller. ` +
-      `Floor: bench/floor.mjs — node-ssh, one shell per host, one stat+sha256 probe per task, whole process (issue 4's floor).`,
+      `Floors, whole process: no-op — bench/floor.mjs, node-ssh, one shell per host, one read per task made by bash builtins only (no process on the host; content hashed on the controller); ` +
+      `first run — bench/floor-first.mjs, the changes NovaStation's first run made, by a plain shell script over one SSH session per host, on fresh hosts.`,
     `Command: \`${x.command}\``,
     '',
     '| hosts | run | Ansible s | NovaStation s | Ansible / NovaStation | floor s | NovaStation / floor | Ansible peak MB | NovaStation peak MB |',
@@ -146,7 +151,9 @@ export function markdown(res: Results, x: Extras): string {
       const cell = (r: RunRow | undefined) =>
         r ? `${fmt(r.median_s)} (${fmt(r.min_s)}–${fmt(r.max_s)})` : '—';
       const ratio = res.ratios[kind][String(hosts)];
-      const floor = kind === 'noop' ? x.floor.filter((f) => f.hosts === hosts).map((f) => f.seconds) : [];
+      const floor = x.floor
+        .filter((f) => f.hosts === hosts && (f.kind ?? 'noop') === kind)
+        .map((f) => f.seconds);
       const fm = floor.length ? median(floor) : undefined;
       const floorCell =
         fm === undefined ? '—' : `${fmt(fm)} (${fmt(Math.min(...floor))}–${fmt(Math.max(...floor))})`;
@@ -161,8 +168,18 @@ export function markdown(res: Results, x: Extras): string {
     lines.push(
       '',
       `Start-up: \`node_modules/.bin/playbook --help\` ${s.bin_s.toFixed(3)} s; \`npx playbook --help\` ${s.npx_s.toFixed(3)} s ` +
-        `(npx's own lookup ${s.npx_overhead_s.toFixed(3)} s, not in the figures above); \`node -e 0\` ${s.node_s.toFixed(3)} s.`,
+        `(npx's own lookup ${s.npx_overhead_s.toFixed(3)} s, not in the figures above); \`node -e 0\` ${s.node_s.toFixed(3)} s.` +
+        (s.version_bin_s !== undefined && s.version_npx_s !== undefined
+          ? ` \`node_modules/.bin/playbook --version\` ${s.version_bin_s.toFixed(3)} s; \`npx playbook --version\` ${s.version_npx_s.toFixed(3)} s.`
+          : ''),
     );
+  }
+  if (x.processes && Object.keys(x.processes).length) {
+    lines.push(
+      '',
+      'Processes started on one host by a no-op run (bench/novastation/spawns.ts, prefetch batch included):',
+    );
+    for (const [size, p] of Object.entries(x.processes)) lines.push(`- at ${size} host(s): ${p}`);
   }
   lines.push(
     '',

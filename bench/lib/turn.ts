@@ -2,12 +2,14 @@
  * One tool's turn at one size: boot fresh hosts, wait for a quiet machine, time the first run
  * (everything changes), snapshot what it wrote, time the no-op re-run (nothing changes), tear down.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { firstRunScript } from './first-floor.js';
 import { ansibleSetup, closeMasters, runAnsible } from './ansible.js';
 import { bootBenchHosts, type BenchHosts } from './hosts.js';
 import { cpuBusy, foreignMeter, waitQuiet, type Quiet, type QuietOptions } from './machine.js';
 import type { Measured } from './measure.js';
-import { ansiblePlaybook, runFloor, runNovaStation, spawnsPlaybook } from './novastation.js';
+import { ansiblePlaybook, runFirstFloor, runFloor, runNovaStation, spawnsPlaybook } from './novastation.js';
 import { recapProblems, type Recap } from './recap.js';
 import { compareChanges, describeComparison, runChanges } from './sameness.js';
 
@@ -47,14 +49,18 @@ export interface Turn {
   /** The `--profile` output of an extra no-op run (NovaStation only, when asked). */
   profile?: string;
   /** bench/floor.mjs on the same hosts after NovaStation's no-op run: the least a no-op run can take. */
-  floor?: {
-    seconds: number;
-    peakMb: number;
-    quiet: boolean;
-    foreign: number;
-    loadBefore: number;
-    loadAfter: number;
-  };
+  floor?: FloorFigure;
+  /** bench/floor-first.mjs on fresh hosts: NovaStation's first-run changes by a plain shell script. */
+  firstFloor?: FloorFigure & { same: boolean };
+}
+
+export interface FloorFigure {
+  seconds: number;
+  peakMb: number;
+  quiet: boolean;
+  foreign: number;
+  loadBefore: number;
+  loadAfter: number;
 }
 
 export interface TurnOptions {
@@ -67,6 +73,8 @@ export interface TurnOptions {
   profile?: boolean;
   /** After NovaStation's no-op run, time the floor (bench/floor.mjs) on the same hosts (default true). */
   floor?: boolean;
+  /** After NovaStation's turn, time the first-run floor on fresh hosts (default true). */
+  firstFloor?: boolean;
 }
 
 /**
@@ -140,6 +148,7 @@ export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promi
     tool === 'ansible'
       ? ansibleSetup(h.dir, { inventory: h.inventory, knownHosts: h.knownHosts, forks: count })
       : undefined;
+  let torn = false;
   try {
     const before = await Promise.all(h.names.map((n) => h.th.snapshotUpper(n)));
     const first = await timedRun(tool, h, o, 'first', ansibleEnv);
@@ -193,18 +202,92 @@ export async function toolTurn(tool: Tool, count: number, o: TurnOptions): Promi
       const out = p.stdout + p.stderr;
       const at = out.indexOf('PROFILE');
       turn.profile = `whole process ${p.seconds.toFixed(3)} s; ${at >= 0 ? out.slice(at).trim() : `no profile in the output (exit ${p.code})`}`;
-      const s = await runNovaStation({
-        inventory: h.inventory,
-        knownHosts: h.knownHosts,
-        playbook: spawnsPlaybook,
-        extra: ['-l', h.names[0]!],
-      });
+      const spawnsRun = () =>
+        runNovaStation({
+          inventory: h.inventory,
+          knownHosts: h.knownHosts,
+          playbook: spawnsPlaybook,
+          extra: ['-l', h.names[0]!],
+        });
+      // The first run of spawns.ts records its reads; the second is the no-op run that prefetches them.
+      await spawnsRun();
+      const s = await spawnsRun();
       const lines = s.stderr.split('\n').filter((l) => l.startsWith('spawns '));
       turn.profile += `\nprocesses started on ${h.names[0]} per task (no-op run):\n${lines.length ? lines.join('\n') : `none reported (exit ${s.code})`}`;
+    }
+    if (o.firstFloor !== false && tool === 'novastation' && first.problems.length === 0) {
+      const scripts = h.names.map((n) => firstRunScript(changes[n] ?? [], h.th.host(n).upperDir));
+      await h.teardown();
+      torn = true;
+      turn.firstFloor = await firstFloorTurn(count, scripts, changes, o);
     }
     return turn;
   } finally {
     if (ansibleEnv) await closeMasters(ansibleEnv);
+    if (!torn) await h.teardown();
+  }
+}
+
+/** The first-run floor on fresh hosts: time the scripts, and check they made the first run's changes. */
+async function firstFloorTurn(
+  count: number,
+  scripts: string[],
+  novaChanges: Record<string, string[]>,
+  o: TurnOptions,
+): Promise<FloorFigure & { same: boolean }> {
+  const h = await bootBenchHosts(count);
+  try {
+    const dir = join(h.dir, 'first-floor');
+    mkdirSync(dir);
+    h.th.hosts.forEach((x, i) => writeFileSync(join(dir, `${x.address}.sh`), scripts[i] ?? ''));
+    const before = await Promise.all(h.names.map((n) => h.th.snapshotUpper(n)));
+    const q: Quiet = o.quiet ? await waitQuiet(o.quiet) : { load1: 0, busy: 0, waitedS: 0, quiet: true };
+    const others = foreignMeter();
+    const f = await runFirstFloor({
+      addresses: h.th.hosts.map((x) => x.address),
+      keyFile: h.th.privateKeyFile,
+      knownHosts: h.knownHosts,
+      scriptsDir: dir,
+    });
+    if (f.code !== 0) throw new Error(`bench/floor-first.mjs exited ${f.code}: ${tail(f.stderr)}`);
+    const foreign = Math.round(others() * 100) / 100;
+    const quiet = q.quiet && (!o.quiet || foreign <= o.quiet.maxForeign);
+    let same = true;
+    for (const [i, n] of h.names.entries()) {
+      const upper = h.th.host(n).upperDir;
+      const read = (path: string) => {
+        try {
+          return readFileSync(`${upper}/${path}`, 'utf8');
+        } catch {
+          return undefined;
+        }
+      };
+      const c = compareChanges(
+        n,
+        novaChanges[n] ?? [],
+        runChanges(before[i] ?? '', await h.th.snapshotUpper(n), read),
+      );
+      if (!c.same) {
+        same = false;
+        o.log(`  first-run floor: ${describeComparison(c, 'novastation', 'floor').split('\n').join('\n  ')}`);
+      }
+    }
+    const figure = {
+      seconds: Math.round(f.seconds * 1000) / 1000,
+      peakMb: f.peakMb,
+      quiet,
+      foreign,
+      loadBefore: f.loadBefore,
+      loadAfter: f.loadAfter,
+      same,
+    };
+    o.log(
+      `  ${'floor'.padEnd(11)} first ${count} host(s): ${figure.seconds.toFixed(2)} s, ${f.peakMb} MB peak, ` +
+        `load ${f.loadBefore.toFixed(2)}→${f.loadAfter.toFixed(2)}, others ${Math.round(foreign * 100)}% CPU${quiet ? '' : ' (NOISY)'}; ` +
+        `same changes as NovaStation's first run: ${same ? 'yes' : 'NO'}`,
+    );
+    return figure;
+  } finally {
     await h.teardown();
   }
 }

@@ -21,7 +21,7 @@ import { parseExtraVars } from './extra-vars.js';
 import { loadPlaybook } from './load-playbook.js';
 import { defaultKnownHosts, hostKeyCheckingFromEnv, type CliOptions } from './options.js';
 import { prepareSecrets } from '../secrets/index.js';
-import { defaultRunsDir, runRecordReporter } from '../report/run-record.js';
+import { defaultRunsDir, lastProbesOf, runRecordReporter } from '../report/run-record.js';
 import { lastFailedHosts, latestRun } from './history-command.js';
 import { listTasks } from './list-tasks.js';
 import { checkLimit } from './limit-check.js';
@@ -106,6 +106,8 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
       connectTimeoutMs: cli.timeoutSeconds * 1000,
     },
     secrets: secrets.store,
+    // The reads of the last run, prefetched per role (lib/host/prefetch.ts); NOVASTATION_PREFETCH=0 turns it off.
+    ...(process.env.NOVASTATION_PREFETCH === '0' ? {} : { lastProbes: lastProbesOf(runsDir, playbookFile) }),
   };
   await secrets.resolve(inventory, playbook, playbookFile, { limit, roles: cli.roles, extraVars });
   const plan = await planRun(playbook, playbookFile, inventory, options);

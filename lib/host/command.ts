@@ -31,6 +31,12 @@ export interface CommandOptions {
   timeoutMs?: number;
   /** Resolve with the result on a non-zero exit instead of throwing CommandError. */
   nothrow?: boolean;
+  /**
+   * The command leaves the shell as it found it: no `exit`, `cd`, `set`, trap or `shopt`, and it
+   * sets every variable it reads. A prefetched batch of probes (lib/host/prefetch.ts) may then
+   * run it in its own shell instead of a subshell (a process). Live commands always get a subshell.
+   */
+  inShell?: boolean;
 }
 
 export function durationMs(duration: Duration): number {

@@ -10,7 +10,7 @@
  *   forgetting to look at a flag.
  */
 import { Secret } from '../secret.js';
-import type { CommandResult, Connection, ShellType } from '../transport/types.js';
+import { UnreachableError, type CommandResult, type Connection, type ShellType } from '../transport/types.js';
 import { currentTaskScope } from '../runner/task-scope.js';
 import {
   CheckModeSkip,
@@ -25,6 +25,7 @@ import { FACTS_PROBE, parseFacts, type Facts } from './facts.js';
 import { parseStat, statCommand, type FileStat } from './stat.js';
 import { quotePosix } from '../shell/quote.js';
 import { forwardPort, type PortForward } from './port-forward.js';
+import { batchScript, PrefetchedAnswers, ProbeLog, type RecordedProbe } from './prefetch.js';
 import {
   atomicWriteResult,
   atomicWriteScript,
@@ -60,6 +61,12 @@ export class Host {
   #connection: Promise<Connection> | undefined;
   #facts: Promise<Facts> | undefined;
   readonly #forwards = new Set<PortForward>();
+  /** Answers of the last prefetched batch (lib/host/prefetch.ts); dropped at the first write. */
+  readonly #prefetched = new PrefetchedAnswers();
+  /** The reads sent since the last takeProbeLog(), for the run record. */
+  readonly #probeLog = new ProbeLog();
+  /** Reads answered from a prefetched batch (for --profile and tests). */
+  prefetchHits = 0;
 
   constructor(init: HostInit) {
     this.name = init.name;
@@ -88,6 +95,7 @@ export class Host {
   async reconnect(): Promise<void> {
     const old = this.#connection;
     this.#connection = undefined;
+    this.#prefetched.clear();
     // Forwards ride on the old connection: they end with it.
     await Promise.all([...this.#forwards].map((f) => f.close()));
     this.#forwards.clear();
@@ -97,7 +105,7 @@ export class Host {
 
   /** OS, release, arch, hostname, init system, package manager; gathered once, on first call. */
   facts(): Promise<Facts> {
-    this.#facts ??= this.#run(FACTS_PROBE, {}).then((r) => {
+    this.#facts ??= this.#read(FACTS_PROBE, { inShell: true }).then((r) => {
       if (r.exitCode !== 0) throw new CommandError(this.name, 'gather facts', r);
       return parseFacts(r.stdout);
     });
@@ -106,14 +114,14 @@ export class Host {
 
   /** Type, mode, owner, size and SHA-256 of a path in one round trip; null when it does not exist. */
   async stat(path: string): Promise<FileStat | null> {
-    const result = await this.#run(statCommand(path), {});
+    const result = await this.#read(statCommand(path), {});
     return parseStat(path, result);
   }
 
   /** A file's bytes, or null when it does not exist. */
   async readFile(path: string): Promise<Buffer | null> {
     const q = quotePosix(path);
-    const r = await this.#run(`if [ -f ${q} ]; then base64 -w0 < ${q}; else exit 3; fi`, {});
+    const r = await this.#read(`if [ -f ${q} ]; then base64 -w0 < ${q}; else exit 3; fi`, {});
     if (r.exitCode === 3) return null;
     if (r.exitCode !== 0) throw new CommandError(this.name, `read ${path}`, r);
     return Buffer.from(r.stdout, 'base64');
@@ -142,6 +150,8 @@ export class Host {
    * Changes nothing on the host, so it works in check mode too. Closed with the host at the latest.
    */
   async forwardPort(host: string, port: number): Promise<PortForward> {
+    // What goes through the port may change the host (an API call): prefetched reads may be stale.
+    this.#prefetched.clear();
     const forward = await forwardPort(await this.connection(), host, port);
     this.#forwards.add(forward);
     return {
@@ -170,10 +180,56 @@ export class Host {
       scope?.skippedInCheck.push(label);
       throw new CheckModeSkip(label);
     }
-    if (mutates) scope?.mutations.push(label);
-    const result = new CommandOutput(await this.#run(command, options));
+    if (mutates) {
+      scope?.mutations.push(label);
+      this.#prefetched.clear();
+    }
+    const result = new CommandOutput(
+      await (mutates ? this.#run(command, options) : this.#read(command, options)),
+    );
     if (result.exitCode !== 0 && !options.nothrow) throw new CommandError(this.name, label, result);
     return result;
+  }
+
+  /**
+   * Send the reads a role sent last time (`probes`, from the run record; the facts probe among
+   * them) in one round trip; their answers serve the same reads until the first write
+   * (lib/host/prefetch.ts). Reads the batch did not finish run live.
+   */
+  async prefetch(probes: readonly RecordedProbe[]): Promise<void> {
+    this.#prefetched.clear();
+    if (this.shellType !== 'sh' || !probes.length) return;
+    const batch = batchScript(probes);
+    let answers: (CommandResult | undefined)[];
+    try {
+      answers = batch.parse(await this.#run(batch.script, {}));
+    } catch (error) {
+      if (error instanceof UnreachableError) throw error;
+      return; // every read runs live
+    }
+    answers.forEach((answer, i) => {
+      if (answer) this.#prefetched.add(probes[i]!.command, answer);
+    });
+  }
+
+  /** The reads sent (or answered from a batch) since the last call, oldest first. */
+  takeProbeLog(): RecordedProbe[] {
+    return this.#probeLog.take();
+  }
+
+  /** A read: answered from the prefetched batch when it holds the same command, else run live. */
+  async #read(command: string, options: CommandOptions): Promise<CommandResult> {
+    const plain = options.stdin === undefined && options.input === undefined;
+    const timed = options.timeout !== undefined || options.timeoutMs !== undefined;
+    if (!plain || timed) return this.#run(command, options);
+    // Recorded whether answered or not, so the next run prefetches it again.
+    this.#probeLog.add({ command, ...(options.inShell ? { inShell: true } : {}) });
+    const answer = this.#prefetched.take(command);
+    if (answer) {
+      this.prefetchHits++;
+      return answer;
+    }
+    return this.#run(command, options);
   }
 
   async #run(command: string, options: CommandOptions): Promise<CommandResult> {

@@ -68,3 +68,46 @@ export function statFromLine(
     ...(type === 'symlink' && more.linkTarget !== undefined ? { linkTarget: more.linkTarget } : {}),
   };
 }
+
+/**
+ * A stat hint: a no-op line in a probe script that names an absolute path the probe stats. A
+ * prefetched batch (lib/host/prefetch.ts) stats every hinted path of its probes with ONE `stat`
+ * process before it runs them, and the probes read their line from the shell array it fills
+ * (STAT_LINE_SCRIPT) instead of starting a `stat` each. Live, the hint does nothing.
+ */
+export function statHint(path: string): string {
+  return path.startsWith('/') ? `: ns-stat ${quotePosix(path)}` : '';
+}
+
+/** The hinted paths of a probe script, as the shell words statHint wrote (already quoted). */
+export function statHintsOf(script: string): string[] {
+  const hints: string[] = [];
+  // Only the exact words quotePosix makes: a bare safe word, or '…' pieces joined by \'.
+  const hint = /^: ns-stat (\/[A-Za-z0-9_@%+=:,./-]*|'\/[^']*'(?:\\''[^']*')*)$/gm;
+  for (const m of script.matchAll(hint)) hints.push(m[1]!);
+  return hints;
+}
+
+/**
+ * Stats `paths` (shell words from statHintsOf) with one process, NUL-separated (names may hold
+ * any byte but NUL), into `__ns_sc[path]` (the STAT_FORMAT line) and `__ns_sl[path]` (a
+ * symlink's target, from `%N` in the literal quoting style: `name -> target`). A path that does
+ * not exist gets no entry.
+ */
+export const STAT_AHEAD_SCRIPT = (paths: readonly string[]): string =>
+  [
+    'declare -A __ns_sc __ns_sl',
+    `while IFS= read -r -d '' __ns_n && IFS= read -r -d '' __ns_l && IFS= read -r -d '' __ns_t; do __ns_sc[$__ns_n]=$__ns_l; __ns_sl[$__ns_n]=\${__ns_t#"$__ns_n -> "}; done < <(QUOTING_STYLE=literal exec stat --printf '%n\\0'${STAT_FORMAT}'\\0%N\\0' -- ${paths.join(' ')} 2>/dev/null)`,
+  ].join('\n');
+
+/**
+ * Sets `st` to the STAT_FORMAT line of the existing path `$p`: from a batch's stat-ahead array
+ * when it has the path, else from a `stat` process.
+ */
+export const STAT_LINE_SCRIPT = [
+  'declare -A __ns_sc __ns_sl',
+  `if [ "\${__ns_sc[$p]+x}" = x ]; then st=\${__ns_sc[$p]}; else st=$(stat -c ${STAT_FORMAT} -- "$p"); fi`,
+].join('\n');
+
+/** Sets `lt` to the target of the symlink `$p`, from the stat-ahead array when it has it. */
+export const LINK_TARGET_SCRIPT = `if [ "\${__ns_sl[$p]+x}" = x ]; then lt=\${__ns_sl[$p]}; else lt=$(readlink -- "$p"); fi`;

@@ -83,8 +83,19 @@ export interface RecapEvent {
   durationMs: number;
 }
 
+/**
+ * The reads a role sent to a host (lib/host/prefetch.ts): kept in the run record, so the next run
+ * can send them all in one round trip when the role starts.
+ */
+export interface ProbesEvent {
+  type: 'probes';
+  host: string;
+  role: string;
+  probes: { command: string; inShell?: boolean }[];
+}
+
 export type RunEvent =
-  PlayStartEvent | TaskStartEvent | TaskEvent | HostUnreachableEvent | LogEvent | RecapEvent;
+  PlayStartEvent | TaskStartEvent | TaskEvent | HostUnreachableEvent | LogEvent | RecapEvent | ProbesEvent;
 
 export interface Reporter {
   event(event: RunEvent): void;

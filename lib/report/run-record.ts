@@ -24,6 +24,7 @@ import {
   type RunEvent,
   type TaskStatus,
 } from './events.js';
+import type { RecordedProbe } from '../host/prefetch.js';
 
 export const RECORD_VERSION = 1;
 
@@ -52,6 +53,8 @@ export interface RecordedHost {
   /** Why it was unreachable. */
   error?: string;
   tasks: RecordedTask[];
+  /** The reads each role sent (role → probes), which the next run prefetches (lib/host/prefetch.ts). */
+  probes?: Record<string, RecordedProbe[]>;
 }
 
 export type RunStatus = 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'error' | 'incomplete';
@@ -400,6 +403,11 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
         case 'recap':
           recapCounts = e.hosts;
           break;
+        case 'probes': {
+          const h = hostOf(e.host);
+          (h.probes ??= {})[e.role] = e.probes;
+          break;
+        }
         default:
           break;
       }
@@ -414,6 +422,34 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
       if (!written) await this.finish(null);
     },
   };
+}
+
+/**
+ * The reads of each role on each host in the newest record of `playbook` in `dir` (host → role →
+ * probes), for prefetching; {} when there is none. Reads only the newest files (ids start with
+ * the start time, so names sort by it) until one of this playbook turns up.
+ */
+export function lastProbesOf(dir: string, playbook: string): Record<string, Record<string, RecordedProbe[]>> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  } catch {
+    return {};
+  }
+  names.sort().reverse();
+  for (const name of names.slice(0, 20)) {
+    let record: RunRecord;
+    try {
+      record = readRunRecord(join(dir, name));
+    } catch {
+      continue;
+    }
+    if (resolve(record.cwd ?? '.', record.playbook ?? '') !== resolve(playbook)) continue;
+    const out: Record<string, Record<string, RecordedProbe[]>> = {};
+    for (const [host, h] of Object.entries(record.hosts ?? {})) if (h.probes) out[host] = h.probes;
+    return out;
+  }
+  return {};
 }
 
 /** Read one record file. */

@@ -186,11 +186,22 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     ),
   };
 
+  // The role's reads of the last run, in one round trip; not for the controller (a local shell).
+  const remote = input.host !== input.controller;
+  const lastProbes = remote ? run.options.lastProbes?.[inventoryHost]?.[role.name] : undefined;
+  if (remote) input.host.takeProbeLog(); // what an earlier role sent is that role's
+  const recordProbes = (): void => {
+    const probes = remote ? input.host.takeProbeLog() : [];
+    if (probes.length) run.emit({ type: 'probes', host: inventoryHost, role: role.name, probes });
+  };
   try {
+    if (lastProbes?.length) await input.host.prefetch(lastProbes);
     await runAsRole(role, () => role.apply(ctx));
   } catch (error) {
-    if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted)
+    if (error instanceof RoleFailed || error instanceof UnreachableError || error instanceof Interrupted) {
+      recordProbes();
       throw error;
+    }
     // An error thrown by the role's own code outside any task.
     run.emit({
       type: 'task',
@@ -206,7 +217,11 @@ export async function runRole(run: RunState, input: RoleRunInput): Promise<void>
     throw new RoleFailed(errorText(error));
   }
 
-  await runHandlers();
+  try {
+    await runHandlers();
+  } finally {
+    recordProbes();
+  }
 }
 
 export function errorText(error: unknown): string {

@@ -153,7 +153,7 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
       const m = ACCOUNT.exec(r.stdout.split('\n').find((l) => l.startsWith('account ')) ?? '');
       if (!m) return { account: null, homeMissing: false, parts: [] };
       const account = { group: m[2]!, home: m[3] ?? '' };
-      const { head, probes } = parseFilesProbe(sshPaths(account.home), r.stdout);
+      const { head, probes } = parseFilesProbe(sshPaths(account.home), r.stdoutBytes ?? r.stdout);
       const [dirProbe, fileProbe] = probes;
       if (head.includes('no-home') || !dirProbe || !fileProbe)
         return { account, homeMissing: true, parts: [] };

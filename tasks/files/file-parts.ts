@@ -15,7 +15,14 @@ import type { CommandOptions } from '../../lib/host/command.js';
 import type { Host } from '../../lib/host/host.js';
 import type { Change, Resource } from '../../lib/resource.js';
 import { EDIT_MAX_BYTES, type ManagedFileState } from './file.js';
-import { fileProbeScript, parseFileProbe, type FileProbe, type FileProbeOptions } from './file-probe.js';
+import {
+  fileProbeScript,
+  parseFileProbe,
+  probeLines,
+  type FileProbe,
+  type FileProbeOptions,
+  type ProbeLine,
+} from './file-probe.js';
 
 const PART = '@@ns-part';
 const TAIL = '@@ns-tail';
@@ -50,22 +57,24 @@ export function filesProbeScript(s: FilesProbeScript): string {
 }
 
 /** Splits the output at the markers; `paths` are the absolute paths of the parts, in order. */
-export function parseFilesProbe(paths: readonly string[], stdout: string): FilesProbe {
+export function parseFilesProbe(paths: readonly string[], stdout: string | Buffer): FilesProbe {
   const head: string[] = [];
   const tail: string[] = [];
-  const chunks: string[][] = [];
-  let into = head;
-  for (const line of stdout.split('\n')) {
-    if (line.startsWith(`${PART} `)) {
-      const chunk: string[] = [];
+  const chunks: ProbeLine[][] = [];
+  let into: ProbeLine[] | string[] = head;
+  for (const l of probeLines(stdout)) {
+    if (l.line.startsWith(`${PART} `)) {
+      const chunk: ProbeLine[] = [];
       chunks.push(chunk);
       into = chunk;
-    } else if (line === TAIL) into = tail;
-    else if (line !== '') into.push(line);
+    } else if (l.line === TAIL) into = tail;
+    else if (into === head || into === tail) {
+      if (l.line !== '') (into as string[]).push(l.line);
+    } else (into as ProbeLine[]).push(l);
   }
   if (chunks.length > 0 && chunks.length !== paths.length)
     throw new Error(`probe output has ${chunks.length} parts, expected ${paths.length}`);
-  const probes = chunks.map((chunk, i) => parseFileProbe(paths[i] ?? '', chunk.join('\n')));
+  const probes = chunks.map((chunk, i) => parseFileProbe(paths[i] ?? '', chunk));
   return { head, probes, tail };
 }
 
@@ -76,9 +85,11 @@ export async function probeFiles(
   paths: readonly string[],
   options?: CommandOptions,
 ): Promise<FilesProbe> {
-  const run = options ? host.probe(options) : host.probe;
+  // Without the caller's preamble and tail, the script is only file probes: safe in the shell itself.
+  const inShell = !s.preamble && !s.tail;
+  const run = host.probe({ ...options, ...(inShell ? { inShell } : {}) });
   const result = await run`eval ${filesProbeScript(s)}`;
-  return parseFilesProbe(paths, result.stdout);
+  return parseFilesProbe(paths, result.stdoutBytes ?? result.stdout);
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

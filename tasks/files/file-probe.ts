@@ -16,7 +16,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Host } from '../../lib/host/host.js';
-import { STAT_FORMAT, statFromLine, type FileStat } from '../../lib/host/stat.js';
+import {
+  LINK_TARGET_SCRIPT,
+  STAT_LINE_SCRIPT,
+  statFromLine,
+  statHint,
+  type FileStat,
+} from '../../lib/host/stat.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 
 export interface FileProbeOptions {
@@ -53,25 +59,78 @@ export function fileProbeScript(path: string, options: FileProbeOptions = {}): s
       : content === 'always'
         ? send
         : `sum=$(sha256sum < "$p"); sum=\${sum%% *}; echo "sha256 $sum"; if [ "$sum" != ${quotePosix(content.unlessSha256)} ]; then ${send}; fi`;
+  // A small file is read by the shell itself and hashed on the controller: no process at all.
+  const keep = content === 'never' ? 'never' : content === 'always' ? 'always' : content.unlessSha256;
+  const rawMax = content === 'always' ? Math.min(RAW_MAX_BYTES, max) : RAW_MAX_BYTES;
   return [
     // No dirname/basename processes; a path without a slash (relative to a folder a caller cd'd into) is in `.`.
     `p=${quotePosix(path)}; case $p in */*) d=\${p%/*} ;; *) d=. ;; esac; b=\${p##*/}`,
+    statHint(path),
+    RAW_READ_FUNCTION,
     `for s in "$d/.$b.ns-"????????"~"; do if [ -e "$s" ] || [ -L "$s" ]; then printf 'stray %s\\n' "$s"; fi; done`,
     // No `exit`: callers run several probes in one shell without a subshell (a fork) around each.
     `if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo absent; else`,
-    `st=$(stat -c ${STAT_FORMAT} -- "$p"); echo "stat $st"; size=\${st##*|}`,
-    `if [ -L "$p" ]; then printf 'link %s\\n' "$(readlink -- "$p")"; elif [ -f "$p" ]; then ${regular}; fi`,
+    STAT_LINE_SCRIPT,
+    `echo "stat $st"; size=\${st##*|}`,
+    `if [ -L "$p" ]; then ${LINK_TARGET_SCRIPT}; printf 'link %s\\n' "$lt"`,
+    `elif [ -f "$p" ]; then if [ "$size" -gt ${rawMax} ] || ! __ns_raw "$p" "$size" ${quotePosix(keep)}; then ${regular}; fi; fi`,
     ...(options.extra ? [options.extra] : []),
     'fi',
-  ].join('\n');
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
 }
 
-export function parseFileProbe(path: string, stdout: string): FileProbe {
+/** Files up to this size are read by the shell's `read` builtin and sent as they are. */
+export const RAW_MAX_BYTES = 64 * 1024;
+
+/**
+ * `__ns_raw PATH SIZE KEEP`: the file's bytes read by bash itself (no process), in the C locale so
+ * that `${#c}` counts bytes; sent as `content-raw SIZE KEEP`, a newline, the bytes, a newline. It
+ * refuses (status 1, nothing printed) when the count differs from the size stat gave: a NUL byte
+ * (which `read` cannot hold) or a file that changed meanwhile; the caller then uses sha256sum/base64.
+ */
+const RAW_READ_FUNCTION = [
+  '__ns_raw() { local LC_ALL=C c=',
+  '{ IFS= read -r -d \'\' c; } < "$1" 2>/dev/null',
+  '[ "${#c}" = "$2" ] || return 1',
+  'printf \'content-raw %s %s\\n%s\\n\' "$2" "$3" "$c"; }',
+].join('\n');
+
+/** One line of probe output; a `content-raw` line carries the bytes that followed it. */
+export interface ProbeLine {
+  line: string;
+  raw?: Buffer;
+}
+
+/** The probe's output as lines, the raw bytes of `content-raw` records cut out by their length. */
+export function probeLines(stdout: string | Buffer): ProbeLine[] {
+  const buf = typeof stdout === 'string' ? Buffer.from(stdout, 'utf8') : stdout;
+  const lines: ProbeLine[] = [];
+  let i = 0;
+  while (i < buf.length) {
+    let nl = buf.indexOf(0x0a, i);
+    if (nl < 0) nl = buf.length;
+    const line = buf.toString('utf8', i, nl);
+    i = nl + 1;
+    const raw = /^content-raw (\d+) /.exec(line);
+    if (raw) {
+      const end = i + Number(raw[1]);
+      if (end > buf.length || (end < buf.length && buf[end] !== 0x0a))
+        throw new Error(`probe output: ${line} is not followed by that many bytes and a newline`);
+      lines.push({ line, raw: buf.subarray(i, end) });
+      i = end + 1;
+    } else lines.push({ line });
+  }
+  return lines;
+}
+
+export function parseFileProbe(path: string, stdout: string | Buffer | readonly ProbeLine[]): FileProbe {
   const probe: FileProbe = { stat: null, strays: [], extra: [] };
   let sha256: string | undefined;
   let linkTarget: string | undefined;
   let statLine: string | undefined;
-  for (const line of stdout.split('\n')) {
+  for (const { line, raw } of Array.isArray(stdout) ? stdout : probeLines(stdout as string | Buffer)) {
     if (line === '') continue;
     const space = line.indexOf(' ');
     const tag = space === -1 ? line : line.slice(0, space);
@@ -83,7 +142,12 @@ export function parseFileProbe(path: string, stdout: string): FileProbe {
     else if (tag === 'sha256') sha256 = rest.split(' ')[0];
     else if (tag === 'content') probe.content = Buffer.from(rest, 'base64');
     else if (tag === 'content-omitted') probe.contentOmitted = Number(rest);
-    else probe.extra.push(line);
+    else if (tag === 'content-raw' && raw) {
+      // Hashed here; the bytes are kept only where the live probe would have sent them.
+      sha256 = createHash('sha256').update(raw).digest('hex');
+      const keep = rest.slice(rest.indexOf(' ') + 1);
+      if (keep === 'always' || (keep !== 'never' && keep !== sha256)) probe.content = Buffer.from(raw);
+    } else probe.extra.push(line);
   }
   if (statLine === undefined) return probe;
   const type = statFromLine(path, statLine).type;
@@ -111,6 +175,7 @@ export async function probeFile(
   path: string,
   options: FileProbeOptions = {},
 ): Promise<FileProbe> {
-  const result = await host.probe(script(fileProbeScript(path, options)));
-  return parseFileProbe(path, result.stdout);
+  // In-shell safe: the script only sets its own variables and a function (see fileProbeScript).
+  const result = await host.probe({ inShell: true })(script(fileProbeScript(path, options)));
+  return parseFileProbe(path, result.stdoutBytes ?? result.stdout);
 }
