@@ -28,6 +28,8 @@ import { DOCKER_CLI, DOCKERD } from '../harness/docker-daemon.js';
 import { bootTestHosts, testHostSupport, type TestHosts } from '../harness/index.js';
 import { FAKE_FACT_PATHS, installMachine, RTX3090_PCI } from '../proxmox-host/fixture.js';
 import { startPveSim, type PveSim } from '../pve-sim/index.js';
+import { addSnippet } from '../pve-sim/state/cloud-init.js';
+import { GUEST_AGENT_SNIPPET } from '../../roles/proxmox-host/snippets.js';
 import type { HostFixture } from '../support/hosts.js';
 import { clientNetns, clientSubnet, routeClientsFrom, type ClientNetns } from '../ubuntu-dev/client-netns.js';
 import { loginToDesktop, startDisplay, type Display } from '../ubuntu-dev/rdp-client.js';
@@ -74,12 +76,12 @@ function simulatedParts(mode: 'hosts' | 'simulated', guacamole: 'stack' | 'simul
   ];
   if (mode === 'hosts')
     parts.push(
-      'pve1 over SSH: a Debian 12 test host made into a fake GPU-passthrough server (stand-ins for lspci, update-grub, update-initramfs, pveum; no IOMMU, no RTX 3090, no reboot); pve_api_identity is off: the API token is the simulator’s',
+      'pve1 over SSH: a Debian 12 test host made into a fake GPU-passthrough server (stand-ins for lspci, update-grub, update-initramfs, pveum; no IOMMU, no RTX 3090, no reboot); pve_api_identity is off: the API token is the simulator’s; the simulator reads the guest-agent snippet the role writes there (its /var/lib/vz) when an Ubuntu clone starts',
       'the gateway and the Ubuntu dev VMs: real Debian 12 test hosts (systemd-nspawn), not Ubuntu 22.04',
     );
   else
     parts.push(
-      'no test hosts (needs root and the test-host tools): the proxmox-host, base, ubuntu-dev and nginx plays do not run, and there is no RDP login',
+      'no test hosts (needs root and the test-host tools): the proxmox-host, base, ubuntu-dev and nginx plays do not run, and there is no RDP login; the guest-agent snippet proxmox-host would write over SSH is put on the simulator’s storage by the demo',
     );
   return parts;
 }
@@ -382,6 +384,8 @@ export async function main(): Promise<number> {
     let extra: string[] = [];
     if (mode === 'hosts') {
       hosts = await bootHosts(docker);
+      // The node reads cicustom snippets from its own disk: pve1's, where proxmox-host writes them.
+      pveSim.state.storageDirs.set('local', join(hosts.pve.hosts[0]!.rootDir, 'var/lib/vz'));
       if (docker)
         await loadStandinImages(hosts.gw.dockerEnv(hosts.gw.hosts[0]!.name), (l) => console.log(`  ${l}`));
       writeFileSync(knownHosts, hosts.all.map((h) => h.knownHosts()).join(''));
@@ -412,6 +416,8 @@ export async function main(): Promise<number> {
       // The API roles (delegated to this machine) and the users sync (gw1 as this machine: with
       // guacamole_stack false it only talks to the simulator's REST API).
       site.writeOverlay({ pve1: pveOverlay(pveSim), gw1: { ansible_connection: 'local', ...gatewayVars } });
+      // What proxmox-host writes over SSH (the API cannot), which this mode does not run.
+      addSnippet(pveSim.state, 'local', 'novastation-guest-agent.yaml', GUEST_AGENT_SNIPPET);
       extra = ['--role', 'vm-template,dev-vm,gpu-vm,windows-rdp,guacamole'];
     }
     emit({

@@ -6,6 +6,9 @@
  * Proxmox (cloud-init's drive is generated at start). Deterministic: `guest.agentAt` is decided
  * at boot, so no test waits for the agent.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST_AGENT_SNIPPET } from '../../roles/proxmox-host/snippets.js';
 import { ok, openSim, task, ubuntuVm } from './helpers.js';
@@ -53,5 +56,23 @@ describe('the Ubuntu guest agent comes from cloud-init vendor data', () => {
     const s = await task(t.c, 'POST', '/nodes/pve1/qemu/404/status/start');
     expect(s.exitstatus).toBe("can't open '/var/lib/vz/snippets/missing.yaml' - No such file or directory");
     expect(t.sim.state.vm(404)!.status).toBe('stopped');
+  });
+
+  it('a snippet written into the storage’s real folder (a node’s disk, over SSH) is read at start', async () => {
+    // The demo's pve1 is a test host: proxmox-host writes the snippet to its /var/lib/vz.
+    const dir = mkdtempSync(join(tmpdir(), 'pve-sim-vz-'));
+    try {
+      t.sim.state.storageDirs.set('local', dir);
+      await ubuntuVm(t.c, 405, { cicustom: 'vendor=local:snippets/on-disk.yaml' });
+      const missing = await task(t.c, 'POST', '/nodes/pve1/qemu/405/status/start');
+      expect(missing.exitstatus).toMatch(/can't open .*on-disk\.yaml/);
+      mkdirSync(join(dir, 'snippets'));
+      writeFileSync(join(dir, 'snippets', 'on-disk.yaml'), GUEST_AGENT_SNIPPET);
+      expect((await task(t.c, 'POST', '/nodes/pve1/qemu/405/status/start')).exitstatus).toBe('OK');
+      expect(agentAt(405)).toBeTypeOf('number');
+    } finally {
+      t.sim.state.storageDirs.delete('local');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,6 +11,8 @@
  * else leaves the image without an agent. Snippets are put on the storage over SSH (the API
  * cannot upload them) — tests call `addSnippet` as the proxmox-host role's write.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SimCore } from '../core.js';
 import { addVolume } from './drives.js';
 import type { PveSimState, SimVm } from './model.js';
@@ -40,6 +42,23 @@ export function addSnippet(
   );
 }
 
+/**
+ * A snippet's text: a volume the simulator knows, or else a file in the storage's real folder
+ * (`state.storageDirs`), as the node reads it from its file system when the VM starts.
+ */
+function snippetData(sim: SimCore, volid: string): Buffer | undefined {
+  const vol = sim.state.volumes.get(volid);
+  if (vol) return vol.content === 'snippets' ? vol.data : undefined;
+  const [storage, rel] = volid.split(':') as [string, string | undefined];
+  const dir = sim.state.storageDirs.get(storage);
+  if (!dir || !rel?.startsWith('snippets/') || rel.includes('..')) return undefined;
+  try {
+    return readFileSync(join(dir, rel));
+  } catch {
+    return undefined;
+  }
+}
+
 /** `cicustom: user=<volid>,vendor=<volid>,…` → the snippet volids by kind. */
 function cicustom(vm: SimVm): Record<string, string> {
   const out: Record<string, string> = {};
@@ -55,8 +74,7 @@ export function checkSnippets(sim: SimCore, vm: SimVm): void {
   for (const volid of Object.values(cicustom(vm))) {
     const [storage, rel] = volid.split(':') as [string, string | undefined];
     if (!rel?.startsWith('snippets/')) throw new Error(`${volid} is not in the snippets directory`);
-    const vol = sim.state.volumes.get(volid);
-    if (!vol || vol.content !== 'snippets')
+    if (!snippetData(sim, volid))
       throw new Error(`can't open '${storagePath(storage)}/${rel}' - No such file or directory`);
   }
 }
@@ -76,7 +94,7 @@ export function installsGuestAgent(text: string): boolean {
 export function ubuntuHasAgent(sim: SimCore, vm: SimVm): boolean {
   const { user, vendor } = cicustom(vm);
   return [user, vendor].some((volid) => {
-    const data = volid ? sim.state.volumes.get(volid)?.data : undefined;
+    const data = volid ? snippetData(sim, volid) : undefined;
     return data !== undefined && installsGuestAgent(data.toString('utf8'));
   });
 }

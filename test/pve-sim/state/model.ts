@@ -147,6 +147,12 @@ export class PveSimState {
   /** URLs download-url can fetch: url → what the file is. Others fail like a 404. */
   readonly urls = new Map<string, { size: number; os?: VolumeOs }>();
   /**
+   * Storages whose files are a real folder on this machine (storage id → its path, as
+   * `/var/lib/vz` is `local`'s on a node): snippets written there over SSH — by the proxmox-host
+   * role on a test host standing in for the node — are read from it (state/cloud-init.ts).
+   */
+  readonly storageDirs = new Map<string, string>();
+  /**
    * What `agent/exec` does in a guest; tests may replace it. Unset: a Windows guest runs the
    * scripted model (state/windows.ts), any other exits 0.
    */
