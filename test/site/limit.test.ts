@@ -6,7 +6,9 @@
  * Not covered here: the guest plays over SSH (ubuntu-dev, base; see the demo and their own tests).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GUEST_AGENT_SNIPPET } from '../../roles/proxmox-host/snippets.js';
 import { startPveSim, type PveSim } from '../pve-sim/index.js';
+import { addSnippet } from '../pve-sim/state/cloud-init.js';
 import { runCli, taskEvents, type CliRun } from '../support/cli.js';
 import {
   copySite,
@@ -31,6 +33,9 @@ beforeAll(async () => {
   sim = await startPveSim({ taskMs: 10, windowsInstallMs: 400, bootMs: 20 });
   site = copySite('ns-site-limit-');
   site.writeOverlay({ pve1: pveOverlay(sim) });
+  // What pve1's proxmox-host play writes over SSH (outside the limit here): the Ubuntu clones'
+  // guest-agent snippet, without which Proxmox refuses to start them.
+  addSnippet(sim.state, 'local', 'novastation-guest-agent.yaml', GUEST_AGENT_SNIPPET);
 });
 afterAll(async () => {
   await sim?.close();
