@@ -6,7 +6,15 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'test/inventory/corpus/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '**/.novastation/**',
+      'bench/results/**',
+      'test/inventory/corpus/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

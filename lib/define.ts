@@ -24,7 +24,7 @@
  */
 import type { Static, StringOptions, TObject, TSchema } from '@sinclair/typebox';
 import type { Kind } from '@sinclair/typebox';
-import { Type } from './typebox.js';
+import { Type } from './vendor/typebox.js';
 import { fileURLToPath } from 'node:url';
 import type { Host } from './host/host.js';
 import type { Secret } from './secret.js';

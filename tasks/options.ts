@@ -12,18 +12,10 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  FormatRegistry,
-  Kind,
-  Type,
-  TypeRegistry,
-  type SchemaOptions,
-  type TObject,
-  type TSchema,
-  type TUnsafe,
-  type Static,
-} from '@sinclair/typebox';
-import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { FormatRegistry, Kind, Type, TypeRegistry } from '../lib/vendor/typebox.js';
+import type { SchemaOptions, TObject, TSchema, TUnsafe, Static } from '@sinclair/typebox';
+import { Value, ValueErrorType } from '../lib/vendor/typebox.js';
+import type { ValueError } from '@sinclair/typebox/value';
 import { nearestName } from '../lib/nearest.js';
 import { packageRoot } from '../lib/package-root.js';
 import { currentTaskScope } from '../lib/runner/task-scope.js';

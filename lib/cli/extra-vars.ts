@@ -38,7 +38,7 @@ export async function parseExtraVars(values: string[]): Promise<Record<string, u
 }
 
 async function parseMapping(text: string, source: string): Promise<Record<string, unknown>> {
-  const { parseDocument } = await import('yaml');
+  const { parseDocument } = await import('../vendor/yaml.js');
   const doc = parseDocument(text);
   if (doc.errors.length) throw new InvalidInputError(doc.errors[0]!.message, { file: source });
   const value = doc.toJS();

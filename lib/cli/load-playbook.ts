@@ -30,11 +30,16 @@ interface Manifest {
   inputs: Record<string, string>;
 }
 
+/** The playbook's cache folder: its bundle, and the role validators (lib/runner/validator-cache.ts). */
+export function playbookCacheDir(file: string): string {
+  return join(dirname(resolve(file)), '.novastation', 'cache');
+}
+
 export async function loadPlaybook(file: string): Promise<Playbook> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InvalidInputError(`playbook not found`, { file });
   if (!/\.[cm]?[jt]s$/.test(path)) throw notTypeScript(file);
-  const cacheDir = join(dirname(path), '.novastation', 'cache');
+  const cacheDir = playbookCacheDir(path);
   // The manifest's name carries the bundle format, so bundles made with other options are not reused.
   const manifestFile = join(cacheDir, `${basename(path)}.${BUNDLE_FORMAT}.manifest.json`);
   const output = cachedOutput(manifestFile) ?? (await bundle(path, file, cacheDir, manifestFile));

@@ -18,7 +18,8 @@ import { acquireRunLock, runLockFile } from '../runner/run-lock.js';
 import type { RunOptions } from '../runner/run-state.js';
 import { BadOptionsError } from '../errors.js';
 import { parseExtraVars } from './extra-vars.js';
-import { loadPlaybook } from './load-playbook.js';
+import { loadPlaybook, playbookCacheDir } from './load-playbook.js';
+import { setValidatorCacheDir } from '../runner/validator-cache.js';
 import { defaultKnownHosts, hostKeyCheckingFromEnv, type CliOptions } from './options.js';
 import { prepareSecrets } from '../secrets/index.js';
 import { defaultRunsDir, lastProbesOf, runRecordReporter } from '../report/run-record.js';
@@ -53,6 +54,7 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     loadPlaybook(playbookFile),
     parseExtraVars(cli.extraVars),
   ]);
+  setValidatorCacheDir(playbookCacheDir(playbookFile));
   const runsDir = cli.runsDir ?? defaultRunsDir(inventoryPaths);
   let limit = cli.limit;
   if (cli.lastFailed) {

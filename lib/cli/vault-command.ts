@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { optionsError } from './unknown-option.js';
-import { parseDocument, isMap, isScalar } from 'yaml';
+import { parseDocument, isMap, isScalar } from '../vendor/yaml.js';
 import { BadOptionsError, ExitCode } from '../errors.js';
 import { Secret } from '../secret.js';
 import {

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isMap, isScalar } from 'yaml';
+import { isMap, isScalar } from '../vendor/yaml.js';
 import { InvalidInputError } from '../errors.js';
 import type { InventoryBuilder } from './model.js';
 import { parseIniInventory, type SourceFile } from './ini-source.js';

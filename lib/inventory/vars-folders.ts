@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap } from 'yaml';
+import { isMap } from '../vendor/yaml.js';
 import type { Node as YamlNode } from 'yaml';
 import { InvalidInputError } from '../errors.js';
 import type { VariableSource } from './types.js';

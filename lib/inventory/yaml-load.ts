@@ -11,7 +11,16 @@
  * Unlike Ansible (which only warns, DUPLICATE_YAML_DICT_KEY=warn), a key written twice in one
  * mapping is an error: the earlier value would be silently lost.
  */
-import { Document, LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import {
+  Document,
+  LineCounter,
+  Scalar,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+} from '../vendor/yaml.js';
 import type { Node as YamlNode, ParsedNode, ScalarTag, Tags } from 'yaml';
 import { InvalidInputError } from '../errors.js';
 import { UnsafeText, VaultedValue } from './tagged-values.js';

@@ -12,7 +12,7 @@
  * is read the same way.
  */
 import type { Node as YamlNode } from 'yaml';
-import { isMap, isScalar } from 'yaml';
+import { isMap, isScalar } from '../vendor/yaml.js';
 import { InvalidInputError } from '../errors.js';
 import type { VariableSource } from './types.js';
 import type { InventoryBuilder } from './model.js';

@@ -1,7 +1,7 @@
 /**
  * A role's variables for one host: defaults < inventory < play vars < the role's use in the play
  * < --extra-vars (Ansible's order for these sources), then checked against the role's JSON Schema
- * with ajv. Errors name the file (and line) where the offending value was set and the variable,
+ * with ajv (its validators kept between runs: ./validator-cache.ts). Errors name the file (and line) where the offending value was set and the variable,
  * and are all collected before any host is touched.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -11,6 +11,7 @@ import { SecretReference } from '../secrets/reference.js';
 import type { Role } from '../define.js';
 import type { VariableSource } from '../inventory/types.js';
 import { coerceKeyValueVars } from './extra-vars-coercion.js';
+import { cachedValidator } from './validator-cache.js';
 
 export interface VarLayer {
   /** What this layer is, for messages: `--extra-vars`, `site.ts (play "web" vars)`. */
@@ -29,27 +30,20 @@ export interface ResolvedVars {
   all: Record<string, unknown>;
 }
 
-let ajvInstance: import('ajv').default | undefined;
 const validators = new WeakMap<object, ValidateFunction>();
 
 async function validatorFor(role: Role<any>): Promise<ValidateFunction> {
-  const validate = validators.get(role);
+  let validate = validators.get(role);
   if (!validate) {
-    // ajv is CommonJS: under ESM its class is the module object's `default.default`.
-    const Ajv = ((await import('ajv')).default as unknown as { default: typeof import('ajv').default })
-      .default;
-    const ajv = (ajvInstance ??= new Ajv({ allErrors: true, strict: false }));
-    let compiled: ValidateFunction;
     try {
-      compiled = ajv.compile(role.vars);
+      validate = await cachedValidator(role.vars, { allErrors: true, strict: false });
     } catch (error) {
       throw new InvalidInputError(
         `role ${role.name}: its vars schema is invalid: ${(error as Error).message}`,
         { file: role.definedAt },
       );
     }
-    validators.set(role, compiled);
-    return compiled;
+    validators.set(role, validate);
   }
   return validate;
 }

@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Document, isMap, isScalar, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, parseDocument } from '../vendor/yaml.js';
 import { Secret } from '../secret.js';
 import {
   decryptVaultText,

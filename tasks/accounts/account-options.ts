@@ -4,7 +4,8 @@
  * its run-time check are one thing, and a refusal names the primitive, the option and what was
  * expected before the host is touched.
  */
-import { Kind, Type, TypeRegistry, type SchemaOptions, type TUnsafe } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry } from '../../lib/vendor/typebox.js';
+import type { SchemaOptions, TUnsafe } from '@sinclair/typebox';
 import { isSecret, type Secret } from '../../lib/secret.js';
 
 /**

@@ -12,7 +12,8 @@
  * wherever the user's link points.
  */
 import { posix } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Resource } from '../../lib/resource.js';

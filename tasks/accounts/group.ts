@@ -4,7 +4,8 @@
  * something differs. `system` only matters when the group is created (groupadd picks a gid from
  * the system range); an existing group is not renumbered for it.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';

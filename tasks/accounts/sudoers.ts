@@ -7,7 +7,8 @@
  * The name is checked because sudo's `@includedir` silently skips names containing a `.` or
  * ending in `~`: a file called `ops.conf` would be written and never read.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge } from '../../lib/resource.js';

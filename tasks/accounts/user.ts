@@ -13,7 +13,8 @@
  *   second run changes nothing; with `'onCreate'` it is only set when the account is created.
  * Either way the password travels on stdin only, and no change line or diff carries it.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Provision, type Resource } from '../../lib/resource.js';

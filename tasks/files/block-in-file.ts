@@ -12,7 +12,8 @@
  * several blocks in one file apart. Computed on the controller (editBlockInFile, pure), written
  * with the atomic write of `file`.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';

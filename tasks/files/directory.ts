@@ -4,7 +4,8 @@
  * walk counting the entries below whose owner, group or mode differ; one write round trip that
  * creates the directory and fixes only the entries that differ.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';

@@ -3,7 +3,8 @@
  * writes), declared once as TypeBox schemas (tasks/options.ts): each primitive spreads them into
  * its own declaration, so the type and the run-time check cannot disagree.
  */
-import { FormatRegistry, Type, type Static, type TObject } from '@sinclair/typebox';
+import { FormatRegistry, Type } from '../../lib/vendor/typebox.js';
+import type { Static, TObject } from '@sinclair/typebox';
 import { validateCommandProblem } from '../../lib/host/atomic-write.js';
 import { Flag } from '../options.js';
 

@@ -9,8 +9,9 @@
  * controller from the content read, so they too are one read + one write.
  */
 import { createHash } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
-import { createTwoFilesPatch } from 'diff';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
+import { createTwoFilesPatch } from '../../lib/vendor/diff.js';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Provision, type Resource } from '../../lib/resource.js';

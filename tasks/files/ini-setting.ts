@@ -12,7 +12,8 @@
  * Without `section`, the part of the file before the first `[section]` header is the scope. The
  * new content is computed on the controller (editIniSetting, pure) and written atomically.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { isSecret, Secret } from '../../lib/secret.js';

@@ -14,7 +14,8 @@
  * computed on the controller (editLineInFile, pure) from the content read in one round trip, and
  * written with the same atomic write as `file`.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { convergeFile, managedFileResource, type ManagedFileResource } from './file.js';

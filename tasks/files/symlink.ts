@@ -4,7 +4,8 @@
  * disappears); a real file or directory in the way is refused unless `force`. One read round trip
  * (lstat + readlink), one write round trip.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { atomicSymlinkCommand, strayTempsCommand } from '../../lib/host/atomic-write.js';

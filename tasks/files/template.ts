@@ -10,9 +10,10 @@
  * revealed for rendering and make the file sensitive (no diff, no content in changes).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static, TUnsafe } from '@sinclair/typebox';
 import type HandlebarsNamespace from 'handlebars';
+import HandlebarsModule from '../../lib/vendor/handlebars.js';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { resolveTemplatePath, type TemplateSource } from '../../lib/template-source.js';
@@ -41,13 +42,12 @@ export type TemplateOptions = Static<typeof TemplateOptions>;
 type Handlebars = typeof HandlebarsNamespace;
 type Render = (vars: Record<string, unknown>) => string;
 
-// Loaded on first use, synchronously, so templateResource can render (and refuse a missing
-// variable) before any host is touched without every CLI start paying for Handlebars.
-const require = createRequire(import.meta.url);
+// Bundled into one module by the build (lib/vendor/README.md), so loading it with the primitive
+// costs little; the environment is made on first use.
 let environment: { hb: Handlebars; Visitor: Handlebars['Visitor'] } | undefined;
 function handlebars(): { hb: Handlebars; Visitor: Handlebars['Visitor'] } {
   if (!environment) {
-    const module = require('handlebars') as Handlebars;
+    const module = HandlebarsModule as Handlebars;
     // An isolated environment: our helpers never leak into (or clash with) a global registration.
     const hb = module.create();
     registerTemplateHelpers(hb);

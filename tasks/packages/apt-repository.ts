@@ -15,8 +15,9 @@
  *   the next full refresh (`apt` with `updateCache: true, cacheValidTime: 0`).
  */
 import { createHash } from 'node:crypto';
-import { Type, type Static, type TString } from '@sinclair/typebox';
-import { createTwoFilesPatch } from 'diff';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static, TString } from '@sinclair/typebox';
+import { createTwoFilesPatch } from '../../lib/vendor/diff.js';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';

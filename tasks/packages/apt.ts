@@ -3,8 +3,9 @@
  * lists refreshed only when older than a threshold. State is read in one round trip
  * (tasks/packages/apt-facts.ts); commands and lock handling are in tasks/packages/apt-get.ts.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { createTwoFilesPatch } from 'diff';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
+import { createTwoFilesPatch } from '../../lib/vendor/diff.js';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';

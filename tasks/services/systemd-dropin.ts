@@ -6,7 +6,8 @@
  * Restarting the service to apply it is the role's handler's job (`systemd` with
  * `state: 'restarted'`), as with any config file.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import type { FileStat } from '../../lib/host/stat.js';

@@ -4,7 +4,8 @@
  * resets a list setting (`ExecStart=` before a new `ExecStart=` is how a drop-in replaces the
  * command rather than adding a second one).
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 
 const UnitValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 export type UnitValue = Static<typeof UnitValue>;

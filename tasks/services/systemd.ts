@@ -9,7 +9,8 @@
  * folders and overriding unit files it does not notice). A role writes the unit file with
  * `file()` and then calls `systemd()`: no flag to pass around.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Assumed, type Change, type CheckMemory, type Resource } from '../../lib/resource.js';

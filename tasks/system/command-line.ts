@@ -12,7 +12,7 @@
  *   stdin, ahead of the caller's own stdin, and a `read` (a builtin, one byte at a time on a pipe,
  *   so it takes only its own line) moves it into the variable before the command starts.
  */
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
 import { isSecret, Secret } from '../../lib/secret.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { Checked, fail, InstanceOf } from '../options.js';

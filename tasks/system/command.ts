@@ -6,7 +6,8 @@
  * reported skipped ("check mode: would run …") — it cannot be previewed — unless it declares
  * itself `readOnly`, in which case it runs in check mode too and reports ok (see action.ts).
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import { CommandError } from '../../lib/host/command.js';
 import type { Host } from '../../lib/host/host.js';

@@ -11,7 +11,8 @@
  * no modprobe in a container (our test hosts prove `loadNow` with a stand-in modprobe and a
  * stand-in `sysModuleRoot`).
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';

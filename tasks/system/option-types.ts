@@ -1,5 +1,5 @@
 /** Option schemas the system primitives (command, waitFor, reboot) share. */
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
 
 /** A duration: a positive, finite number of milliseconds. */
 export const Milliseconds = () =>

@@ -9,7 +9,8 @@
  * down. If the connection dies first anyway, that is the reboot starting, not an error: the new
  * boot marker is the proof either way.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { Host } from '../../lib/host/host.js';
 import type { TaskOutcome } from '../../lib/define.js';
 import { quotePosix } from '../../lib/shell/quote.js';

@@ -13,7 +13,8 @@
  * The file is written before the live values, so where they cannot be set (a container) the
  * setting still applies at the next boot; the task fails all the same, naming the keys.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Change, type Resource } from '../../lib/resource.js';

@@ -7,7 +7,8 @@
  * Port, path and command waits poll on the host in one command (wait-loop.ts): one round trip.
  * A host wait polls from the controller, reconnecting (wait-host.ts).
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '../../lib/vendor/typebox.js';
+import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { checkOptions, fail, OneOf, Options } from '../options.js';

@@ -1,0 +1,4 @@
+/** Handlebars (bundled by the build: ./README.md). */
+import Handlebars from 'handlebars';
+
+export default Handlebars;
