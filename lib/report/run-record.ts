@@ -53,8 +53,18 @@ export interface RecordedHost {
   /** Why it was unreachable. */
   error?: string;
   tasks: RecordedTask[];
-  /** The reads each role sent (role → probes), which the next run prefetches (lib/host/prefetch.ts). */
-  probes?: Record<string, RecordedProbe[]>;
+  /**
+   * The reads each role sent (role → probes), which the next run prefetches (lib/host/prefetch.ts).
+   * In the file a probe's command is a number: its place in the record's `probeCommands` (hosts
+   * of one role mostly send the same reads, tens of KB per host); older records hold the text.
+   */
+  probes?: Record<string, RecordedProbeRef[]>;
+}
+
+/** A recorded read: its command's place in `probeCommands` (or, in older records, the text). */
+export interface RecordedProbeRef {
+  command: number | string;
+  inShell?: boolean;
 }
 
 export type RunStatus = 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'error' | 'incomplete';
@@ -76,6 +86,8 @@ export interface RunRecord {
   inventory: { sources: string[]; files: { path: string; sha256: string }[]; digest: string };
   /** The vault file's digest before and after the run (changes when a secret was generated). */
   vault?: { path: string; sha256Before: string | null; sha256After: string | null };
+  /** Every distinct command of the hosts' `probes`, each once. Only in a finished run's record. */
+  probeCommands?: string[];
   plays: { name: string; pattern: string; hosts: string[] }[];
   hosts: Record<string, RecordedHost>;
   failedHosts: string[];
@@ -278,7 +290,32 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
     }
   })();
 
-  const build = (exitCode: number | null, error?: unknown): RunRecord => {
+  // The reads of each host and role, kept apart from `hosts`: only the final record holds them
+  // (as places in one table of distinct commands), so the writes made as the run goes stay small.
+  const probesOf = new Map<string, Record<string, RecordedProbe[]>>();
+  const recordedProbes = (): Pick<RunRecord, 'probeCommands' | 'hosts'> => {
+    const commands = new Map<string, number>();
+    const withProbes: Record<string, RecordedHost> = {};
+    for (const [name, h] of Object.entries(hosts)) {
+      const roles = probesOf.get(name);
+      if (!roles) {
+        withProbes[name] = h;
+        continue;
+      }
+      const probes: Record<string, RecordedProbeRef[]> = {};
+      for (const [role, list] of Object.entries(roles)) {
+        probes[role] = list.map((p) => {
+          let at = commands.get(p.command);
+          if (at === undefined) commands.set(p.command, (at = commands.size));
+          return p.inShell ? { command: at, inShell: true } : { command: at };
+        });
+      }
+      withProbes[name] = { ...h, probes };
+    }
+    return commands.size ? { probeCommands: [...commands.keys()], hosts: withProbes } : { hosts };
+  };
+
+  const build = (exitCode: number | null, error: unknown, final: boolean): RunRecord => {
     const ended = now();
     for (const [name, counts] of Object.entries(recapCounts ?? {})) hostOf(name).counts = { ...counts };
     for (const h of Object.values(hosts)) h.status = hostOutcome(h);
@@ -307,6 +344,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
         : {}),
       plays,
       hosts,
+      ...(final ? recordedProbes() : {}),
       failedHosts: names.filter((n) => hosts[n]!.status === 'failed'),
       unreachableHosts: names.filter((n) => hosts[n]!.status === 'unreachable'),
       exitCode,
@@ -316,8 +354,8 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
     return record;
   };
 
-  const write = async (exitCode: number | null, error?: unknown): Promise<string> => {
-    const record = maskDeep(build(exitCode, error)) as RunRecord;
+  const write = async (exitCode: number | null, error: unknown, final: boolean): Promise<string> => {
+    const record = maskDeep(build(exitCode, error, final)) as RunRecord;
     // Masked first, then shortened: a cut can never leave half of a secret unmasked.
     for (const h of Object.values(record.hosts)) {
       for (const t of h.tasks) {
@@ -355,7 +393,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
       dirty = true;
       return;
     }
-    flushing = write(null)
+    flushing = write(null, undefined, false)
       .catch(() => undefined) // the final write reports a failing folder
       .finally(() => {
         flushing = undefined;
@@ -404,8 +442,10 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
           recapCounts = e.hosts;
           break;
         case 'probes': {
-          const h = hostOf(e.host);
-          (h.probes ??= {})[e.role] = e.probes;
+          hostOf(e.host);
+          const roles = probesOf.get(e.host) ?? {};
+          roles[e.role] = e.probes;
+          probesOf.set(e.host, roles);
           break;
         }
         default:
@@ -414,7 +454,7 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
     },
     finish(exitCode: number | null, error?: unknown): Promise<string> {
       // After any write in flight, so the final record is the last one written.
-      written ??= (flushing ?? Promise.resolve()).then(() => write(exitCode, error));
+      written ??= (flushing ?? Promise.resolve()).then(() => write(exitCode, error, true));
       return written;
     },
     async close() {
@@ -445,8 +485,21 @@ export function lastProbesOf(dir: string, playbook: string): Record<string, Reco
       continue;
     }
     if (resolve(record.cwd ?? '.', record.playbook ?? '') !== resolve(playbook)) continue;
+    const commands = record.probeCommands ?? [];
     const out: Record<string, Record<string, RecordedProbe[]>> = {};
-    for (const [host, h] of Object.entries(record.hosts ?? {})) if (h.probes) out[host] = h.probes;
+    for (const [host, h] of Object.entries(record.hosts ?? {})) {
+      if (!h.probes) continue;
+      const roles: Record<string, RecordedProbe[]> = {};
+      for (const [role, list] of Object.entries(h.probes)) {
+        const probes = list.flatMap((p): RecordedProbe[] => {
+          const command = typeof p.command === 'number' ? commands[p.command] : p.command;
+          if (typeof command !== 'string') return []; // a damaged record: that read runs live
+          return [p.inShell ? { command, inShell: true } : { command }];
+        });
+        roles[role] = probes;
+      }
+      out[host] = roles;
+    }
     return out;
   }
   return {};

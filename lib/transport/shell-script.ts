@@ -49,14 +49,17 @@ export function frameMarkers(token: string, seq: number): FrameMarkers {
 /** Quote any string as a bash `$'…'` word: printable ASCII stays, everything else is `\xHH`. */
 export function ansiCQuote(text: string | Buffer): string {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  let out = "$'";
-  for (const b of bytes) {
-    if (b === 0x27) out += "\\'";
-    else if (b === 0x5c) out += '\\\\';
-    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else out += `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return `${out}'`;
+  // One native regex pass over the bytes (as latin1: one char per byte) rather than a loop in
+  // JavaScript: the batch of a role's reads is tens of KB, quoted once per host at start-up,
+  // before the JIT has warmed up (issue 21: ~10 ms per host that way, under 1 ms this way).
+  return `$'${bytes.toString('latin1').replace(UNSAFE_IN_ANSI_C, escapeByte)}'`;
+}
+
+const UNSAFE_IN_ANSI_C = /[^\x20-\x26\x28-\x5b\x5d-\x7e]/g;
+function escapeByte(c: string): string {
+  if (c === "'") return "\\'";
+  if (c === '\\') return '\\\\';
+  return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }
 
 export interface ScriptOptions {
