@@ -22,10 +22,11 @@
  * (glibc's default; a database missing from the file too). Everything else runs the real
  * `getent` — a process, only then: a key not in the file (a later source may have it: that is
  * also how "not found" gets its true answer), an nsswitch.conf that names the database twice or
- * cannot be read, a key that is not a plain name or a plain decimal id, and any line before the
- * answer that is not plain (leading blanks, CRs, `+`/`-` entries, odd numbers such as `007`, a
- * missing or extra field): nss_files would parse those in ways not copied here, and getent
+ * cannot be read, a key that is not a plain name or a plain decimal id, and a file with any line
+ * that is not plain (leading blanks, `+`/`-` entries, odd numbers such as `007`, a missing or
+ * extra field, a NUL byte): nss_files would parse those in ways not copied here, and getent
  * prints entries re-formatted from what it parsed, which for plain lines is the line itself.
+ * The first plain line with the key answers, as in nss_files.
  * Empty lines and lines starting with `#` are skipped, as nss_files does.
  *
  * Not covered: entries the `systemd` source adds to a listing after `files` (groups of
@@ -34,16 +35,20 @@
  */
 import { quotePosix } from './quote.js';
 
-// One regex per database for a plain line; group 1 is the name, group 2 the uid/gid (for keyed
-// lookups). Names cannot start with `#` (a comment), `+`/`-` (compat entries) or a blank.
-const NAME = '([^-+#:[:space:]][^:[:space:]]*)';
+// One regex per database for a whole file of plain lines, comment lines (`#…`) and empty lines
+// (one regex for the file: bash compiles a regex at every `=~`, so a regex per line costs
+// milliseconds a lookup). `$nl` is a newline: the bash strings are double-quoted. Names cannot
+// start with `#` (a comment), `+`/`-` (compat entries) or a blank.
+const F = '[^:$nl]*';
+const NAME = '[^-+#:[:space:]][^:[:space:]]*';
 const ID = '(0|[1-9][0-9]{0,9})';
 const NUM_OR_EMPTY = '(0|[1-9][0-9]{0,18})?';
-const PLAIN_LINE: Record<'passwd' | 'group' | 'shadow', string> = {
-  passwd: `^${NAME}:[^:]*:${ID}:(0|[1-9][0-9]{0,9}):[^:]*:[^:]*:[^:]*$`,
-  group: `^${NAME}:[^:]*:${ID}:([^:,[:space:]]+(,[^:,[:space:]]+)*)?$`,
+const file = (line: string) => `^((${line}|#[^$nl]*)?$nl)*(${line}|#[^$nl]*)?\\$`;
+const PLAIN_FILE: Record<'passwd' | 'group' | 'shadow', string> = {
+  passwd: file(`${NAME}:${F}:${ID}:${ID}:${F}:${F}:${F}`),
+  group: file(`${NAME}:${F}:${ID}:([^:,[:space:]]+(,[^:,[:space:]]+)*)?`),
   // No numeric key for shadow: getent looks every key up by name (getspnam).
-  shadow: `^${NAME}:[^:]*${`:${NUM_OR_EMPTY}`.repeat(6)}:[0-9]*$`,
+  shadow: file(`${NAME}:${F}${`:${NUM_OR_EMPTY}`.repeat(6)}:${NUM_OR_EMPTY}`),
 };
 
 /** The functions, reading `ROOT/etc/…` (root '' on hosts; tests point it at a folder of files). */
@@ -57,7 +62,7 @@ if [ -e ${conf} ] || [ -L ${conf} ]; then
 [ -r ${conf} ] || return 0
 while IFS= read -r l || [ -n "$l" ]; do
 l=${'$'}{l%%#*}
-if [[ ${'$'}{l,,} =~ ^[[:space:]]*$1[[:space:]]*: ]]; then s=${'$'}{l#*:}; n=$((n + 1)); fi
+case ${'$'}{l,,} in *"$1"*) [[ ${'$'}{l,,} =~ ^[[:space:]]*$1[[:space:]]*: ]] && { s=${'$'}{l#*:}; n=$((n + 1)); } ;; esac
 done < ${conf}
 ((n <= 1)) || return 0
 ((n)) || s=files
@@ -74,36 +79,45 @@ case $first in files|compat) ;; *) return 0 ;; esac
 if [ -n "$all" ]; then __ns_mode=all; else __ns_mode=keys; fi
 }
 __ns_local() {
-local db=$1 pat l k i left name id __ns_mode
+local db=$1 nl=$'\n' pat c k t l i=0 __ns_mode
 shift
 case $db in
-passwd) pat='${PLAIN_LINE.passwd}' ;;
-group) pat='${PLAIN_LINE.group}' ;;
-shadow) pat='${PLAIN_LINE.shadow}' ;;
+passwd) pat="${PLAIN_FILE.passwd}" ;;
+group) pat="${PLAIN_FILE.group}" ;;
+shadow) pat="${PLAIN_FILE.shadow}" ;;
 *) return 1 ;;
 esac
 __ns_nss_mode "$db"
 if (($#)); then [ -n "$__ns_mode" ] || return 1; else [ "$__ns_mode" = all ] || return 1; fi
 for k; do
 if [[ $k =~ ^[0-9]+$ ]]; then [[ $db != shadow && $k =~ ^(0|[1-9][0-9]{0,8})$ ]] || return 1
-else [[ $k =~ ^[A-Za-z_][A-Za-z0-9_.-]*[$]?$ ]] || return 1; fi
+else [[ $k =~ ^[A-Za-z_][A-Za-z0-9_.-]*\$?$ ]] || return 1; fi
 done
 [ -r ${etc}/"$db" ] || return 1
-left=$#
-while IFS= read -r l || [ -n "$l" ]; do
-if [ -z "$l" ] || [[ $l == '#'* ]]; then continue; fi
-[[ $l =~ $pat ]] || return 1
-if ((! $#)); then __ns_e+=("$l"); continue; fi
-name=${'$'}{BASH_REMATCH[1]}; id=${'$'}{BASH_REMATCH[2]}; i=0
+# The whole file in one read; a NUL byte would end it early (read succeeds): then getent.
+IFS= read -r -d '' c < ${etc}/"$db" && return 1
+[[ $c =~ $pat ]] || return 1
+if ((! $#)); then
+c=${'$'}{c%"$nl"}
+if [[ $nl$c == *"$nl#"* || $nl$c$nl == *"$nl$nl"* ]]; then
+while IFS= read -r l; do [[ -z $l || $l == '#'* ]] || __ns_e+=("$l"); done <<<"$c"
+elif [ -n "$c" ]; then __ns_e=("$c"); fi
+return 0
+fi
+c=$nl$c
 for k; do
-if [ -z "${'$'}{__ns_e[i]+x}" ]; then
-if [[ $k =~ ^[0-9]+$ && $db != shadow ]]; then [ "$k" = "$id" ]; else [ "$k" = "$name" ]; fi && { __ns_e[i]=$l; left=$((left - 1)); }
+if [[ $k =~ ^[0-9]+$ && $db != shadow ]]; then
+# The first entry with that id (every line is plain or a comment: this is field 3).
+t="$nl([^#$nl][^:$nl]*:[^:$nl]*:$k:[^$nl]*)"
+[[ $c =~ $t ]] || return 1
+__ns_e[i]=${'$'}{BASH_REMATCH[1]}
+else
+t=${'$'}{c#*"$nl$k:"}
+[ "$t" != "$c" ] || return 1
+__ns_e[i]=$k:${'$'}{t%%"$nl"*}
 fi
 i=$((i + 1))
 done
-((left)) || break
-done < ${etc}/"$db"
-((! left))
 }
 __ns_getent() {
 local -a __ns_e=()

@@ -18,6 +18,8 @@ const GROUP = [
   'root:x:0:',
   '# a comment line',
   '',
+  // A commented-out entry is no entry, by name or by id.
+  '#ops:x:999:',
   'sudo:x:27:deploy,alice',
   'ops:x:1001:',
   // The last line has no newline.
@@ -65,6 +67,8 @@ describe('__ns_getent from the files', () => {
 
   it('skips comment and empty lines and reads a last line without a newline', () => {
     expect(lookup('group nova sudo')).toBe('nova:x:990:\nsudo:x:27:deploy,alice\nrc=0\n');
+    expect(lookup('group ops')).toBe('ops:x:1001:\nrc=0\n');
+    expect(lookup('group 999')).toBe('getent group 999\nrc=2\n');
   });
 
   it('lists the whole database when only files (and systemd) are its sources', () => {
@@ -127,7 +131,7 @@ describe('__ns_getent falls back to getent (a process) when the file may not be 
     expect(lookup('shadow 0')).toBe('getent shadow 0\nrc=2\n');
   });
 
-  it('when a line before the answer is not plain (compat entries, blanks, odd numbers, CRs)', () => {
+  it('when a line of the file is not plain (compat entries, blanks, odd numbers, CRs)', () => {
     for (const odd of [
       '+@admins:::',
       ' ops:x:1001:',
@@ -139,10 +143,14 @@ describe('__ns_getent falls back to getent (a process) when the file may not be 
       files({ group: `root:x:0:\n${odd}\nops:x:1001:\n` });
       expect(lookup('group ops'), odd).toBe('getent group ops\nrc=2\n');
     }
-    // After the answer, nothing more is read; a listing reads everything.
+    // After the answer too: the file is checked whole, in one regex.
     files({ group: 'ops:x:1001:\n+:::\n' });
-    expect(lookup('group ops')).toBe('ops:x:1001:\nrc=0\n');
+    expect(lookup('group ops')).toBe('getent group ops\nrc=2\n');
     expect(lookup('group')).toBe('getent group\nrc=2\n');
+    expect(lookup('group 1001')).toBe('getent group 1001\nrc=2\n');
+    // A NUL byte would end bash's read of the file: what follows it is not seen, so getent.
+    files({ group: 'ops:x:1001:\n\0+:::\n' });
+    expect(lookup('group ops')).toBe('getent group ops\nrc=2\n');
   });
 });
 
