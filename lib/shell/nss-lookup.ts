@@ -41,7 +41,8 @@ import { quotePosix } from './quote.js';
 // start with `#` (a comment), `+`/`-` (compat entries) or a blank.
 const F = '[^:$nl]*';
 const NAME = '[^-+#:[:space:]][^:[:space:]]*';
-const ID = '(0|[1-9][0-9]{0,9})';
+// Ids of at most 9 digits: a larger one could pass 2^32, which nss_files would not print as is.
+const ID = '(0|[1-9][0-9]{0,8})';
 const NUM_OR_EMPTY = '(0|[1-9][0-9]{0,18})?';
 const file = (line: string) => `^((${line}|#[^$nl]*)?$nl)*(${line}|#[^$nl]*)?\\$`;
 const PLAIN_FILE: Record<'passwd' | 'group' | 'shadow', string> = {
