@@ -102,10 +102,11 @@ export const STAT_AHEAD_SCRIPT = (paths: readonly string[]): string =>
 
 /**
  * Sets `st` to the STAT_FORMAT line of the existing path `$p`: from a batch's stat-ahead array
- * when it has the path, else from a `stat` process.
+ * when it has the path, else from a `stat` process. `-g`: a probe may run this inside a function
+ * (to `return` rather than exit), where a plain `declare` would make new, empty local arrays.
  */
 export const STAT_LINE_SCRIPT = [
-  'declare -A __ns_sc __ns_sl',
+  'declare -gA __ns_sc __ns_sl',
   `if [ "\${__ns_sc[$p]+x}" = x ]; then st=\${__ns_sc[$p]}; else st=$(stat -c ${STAT_FORMAT} -- "$p"); fi`,
 ].join('\n');
 

@@ -13,6 +13,7 @@
  * one-line check, not an uploaded helper. The shadow hash reaches Perl through its environment
  * (readable by root only), not its argv (readable by everyone through `ps`).
  */
+import { NSS_LOOKUP_FUNCTIONS } from '../../lib/shell/nss-lookup.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 
 /** What the password check found: same, different, or no way to tell (no perl on the host). */
@@ -37,20 +38,29 @@ export interface Account {
 
 export interface UserFacts {
   account: Account | null;
-  /** gid of a group named like the user (null: none), for useradd's `-g`. */
+  /**
+   * gid of a group named like the user (null: none), for useradd's `-g`. Looked up for an absent
+   * account only (useradd is its one reader); for an existing one it is set only when the primary
+   * group has the user's name.
+   */
   sameNameGroupGid: number | null;
 }
 
 /** How the probe compares the password it gets on stdin with the shadow entry. */
 export type PasswordProbe = 'hash' | 'plain';
 
-// Few processes: on a busy host each start costs milliseconds, and a user task runs this once.
-// Fields are cut with bash builtins (`read`, parameter expansion), group names are looked up on
-// the controller from the group entries the probe prints (keyed lookups, then the database).
+// No processes where the local files answer: on a busy host each start costs milliseconds, and a
+// no-op run of a role reads every account. The entries come from lib/shell/nss-lookup.ts (bash
+// reads /etc/passwd, /etc/group, /etc/shadow itself when NSS makes them the answer; getent runs
+// otherwise), fields are cut with bash builtins (`read`, parameter expansion), and group names
+// are looked up on the controller from the group entries the probe prints.
+//
+// The probes run in the caller's shell (inShell: a prefetched batch runs them without a subshell,
+// a fork): each is one function with local variables that returns, never exits.
 
-// The shadow hash is cut out with parameter expansion, never a here-string (bash < 5.1 writes
-// those to a temp file).
-const SHADOW_HASH = `s=$(getent shadow "$u"); h=\${s#*:}; h=\${h%%:*}; [ -n "$s" ] || h=`;
+// The shadow entry goes into a variable (no `$(…)`), and the hash is cut out with parameter
+// expansion, never a here-string (bash < 5.1 writes those to a temp file).
+const SHADOW_HASH = `__ns_getent_to s shadow "$u" || s=; h=\${s#*:}; h=\${h%%:*}; [ -n "$s" ] || h=`;
 
 const CHECK_HASH = [
   `IFS= read -r -d '' want; while [[ $want == *$'\\n' ]]; do want=\${want%$'\\n'}; done`,
@@ -78,22 +88,28 @@ export interface UserProbeOptions {
 
 /**
  * Output: `passwd <entry>` or `passwd-absent`, `home-dir yes|no`, `password …`, then the group
- * entries of the primary gid and of the user's name (`getent group GID NAME`), then — for an
- * existing account — the whole group database, for the memberships.
+ * entries of the primary gid (an existing account) or of the user's name (an absent one: useradd
+ * needs to know whether that group exists, nothing else does), then — for an existing account —
+ * the whole group database, for the memberships. Run it with `inShell`.
  */
 export function userProbeScript(name: string, options: UserProbeOptions = {}): string {
   const { password, home } = options;
   return [
-    `u=${quotePosix(name)}; gid=`,
-    `if pw=$(getent passwd "$u"); then`,
+    NSS_LOOKUP_FUNCTIONS,
+    '__ns_user() {',
+    `local u=${quotePosix(name)} gid= pw= home= s= h= want=`,
+    `if __ns_getent_to pw passwd "$u"; then`,
     `  printf 'passwd %s\\n' "$pw"`,
     `  IFS=: read -r _ _ _ gid _ home _ <<<"$pw"`,
     ...(home !== undefined ? [`  home=${quotePosix(home)}`] : []),
     `  if [ -d "$home" ]; then echo 'home-dir yes'; else echo 'home-dir no'; fi`,
     ...(password === 'hash' ? [CHECK_HASH] : password === 'plain' ? [CHECK_PLAIN] : []),
     'else echo passwd-absent; fi',
-    `echo ${KEYED}; getent group \${gid:+"$gid"} "$u"`,
-    `if [ -n "$gid" ]; then echo ${DATABASE}; getent group; fi; true`,
+    `echo ${KEYED}; __ns_getent group "\${gid:-$u}"`,
+    `if [ -n "$gid" ]; then echo ${DATABASE}; __ns_getent group; fi`,
+    'return 0',
+    '}',
+    '__ns_user',
   ].join('\n');
 }
 
@@ -168,9 +184,15 @@ export interface GroupFacts {
   gidOwner: string | null;
 }
 
-/** Output: the marker, then the entries of the group and of the wanted gid (`getent group NAME GID`). */
+/**
+ * Output: the marker, then the entries of the group and of the wanted gid (`getent group NAME
+ * GID`). Run it with `inShell`: it only defines the lookup functions.
+ */
 export function groupProbeScript(name: string, gid?: number): string {
-  return `echo ${KEYED}; getent group ${quotePosix(name)}${gid !== undefined ? ` ${gid}` : ''}; true`;
+  return [
+    NSS_LOOKUP_FUNCTIONS,
+    `echo ${KEYED}; __ns_getent group ${quotePosix(name)}${gid !== undefined ? ` ${gid}` : ''}; true`,
+  ].join('\n');
 }
 
 export function parseGroupProbe(name: string, stdout: string): GroupFacts {

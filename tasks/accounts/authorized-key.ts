@@ -2,9 +2,9 @@
  * `authorized_key`: SSH public keys in a user's `~/.ssh/authorized_keys`, with `~/.ssh` a 0700
  * folder and the file 0600, both owned by the user (sshd's StrictModes refuses looser ones).
  *
- * One read round trip: the passwd entry gives the home, and in the same script the probe changes
- * into it and reads `.ssh` (stat) and `.ssh/authorized_keys` (stat + content) with the file
- * primitives' probe (tasks/files/file-parts.ts). The new content is computed on the controller
+ * One read round trip: the passwd entry gives the home (read by bash itself: lib/shell/nss-lookup.ts),
+ * and in the same script the probe reads `~/.ssh` (stat) and `~/.ssh/authorized_keys` (stat +
+ * content) by their absolute paths with the file primitives' probe (tasks/files/file-parts.ts). The new content is computed on the controller
  * (tasks/accounts/authorized-key-lines.ts); writes go through the directory and file primitives' apply:
  * one round trip for the folder when it needs fixing, one atomic write for the file.
  *
@@ -17,6 +17,7 @@ import type { Static } from '@sinclair/typebox';
 import type { TaskOutcome } from '../../lib/define.js';
 import type { Host } from '../../lib/host/host.js';
 import { converge, type Resource } from '../../lib/resource.js';
+import { NSS_LOOKUP_FUNCTIONS } from '../../lib/shell/nss-lookup.js';
 import { quotePosix } from '../../lib/shell/quote.js';
 import { AccountName, PRESENCE } from './account-options.js';
 import { editAuthorizedKeys, parseKeyLine, type KeyLine } from './authorized-key-lines.js';
@@ -63,6 +64,13 @@ interface Account {
   group: string;
   home: string;
 }
+
+/**
+ * Where the home most likely is — root's, or useradd's default on Debian (HOME=/home) — named in
+ * the probe so a prefetched batch stats `~/.ssh` and `authorized_keys` ahead with its one `stat`.
+ * Only a hint: the probe reads the account's real home, and stats it itself when it is elsewhere.
+ */
+const likelyHome = (user: string): string => (user === 'root' ? '/root' : `/home/${user}`);
 
 const sshPaths = (home: string): [string, string] => {
   const dir = posix.join(home, '.ssh');
@@ -136,21 +144,34 @@ export function authorizedKeyResource(options: AuthorizedKeyOptions): Resource<A
   return {
     id: `authorized_key ${user}`,
     async read(host) {
+      // One function with local variables that returns, never exits: the probe runs inShell.
       const preamble = [
-        `if ! pw=$(getent passwd ${quotePosix(user)}); then echo no-account; exit 0; fi`,
+        'local pw= h= p= d= b= s= st= size= lt= sum=',
+        `if ! __ns_getent_to pw passwd ${quotePosix(user)}; then echo no-account; return 0; fi`,
         `printf 'account %s\\n' "$pw"`,
         `IFS=: read -r _ _ _ _ _ h _ <<<"$pw"`,
-        `if ! cd -- "$h" 2>/dev/null; then echo no-home; exit 0; fi`,
+        // What `cd` into the home checked before: a folder (through a symlink too). A relative
+        // home (a broken passwd line) counts as missing: the paths below are absolute.
+        `if [[ $h != /* ]] || [ ! -d "$h" ]; then echo no-home; return 0; fi`,
       ].join('\n');
+      const [likelyDir, likelyFile] = sshPaths(likelyHome(user));
       const parts = [
-        { path: '.ssh' },
+        { path: { word: '"${h%/}"/.ssh', likely: likelyDir } },
         {
-          path: '.ssh/authorized_keys',
+          path: { word: '"${h%/}"/.ssh/authorized_keys', likely: likelyFile },
           options: { content: 'always' as const, maxContentBytes: EDIT_MAX_BYTES },
         },
       ];
+      const script = [
+        NSS_LOOKUP_FUNCTIONS,
+        '__ns_ak() {',
+        filesProbeScript({ preamble, parts }),
+        'return 0',
+        '}',
+        '__ns_ak',
+      ];
       // The account is only known after the probe: parse the parts' paths after reading it.
-      const r = await host.probe`eval ${filesProbeScript({ preamble, parts })}`;
+      const r = await host.probe({ inShell: true })`eval ${script.join('\n')}`;
       const m = ACCOUNT.exec(r.stdout.split('\n').find((l) => l.startsWith('account ')) ?? '');
       if (!m) return { account: null, homeMissing: false, parts: [] };
       const account = { group: m[2]!, home: m[3] ?? '' };

@@ -66,8 +66,9 @@ export function groupResource(options: GroupOptions): Resource<GroupFacts, Group
   return {
     id: `group ${name}`,
     async read(host) {
-      const r =
-        await host.probe`eval ${groupProbeScript(name, options.state === 'absent' ? undefined : gid)}`;
+      const r = await host.probe({
+        inShell: true,
+      })`eval ${groupProbeScript(name, options.state === 'absent' ? undefined : gid)}`;
       return parseGroupProbe(name, r.stdout);
     },
     plan: (facts) => planGroup(options, facts),

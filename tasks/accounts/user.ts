@@ -307,7 +307,10 @@ export function userResource(options: UserOptions): Resource<UserFacts, UserChan
       });
       // The probe compares what it reads on stdin: the plain password, or the hash (no newline).
       const stdin = !compare ? undefined : (options.password ?? options.passwordHash);
-      const r = await (stdin !== undefined ? host.probe({ stdin }) : host.probe)`eval ${script}`;
+      const r = await host.probe({
+        inShell: true,
+        ...(stdin !== undefined ? { stdin } : {}),
+      })`eval ${script}`;
       return parseUserProbe(options.name, r.stdout);
     },
     plan: (facts) => planUser(options, facts),

@@ -6,9 +6,9 @@
  * `filesProbeScript` runs tasks/files/file-probe.ts's probe for each path (no subshell around each: a
  * fork costs milliseconds on a busy host, and the probe has no `exit`), separated by marker lines, after an optional preamble
  * and before an optional tail of the caller's own reads; `parseFilesProbe` splits the output and
- * parses each part with `parseFileProbe`. A part's path may be relative to a folder the preamble
- * `cd`s into (a user's home, known only on the host); the caller names the absolute path when
- * parsing.
+ * parses each part with `parseFileProbe`. A part's path may be one the preamble finds on the host
+ * (a HostPath in a user's home), or relative to a folder the preamble `cd`s into; the caller
+ * names the absolute path when parsing.
  */
 import { createHash } from 'node:crypto';
 import type { CommandOptions } from '../../lib/host/command.js';
@@ -21,6 +21,7 @@ import {
   probeLines,
   type FileProbe,
   type FileProbeOptions,
+  type HostPath,
   type ProbeLine,
 } from './file-probe.js';
 
@@ -28,13 +29,16 @@ const PART = '@@ns-part';
 const TAIL = '@@ns-tail';
 
 export interface ProbedPath {
-  /** Absolute, or relative to the folder the preamble changed into. */
-  path: string;
+  /** Absolute, relative to the folder the preamble changed into, or one the preamble found (HostPath). */
+  path: string | HostPath;
   options?: FileProbeOptions;
 }
 
 export interface FilesProbeScript {
-  /** Shell run first; its output lines are handed back in `head`. It may `exit 0` to end the probe. */
+  /**
+   * Shell run first; its output lines are handed back in `head`. It may `exit 0` to end the probe
+   * (or `return 0`, when the caller wraps the script in a function to run it inShell).
+   */
   preamble?: string;
   parts: ProbedPath[];
   /** Shell run last; its output lines are handed back in `tail`. */

@@ -48,7 +48,18 @@ export interface FileProbe {
 
 export const DEFAULT_MAX_CONTENT = 1 << 20;
 
-export function fileProbeScript(path: string, options: FileProbeOptions = {}): string {
+/**
+ * A path known only on the host (in a user's home): `word` is the shell word that gives it
+ * (`"$h"/.ssh`), `likely` the absolute path it most likely is. `likely` gets the stat hint, so a
+ * prefetched batch stats it ahead: when it is the path, the probe reads the batch's answer, else
+ * it runs its own `stat` (a process) as without a batch. Either way it probes the real path.
+ */
+export interface HostPath {
+  word: string;
+  likely?: string;
+}
+
+export function fileProbeScript(path: string | HostPath, options: FileProbeOptions = {}): string {
   const content = options.content ?? 'never';
   const max = options.maxContentBytes ?? DEFAULT_MAX_CONTENT;
   // Few processes: every fork costs milliseconds on a busy host. `size` comes from the stat line.
@@ -64,8 +75,8 @@ export function fileProbeScript(path: string, options: FileProbeOptions = {}): s
   const rawMax = content === 'always' ? Math.min(RAW_MAX_BYTES, max) : RAW_MAX_BYTES;
   return [
     // No dirname/basename processes; a path without a slash (relative to a folder a caller cd'd into) is in `.`.
-    `p=${quotePosix(path)}; case $p in */*) d=\${p%/*} ;; *) d=. ;; esac; b=\${p##*/}`,
-    statHint(path),
+    `p=${typeof path === 'string' ? quotePosix(path) : path.word}; case $p in */*) d=\${p%/*} ;; *) d=. ;; esac; b=\${p##*/}`,
+    statHint(typeof path === 'string' ? path : (path.likely ?? '')),
     RAW_READ_FUNCTION,
     `for s in "$d/.$b.ns-"????????"~"; do if [ -e "$s" ] || [ -L "$s" ]; then printf 'stray %s\\n' "$s"; fi; done`,
     // No `exit`: callers run several probes in one shell without a subshell (a fork) around each.

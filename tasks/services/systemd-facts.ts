@@ -61,12 +61,15 @@ const FILES_MARK = '@@ns-unit-files';
 // Few processes: `systemctl show` and ONE `readlink -m` for every path to resolve. The paths are
 // collected with their kind (`fragment`, `loaded`, `dir`, `file`, `dropin`) and printed as one
 // `kinds` line; readlink prints their resolved forms in the same order, one per line. `-m`, not
-// `-f`: it answers for a missing path too, so the lines stay paired.
+// `-f`: it answers for a missing path too, so the lines stay paired. One function with local
+// variables that returns, never exits: the probe runs inShell (in a prefetched batch, without a
+// subshell of its own — a fork).
 export async function readUnitFacts(host: Host, unit: string): Promise<UnitFacts> {
-  const r = await host.probe`out=$(systemctl show -p ${SHOW_PROPERTIES.join(',')} -- ${unit}) || exit $?
-printf '%s\\n' "$out"
+  const r = await host.probe({ inShell: true })`__ns_unit() {
+local out l p d c found= kinds=() paths=()
+out=$(systemctl show -p ${SHOW_PROPERTIES.join(',')} -- ${unit}) || return $?
+printf '%s\n' "$out"
 echo ${FILES_MARK}
-kinds=() paths=() found=
 while IFS= read -r l; do case $l in
   FragmentPath=?*) kinds+=(fragment); paths+=("\${l#FragmentPath=}") ;;
   DropInPaths=?*) for p in \${l#DropInPaths=}; do kinds+=(loaded); paths+=("$p"); done ;;
@@ -79,7 +82,9 @@ for d in ${UNIT_DIRS}; do
   for c in "$d"/${unit}.d/*.conf; do if [ -e "$c" ]; then kinds+=(dropin); paths+=("$c"); fi; done
 done
 echo "kinds \${kinds[*]}"
-readlink -m -- "\${paths[@]}"`;
+readlink -m -- "\${paths[@]}"
+}
+__ns_unit`;
   return parseUnitFacts(r.stdout, unit);
 }
 

@@ -23,25 +23,30 @@ export type GuardVerdict = { run: true } | { run: false; reason: string };
 
 type GuardWord = 'run' | 'creates' | 'removes' | 'unless' | 'onlyIf';
 
-/** The probe script, or undefined when there are no guards (then nothing needs reading). */
+/**
+ * The probe script, or undefined when there are no guards (then nothing needs reading). One
+ * function that returns, never exits, and changes nothing in the shell: it runs inShell (in a
+ * prefetched batch, without a subshell of its own — a fork); `unless`/`onlyIf` commands get theirs.
+ */
 export function guardScript(g: Guards): string | undefined {
   const lines: string[] = [];
   if (g.creates !== undefined)
     lines.push(
-      `if [ -e ${quotePosix(g.creates)} ] || [ -L ${quotePosix(g.creates)} ]; then echo creates; exit 0; fi`,
+      `if [ -e ${quotePosix(g.creates)} ] || [ -L ${quotePosix(g.creates)} ]; then echo creates; return 0; fi`,
     );
   if (g.removes !== undefined)
     lines.push(
-      `if [ ! -e ${quotePosix(g.removes)} ] && [ ! -L ${quotePosix(g.removes)} ]; then echo removes; exit 0; fi`,
+      `if [ ! -e ${quotePosix(g.removes)} ] && [ ! -L ${quotePosix(g.removes)} ]; then echo removes; return 0; fi`,
     );
   // A guard's own output is not ours to show; its stdin is nothing, so it cannot eat the script.
   if (g.unless !== undefined)
-    lines.push(`if ( ${commandText(g.unless)} ) >/dev/null 2>&1 </dev/null; then echo unless; exit 0; fi`);
+    lines.push(`if ( ${commandText(g.unless)} ) >/dev/null 2>&1 </dev/null; then echo unless; return 0; fi`);
   if (g.onlyIf !== undefined)
-    lines.push(`if ! ( ${commandText(g.onlyIf)} ) >/dev/null 2>&1 </dev/null; then echo onlyIf; exit 0; fi`);
+    lines.push(
+      `if ! ( ${commandText(g.onlyIf)} ) >/dev/null 2>&1 </dev/null; then echo onlyIf; return 0; fi`,
+    );
   if (!lines.length) return undefined;
-  lines.push('echo run');
-  return lines.join('\n');
+  return ['__ns_guards() {', ...lines, 'echo run', '}', '__ns_guards'].join('\n');
 }
 
 /** Reads the probe's answer; anything but one of its words means the probe itself broke. */

@@ -89,7 +89,7 @@ export function commandAction(options: CommandOptions): Action<GuardVerdict> {
     readOnly: options.readOnly === true,
     async read(host) {
       if (guards === undefined) return { run: true };
-      const r = await host.probe({ ...timing, nothrow: true })`eval ${guards}`;
+      const r = await host.probe({ ...timing, nothrow: true, inShell: true })`eval ${guards}`;
       if (r.exitCode !== 0) throw new CommandError(host.name, `command guards for ${shown}`, r);
       return parseGuards(r.stdout, options);
     },
