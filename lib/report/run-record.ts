@@ -465,9 +465,10 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
 }
 
 /**
- * The reads of each role on each host in the newest record of `playbook` in `dir` (host → role →
- * probes), for prefetching; {} when there is none. Reads only the newest files (ids start with
- * the start time, so names sort by it) until one of this playbook turns up.
+ * The reads of each role on each host (host → role → probes), for prefetching: for each host,
+ * from the newest record of `playbook` in `dir` that holds that host's reads, so a run limited to
+ * some hosts (`--limit`) does not cost the others their batch on the next run; {} when there is
+ * none. Reads only the newest records (ids start with the start time, so names sort by it).
  */
 export function lastProbesOf(dir: string, playbook: string): Record<string, Record<string, RecordedProbe[]>> {
   let names: string[];
@@ -477,6 +478,7 @@ export function lastProbesOf(dir: string, playbook: string): Record<string, Reco
     return {};
   }
   names.sort().reverse();
+  const out: Record<string, Record<string, RecordedProbe[]>> = {};
   for (const name of names.slice(0, 20)) {
     let record: RunRecord;
     try {
@@ -486,23 +488,20 @@ export function lastProbesOf(dir: string, playbook: string): Record<string, Reco
     }
     if (resolve(record.cwd ?? '.', record.playbook ?? '') !== resolve(playbook)) continue;
     const commands = record.probeCommands ?? [];
-    const out: Record<string, Record<string, RecordedProbe[]>> = {};
     for (const [host, h] of Object.entries(record.hosts ?? {})) {
-      if (!h.probes) continue;
+      if (!h.probes || out[host]) continue;
       const roles: Record<string, RecordedProbe[]> = {};
       for (const [role, list] of Object.entries(h.probes)) {
-        const probes = list.flatMap((p): RecordedProbe[] => {
+        roles[role] = list.flatMap((p): RecordedProbe[] => {
           const command = typeof p.command === 'number' ? commands[p.command] : p.command;
           if (typeof command !== 'string') return []; // a damaged record: that read runs live
           return [p.inShell ? { command, inShell: true } : { command }];
         });
-        roles[role] = probes;
       }
       out[host] = roles;
     }
-    return out;
   }
-  return {};
+  return out;
 }
 
 /** Read one record file. */

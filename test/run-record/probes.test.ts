@@ -100,6 +100,34 @@ describe('probes in the run record', () => {
       hosts: { h1: { ...record.hosts.h1, probes: { base: [{ command: 'echo old' }] } } },
     };
     writeFileSync(join(runs, '99999999T000000Z-old.json'), JSON.stringify(old));
-    expect(lastProbesOf(runs, playbook)).toEqual({ h1: { base: [{ command: 'echo old' }] } });
+    // (h2 is not in it: its reads still come from the record before.)
+    expect(lastProbesOf(runs, playbook).h1).toEqual({ base: [{ command: 'echo old' }] });
+    expect(lastProbesOf(runs, playbook).h2?.base?.[0]).toEqual({ command: 'echo h2' });
+  });
+
+  it('takes each host’s reads from the newest record that has them (a --limit run keeps the others’)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ns-probes-'));
+    const runs = join(dir, 'runs');
+    const inventory = join(dir, 'hosts.yml');
+    writeFileSync(inventory, 'all:\n  hosts:\n    h1: {}\n    h2: {}\n');
+    const playbook = join(dir, 'site.ts');
+    const run = (at: string, probes: Record<string, string>) => {
+      const r = runRecordReporter({
+        dir: runs,
+        playbook,
+        options: { check: false, diff: false },
+        inventoryFiles: [inventory],
+        now: () => new Date(at),
+      });
+      for (const [host, command] of Object.entries(probes))
+        r.event({ type: 'probes', host, role: 'base', probes: [{ command }] });
+      return r.finish(0);
+    };
+    await run('2025-01-01T00:00:00Z', { h1: 'echo h1 old', h2: 'echo h2 old' });
+    await run('2025-01-02T00:00:00Z', { h1: 'echo h1 new' }); // --limit h1
+    expect(lastProbesOf(runs, playbook)).toEqual({
+      h1: { base: [{ command: 'echo h1 new' }] },
+      h2: { base: [{ command: 'echo h2 old' }] },
+    });
   });
 });
