@@ -109,7 +109,9 @@ export async function playbookCommand(cli: CliOptions, signal: AbortSignal): Pro
     },
     secrets: secrets.store,
     // The reads of the last run, prefetched per role (lib/host/prefetch.ts); NOVASTATION_PREFETCH=0 turns it off.
-    ...(process.env.NOVASTATION_PREFETCH === '0' ? {} : { lastProbes: lastProbesOf(runsDir, playbookFile) }),
+    ...(process.env.NOVASTATION_PREFETCH === '0'
+      ? {}
+      : { lastProbes: lastProbesOf(runsDir, playbookFile, inventory.hosts.keys()) }),
   };
   await secrets.resolve(inventory, playbook, playbookFile, { limit, roles: cli.roles, extraVars });
   const plan = await planRun(playbook, playbookFile, inventory, options);

@@ -468,9 +468,15 @@ export function runRecordReporter(options: RunRecordOptions): RunRecordReporter 
  * The reads of each role on each host (host → role → probes), for prefetching: for each host,
  * from the newest record of `playbook` in `dir` that holds that host's reads, so a run limited to
  * some hosts (`--limit`) does not cost the others their batch on the next run; {} when there is
- * none. Reads only the newest records (ids start with the start time, so names sort by it).
+ * none. Reads only the newest records (ids start with the start time, so names sort by it), and
+ * stops as soon as every host of `hosts` (when given: the run's hosts) has its reads.
  */
-export function lastProbesOf(dir: string, playbook: string): Record<string, Record<string, RecordedProbe[]>> {
+export function lastProbesOf(
+  dir: string,
+  playbook: string,
+  hosts?: Iterable<string>,
+): Record<string, Record<string, RecordedProbe[]>> {
+  const wanted = hosts ? new Set(hosts) : undefined;
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
@@ -480,6 +486,7 @@ export function lastProbesOf(dir: string, playbook: string): Record<string, Reco
   names.sort().reverse();
   const out: Record<string, Record<string, RecordedProbe[]>> = {};
   for (const name of names.slice(0, 20)) {
+    if (wanted && [...wanted].every((h) => out[h])) break;
     let record: RunRecord;
     try {
       record = readRunRecord(join(dir, name));
@@ -489,7 +496,7 @@ export function lastProbesOf(dir: string, playbook: string): Record<string, Reco
     if (resolve(record.cwd ?? '.', record.playbook ?? '') !== resolve(playbook)) continue;
     const commands = record.probeCommands ?? [];
     for (const [host, h] of Object.entries(record.hosts ?? {})) {
-      if (!h.probes || out[host]) continue;
+      if (!h.probes || out[host] || (wanted && !wanted.has(host))) continue;
       const roles: Record<string, RecordedProbe[]> = {};
       for (const [role, list] of Object.entries(h.probes)) {
         roles[role] = list.flatMap((p): RecordedProbe[] => {

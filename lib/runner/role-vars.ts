@@ -1,8 +1,9 @@
 /**
  * A role's variables for one host: defaults < inventory < play vars < the role's use in the play
  * < --extra-vars (Ansible's order for these sources), then checked against the role's JSON Schema
- * with ajv (its validators kept between runs: ./validator-cache.ts). Errors name the file (and line) where the offending value was set and the variable,
- * and are all collected before any host is touched.
+ * with ajv (its validators kept between runs: ./validator-cache.ts). Errors name the file (and
+ * line) where the offending value was set and the variable, and are all collected before any
+ * host is touched.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidInputError, type SourceLocation } from '../errors.js';

@@ -10,11 +10,13 @@
  * Without a cache folder (the engine used as a library, no playbook) it compiles every time.
  * A cache file that cannot be read or run is compiled again and replaced.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Options, ValidateFunction } from 'ajv';
+import { writeFileAtomic } from '../vault/files.js';
 
 // Generated code may require Ajv's runtime helpers (`ajv/dist/runtime/…`): resolved from here.
 const require = createRequire(import.meta.url);
@@ -44,7 +46,7 @@ export async function cachedValidator(schema: object, options: Options): Promise
   let ajv = instances.get(optionsKey);
   if (!ajv) instances.set(optionsKey, (ajv = new Ajv({ ...options, code: { source: true } })));
   const validate = ajv.compile(schema);
-  if (file) save(file, standaloneCode(ajv, validate));
+  if (file) await save(file, standaloneCode(ajv, validate));
   return validate;
 }
 
@@ -72,13 +74,11 @@ function load(file: string): ValidateFunction | undefined {
   }
 }
 
-/** Written whole or not at all (temp file, then rename), so a reader never runs half a file. */
-function save(file: string, code: string): void {
+/** Written whole or not at all (lib/vault/files.ts), so a reader never runs half a file. */
+async function save(file: string, code: string): Promise<void> {
   try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(temp, code, { mode: 0o644 });
-    renameSync(temp, file);
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFileAtomic(file, code, 0o644);
   } catch {
     // A read-only playbook folder: validators are compiled at each start, as without a cache.
   }

@@ -129,5 +129,7 @@ describe('probes in the run record', () => {
       h1: { base: [{ command: 'echo h1 new' }] },
       h2: { base: [{ command: 'echo h2 old' }] },
     });
+    // Given the run's hosts, only theirs, and it stops at the first record that has them all.
+    expect(lastProbesOf(runs, playbook, ['h1'])).toEqual({ h1: { base: [{ command: 'echo h1 new' }] } });
   });
 });
